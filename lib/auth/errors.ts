@@ -20,3 +20,6 @@ export class DuplicateEmailError extends AuthError {}
 
 /** No user has the given id. Maps to 404. */
 export class UserNotFoundError extends AuthError {}
+
+/** The change would leave no enabled admin to manage the team. Maps to 409. */
+export class LastAdminError extends AuthError {}
