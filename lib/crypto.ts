@@ -1,0 +1,78 @@
+// Small WebCrypto helpers: HMAC-SHA256, hex encoding, constant-time comparison, random tokens.
+
+const encoder = new TextEncoder();
+
+/** Encodes bytes as lowercase hex. */
+export function bytesToHex(bytes: Uint8Array | ArrayBuffer): string {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  let hex = "";
+  for (const byte of view) hex += byte.toString(16).padStart(2, "0");
+  return hex;
+}
+
+/**
+ * Decodes a hex string (either case) into bytes.
+ * Returns null when the text is not an even-length hex string, so callers can treat it as malformed.
+ */
+export function hexToBytes(hex: string): Uint8Array<ArrayBuffer> | null {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return null;
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) {
+    bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  }
+  return bytes;
+}
+
+/**
+ * Returns bytes WebCrypto accepts: views over a SharedArrayBuffer are copied, others pass through.
+ */
+export function toBufferSource(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer
+    ? bytes as Uint8Array<ArrayBuffer>
+    : new Uint8Array(bytes) as Uint8Array<ArrayBuffer>;
+}
+
+/** Imports a raw HMAC-SHA256 key usable for both signing and verifying. */
+export function importHmacKey(key: string | Uint8Array): Promise<CryptoKey> {
+  const raw = typeof key === "string" ? encoder.encode(key) : toBufferSource(key);
+  return crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+    "verify",
+  ]);
+}
+
+/** Returns the lowercase hex HMAC-SHA256 of `data` keyed by `key` (strings are UTF-8 encoded). */
+export async function hmacSha256Hex(
+  key: string | Uint8Array,
+  data: string | Uint8Array,
+): Promise<string> {
+  const cryptoKey = await importHmacKey(key);
+  const bytes = typeof data === "string" ? encoder.encode(data) : toBufferSource(data);
+  return bytesToHex(await crypto.subtle.sign("HMAC", cryptoKey, bytes));
+}
+
+/**
+ * Compares two strings in time that depends only on their lengths, not on where they differ.
+ * Used for shared secrets such as the webhook verify token.
+ */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = encoder.encode(a);
+  const right = encoder.encode(b);
+  const length = Math.max(left.length, right.length);
+  let diff = left.length ^ right.length;
+  for (let i = 0; i < length; i++) {
+    diff |= (left[i] ?? 0) ^ (right[i] ?? 0);
+  }
+  return diff === 0;
+}
+
+/** Returns `bytes` cryptographically random bytes as unpadded base64url text. */
+export function randomToken(bytes = 32): string {
+  if (!Number.isInteger(bytes) || bytes < 1) {
+    throw new RangeError(`Cannot create random token: byte count must be a positive integer`);
+  }
+  const buffer = crypto.getRandomValues(new Uint8Array(bytes));
+  let binary = "";
+  for (const byte of buffer) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}

@@ -1,0 +1,38 @@
+// JSON parsing that keeps Meta IDs exact: numeric IDs come out as their raw digit text, never as numbers.
+
+/** The raw-source context V8 passes as a JSON.parse reviver's third argument. */
+interface ReviverContext {
+  source?: string;
+}
+
+/** True for keys that hold Meta object IDs: `id` and anything ending in `_id`. */
+export function isIdKey(key: string): boolean {
+  return key === "id" || key.endsWith("_id");
+}
+
+/**
+ * Parses JSON text like `JSON.parse`, except that a number under an ID key (`id`, `*_id`) whose raw
+ * text is a plain non-negative integer becomes that exact text as a string. So
+ * `{"leadgen_id":9007199254740993}` yields `"9007199254740993"`, not a rounded number.
+ * Other numbers, and IDs written in other number forms (`1e5`, `-1`, `1.5`), stay numbers so
+ * validators can reject them. Throws SyntaxError on invalid JSON.
+ */
+export function parseJsonExactIds(text: string): unknown {
+  return JSON.parse(
+    text,
+    function reviveId(key: string, value: unknown, context?: ReviverContext) {
+      if (typeof value === "number" && isIdKey(key)) {
+        const source = context?.source;
+        if (source !== undefined && /^\d+$/.test(source)) return source;
+      }
+      return value;
+    } as (key: string, value: unknown) => unknown,
+  );
+}
+
+/** Returns `value` as an ID string when it is a non-empty digit string, else null. */
+export function idString(value: unknown): string | null {
+  if (typeof value === "string" && /^\d{1,30}$/.test(value)) return value;
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return String(value);
+  return null;
+}

@@ -1,0 +1,230 @@
+// Graph API client for lead ads: fetch a lead, a form, a form's leads and a page's forms.
+
+import { parseJsonExactIds } from "./exact_json.ts";
+import { classifyGraphError, GraphApiError, redactSecrets } from "./graph_errors.ts";
+import type { GraphLead } from "./lead_fields.ts";
+import { appSecretProof } from "./signature.ts";
+
+export { GraphApiError } from "./graph_errors.ts";
+export type { GraphLead } from "./lead_fields.ts";
+
+/** Options for createGraphClient. */
+export interface GraphClientOptions {
+  /** E.g. "https://graph.facebook.com" or a simulator's url. */
+  baseUrl: string;
+  /** E.g. "v21.0". */
+  version: string;
+  appSecret: string;
+  /** The page access token for a page, or null when none is configured. */
+  tokenForPage(pageId: string): string | null;
+  /** Per-call timeout; default 10 000 ms. */
+  timeoutMs?: number;
+}
+
+/** A lead form's identity and state. */
+export interface GraphForm {
+  id: string;
+  name: string | null;
+  /** E.g. "ACTIVE", "ARCHIVED". */
+  status: string | null;
+}
+
+/** Options for listFormLeads. */
+export interface ListFormLeadsOptions {
+  /** Only leads created after this unix time (seconds). */
+  since?: number;
+  /** Cursor from a previous page's `after`. */
+  after?: string;
+  /** Page size; default 100. */
+  limit?: number;
+}
+
+/** A Graph API client bound to one app; each call picks the page's token. */
+export interface GraphClient {
+  /** Fetches one lead with its answers and ad attribution. */
+  getLead(leadgenId: string, pageId: string): Promise<GraphLead>;
+  /** Fetches a form's name and status. */
+  getForm(formId: string, pageId: string): Promise<GraphForm>;
+  /** Lists one page of a form's leads, newest first; `after` is null on the last page. */
+  listFormLeads(
+    formId: string,
+    pageId: string,
+    options?: ListFormLeadsOptions,
+  ): Promise<{ leads: GraphLead[]; after: string | null }>;
+  /** Lists one page of a page's lead forms; `after` is null on the last page. */
+  listPageForms(
+    pageId: string,
+    options?: { after?: string },
+  ): Promise<{ forms: GraphForm[]; after: string | null }>;
+}
+
+/** The lead fields Leadline asks for. */
+export const LEAD_FIELDS = [
+  "id",
+  "created_time",
+  "field_data",
+  "ad_id",
+  "ad_name",
+  "adset_id",
+  "adset_name",
+  "campaign_id",
+  "campaign_name",
+  "form_id",
+  "is_organic",
+  "platform",
+  "custom_disclaimer_responses",
+].join(",");
+
+const FORM_FIELDS = "id,name,status";
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_PAGE_SIZE = 100;
+
+function assertId(value: string, what: string): void {
+  if (typeof value !== "string" || !/^\d{1,30}$/.test(value)) {
+    throw new GraphApiError({
+      kind: "bad_request",
+      message: `Cannot call the Graph API: ${what} must be a digit string`,
+    });
+  }
+}
+
+function toForm(value: unknown): GraphForm {
+  const form = (value ?? {}) as Record<string, unknown>;
+  return {
+    id: String(form.id ?? ""),
+    name: typeof form.name === "string" ? form.name : null,
+    status: typeof form.status === "string" ? form.status : null,
+  };
+}
+
+/** Reads the next-page cursor: Meta sends `paging.next` only when there is another page. */
+function nextCursor(body: Record<string, unknown>): string | null {
+  const paging = body.paging as { next?: unknown; cursors?: { after?: unknown } } | undefined;
+  if (typeof paging?.next !== "string") return null;
+  const after = paging.cursors?.after;
+  return typeof after === "string" && after !== "" ? after : null;
+}
+
+/**
+ * Creates a Graph API client. Every call sends `access_token` and `appsecret_proof`, times out
+ * after `timeoutMs`, parses IDs exactly, and throws GraphApiError (a page without a token gives
+ * kind "token"; network failures and timeouts give kind "transient").
+ */
+export function createGraphClient(options: GraphClientOptions): GraphClient {
+  const baseUrl = options.baseUrl.replace(/\/+$/, "");
+  const version = options.version.replace(/^\/+|\/+$/g, "");
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!/^v\d+\.\d+$/.test(version)) {
+    throw new Error(`Cannot create Graph client: version "${version}" is not like "v21.0"`);
+  }
+  if (options.appSecret === "") {
+    throw new Error("Cannot create Graph client: the app secret is empty");
+  }
+
+  async function call(
+    pageId: string,
+    path: string,
+    params: Record<string, string>,
+  ): Promise<Record<string, unknown>> {
+    assertId(pageId, "page id");
+    const token = options.tokenForPage(pageId);
+    if (!token) {
+      throw new GraphApiError({
+        kind: "token",
+        message: `Graph API token: no access token is configured for page ${pageId}`,
+      });
+    }
+    const url = new URL(`${baseUrl}/${version}/${path}`);
+    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+    url.searchParams.set("access_token", token);
+    url.searchParams.set("appsecret_proof", await appSecretProof(options.appSecret, token));
+    const secrets = [token, options.appSecret];
+    const where = `GET /${version}/${path}`;
+
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, {
+        headers: { accept: "application/json" },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      const timedOut = error instanceof DOMException && error.name === "TimeoutError";
+      const reason = timedOut
+        ? `no answer within ${timeoutMs} ms`
+        : redactSecrets(String((error as Error)?.message ?? error), secrets);
+      throw new GraphApiError({
+        kind: "transient",
+        message: `Graph API transient: ${where} failed: ${reason}`,
+      });
+    }
+
+    let body: unknown = text;
+    try {
+      body = parseJsonExactIds(text);
+    } catch {
+      // Not JSON (a proxy's HTML page); classified below from the status.
+    }
+    const isObject = typeof body === "object" && body !== null && !Array.isArray(body);
+    if (!response.ok || (isObject && "error" in (body as Record<string, unknown>))) {
+      const error = classifyGraphError(response.status, body, response.headers);
+      throw new GraphApiError({
+        kind: error.kind,
+        message: redactSecrets(`${error.message} on ${where}`, secrets),
+        code: error.code,
+        subcode: error.subcode,
+        status: error.status,
+        retryAfterMs: error.retryAfterMs,
+        fbtraceId: error.fbtraceId,
+      });
+    }
+    if (!isObject) {
+      throw new GraphApiError({
+        kind: "transient",
+        message:
+          `Graph API transient: ${where} answered HTTP ${response.status} without a JSON object`,
+        status: response.status,
+      });
+    }
+    return body as Record<string, unknown>;
+  }
+
+  return {
+    async getLead(leadgenId, pageId) {
+      assertId(leadgenId, "leadgen id");
+      const lead = await call(pageId, leadgenId, { fields: LEAD_FIELDS });
+      return lead as unknown as GraphLead;
+    },
+
+    async getForm(formId, pageId) {
+      assertId(formId, "form id");
+      return toForm(await call(pageId, formId, { fields: FORM_FIELDS }));
+    },
+
+    async listFormLeads(formId, pageId, listOptions = {}) {
+      assertId(formId, "form id");
+      const params: Record<string, string> = {
+        fields: LEAD_FIELDS,
+        limit: String(listOptions.limit ?? DEFAULT_PAGE_SIZE),
+      };
+      if (listOptions.since !== undefined) {
+        params.filtering = JSON.stringify([
+          { field: "time_created", operator: "GREATER_THAN", value: Math.floor(listOptions.since) },
+        ]);
+      }
+      if (listOptions.after) params.after = listOptions.after;
+      const body = await call(pageId, `${formId}/leads`, params);
+      const data = Array.isArray(body.data) ? body.data : [];
+      return { leads: data as GraphLead[], after: nextCursor(body) };
+    },
+
+    async listPageForms(pageId, listOptions = {}) {
+      const params: Record<string, string> = { fields: FORM_FIELDS, limit: "100" };
+      if (listOptions.after) params.after = listOptions.after;
+      const body = await call(pageId, `${pageId}/leadgen_forms`, params);
+      const data = Array.isArray(body.data) ? body.data : [];
+      return { forms: data.map(toForm), after: nextCursor(body) };
+    },
+  };
+}
