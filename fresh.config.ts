@@ -1,0 +1,164 @@
+// Typed configuration, read and validated from the environment; a bad value names its variable.
+
+/** How much the logger prints. */
+export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+
+/** Credentials of the Meta app; absent in demo mode. */
+export interface MetaConfig {
+  appSecret: string;
+  verifyToken: string;
+  /** Token used for every page unless `pageTokens` has one for it. */
+  accessToken: string | null;
+  /** Per-page tokens, `{ "<page_id>": "<page token>" }`. */
+  pageTokens: Record<string, string>;
+}
+
+/** Everything the app reads from its environment. */
+export interface Config {
+  port: number;
+  hostname: string;
+  /** Deno KV location: a file path, or `:memory:`. */
+  kvPath: string;
+  logLevel: LogLevel;
+  /** Null means demo mode: no Meta credentials, a built-in Graph API simulator answers instead. */
+  meta: MetaConfig | null;
+  graphApiBase: string;
+  graphApiVersion: string;
+  /** Largest webhook body accepted, in bytes. */
+  webhookBodyLimit: number;
+  /** Port of the demo Graph API simulator (loopback only). */
+  simulatorPort: number;
+}
+
+/** A configuration value is missing or wrong; `variable` names the environment variable. */
+export class ConfigError extends Error {
+  /** The environment variable at fault. */
+  readonly variable: string;
+  constructor(variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = "ConfigError";
+    this.variable = variable;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const DEFAULT_KV_PATH = new URL("./data/leadline.kv", import.meta.url).pathname;
+
+/** Reads and validates the configuration from `env` (default: the process environment). */
+export function loadConfig(env: Env = Deno.env.toObject()): Config {
+  return {
+    port: readInt(env, "PORT", 8000, 0, 65535),
+    hostname: readString(env, "HOSTNAME", "127.0.0.1"),
+    kvPath: readString(env, "KV_PATH", DEFAULT_KV_PATH),
+    logLevel: readLogLevel(env),
+    meta: readMeta(env),
+    graphApiBase: readUrl(env, "GRAPH_API_BASE", "https://graph.facebook.com"),
+    graphApiVersion: readVersion(env),
+    webhookBodyLimit: readInt(env, "WEBHOOK_BODY_LIMIT", 1024 * 1024, 1024, 64 * 1024 * 1024),
+    simulatorPort: readInt(env, "GRAPH_SIMULATOR_PORT", 8787, 0, 65535),
+  };
+}
+
+/** True when no Meta credentials are configured. */
+export function isDemo(config: Config): boolean {
+  return config.meta === null;
+}
+
+function value(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  return raw === "" ? undefined : raw;
+}
+
+function readString(env: Env, name: string, fallback: string): string {
+  return value(env, name) ?? fallback;
+}
+
+function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `expected ${min} to ${max}, got ${n}`);
+  return n;
+}
+
+function readLogLevel(env: Env): LogLevel {
+  const raw = value(env, "LOG_LEVEL") ?? "info";
+  const levels: LogLevel[] = ["debug", "info", "warn", "error", "silent"];
+  if (!levels.includes(raw as LogLevel)) {
+    throw new ConfigError("LOG_LEVEL", `expected one of ${levels.join(", ")}, got "${raw}"`);
+  }
+  return raw as LogLevel;
+}
+
+function readUrl(env: Env, name: string, fallback: string): string {
+  const raw = value(env, name) ?? fallback;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `expected an http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new ConfigError(name, `expected an http(s) URL, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, "");
+}
+
+function readVersion(env: Env): string {
+  const raw = value(env, "GRAPH_API_VERSION") ?? "v25.0";
+  if (!/^v\d+\.\d+$/.test(raw)) {
+    throw new ConfigError("GRAPH_API_VERSION", `expected a version like v25.0, got "${raw}"`);
+  }
+  return raw;
+}
+
+function readMeta(env: Env): MetaConfig | null {
+  const appSecret = value(env, "META_APP_SECRET");
+  const verifyToken = value(env, "META_VERIFY_TOKEN");
+  const accessToken = value(env, "META_ACCESS_TOKEN") ?? null;
+  const pageTokensRaw = value(env, "META_PAGE_TOKENS");
+  if (!appSecret && !verifyToken && !accessToken && !pageTokensRaw) return null;
+
+  const missing: string[] = [];
+  if (!appSecret) missing.push("META_APP_SECRET");
+  if (!verifyToken) missing.push("META_VERIFY_TOKEN");
+  if (!accessToken && !pageTokensRaw) missing.push("META_ACCESS_TOKEN (or META_PAGE_TOKENS)");
+  if (missing.length > 0) {
+    throw new ConfigError(
+      missing[0].split(" ")[0],
+      `Meta credentials are partly set; also set ${missing.join(", ")}, ` +
+        "or unset them all to run in demo mode",
+    );
+  }
+  return {
+    appSecret: appSecret!,
+    verifyToken: verifyToken!,
+    accessToken,
+    pageTokens: pageTokensRaw ? parsePageTokens(pageTokensRaw) : {},
+  };
+}
+
+function parsePageTokens(raw: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError("META_PAGE_TOKENS", 'expected a JSON object {"<page_id>": "<token>"}');
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError("META_PAGE_TOKENS", 'expected a JSON object {"<page_id>": "<token>"}');
+  }
+  const tokens: Record<string, string> = {};
+  for (const [pageId, token] of Object.entries(parsed)) {
+    if (!/^\d+$/.test(pageId)) {
+      throw new ConfigError("META_PAGE_TOKENS", `key "${pageId}" is not a numeric page id`);
+    }
+    if (typeof token !== "string" || token === "") {
+      throw new ConfigError("META_PAGE_TOKENS", `the token for page ${pageId} is not a string`);
+    }
+    tokens[pageId] = token;
+  }
+  return tokens;
+}

@@ -1,0 +1,13 @@
+// The services one app instance runs with; routes reach them through `ctx.state.services`.
+
+import type { Config } from "../fresh.config.ts";
+import type { Logger } from "./log.ts";
+
+/** What the app was built with: configuration, storage and the long-lived core services. */
+export interface AppServices {
+  config: Config;
+  kv: Deno.Kv;
+  log: Logger;
+  /** When this process started (ms since epoch). */
+  startedAt: number;
+}

@@ -1,0 +1,111 @@
+// File-system routing (Fresh naming): maps files in routes/ to URL patterns and loads their modules.
+
+import type { ComponentChildren } from "preact";
+import type { AppProps, HandlerFn, Handlers, PageComponent, PageProps } from "./define.ts";
+
+/** What a route file may export. */
+export interface RouteModule {
+  handler?: Handlers | HandlerFn;
+  default?: PageComponent;
+  /** The page's `<title>`, fixed or computed from the page's props. */
+  title?: string | ((props: PageProps) => string);
+}
+
+/** One route file, loaded. */
+export interface LoadedRoute {
+  /** Path relative to routes/, with forward slashes, e.g. `api/leads/[id].ts`. */
+  file: string;
+  /** Hono URL pattern, e.g. `/api/leads/:id`. */
+  pattern: string;
+  module: RouteModule;
+}
+
+/** The routes folder, loaded: routes plus the special `_app`, `_404` and `_500` pages. */
+export interface RouteTree {
+  routes: LoadedRoute[];
+  app: (props: AppProps) => ComponentChildren;
+  notFound: PageComponent;
+  error: PageComponent;
+}
+
+const ROUTE_FILE = /\.(tsx?|jsx?)$/;
+
+/**
+ * The URL pattern a file in routes/ serves, or null when it is not a route (a `_`-prefixed file
+ * or folder, a test file). `index` is the folder itself, `[id]` a parameter, `[...rest]` the rest.
+ */
+export function routePattern(file: string): string | null {
+  if (!ROUTE_FILE.test(file) || /_test\.[jt]sx?$/.test(file)) return null;
+  const segments = file.replace(ROUTE_FILE, "").split("/");
+  if (segments.some((s) => s.startsWith("_"))) return null;
+  if (segments.at(-1) === "index") segments.pop();
+  const parts = segments
+    .filter((s) => !/^\(.*\)$/.test(s))
+    .map((s) => {
+      const rest = /^\[\.\.\.(\w+)\]$/.exec(s);
+      if (rest) return "*";
+      const param = /^\[(\w+)\]$/.exec(s);
+      return param ? `:${param[1]}` : s;
+    });
+  return "/" + parts.join("/");
+}
+
+/** Lists every file under `dir`, as forward-slash paths relative to it, sorted. */
+export async function listRouteFiles(dir: URL): Promise<string[]> {
+  const files: string[] = [];
+  async function walk(sub: string) {
+    for await (const entry of Deno.readDir(new URL(sub, dir))) {
+      const rel = sub + entry.name;
+      if (entry.isDirectory) await walk(rel + "/");
+      else if (entry.isFile) files.push(rel);
+    }
+  }
+  await walk("");
+  return files.sort();
+}
+
+/** Orders patterns so static segments win over parameters and catch-alls come last. */
+export function compareRoutes(a: string, b: string): number {
+  const rank = (p: string) =>
+    p.split("/").map((s) => (s === "*" ? "2" : s.startsWith(":") ? "1" : "0")).join("");
+  const ra = rank(a), rb = rank(b);
+  return ra === rb ? a.localeCompare(b) : ra < rb ? -1 : 1;
+}
+
+/** Imports every route module under `dir` and the special pages. */
+export async function loadRouteTree(dir: URL): Promise<RouteTree> {
+  const files = await listRouteFiles(dir);
+  const routes: LoadedRoute[] = [];
+  for (const file of files) {
+    const pattern = routePattern(file);
+    if (pattern === null) continue;
+    const module = await import(new URL(file, dir).href) as RouteModule;
+    if (!module.handler && !module.default) {
+      throw new Error(`Route ${file} exports neither a handler nor a page component`);
+    }
+    routes.push({ file, pattern, module });
+  }
+  routes.sort((a, b) => compareRoutes(a.pattern, b.pattern));
+  const special = async (name: string) => {
+    const file = files.find((f) => f.replace(ROUTE_FILE, "") === name);
+    if (!file) throw new Error(`routes/${name}.tsx is missing`);
+    return (await import(new URL(file, dir).href)).default;
+  };
+  return {
+    routes,
+    app: await special("_app"),
+    notFound: await special("_404"),
+    error: await special("_500"),
+  };
+}
+
+/** The methods a route module answers, for the `Allow` header. */
+export function allowedMethods(module: RouteModule): string[] {
+  if (typeof module.handler === "function") {
+    return ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
+  }
+  const methods = new Set(Object.keys(module.handler ?? {}));
+  if (!module.handler && module.default) methods.add("GET");
+  if (methods.has("GET")) methods.add("HEAD");
+  return [...methods];
+}

@@ -1,0 +1,47 @@
+// Renders pages: the page inside the `_app` layout, plus the script tags of the islands it used.
+
+import { h } from "preact";
+import { renderWithIslands } from "../islands/ssr.ts";
+import type { IslandBundle } from "../islands/bundles.ts";
+import { BUNDLE_PREFIX } from "../islands/bundles.ts";
+import type { PageComponent, PageProps, State } from "./define.ts";
+import type { RouteModule, RouteTree } from "./fs_routes.ts";
+import type { StaticAssets } from "./static.ts";
+
+/** Renders a page component with its props to a full HTML response. */
+export type PageRenderer = (
+  page: PageComponent,
+  props: PageProps,
+  options?: { status?: number; headers?: HeadersInit; title?: RouteModule["title"] },
+) => Response;
+
+/** Builds the page renderer for one app. */
+export function createPageRenderer(
+  tree: RouteTree,
+  assets: StaticAssets,
+  bundles: Map<string, IslandBundle>,
+): PageRenderer {
+  return (page, props, options = {}) => {
+    const title = typeof options.title === "function" ? options.title(props) : options.title;
+    const { html, islands } = renderWithIslands(
+      h(tree.app, {
+        Component: () => h(page, props),
+        state: props.state as State,
+        url: props.url,
+        title,
+        asset: assets.url,
+      }),
+    );
+    const scripts = islands
+      .map((name) => bundles.get(name))
+      .filter((b): b is IslandBundle => b !== undefined)
+      .map((b) => `<script type="module" src="${BUNDLE_PREFIX}${b.file}"></script>`)
+      .join("");
+    const body = "<!DOCTYPE html>" +
+      (scripts ? html.replace("</head>", `${scripts}</head>`) : html);
+    const headers = new Headers(options.headers);
+    headers.set("content-type", "text/html; charset=utf-8");
+    headers.set("cache-control", "no-store");
+    return new Response(body, { status: options.status ?? 200, headers });
+  };
+}

@@ -1,0 +1,26 @@
+import type { AppProps } from "../lib/web/define.ts";
+
+/** The layout every page renders inside. */
+export default function App({ Component, title, asset }: AppProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{title ? `${title} · Leadline` : "Leadline"}</title>
+        <link rel="stylesheet" href={asset("/static/styles.css")} />
+        <link rel="icon" href={asset("/static/favicon.svg")} type="image/svg+xml" />
+      </head>
+      <body>
+        <header class="topbar">
+          <a class="brand" href="/">
+            <span class="brand-mark" aria-hidden="true">▲</span> Leadline
+          </a>
+        </header>
+        <main class="page">
+          <Component />
+        </main>
+      </body>
+    </html>
+  );
+}

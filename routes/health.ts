@@ -1,0 +1,20 @@
+import { checkHealth } from "../lib/health.ts";
+import { define } from "../lib/web/define.ts";
+import { jsonResponse } from "../lib/web/http_error.ts";
+
+export const handler = define.handlers({
+  async GET({ state }) {
+    const { kv, startedAt, config } = state.services;
+    const health = await checkHealth(kv, startedAt);
+    return jsonResponse(
+      {
+        status: health.ok ? "ok" : "unavailable",
+        kv: health.kv,
+        mode: config.meta ? "live" : "demo",
+        uptimeSeconds: health.uptimeSeconds,
+      },
+      health.ok ? 200 : 503,
+      { "cache-control": "no-store" },
+    );
+  },
+});

@@ -1,0 +1,71 @@
+// Browser tests: Debian's Chromium driven by playwright-core, ignored (with a hint) when absent.
+
+import { type Browser, chromium } from "playwright-core";
+
+const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
+
+/** Flags that work on our machines (closed network, root, no GPU). */
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** The Chromium executable to use: `CHROME_PATH`, or a Debian install; null when none exists. */
+export function findChromium(): string | null {
+  const fromEnv = Deno.env.get("CHROME_PATH");
+  for (const path of fromEnv ? [fromEnv] : CANDIDATES) {
+    try {
+      if (Deno.statSync(path).isFile) return path;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+const chromiumPath = findChromium();
+const inCi = Deno.env.get("CI") === "true";
+let warned = false;
+
+/**
+ * Registers a browser test. Without Chromium it is ignored with an install hint, except under
+ * CI=true, where a missing browser fails the run.
+ */
+export function browserTest(name: string, fn: (browser: Browser) => Promise<void>): void {
+  if (!chromiumPath && !inCi && !warned) {
+    warned = true;
+    console.warn(
+      "Browser tests ignored: no Chromium found. Install it (sudo apt-get install chromium) " +
+        "or set CHROME_PATH.",
+    );
+  }
+  Deno.test({
+    name,
+    ignore: !chromiumPath && !inCi,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      if (!chromiumPath) {
+        throw new Error(
+          "CI=true but no Chromium found: install Debian's chromium or set CHROME_PATH",
+        );
+      }
+      const browser = await chromium.launch({
+        executablePath: chromiumPath,
+        args: CHROMIUM_ARGS,
+        headless: true,
+      });
+      try {
+        await fn(browser);
+      } finally {
+        await browser.close();
+      }
+    },
+  });
+}

@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { ConfigError, loadConfig } from "../../fresh.config.ts";
+
+Deno.test("[config] defaults: 127.0.0.1:8000, demo mode, v25.0, 1 MiB webhook limit", () => {
+  const config = loadConfig({});
+  assert.equal(config.port, 8000);
+  assert.equal(config.hostname, "127.0.0.1");
+  assert.equal(config.meta, null);
+  assert.equal(config.graphApiVersion, "v25.0");
+  assert.equal(config.graphApiBase, "https://graph.facebook.com");
+  assert.equal(config.webhookBodyLimit, 1024 * 1024);
+  assert.match(config.kvPath, /data\/leadline\.kv$/);
+});
+
+Deno.test("[config] a wrong value names its variable", () => {
+  const cases: [Record<string, string>, string][] = [
+    [{ PORT: "eighty" }, "PORT"],
+    [{ PORT: "70000" }, "PORT"],
+    [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    [{ GRAPH_API_BASE: "ftp://x" }, "GRAPH_API_BASE"],
+    [{ GRAPH_API_VERSION: "25" }, "GRAPH_API_VERSION"],
+  ];
+  for (const [env, variable] of cases) {
+    assert.throws(() => loadConfig(env), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.variable, variable);
+      assert.ok(err.message.startsWith(variable));
+      return true;
+    });
+  }
+});
+
+Deno.test("[config] Meta credentials: all or nothing, named when missing", () => {
+  assert.throws(() => loadConfig({ META_APP_SECRET: "s" }), /META_VERIFY_TOKEN/);
+  assert.throws(
+    () => loadConfig({ META_APP_SECRET: "s", META_VERIFY_TOKEN: "v" }),
+    /META_ACCESS_TOKEN/,
+  );
+  const live = loadConfig({
+    META_APP_SECRET: "s",
+    META_VERIFY_TOKEN: "v",
+    META_PAGE_TOKENS: '{"123456789012345": "page-token"}',
+  });
+  assert.deepEqual(live.meta?.pageTokens, { "123456789012345": "page-token" });
+  assert.throws(
+    () => loadConfig({ META_APP_SECRET: "s", META_VERIFY_TOKEN: "v", META_PAGE_TOKENS: "[1]" }),
+    /META_PAGE_TOKENS/,
+  );
+  assert.throws(
+    () =>
+      loadConfig({
+        META_APP_SECRET: "s",
+        META_VERIFY_TOKEN: "v",
+        META_PAGE_TOKENS: '{"abc": "t"}',
+      }),
+    /not a numeric page id/,
+  );
+});
