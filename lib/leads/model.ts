@@ -1,0 +1,350 @@
+// The lead model: its shape, how leads are born (Meta webhook or by hand) and pure state changes.
+
+import { ulid } from "../ids.ts";
+
+/** Where a lead came from. */
+export type LeadSource = "meta" | "phone" | "sms" | "walk-in" | "other";
+/** Whether the lead's answers have been fetched from the Graph API. */
+export type LeadDetailsState = "pending" | "fetched" | "failed";
+/** Where the lead stands in the sales process. */
+export type LeadStatus = "new" | "contacted" | "qualified" | "won" | "lost";
+
+/** Every source a lead can have, for validation. */
+export const LEAD_SOURCES: readonly LeadSource[] = ["meta", "phone", "sms", "walk-in", "other"];
+/** Every status a lead can have, for validation. */
+export const LEAD_STATUSES: readonly LeadStatus[] = [
+  "new",
+  "contacted",
+  "qualified",
+  "won",
+  "lost",
+];
+
+/** One answer of a lead form (Meta `field_data` entry). */
+export interface LeadAnswer {
+  name: string;
+  values: string[];
+}
+
+/** One line of a lead's history. */
+export interface LeadTimelineEvent {
+  at: string;
+  event: string;
+  detail?: string;
+}
+
+/** A lead as stored and as served by the API. Meta ids are strings; absent values are null. */
+export interface Lead {
+  /** Our id, a ULID (time-ordered), for every source. */
+  id: string;
+  source: LeadSource;
+  leadgenId: string | null;
+  pageId: string | null;
+  formId: string | null;
+  formName: string | null;
+  adId: string | null;
+  adName: string | null;
+  adsetId: string | null;
+  adsetName: string | null;
+  campaignId: string | null;
+  campaignName: string | null;
+  isOrganic: boolean | null;
+  platform: string | null;
+  /** ISO 8601, when the person submitted (Meta created_time). */
+  createdTime: string;
+  /** ISO 8601, when we stored it. */
+  receivedAt: string;
+  fullName: string | null;
+  email: string | null;
+  phone: string | null;
+  answers: LeadAnswer[];
+  details: LeadDetailsState;
+  detailsError: string | null;
+  detailsAttempts: number;
+  status: LeadStatus;
+  notes: string | null;
+  possibleDuplicateOf: string | null;
+  /** Received, details fetched/failed, status changes. */
+  timeline: LeadTimelineEvent[];
+  updatedAt: string;
+}
+
+/** A lead (or input for one) broke a rule; the message says which. */
+export class LeadValidationError extends Error {
+  /** Make the error; `message` is safe to show to the user. */
+  constructor(message: string) {
+    super(message);
+    this.name = "LeadValidationError";
+  }
+}
+
+/** The `leadgen` change of a Meta webhook delivery, ids already kept as strings. */
+export interface MetaLeadgenChange {
+  leadgenId: string;
+  pageId: string | null;
+  formId: string | null;
+  adId: string | null;
+  /** Legacy Marketing API name: an "ad group" is what Meta now calls an ad, not an ad set. */
+  adgroupId: string | null;
+  /** Unix seconds; null when Meta left it out. */
+  createdTime: number | null;
+}
+
+/** The lead stub for a webhook change: details pending until the Graph API fetch fills them in. */
+export function newMetaLead(change: MetaLeadgenChange, now: Date): Lead {
+  if (typeof change.leadgenId !== "string" || !/^\d{1,32}$/.test(change.leadgenId)) {
+    throw new LeadValidationError(
+      `Cannot make a Meta lead: leadgenId must be a string of digits, got ${
+        JSON.stringify(change.leadgenId)
+      }`,
+    );
+  }
+  const at = now.toISOString();
+  const created = change.createdTime !== null && Number.isFinite(change.createdTime)
+    ? new Date(change.createdTime * 1000)
+    : now;
+  return {
+    ...emptyLead(at),
+    source: "meta",
+    leadgenId: change.leadgenId,
+    pageId: change.pageId,
+    formId: change.formId,
+    // adgroup_id is the legacy name of the ad id; the ad set comes from the Graph API fetch.
+    adId: change.adId ?? change.adgroupId,
+    createdTime: isNaN(created.getTime()) ? at : created.toISOString(),
+    details: "pending",
+    timeline: [{ at, event: "received", detail: "webhook" }],
+  };
+}
+
+/** What a person types to create a lead by hand (phone call, SMS, walk-in). */
+export interface ManualLeadInput {
+  source: Exclude<LeadSource, "meta">;
+  fullName?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  notes?: string | null;
+  answers?: LeadAnswer[];
+  /** ISO 8601 time of first contact; defaults to now. */
+  createdTime?: string | null;
+}
+
+const LIMITS = { name: 200, email: 320, phone: 50, notes: 5_000, answers: 100, answerText: 2_000 };
+
+function cleanText(value: unknown, field: string, max: number): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "string") {
+    throw new LeadValidationError(`Cannot make a lead: ${field} must be a string`);
+  }
+  const trimmed = value.trim();
+  if (trimmed.length > max) {
+    throw new LeadValidationError(`Cannot make a lead: ${field} is longer than ${max} characters`);
+  }
+  return trimmed === "" ? null : trimmed;
+}
+
+/** A lead entered by hand; validates the input and throws LeadValidationError on bad values. */
+export function newManualLead(input: ManualLeadInput, now: Date): Lead {
+  if (!LEAD_SOURCES.includes(input.source) || (input.source as LeadSource) === "meta") {
+    throw new LeadValidationError(
+      `Cannot make a lead by hand: source must be one of phone, sms, walk-in, other`,
+    );
+  }
+  const fullName = cleanText(input.fullName, "fullName", LIMITS.name);
+  const email = cleanText(input.email, "email", LIMITS.email);
+  const phone = cleanText(input.phone, "phone", LIMITS.phone);
+  if (!fullName && !email && !phone) {
+    throw new LeadValidationError(
+      "Cannot make a lead by hand: give at least a name, an email or a phone number",
+    );
+  }
+  if (email && !/^[^\s@]+@[^\s@]+$/.test(email)) {
+    throw new LeadValidationError("Cannot make a lead by hand: email is not an email address");
+  }
+  const answers = input.answers ?? [];
+  if (!Array.isArray(answers) || answers.length > LIMITS.answers) {
+    throw new LeadValidationError(
+      `Cannot make a lead by hand: answers must be a list of at most ${LIMITS.answers}`,
+    );
+  }
+  const at = now.toISOString();
+  let createdTime = at;
+  if (input.createdTime) {
+    const created = new Date(input.createdTime);
+    if (isNaN(created.getTime())) {
+      throw new LeadValidationError("Cannot make a lead by hand: createdTime is not a date");
+    }
+    createdTime = created.toISOString();
+  }
+  return {
+    ...emptyLead(at),
+    source: input.source,
+    createdTime,
+    fullName,
+    email,
+    phone,
+    notes: cleanText(input.notes, "notes", LIMITS.notes),
+    answers: answers.map((answer, i) => ({
+      name: cleanText(answer?.name, `answers[${i}].name`, LIMITS.name) ?? "",
+      values: (Array.isArray(answer?.values) ? answer.values : []).map((value, j) =>
+        cleanText(value, `answers[${i}].values[${j}]`, LIMITS.answerText) ?? ""
+      ),
+    })),
+    // Nothing to fetch for a lead typed in by hand: its details are complete.
+    details: "fetched",
+    timeline: [{ at, event: "received", detail: input.source }],
+  };
+}
+
+function emptyLead(at: string): Lead {
+  return {
+    id: ulid(Date.parse(at)),
+    source: "other",
+    leadgenId: null,
+    pageId: null,
+    formId: null,
+    formName: null,
+    adId: null,
+    adName: null,
+    adsetId: null,
+    adsetName: null,
+    campaignId: null,
+    campaignName: null,
+    isOrganic: null,
+    platform: null,
+    createdTime: at,
+    receivedAt: at,
+    fullName: null,
+    email: null,
+    phone: null,
+    answers: [],
+    details: "pending",
+    detailsError: null,
+    detailsAttempts: 0,
+    status: "new",
+    notes: null,
+    possibleDuplicateOf: null,
+    timeline: [],
+    updatedAt: at,
+  };
+}
+
+/** What the Graph API fetch found out about a lead; absent fields leave the lead as it is. */
+export type LeadDetails = Partial<
+  Pick<
+    Lead,
+    | "formName"
+    | "adId"
+    | "adName"
+    | "adsetId"
+    | "adsetName"
+    | "campaignId"
+    | "campaignName"
+    | "isOrganic"
+    | "platform"
+    | "createdTime"
+    | "fullName"
+    | "email"
+    | "phone"
+    | "answers"
+    | "formId"
+    | "pageId"
+  >
+>;
+
+/** The lead with fetched details merged in, details "fetched" and a timeline line. */
+export function applyLeadDetails(lead: Lead, details: LeadDetails, now: Date): Lead {
+  const defined = Object.fromEntries(
+    Object.entries(details).filter(([, value]) => value !== undefined),
+  ) as LeadDetails;
+  const at = now.toISOString();
+  return {
+    ...lead,
+    ...defined,
+    details: "fetched",
+    detailsError: null,
+    detailsAttempts: lead.detailsAttempts + 1,
+    timeline: [...lead.timeline, { at, event: "details fetched" }],
+    updatedAt: at,
+  };
+}
+
+/** The lead with details "failed" and the reason (shown next to the retry button). */
+export function markLeadDetailsFailed(lead: Lead, reason: string, now: Date): Lead {
+  const at = now.toISOString();
+  return {
+    ...lead,
+    details: "failed",
+    detailsError: reason,
+    detailsAttempts: lead.detailsAttempts + 1,
+    timeline: [...lead.timeline, { at, event: "details failed", detail: reason }],
+    updatedAt: at,
+  };
+}
+
+/** The lead with details "pending" again, for a retry asked for by a user. */
+export function markLeadDetailsPending(lead: Lead, now: Date): Lead {
+  const at = now.toISOString();
+  return {
+    ...lead,
+    details: "pending",
+    detailsError: null,
+    timeline: [...lead.timeline, { at, event: "details retry" }],
+    updatedAt: at,
+  };
+}
+
+/** The lead in a new status, or null when it already has that status (nothing to record). */
+export function changeLeadStatus(lead: Lead, status: LeadStatus, now: Date): Lead | null {
+  if (!LEAD_STATUSES.includes(status)) {
+    throw new LeadValidationError(
+      `Cannot change lead status: "${status}" is not one of ${LEAD_STATUSES.join(", ")}`,
+    );
+  }
+  if (lead.status === status) return null;
+  const at = now.toISOString();
+  return {
+    ...lead,
+    status,
+    timeline: [...lead.timeline, {
+      at,
+      event: "status changed",
+      detail: `${lead.status} → ${status}`,
+    }],
+    updatedAt: at,
+  };
+}
+
+/** The lead as JSON for the API: every field present (null rather than missing), in a fixed order. */
+export function toLeadJson(lead: Lead): Lead {
+  return {
+    id: lead.id,
+    source: lead.source,
+    leadgenId: lead.leadgenId ?? null,
+    pageId: lead.pageId ?? null,
+    formId: lead.formId ?? null,
+    formName: lead.formName ?? null,
+    adId: lead.adId ?? null,
+    adName: lead.adName ?? null,
+    adsetId: lead.adsetId ?? null,
+    adsetName: lead.adsetName ?? null,
+    campaignId: lead.campaignId ?? null,
+    campaignName: lead.campaignName ?? null,
+    isOrganic: lead.isOrganic ?? null,
+    platform: lead.platform ?? null,
+    createdTime: lead.createdTime,
+    receivedAt: lead.receivedAt,
+    fullName: lead.fullName ?? null,
+    email: lead.email ?? null,
+    phone: lead.phone ?? null,
+    answers: lead.answers ?? [],
+    details: lead.details,
+    detailsError: lead.detailsError ?? null,
+    detailsAttempts: lead.detailsAttempts ?? 0,
+    status: lead.status,
+    notes: lead.notes ?? null,
+    possibleDuplicateOf: lead.possibleDuplicateOf ?? null,
+    timeline: lead.timeline ?? [],
+    updatedAt: lead.updatedAt,
+  };
+}
