@@ -152,13 +152,14 @@ export async function removeUser(kv: Deno.Kv, id: string): Promise<boolean> {
   throw new Error(`Cannot remove user ${id}: it kept changing during ${UPDATE_ATTEMPTS} attempts`);
 }
 
-/** Stamps the time of a successful sign-in. */
+/** Stamps the time of a successful sign-in and returns the updated user. */
 export async function recordLogin(
   kv: Deno.Kv,
   id: string,
   now: number = Date.now(),
-): Promise<void> {
-  await updateUser(kv, id, (user) => ({ ...user, lastLoginAt: new Date(now).toISOString() }));
+): Promise<PublicUser> {
+  const lastLoginAt = new Date(now).toISOString();
+  return toPublicUser(await updateUser(kv, id, (user) => ({ ...user, lastLoginAt })));
 }
 
 /** What {@linkcode ensureAdmin} did. */
