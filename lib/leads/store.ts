@@ -1,6 +1,7 @@
 // The lead store over Deno KV: deduped inserts, updates and a change log, all through one serial writer.
 
 import { isUlid } from "../ids.ts";
+import { commitAtomic } from "../kv_commit.ts";
 import {
   leadByCreatedKey,
   leadByLeadgenKey,
@@ -251,14 +252,9 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
         request.onCommit?.(op, lead);
       }
       op.set(leadChangesHeadKey(), seq);
-      const outcome = await tryCommit(op);
-      if (outcome === "ok") {
+      if ((await commitAtomic(op)).ok) {
         for (const { request, lead } of chunk) request.result.inserted.push(lead);
         return;
-      }
-      if (outcome === "busy") {
-        await delay(Math.random() * attempt * 2);
-        continue;
       }
       // Lost a race: another writer stored some of these leads or moved the head.
       const remaining = await dropStored(chunk);
@@ -309,7 +305,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
       setChange(op, { seq, leadId: id, kind: "updated", at });
       op.set(leadChangesHeadKey(), seq);
       onCommit?.(op, lead);
-      if (await tryCommit(op) === "ok") return lead;
+      if ((await commitAtomic(op)).ok) return lead;
       await delay(Math.random() * attempt * 2);
     }
     throw new Error(
@@ -435,19 +431,6 @@ async function getManyChunked<T>(kv: Deno.Kv, keys: Deno.KvKey[]): Promise<Deno.
     chunks.push(kv.getMany<T[]>(keys.slice(i, i + GET_MANY_MAX)));
   }
   return (await Promise.all(chunks)).flat();
-}
-
-/**
- * Commit `op`: "ok", "conflict" (a check failed) or "busy" (SQLite's lock was held by another
- * connection to the same file; transient, so the caller retries like a conflict).
- */
-async function tryCommit(op: Deno.AtomicOperation): Promise<"ok" | "conflict" | "busy"> {
-  try {
-    return (await op.commit()).ok ? "ok" : "conflict";
-  } catch (error) {
-    if (error instanceof Error && /database is locked|busy/i.test(error.message)) return "busy";
-    throw error;
-  }
 }
 
 function delay(ms: number): Promise<void> {

@@ -1,0 +1,29 @@
+// Every Deno KV key the job queue uses, each built by one named function.
+
+/** `["jobs", id]` -> JobRecord of a job that is waiting or running. */
+export function jobKey(id: string): Deno.KvKey {
+  return ["jobs", id];
+}
+
+/** `["jobs_due", dueAt, id]` -> id; a running job sits here at its lease expiry. */
+export function jobDueKey(dueAt: number, id: string): Deno.KvKey {
+  return ["jobs_due", dueAt, id];
+}
+
+/** The prefix of every `jobDueKey`. */
+export const JOBS_DUE_PREFIX: Deno.KvKey = ["jobs_due"];
+
+/** The end (exclusive) of a listing of the jobs due at or before `time`. */
+export function jobsDueEndKey(time: number): Deno.KvKey {
+  return ["jobs_due", time + 1];
+}
+
+/** `["jobs_by_key", type, key]` -> id, while the job waits, runs or has failed (idempotency). */
+export function jobByKeyKey(type: string, key: string): Deno.KvKey {
+  return ["jobs_by_key", type, key];
+}
+
+/** `["jobs_failed", id]` -> FailedJobRecord after the last attempt or a permanent error. */
+export function failedJobKey(id: string): Deno.KvKey {
+  return ["jobs_failed", id];
+}

@@ -1,0 +1,245 @@
+import assert from "node:assert/strict";
+import {
+  createJobQueue,
+  type JobLog,
+  type JobQueueOptions,
+  PermanentJobError,
+  RetryableJobError,
+} from "../../lib/jobs/mod.ts";
+import { createLeadStore } from "../../lib/leads/store.ts";
+import { newMetaLead } from "../../lib/leads/model.ts";
+
+function quietLog(): JobLog & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    warn: (message, fields) => lines.push(`warn ${message} ${JSON.stringify(fields)}`),
+    error: (message, fields) => lines.push(`error ${message} ${JSON.stringify(fields)}`),
+  };
+}
+
+/** A queue with a clock the test moves by hand. */
+function queueWithClock(kv: Deno.Kv, options: JobQueueOptions = {}) {
+  const clock = { t: 1_000_000 };
+  const queue = createJobQueue(kv, { now: () => clock.t, log: quietLog(), ...options });
+  return { queue, clock };
+}
+
+async function addJob(
+  kv: Deno.Kv,
+  queue: ReturnType<typeof createJobQueue>,
+  key: string,
+  payload: unknown = { key },
+) {
+  const op = kv.atomic();
+  queue.addJob(op, { type: "fetch", key, payload });
+  return (await op.commit()).ok;
+}
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => resolve = r);
+  return { promise, resolve };
+}
+
+Deno.test("[jobs] a job born in the lead's commit runs after kick", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const queue = createJobQueue(kv, { log: quietLog() });
+  const store = createLeadStore(kv);
+  const ran: unknown[] = [];
+  queue.register("fetch", (payload) => {
+    ran.push(payload);
+    return Promise.resolve();
+  });
+  const lead = newMetaLead({
+    leadgenId: "123456789012345678",
+    pageId: "1",
+    formId: "2",
+    adId: null,
+    adgroupId: null,
+    createdTime: null,
+  }, new Date());
+  await store.insertLeads([lead], {
+    onCommit(op, l) {
+      queue.addJob(op, { type: "fetch", key: l.leadgenId!, payload: { leadId: l.id } });
+    },
+  });
+  assert.equal((await queue.getJob("fetch", "123456789012345678"))?.state, "waiting");
+  await queue.kick();
+  assert.deepEqual(ran, [{ leadId: lead.id }]);
+  assert.equal(await queue.getJob("fetch", "123456789012345678"), null, "done jobs are deleted");
+  await queue.stop();
+  kv.close();
+});
+
+Deno.test("[jobs] retry with backoff, then success", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const { queue, clock } = queueWithClock(kv, { backoff: (attempt) => attempt * 1000 });
+  const attempts: number[] = [];
+  queue.register("fetch", (_payload, ctx) => {
+    attempts.push(ctx.attempt);
+    if (ctx.attempt === 1) throw new Error("socket hang up");
+    if (ctx.attempt === 2) throw new RetryableJobError("rate limited", { retryAfterMs: 10_000 });
+    return Promise.resolve();
+  });
+  assert.ok(await addJob(kv, queue, "a"));
+  assert.equal((await queue.runDue()).retried, 1);
+  const waiting = await queue.getJob("fetch", "a");
+  assert.equal(waiting?.state, "waiting");
+  assert.equal(waiting?.job.lastError, "socket hang up");
+  assert.equal(waiting?.job.dueAt, clock.t + 1000);
+  assert.equal((await queue.runDue()).listed, 0, "not due before its backoff");
+  clock.t += 1000;
+  assert.equal((await queue.runDue()).retried, 1);
+  clock.t += 2000;
+  assert.equal((await queue.runDue()).listed, 0, "Retry-After is longer than the backoff");
+  clock.t += 8000;
+  assert.equal((await queue.runDue()).succeeded, 1);
+  assert.deepEqual(attempts, [1, 2, 3]);
+  assert.equal(await queue.getJob("fetch", "a"), null);
+  kv.close();
+});
+
+Deno.test("[jobs] permanent error and last attempt move the job to failed and call onFailed", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const failures: [string, unknown, string][] = [];
+  const { queue, clock } = queueWithClock(kv, {
+    maxAttempts: 2,
+    backoff: () => 10,
+    onFailed(type, payload, error) {
+      failures.push([type, payload, error.message]);
+    },
+  });
+  queue.register("fetch", (payload) => {
+    const { key } = payload as { key: string };
+    if (key === "perm") throw new PermanentJobError("lead was deleted at Meta");
+    throw new Error("still down");
+  });
+  await addJob(kv, queue, "perm");
+  await addJob(kv, queue, "flaky");
+  const first = await queue.runDue();
+  assert.deepEqual([first.failed, first.retried], [1, 1]);
+  clock.t += 10;
+  assert.equal((await queue.runDue()).failed, 1);
+  assert.deepEqual(failures, [
+    ["fetch", { key: "perm" }, "lead was deleted at Meta"],
+    ["fetch", { key: "flaky" }, "still down"],
+  ]);
+  const failed = await queue.getJob("fetch", "flaky");
+  assert.equal(failed?.state, "failed");
+  assert.equal(failed?.job.attempts, 2);
+  clock.t += 1_000_000;
+  assert.equal((await queue.runDue()).listed, 0, "failed jobs never come due");
+  kv.close();
+});
+
+Deno.test("[jobs] retryJob re-queues a failed job; idempotency key refuses a second job", async () => {
+  const kv = await Deno.openKv(":memory:");
+  let fail = true;
+  const { queue } = queueWithClock(kv, { maxAttempts: 1 });
+  queue.register("fetch", () => fail ? Promise.reject(new Error("down")) : Promise.resolve());
+  assert.ok(await addJob(kv, queue, "k"));
+  assert.equal(await addJob(kv, queue, "k"), false, "a waiting job holds its key");
+  await queue.runDue();
+  assert.equal((await queue.getJob("fetch", "k"))?.state, "failed");
+  assert.equal(await addJob(kv, queue, "k"), false, "a failed job holds its key");
+  assert.equal(await queue.retryJob("fetch", "k"), "requeued");
+  assert.equal(await queue.retryJob("fetch", "k"), "rescheduled");
+  assert.equal(await queue.retryJob("fetch", "nope"), "missing");
+  fail = false;
+  const run = await queue.runDue();
+  assert.equal(run.succeeded, 1);
+  assert.equal(run.listed, 1, "rescheduling left no second due entry");
+  assert.ok(await addJob(kv, queue, "k"), "a finished job frees its key");
+  kv.close();
+});
+
+Deno.test("[jobs] lease - two queues over one KV never both run a job", async () => {
+  const dir = await Deno.makeTempDir();
+  const kvA = await Deno.openKv(`${dir}/jobs.sqlite`);
+  const kvB = await Deno.openKv(`${dir}/jobs.sqlite`);
+  const logAB = quietLog();
+  const queueA = createJobQueue(kvA, { log: logAB });
+  const queueB = createJobQueue(kvB, { log: logAB });
+  const runs = new Map<string, number>();
+  function handler(payload: unknown) {
+    const { key } = payload as { key: string };
+    runs.set(key, (runs.get(key) ?? 0) + 1);
+    return new Promise<void>((resolve) => setTimeout(resolve, 5));
+  }
+  queueA.register("fetch", handler);
+  queueB.register("fetch", handler);
+  for (let i = 0; i < 20; i++) await addJob(kvA, queueA, `k${i}`);
+  const results = await Promise.all([queueA.runDue(), queueB.runDue(), queueA.runDue()]);
+  assert.equal(
+    results.reduce((sum, r) => sum + r.succeeded, 0),
+    20,
+    logAB.lines.join("\n") + JSON.stringify(results),
+  );
+  assert.deepEqual([...runs.values()], Array(20).fill(1));
+  kvA.close();
+  kvB.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("[jobs] lease - a job whose run died is picked up once its lease expired", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const logA = quietLog();
+  const clock = { t: 1_000_000 };
+  const queueA = createJobQueue(kv, { now: () => clock.t, leaseMs: 30_000, log: logA });
+  const queueB = createJobQueue(kv, { now: () => clock.t, leaseMs: 30_000, log: quietLog() });
+  const stuck = deferred();
+  const started = deferred();
+  queueA.register("fetch", () => {
+    started.resolve();
+    return stuck.promise; // the "crashed" run: claimed, never finishes in time
+  });
+  const ranB: number[] = [];
+  queueB.register("fetch", (_payload, ctx) => {
+    ranB.push(ctx.attempt);
+    return Promise.resolve();
+  });
+  await addJob(kv, queueA, "k");
+  const runA = queueA.runDue();
+  await started.promise;
+  assert.equal((await queueB.runDue()).claimed, 0, "the lease holds");
+  assert.equal((await queueB.getJob("fetch", "k"))?.state, "running");
+  clock.t += 30_000;
+  assert.equal((await queueB.runDue()).succeeded, 1, "expired lease is due again");
+  assert.deepEqual(ranB, [2]);
+  stuck.resolve();
+  await runA;
+  assert.equal(await queueB.getJob("fetch", "k"), null);
+  assert.ok(logA.lines.some((line) => line.includes("lease expired")), logA.lines.join("\n"));
+  kv.close();
+});
+
+Deno.test("[jobs] kick coalesces, start/stop sweep and stop waits for running jobs", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const queue = createJobQueue(kv, { intervalMs: 20, log: quietLog() });
+  assert.equal(queue.kick(), queue.kick(), "kicks in one tick share a run");
+  await queue.kick();
+  const started = deferred();
+  let finished = false;
+  queue.register("fetch", async () => {
+    started.resolve();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    finished = true;
+  });
+  await addJob(kv, queue, "k");
+  queue.start();
+  await started.promise;
+  await queue.stop();
+  assert.equal(finished, true);
+  assert.equal(await queue.getJob("fetch", "k"), null);
+  kv.close();
+});
+
+Deno.test("[jobs] a job of an unregistered type fails its attempts rather than vanishing", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const { queue } = queueWithClock(kv, { maxAttempts: 1 });
+  await addJob(kv, queue, "k");
+  assert.equal((await queue.runDue()).failed, 1);
+  assert.match((await queue.getJob("fetch", "k"))?.job.lastError ?? "", /No handler/);
+  kv.close();
+});
