@@ -151,9 +151,15 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
       text = await response.text();
     } catch (error) {
       const timedOut = error instanceof DOMException && error.name === "TimeoutError";
+      // Deno puts the request URL, token included, in the cause; keep the cause, not the URL query.
+      const cause = (error as Error)?.cause;
+      const detail = [String((error as Error)?.message ?? error), cause ? String(cause) : ""]
+        .filter((part) => part !== "").join(": ");
+      // The query string only repeats what `where` says, plus secrets: drop it.
+      const withoutQuery = detail.replace(/(https?:\/\/[^\s?)]+)\?[^\s)]*/g, "$1");
       const reason = timedOut
         ? `no answer within ${timeoutMs} ms`
-        : redactSecrets(String((error as Error)?.message ?? error), secrets);
+        : redactSecrets(withoutQuery, secrets);
       throw new GraphApiError({
         kind: "transient",
         message: `Graph API transient: ${where} failed: ${reason}`,

@@ -1,0 +1,163 @@
+// The simulator's JSON control API under /__sim/, for tools in another process (deno task simulate).
+
+import type { FaultOptions } from "./faults.ts";
+import type { SimCallKind } from "./faults.ts";
+import type { CreateLeadOptions, SimLead, SimPage, SimState } from "./state.ts";
+
+/** What the control API needs from the simulator. */
+export interface ControlApiContext {
+  state: SimState;
+  createLead(options?: CreateLeadOptions): SimLead;
+  deliver(leads: SimLead[], callbackUrl: string, options?: { idsAsNumbers?: boolean }): Promise<
+    Response
+  >;
+  injectFault(options: FaultOptions): void;
+  clearFaults(): number;
+  faultCount(): number;
+  calls(kind?: SimCallKind): number;
+}
+
+const MAX_LEADS_PER_REQUEST = 1000;
+const CALL_KINDS: SimCallKind[] = ["lead", "form", "form_leads", "page_forms", "other"];
+
+function reply(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8" },
+  });
+}
+
+function problem(status: number, message: string): Response {
+  return reply({ error: message }, status);
+}
+
+async function readJson(request: Request): Promise<Record<string, unknown> | string> {
+  const text = await request.text();
+  if (text.trim() === "") return {};
+  try {
+    const body = JSON.parse(text);
+    return typeof body === "object" && body !== null && !Array.isArray(body)
+      ? body
+      : "body must be a JSON object";
+  } catch {
+    return "body is not valid JSON";
+  }
+}
+
+function pagesSummary(state: SimState, pages: SimPage[]) {
+  return pages.map((page) => ({
+    id: page.id,
+    name: page.name,
+    forms: page.forms.map((form) => ({
+      id: form.id,
+      name: form.name,
+      status: form.status,
+      leads: state.formLeads(form.id, {}).length,
+    })),
+  }));
+}
+
+/** Summary of a lead for tools: ids, time and contact, as JSON-safe strings. */
+function leadSummary(lead: SimLead) {
+  return {
+    id: lead.id,
+    pageId: lead.pageId,
+    formId: lead.formId,
+    createdTime: lead.createdTime,
+    fullName: lead.fields.fullName,
+    email: lead.fields.email,
+  };
+}
+
+async function createLeads(context: ControlApiContext, request: Request): Promise<Response> {
+  const body = await readJson(request);
+  if (typeof body === "string") return problem(400, `Cannot create leads: ${body}`);
+  const count = body.count ?? 1;
+  if (!Number.isInteger(count) || (count as number) < 1) {
+    return problem(400, "Cannot create leads: count must be a positive integer");
+  }
+  if ((count as number) > MAX_LEADS_PER_REQUEST) {
+    return problem(400, `Cannot create leads: count must be at most ${MAX_LEADS_PER_REQUEST}`);
+  }
+  const deliver = body.deliver === true;
+  const callbackUrl = body.callbackUrl;
+  if (deliver && (typeof callbackUrl !== "string" || !/^https?:\/\//.test(callbackUrl))) {
+    return problem(400, "Cannot deliver leads: callbackUrl must be an http(s) URL");
+  }
+  for (const name of ["pageId", "formId"] as const) {
+    if (body[name] !== undefined && typeof body[name] !== "string") {
+      return problem(400, `Cannot create leads: ${name} must be a string`);
+    }
+  }
+  const leads: SimLead[] = [];
+  try {
+    for (let i = 0; i < (count as number); i++) {
+      leads.push(context.createLead({
+        pageId: body.pageId as string | undefined,
+        formId: body.formId as string | undefined,
+        organic: typeof body.organic === "boolean" ? body.organic : undefined,
+      }));
+    }
+  } catch (error) {
+    return problem(400, (error as Error).message);
+  }
+  const deliveries: { leads: number; status: number | null; error?: string }[] = [];
+  if (deliver) {
+    // One delivery per lead, as Meta usually sends; `batch` sends them all in one.
+    const groups = body.batch === true ? [leads] : leads.map((lead) => [lead]);
+    for (const group of groups) {
+      try {
+        const response = await context.deliver(group, callbackUrl as string, {
+          idsAsNumbers: body.idsAsNumbers === true,
+        });
+        await response.body?.cancel();
+        deliveries.push({ leads: group.length, status: response.status });
+      } catch (error) {
+        deliveries.push({
+          leads: group.length,
+          status: null,
+          error: `delivery failed: ${(error as Error).message}`,
+        });
+      }
+    }
+  }
+  return reply({ leads: leads.map(leadSummary), deliveries }, 201);
+}
+
+/** Answers a request under /__sim/; returns null for other paths. */
+export async function handleControlRequest(
+  request: Request,
+  context: ControlApiContext,
+): Promise<Response | null> {
+  const { pathname } = new URL(request.url);
+  if (!pathname.startsWith("/__sim/")) return null;
+  const route = `${request.method} ${pathname.replace(/\/+$/, "")}`;
+  switch (route) {
+    case "POST /__sim/leads":
+      return await createLeads(context, request);
+    case "POST /__sim/faults": {
+      const body = await readJson(request);
+      if (typeof body === "string") return problem(400, `Cannot inject fault: ${body}`);
+      try {
+        context.injectFault(body as FaultOptions);
+      } catch (error) {
+        return problem(400, (error as Error).message);
+      }
+      return reply({ faults: context.faultCount() }, 201);
+    }
+    case "DELETE /__sim/faults":
+      return reply({ cleared: context.clearFaults() });
+    case "GET /__sim/stats":
+      return reply({
+        calls: {
+          total: context.calls(),
+          ...Object.fromEntries(CALL_KINDS.map((kind) => [kind, context.calls(kind)])),
+        },
+        leads: context.state.leads().length,
+        faults: context.faultCount(),
+        pages: pagesSummary(context.state, context.state.pages),
+      });
+    default:
+      return problem(404, `No simulator control route for ${route}`);
+  }
+}

@@ -1,0 +1,393 @@
+// Answers Graph API requests (lead, form, form leads, page forms) from the simulator's state, the Meta way.
+
+import { hmacSha256Hex, randomToken } from "../crypto.ts";
+import { faultError, type FaultList, type SimCallKind, type SimError } from "./faults.ts";
+import { fieldDataOf, type SimForm, type SimLead, type SimState } from "./state.ts";
+import { idsToNumbers } from "./webhook.ts";
+
+/** What the Graph API handler needs from the simulator. */
+export interface GraphApiContext {
+  state: SimState;
+  faults: FaultList;
+  appSecret: string;
+  accessToken: string;
+  /** Write IDs in Graph responses as raw JSON numbers. */
+  idsAsNumbers: boolean;
+  /** Counts a Graph call of this kind. */
+  countCall(kind: SimCallKind): void;
+  /** Aborted when the simulator closes, so slow answers end. */
+  closing: AbortSignal;
+}
+
+const VERSION = /^v\d+\.\d+$/;
+const DEFAULT_LEAD_FIELDS = ["created_time", "id", "field_data"];
+const DEFAULT_FORM_FIELDS = ["id", "locale", "name", "status"];
+
+/** Formats unix seconds as Meta does: "2026-11-28T13:21:00+0000". */
+export function graphTime(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "+0000");
+}
+
+function splitPath(pathname: string): { version: string | null; segments: string[] } {
+  const segments = pathname.split("/").filter((part) => part !== "");
+  const version = segments[0] !== undefined && VERSION.test(segments[0]) ? segments.shift()! : null;
+  return { version, segments };
+}
+
+/** Which kind of Graph call a path is, for counters and fault matching. */
+export function callKind(state: SimState, pathname: string): SimCallKind {
+  const { segments } = splitPath(pathname);
+  if (segments.length === 1) {
+    if (state.form(segments[0])) return "form";
+    if (state.page(segments[0])) return "other";
+    // Unknown ids are looked up as leads: that is what a fetch job does.
+    return /^\d+$/.test(segments[0]) ? "lead" : "other";
+  }
+  if (segments.length === 2 && segments[1] === "leads") return "form_leads";
+  if (segments.length === 2 && segments[1] === "leadgen_forms") return "page_forms";
+  return "other";
+}
+
+function wait(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
+
+function json(
+  context: GraphApiContext,
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+): Response {
+  const text = JSON.stringify(body);
+  return new Response(context.idsAsNumbers ? idsToNumbers(text) : text, {
+    status,
+    headers: { "content-type": "application/json; charset=UTF-8", ...headers },
+  });
+}
+
+function errorResponse(
+  context: GraphApiContext,
+  error: SimError,
+  headers: Record<string, string> = {},
+): Response {
+  return json(
+    context,
+    {
+      error: {
+        message: error.message,
+        type: error.type,
+        code: error.code,
+        ...(error.subcode !== undefined ? { error_subcode: error.subcode } : {}),
+        ...(error.isTransient ? { is_transient: true } : {}),
+        fbtrace_id: `A${randomToken(16).replace(/[-_]/g, "x")}`,
+      },
+    },
+    error.status,
+    headers,
+  );
+}
+
+function notFound(context: GraphApiContext, id: string): Response {
+  return errorResponse(context, {
+    status: 400,
+    code: 100,
+    subcode: 33,
+    type: "GraphMethodException",
+    isTransient: false,
+    message: `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded ` +
+      "due to missing permissions, or does not support this operation. Please read the Graph " +
+      "API documentation at https://developers.facebook.com/docs/graph-api",
+  });
+}
+
+function badParameter(context: GraphApiContext, message: string): Response {
+  return errorResponse(context, {
+    status: 400,
+    code: 100,
+    type: "OAuthException",
+    isTransient: false,
+    message: `(#100) ${message}`,
+  });
+}
+
+function requestedFields(url: URL, defaults: string[]): Set<string> {
+  const raw = url.searchParams.get("fields");
+  if (!raw) return new Set(defaults);
+  const fields = raw.replace(/\{[^}]*\}/g, "").split(",").map((field) => field.trim());
+  return new Set(["id", ...fields.filter((field) => field !== "")]);
+}
+
+function pick(all: Record<string, unknown>, fields: Set<string>): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(all)) {
+    if (fields.has(name) && value !== undefined) picked[name] = value;
+  }
+  return picked;
+}
+
+function leadJson(lead: SimLead, fields: Set<string>): Record<string, unknown> {
+  return pick({
+    id: lead.id,
+    created_time: graphTime(lead.createdTime),
+    ad_id: lead.adId ?? undefined,
+    ad_name: lead.adName ?? undefined,
+    adset_id: lead.adsetId ?? undefined,
+    adset_name: lead.adsetName ?? undefined,
+    campaign_id: lead.campaignId ?? undefined,
+    campaign_name: lead.campaignName ?? undefined,
+    form_id: lead.formId,
+    is_organic: lead.isOrganic,
+    platform: lead.platform,
+    field_data: fieldDataOf(lead),
+    custom_disclaimer_responses: [],
+  }, fields);
+}
+
+function formJson(state: SimState, form: SimForm, fields: Set<string>): Record<string, unknown> {
+  return pick({
+    id: form.id,
+    name: form.name,
+    status: form.status,
+    locale: form.locale,
+    page_id: form.pageId,
+    leads_count: fields.has("leads_count") ? state.formLeads(form.id, {}).length : undefined,
+  }, fields);
+}
+
+function encodeCursor(position: [number, number] | number): string {
+  return btoa(JSON.stringify(position)).replace(/=+$/, "");
+}
+
+function decodeCursor(cursor: string): unknown {
+  try {
+    return JSON.parse(atob(cursor));
+  } catch {
+    return null;
+  }
+}
+
+function parseLimit(url: URL, fallback: number): number | null {
+  const raw = url.searchParams.get("limit");
+  if (raw === null) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) return null;
+  return Math.min(Number(raw), 1000);
+}
+
+function nextUrl(url: URL, after: string): string {
+  const next = new URL(url);
+  next.searchParams.set("after", after);
+  next.searchParams.delete("before");
+  return next.toString();
+}
+
+function pagedJson(
+  context: GraphApiContext,
+  url: URL,
+  data: unknown[],
+  cursors: string[],
+  hasMore: boolean,
+): Response {
+  if (data.length === 0) return json(context, { data: [] });
+  const after = cursors[cursors.length - 1];
+  return json(context, {
+    data,
+    paging: {
+      cursors: { before: cursors[0], after },
+      ...(hasMore ? { next: nextUrl(url, after) } : {}),
+    },
+  });
+}
+
+/** Reads `filtering=[{field:"time_created",operator,value}]` into since/until bounds. */
+function timeFilter(raw: string | null): { since?: number; until?: number } | string {
+  if (raw === null) return {};
+  let rules: unknown;
+  try {
+    rules = JSON.parse(raw);
+  } catch {
+    return "Param filtering must be a JSON array";
+  }
+  if (!Array.isArray(rules)) return "Param filtering must be a JSON array";
+  const bounds: { since?: number; until?: number } = {};
+  for (const rule of rules) {
+    const { field, operator, value } = (rule ?? {}) as Record<string, unknown>;
+    const time = Number(value);
+    if (field !== "time_created" || !Number.isFinite(time)) {
+      return `Filtering field ${JSON.stringify(field)} is not supported`;
+    }
+    if (operator === "GREATER_THAN") bounds.since = time;
+    else if (operator === "GREATER_THAN_OR_EQUAL") bounds.since = time - 1;
+    else if (operator === "LESS_THAN") bounds.until = time;
+    else return `Filtering operator ${JSON.stringify(operator)} is not supported`;
+  }
+  return bounds;
+}
+
+function formLeads(context: GraphApiContext, url: URL, form: SimForm): Response {
+  const limit = parseLimit(url, 25);
+  if (limit === null) return badParameter(context, "Param limit must be a positive integer");
+  const filter = timeFilter(url.searchParams.get("filtering"));
+  if (typeof filter === "string") return badParameter(context, filter);
+  const afterRaw = url.searchParams.get("after");
+  const after = afterRaw === null ? null : decodeCursor(afterRaw);
+  if (
+    afterRaw !== null &&
+    !(Array.isArray(after) && after.length === 2 && after.every(Number.isFinite))
+  ) {
+    return badParameter(context, "Param after is not a valid cursor");
+  }
+  const rows = context.state.formLeads(form.id, {
+    ...filter,
+    after: after as [number, number] | null,
+  });
+  const page = rows.slice(0, limit);
+  const fields = requestedFields(url, DEFAULT_LEAD_FIELDS);
+  return pagedJson(
+    context,
+    url,
+    page.map((row) => leadJson(row.lead, fields)),
+    page.map((row) => encodeCursor(row.position)),
+    rows.length > limit,
+  );
+}
+
+function pageForms(context: GraphApiContext, url: URL, pageId: string): Response {
+  const page = context.state.page(pageId);
+  if (!page) return notFound(context, pageId);
+  const limit = parseLimit(url, 25);
+  if (limit === null) return badParameter(context, "Param limit must be a positive integer");
+  const afterRaw = url.searchParams.get("after");
+  const after = afterRaw === null ? -1 : decodeCursor(afterRaw);
+  if (typeof after !== "number" || !Number.isInteger(after)) {
+    return badParameter(context, "Param after is not a valid cursor");
+  }
+  const start = after + 1;
+  const forms = page.forms.slice(start, start + limit);
+  const fields = requestedFields(url, DEFAULT_FORM_FIELDS);
+  return pagedJson(
+    context,
+    url,
+    forms.map((form) => formJson(context.state, form, fields)),
+    forms.map((_, index) => encodeCursor(start + index)),
+    page.forms.length > start + limit,
+  );
+}
+
+async function checkAuth(context: GraphApiContext, url: URL): Promise<SimError | null> {
+  const token = url.searchParams.get("access_token");
+  if (!token) {
+    return {
+      status: 400,
+      code: 104,
+      type: "OAuthException",
+      isTransient: false,
+      message: "An access token is required to request this resource.",
+    };
+  }
+  if (token !== context.accessToken) {
+    return {
+      status: 400,
+      code: 190,
+      type: "OAuthException",
+      isTransient: false,
+      message: "Invalid OAuth access token - Cannot parse access token",
+    };
+  }
+  const proof = url.searchParams.get("appsecret_proof");
+  if (proof !== await hmacSha256Hex(context.appSecret, token)) {
+    return {
+      status: 400,
+      code: 190,
+      type: "OAuthException",
+      isTransient: false,
+      message: proof
+        ? "Invalid appsecret_proof provided in the API argument"
+        : "API calls from the server require an appsecret_proof argument",
+    };
+  }
+  return null;
+}
+
+function pageOfCall(state: SimState, segments: string[]): string {
+  const id = segments[0] ?? "";
+  return state.lead(id)?.pageId ?? state.form(id)?.pageId ?? state.page(id)?.id ?? "0";
+}
+
+function bucHeader(pageId: string, minutes: number): Record<string, string> {
+  return {
+    "x-business-use-case-usage": JSON.stringify({
+      [pageId]: [{
+        type: "pages",
+        call_count: 100,
+        total_cputime: 100,
+        total_time: 100,
+        estimated_time_to_regain_access: minutes,
+      }],
+    }),
+  };
+}
+
+/** Handles one Graph API request: counts it, applies faults, checks the token and proof, answers. */
+export async function handleGraphRequest(
+  request: Request,
+  context: GraphApiContext,
+): Promise<Response> {
+  const url = new URL(request.url);
+  const { version, segments } = splitPath(url.pathname);
+  const kind = callKind(context.state, url.pathname);
+  context.countCall(kind);
+
+  const fault = context.faults.take(kind);
+  if (fault?.latencyMs) {
+    // Not request.signal: Deno aborts it after every response and warns about that use.
+    await wait(fault.latencyMs, context.closing);
+  }
+  const extraHeaders = {
+    "facebook-api-version": version ?? "v21.0",
+    ...(fault?.bucRegainMinutes !== undefined
+      ? bucHeader(pageOfCall(context.state, segments), fault.bucRegainMinutes)
+      : {}),
+  };
+  const scripted = fault ? faultError(fault) : null;
+  if (scripted) return errorResponse(context, scripted, extraHeaders);
+
+  const authError = await checkAuth(context, url);
+  if (authError) return errorResponse(context, authError, extraHeaders);
+  if (request.method !== "GET") {
+    return badParameter(context, `Unsupported ${request.method.toLowerCase()} request.`);
+  }
+
+  let response: Response;
+  const [id, edge] = segments;
+  if (segments.length === 1) {
+    const lead = context.state.lead(id);
+    const form = context.state.form(id);
+    const page = context.state.page(id);
+    if (lead) response = json(context, leadJson(lead, requestedFields(url, DEFAULT_LEAD_FIELDS)));
+    else if (form) {
+      response = json(
+        context,
+        formJson(context.state, form, requestedFields(url, DEFAULT_FORM_FIELDS)),
+      );
+    } else if (page) response = json(context, { id: page.id, name: page.name });
+    else response = notFound(context, id);
+  } else if (segments.length === 2 && edge === "leads") {
+    const form = context.state.form(id);
+    response = form ? formLeads(context, url, form) : notFound(context, id);
+  } else if (segments.length === 2 && edge === "leadgen_forms") {
+    response = pageForms(context, url, id);
+  } else {
+    response = badParameter(context, `Unknown path components: /${segments.join("/")}`);
+  }
+  for (const [name, value] of Object.entries(extraHeaders)) response.headers.set(name, value);
+  return response;
+}
