@@ -124,6 +124,8 @@ export interface JobQueue {
   getJob(type: string, key: string): Promise<{ state: JobState; job: JobRecord } | null>;
 }
 
+/** Due entries one run lists by default. */
+const RUN_LIMIT = 100;
 const DEFAULT_BACKOFF_MS = [1_000, 5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000];
 
 /** The default backoff: the table above for attempt 1, 2, ..., the last entry after that, ±20% jitter. */
@@ -184,7 +186,7 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
   }
 
   async function runDue(runOptions: { limit?: number } = {}): Promise<RunDueResult> {
-    const limit = Math.max(1, runOptions.limit ?? 100);
+    const limit = Math.max(1, runOptions.limit ?? RUN_LIMIT);
     const result: RunDueResult = {
       listed: 0,
       claimed: 0,
@@ -334,7 +336,7 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
         return;
       }
       // A full page means more may be due: keep going in the background.
-      if (result.listed >= 100 && result.claimed > 0) kick();
+      if (result.listed >= RUN_LIMIT && result.claimed > 0) kick();
     })());
     return pendingKick;
   }

@@ -243,3 +243,18 @@ Deno.test("[jobs] a job of an unregistered type fails its attempts rather than v
   assert.match((await queue.getJob("fetch", "k"))?.job.lastError ?? "", /No handler/);
   kv.close();
 });
+
+Deno.test("[jobs] a kick with more than one page of due jobs keeps going until none are left", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const queue = createJobQueue(kv, { log: quietLog() });
+  let ran = 0;
+  queue.register("fetch", () => {
+    ran++;
+    return Promise.resolve();
+  });
+  for (let i = 0; i < 150; i++) await addJob(kv, queue, `k${i}`);
+  await queue.kick();
+  await queue.stop(); // waits for the follow-up run the first kick started
+  assert.equal(ran, 150);
+  kv.close();
+});
