@@ -13,7 +13,7 @@ export async function checkHealth(
   startedAt: number,
   timeoutMs = 2000,
 ): Promise<Health> {
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error("KV did not answer in time")), timeoutMs);
   });
