@@ -1,5 +1,8 @@
 // Typed configuration, read and validated from the environment; a bad value names its variable.
 
+import { validateEmail } from "./lib/auth/model.ts";
+import { checkPasswordPolicy } from "./lib/auth/password.ts";
+
 /** How much the logger prints. */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
@@ -28,6 +31,22 @@ export interface Config {
   webhookBodyLimit: number;
   /** Port of the demo Graph API simulator (loopback only). */
   simulatorPort: number;
+  /** Bootstrap admin from `LEADLINE_ADMIN_EMAIL` and `LEADLINE_ADMIN_PASSWORD`, or null. Secret. */
+  admin: AdminBootstrap | null;
+  /** Lifetime of an unused sign-in session (`SESSION_TTL_HOURS`, default 12), in ms. */
+  sessionTtlMs: number;
+  /**
+   * `TRUST_PROXY=true`: a reverse proxy in front of us sets `X-Forwarded-Proto` and
+   * `X-Forwarded-For`, so those headers decide https (Secure cookies, HSTS, CSRF origin) and the
+   * client address (login throttling). Off by default: anyone could send those headers.
+   */
+  trustProxy: boolean;
+}
+
+/** The admin that start-up creates or updates (`ensureAdmin`). The password is a secret. */
+export interface AdminBootstrap {
+  email: string;
+  password: string;
 }
 
 /** A configuration value is missing or wrong; `variable` names the environment variable. */
@@ -57,6 +76,9 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     graphApiVersion: readVersion(env),
     webhookBodyLimit: readInt(env, "WEBHOOK_BODY_LIMIT", 1024 * 1024, 1024, 64 * 1024 * 1024),
     simulatorPort: readInt(env, "GRAPH_SIMULATOR_PORT", 8787, 0, 65535),
+    admin: readAdmin(env),
+    sessionTtlMs: readInt(env, "SESSION_TTL_HOURS", 12, 1, 24 * 90) * 60 * 60 * 1000,
+    trustProxy: readBoolean(env, "TRUST_PROXY", false),
   };
 }
 
@@ -112,6 +134,46 @@ function readVersion(env: Env): string {
     throw new ConfigError("GRAPH_API_VERSION", `expected a version like v25.0, got "${raw}"`);
   }
   return raw;
+}
+
+function readBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = value(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (["true", "1", "yes"].includes(raw)) return true;
+  if (["false", "0", "no"].includes(raw)) return false;
+  throw new ConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+// Both or neither; the password is checked against the policy here so a bad one stops start-up
+// with the variable's name, and it never appears in the message.
+function readAdmin(env: Env): AdminBootstrap | null {
+  const email = value(env, "LEADLINE_ADMIN_EMAIL");
+  const password = env["LEADLINE_ADMIN_PASSWORD"];
+  const hasPassword = password !== undefined && password !== "";
+  if (!email && !hasPassword) return null;
+  if (!email) {
+    throw new ConfigError(
+      "LEADLINE_ADMIN_EMAIL",
+      "LEADLINE_ADMIN_PASSWORD is set without it; set both or neither",
+    );
+  }
+  if (!hasPassword) {
+    throw new ConfigError(
+      "LEADLINE_ADMIN_PASSWORD",
+      "LEADLINE_ADMIN_EMAIL is set without it; set both or neither",
+    );
+  }
+  try {
+    validateEmail(email);
+  } catch (err) {
+    throw new ConfigError("LEADLINE_ADMIN_EMAIL", (err as Error).message);
+  }
+  try {
+    checkPasswordPolicy(password);
+  } catch (err) {
+    throw new ConfigError("LEADLINE_ADMIN_PASSWORD", (err as Error).message);
+  }
+  return { email, password };
 }
 
 function readMeta(env: Env): MetaConfig | null {

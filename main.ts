@@ -1,6 +1,16 @@
 // Leadline's entry point: builds the app (KV, routes, islands, services) and serves it when run.
 
 import { type Config, ConfigError, loadConfig } from "./fresh.config.ts";
+import {
+  bootstrapAccounts,
+  BootstrapError,
+  type BootstrapOutcome,
+  csrfProtection,
+  isHttps,
+  sessionAuth,
+  startHeartbeat,
+  withSecurityHeaders,
+} from "./lib/auth_web/mod.ts";
 import { loadIslandBundles } from "./lib/islands/bundles.ts";
 import { loadIslands } from "./lib/islands/ssr.ts";
 import { createLogger, type Logger } from "./lib/log.ts";
@@ -19,11 +29,14 @@ export interface CreateAppOptions {
   config?: Config;
   kv?: Deno.Kv;
   log?: Logger;
+  /** PBKDF2 iterations for new password hashes; tests lower it. Default 600,000. */
+  passwordIterations?: number;
 }
 
 /** One running Leadline app. */
 export interface LeadlineApp {
-  fetch(req: Request): Promise<Response>;
+  /** Answers one request; `info` is `Deno.serve`'s handler info (client address). */
+  fetch(req: Request, info?: Deno.ServeHandlerInfo): Promise<Response>;
   hono: Hono<HonoEnv>;
   services: AppServices;
   /** Stops background work and closes what the app opened itself. */
@@ -35,20 +48,31 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
   const config = options.config ?? loadConfig();
   const log = options.log ?? createLogger({ level: config.logLevel });
   const kv = options.kv ?? await openKv(config.kvPath);
-  const services: AppServices = { config, kv, log, startedAt: Date.now() };
+  const services: AppServices = {
+    config,
+    kv,
+    log,
+    startedAt: Date.now(),
+    passwordIterations: options.passwordIterations,
+  };
 
   const islandNames = await loadIslands(new URL("islands/", ROOT));
   const tree = await loadRouteTree(new URL("routes/", ROOT));
   const bundles = await loadIslandBundles(islandNames);
   const assets = await loadStaticAssets(new URL("static/", ROOT), bundles);
   const render = createPageRenderer(tree, assets, bundles);
-  const middleware: Middleware[] = [];
+  const middleware: Middleware[] = [
+    csrfProtection({ trustProxy: config.trustProxy }),
+    sessionAuth({ trustProxy: config.trustProxy }),
+  ];
   const hono = createWebApp({ services, tree, assets, render, middleware });
 
   return {
     hono,
     services,
-    fetch: async (req) => await hono.fetch(req),
+    // Security headers go on here rather than in `middleware` so static files get them too.
+    fetch: async (req, info) =>
+      withSecurityHeaders(await hono.fetch(req, info), isHttps(req, config.trustProxy)),
     close() {
       if (!options.kv) kv.close();
       return Promise.resolve();
@@ -78,22 +102,45 @@ async function serve(): Promise<void> {
   }
   const app = await createApp({ config });
   const log = app.services.log;
+  let accounts: BootstrapOutcome;
+  try {
+    accounts = await bootstrapAccounts(app.services.kv, {
+      admin: config.admin,
+      demo: config.meta === null,
+    });
+  } catch (err) {
+    if (err instanceof BootstrapError) {
+      console.error(`Cannot start Leadline: ${err.message}`);
+      await app.close();
+      Deno.exit(1);
+    }
+    throw err;
+  }
+  if (accounts.kind === "admin_from_env") {
+    log.info("admin account from LEADLINE_ADMIN_EMAIL", {
+      email: accounts.email,
+      action: accounts.action,
+    });
+  }
   const server = Deno.serve({
     port: config.port,
     hostname: config.hostname,
     onListen({ hostname, port }) {
-      log.info("listening", {
-        url: `http://${hostname}:${port}/`,
-        mode: config.meta ? "live" : "demo",
-        kvPath: config.kvPath,
-      });
+      const url = `http://${hostname}:${port}/`;
+      log.info("listening", { url, mode: config.meta ? "live" : "demo", kvPath: config.kvPath });
+      if (accounts.kind === "demo_admin_created") printDemoAdmin(url, accounts);
     },
   }, app.fetch);
+  const heartbeat = await startHeartbeat(app.services.kv, {
+    pid: Deno.pid,
+    url: `http://${server.addr.hostname}:${server.addr.port}/`,
+  });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     log.info("shutting down");
+    await heartbeat.stop();
     await app.close();
     await server.shutdown();
     Deno.exit(0);
@@ -101,6 +148,23 @@ async function serve(): Promise<void> {
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   await server.finished;
+}
+
+// The one place a password is ever written out: the demo admin's random password, printed once
+// at the first demo start, beside the URL, so a new user can sign in. It is not stored anywhere
+// in the clear and is never printed again (later starts find the user and print nothing).
+function printDemoAdmin(url: string, admin: { email: string; password: string }): void {
+  console.log(
+    [
+      "",
+      `Demo admin created. Sign in at ${url}login with:`,
+      `  email:    ${admin.email}`,
+      `  password: ${admin.password}`,
+      "This password is shown only this once. Change it with " +
+      `\`deno task user:passwd --email ${admin.email}\` while the server is stopped.`,
+      "",
+    ].join("\n"),
+  );
 }
 
 if (import.meta.main) await serve();

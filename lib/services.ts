@@ -10,4 +10,6 @@ export interface AppServices {
   log: Logger;
   /** When this process started (ms since epoch). */
   startedAt: number;
+  /** PBKDF2 iterations for new password hashes; default 600,000. Tests lower it for speed. */
+  passwordIterations?: number;
 }
