@@ -1,7 +1,7 @@
 import type { AppProps } from "../lib/web/define.ts";
 
 /** The layout every page renders inside. */
-export default function App({ Component, title, asset }: AppProps) {
+export default function App({ Component, title, asset, state }: AppProps) {
   return (
     <html lang="en">
       <head>
@@ -16,6 +16,15 @@ export default function App({ Component, title, asset }: AppProps) {
           <a class="brand" href="/">
             <span class="brand-mark" aria-hidden="true">▲</span> Leadline
           </a>
+          {state.user && (
+            <div class="account">
+              {state.user.role === "admin" && <a href="/team">Team</a>}
+              <span class="account-name">Signed in as {state.user.name}</span>
+              <form method="post" action="/logout" class="signout">
+                <button type="submit" class="link-button">Sign out</button>
+              </form>
+            </div>
+          )}
         </header>
         <main class="page">
           <Component />

@@ -1,0 +1,59 @@
+import { getUser, removeUser, setDisabled, setPassword } from "../../../../lib/auth/users.ts";
+import { toPublicUser } from "../../../../lib/auth/model.ts";
+import { passwordIterations, readJsonObject, toHttpError } from "../../../../lib/auth_web/mod.ts";
+import { define } from "../../../../lib/web/define.ts";
+import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
+
+export const handler = define.handlers({
+  async GET(ctx) {
+    const user = await getUser(ctx.state.services.kv, ctx.params.id);
+    if (!user) throw new HttpError(404, `No user has id ${ctx.params.id}`);
+    return jsonResponse({ user: toPublicUser(user) }, 200, { "cache-control": "no-store" });
+  },
+
+  /** Changes a user: `{ "disabled"?: boolean, "password"?: string }`. */
+  async PATCH(ctx) {
+    const body = await readJsonObject(ctx.req);
+    const { kv } = ctx.state.services;
+    const id = ctx.params.id;
+    if (body.disabled !== undefined && typeof body.disabled !== "boolean") {
+      throw new HttpError(400, "Cannot update user: disabled must be true or false");
+    }
+    if (body.password !== undefined && typeof body.password !== "string") {
+      throw new HttpError(400, "Cannot update user: password must be a string");
+    }
+    if (body.disabled === true && id === ctx.state.user!.id) {
+      throw new HttpError(409, "Cannot disable your own account; ask another admin");
+    }
+    try {
+      if (!await getUser(kv, id)) throw new HttpError(404, `No user has id ${id}`);
+      if (typeof body.password === "string") {
+        await setPassword(kv, id, body.password, {
+          iterations: passwordIterations(ctx.state.services),
+        });
+      }
+      if (typeof body.disabled === "boolean") await setDisabled(kv, id, body.disabled);
+      const user = await getUser(kv, id);
+      if (!user) throw new HttpError(404, `No user has id ${id}`);
+      return jsonResponse({ user: toPublicUser(user) });
+    } catch (err) {
+      if (err instanceof HttpError) throw err;
+      throw toHttpError(err);
+    }
+  },
+
+  async DELETE(ctx) {
+    const id = ctx.params.id;
+    if (id === ctx.state.user!.id) {
+      throw new HttpError(409, "Cannot remove your own account; ask another admin");
+    }
+    let removed: boolean;
+    try {
+      removed = await removeUser(ctx.state.services.kv, id);
+    } catch (err) {
+      throw toHttpError(err);
+    }
+    if (!removed) throw new HttpError(404, `No user has id ${id}`);
+    return new Response(null, { status: 204 });
+  },
+});

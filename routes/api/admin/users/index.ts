@@ -1,0 +1,27 @@
+import { createUser, listUsers } from "../../../../lib/auth/users.ts";
+import { passwordIterations, readJsonObject, toHttpError } from "../../../../lib/auth_web/mod.ts";
+import { define } from "../../../../lib/web/define.ts";
+import { jsonResponse } from "../../../../lib/web/http_error.ts";
+
+export const handler = define.handlers({
+  async GET(ctx) {
+    const users = await listUsers(ctx.state.services.kv);
+    return jsonResponse({ users }, 200, { "cache-control": "no-store" });
+  },
+
+  /** Adds a user: `{ "email", "name", "role": "admin" | "agent", "password" }`. */
+  async POST(ctx) {
+    const body = await readJsonObject(ctx.req);
+    try {
+      const user = await createUser(ctx.state.services.kv, {
+        email: String(body.email ?? ""),
+        name: String(body.name ?? ""),
+        role: String(body.role ?? "agent") as "admin" | "agent",
+        password: typeof body.password === "string" ? body.password : "",
+      }, { iterations: passwordIterations(ctx.state.services) });
+      return jsonResponse({ user }, 201, { location: `/api/admin/users/${user.id}` });
+    } catch (err) {
+      throw toHttpError(err);
+    }
+  },
+});

@@ -1,0 +1,91 @@
+import { logIn } from "../lib/auth/login.ts";
+import {
+  passwordIterations,
+  readForm,
+  requestAddress,
+  requestIsHttps,
+  safeNextPath,
+  sessionCookie,
+} from "../lib/auth_web/mod.ts";
+import { define } from "../lib/web/define.ts";
+
+/** What the sign-in form shows. */
+interface LoginData {
+  email: string;
+  next: string;
+  error?: string;
+}
+
+/** One message for unknown email, wrong password and disabled account: nothing to learn. */
+export const INVALID_CREDENTIALS = "Wrong email or password.";
+
+export const title = "Sign in";
+
+export const handler = define.handlers<LoginData>({
+  GET(ctx) {
+    const next = safeNextPath(ctx.url.searchParams.get("next"));
+    if (ctx.state.user) return redirect(next);
+    return ctx.render({ email: "", next });
+  },
+
+  async POST(ctx) {
+    const form = await readForm(ctx.req);
+    const email = form.email ?? "";
+    const next = safeNextPath(form.next);
+    const { kv, config } = ctx.state.services;
+    const result = await logIn(
+      kv,
+      { email, password: form.password ?? "", address: requestAddress(ctx.hono) },
+      { iterations: passwordIterations(ctx.state.services), ttlMs: config.sessionTtlMs },
+    );
+    if (result.ok) {
+      const maxAge = (result.session.expiresAt - Date.now()) / 1000;
+      return redirect(next, sessionCookie(result.session.id, maxAge, requestIsHttps(ctx.hono)));
+    }
+    if (result.reason === "throttled") {
+      const minutes = Math.ceil(result.retryAfterSeconds / 60);
+      return ctx.render({
+        email,
+        next,
+        error: `Too many failed attempts. Try again in ${minutes} minute${
+          minutes === 1 ? "" : "s"
+        }.`,
+      }, { status: 429, headers: { "retry-after": String(result.retryAfterSeconds) } });
+    }
+    return ctx.render({ email, next, error: INVALID_CREDENTIALS }, { status: 401 });
+  },
+});
+
+function redirect(location: string, cookie?: string): Response {
+  const headers = new Headers({ location, "cache-control": "no-store" });
+  if (cookie) headers.append("set-cookie", cookie);
+  return new Response(null, { status: 303, headers });
+}
+
+export default define.page<LoginData>(function Login({ data }) {
+  return (
+    <section class="auth-card">
+      <h1>Sign in</h1>
+      {data.error && <p class="form-error" role="alert">{data.error}</p>}
+      <form method="post" action="/login" class="stacked-form">
+        <input type="hidden" name="next" value={data.next} />
+        <label>
+          Email
+          <input
+            type="email"
+            name="email"
+            value={data.email}
+            autocomplete="username"
+            required
+            autofocus
+          />
+        </label>
+        <label>
+          Password
+          <input type="password" name="password" autocomplete="current-password" required />
+        </label>
+        <button type="submit" class="button button-primary">Sign in</button>
+      </form>
+    </section>
+  );
+});
