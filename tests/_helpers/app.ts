@@ -1,8 +1,25 @@
-// Test fixtures: the real app on an in-memory KV, in-process or on a real loopback server.
+// Test fixtures: the real app on an in-memory KV, in-process or on a real loopback server, with a
+// signed-in admin whose cookie (and a same-origin Origin on state-changing requests) `fetch` sends.
 
 import { type Config, loadConfig } from "../../fresh.config.ts";
+import type { PublicUser, Role } from "../../lib/auth/model.ts";
+import { createSession } from "../../lib/auth/sessions.ts";
+import { createUser } from "../../lib/auth/users.ts";
+import { SESSION_COOKIE } from "../../lib/auth_web/cookies.ts";
 import { createLogger } from "../../lib/log.ts";
 import { createApp, type LeadlineApp } from "../../main.ts";
+
+/** PBKDF2 iterations in tests: the real 600,000 is exercised in tests/auth/password_test.ts. */
+export const TEST_PASSWORD_ITERATIONS = 1_000;
+
+/** A user made for a test, signed in: its password and session cookie. */
+export interface TestUser extends PublicUser {
+  password: string;
+  /** The raw session id (the cookie's value). */
+  sessionId: string;
+  /** `leadline_session=<id>`, ready for a `Cookie` header. */
+  cookie: string;
+}
 
 /** An app built for a test, with the log lines it wrote. */
 export interface TestApp {
@@ -11,6 +28,15 @@ export interface TestApp {
   config: Config;
   /** Every JSON log line the app wrote. */
   logs: string[];
+  /** The signed-in admin that `fetch` acts as. */
+  user: TestUser;
+  /**
+   * Fetches a path as `user`: sends its session cookie, and on POST/PUT/PATCH/DELETE an `Origin`
+   * of the app itself (as a browser on our pages would). Headers in `init` win.
+   */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** Adds another signed-in user, e.g. an agent for admin-only checks. */
+  addUser(role: Role, fields?: { email?: string; name?: string }): Promise<TestUser>;
   close(): Promise<void>;
 }
 
@@ -18,24 +44,75 @@ export interface TestApp {
 export interface TestServer extends TestApp {
   /** Base URL without a trailing slash, e.g. `http://127.0.0.1:41234`. */
   url: string;
-  /** Fetches a path of the server as a signed-in user (a plain fetch until accounts exist). */
-  fetch(path: string, init?: RequestInit): Promise<Response>;
 }
 
-/** Builds the app in-process on an in-memory KV; `env` overrides configuration variables. */
-export async function createTestApp(
-  options: { env?: Record<string, string>; kv?: Deno.Kv } = {},
-): Promise<TestApp> {
+/** Options for test apps; `env` overrides configuration variables. */
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  kv?: Deno.Kv;
+}
+
+const TEST_PASSWORD = "correct horse battery staple";
+const STATE_CHANGING = ["POST", "PUT", "PATCH", "DELETE"];
+
+/** Creates a user with fast hashing and a session; returns it with its password and cookie. */
+export async function createTestUser(
+  kv: Deno.Kv,
+  role: Role,
+  fields: { email?: string; name?: string } = {},
+): Promise<TestUser> {
+  const email = fields.email ?? `${role}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+  const user = await createUser(kv, {
+    email,
+    name: fields.name ?? (role === "admin" ? "Test Admin" : "Test Agent"),
+    role,
+    password: TEST_PASSWORD,
+  }, { iterations: TEST_PASSWORD_ITERATIONS });
+  const session = await createSession(kv, user);
+  return {
+    ...user,
+    password: TEST_PASSWORD,
+    sessionId: session.id,
+    cookie: `${SESSION_COOKIE}=${session.id}`,
+  };
+}
+
+/** Sends `path` to `handle` as `user`, with the cookie and, when state-changing, our Origin. */
+function fetchAs(
+  base: string,
+  user: TestUser,
+  handle: (req: Request) => Promise<Response>,
+): TestApp["fetch"] {
+  return (path, init = {}) => {
+    const headers = new Headers(init.headers);
+    if (!headers.has("cookie")) headers.set("cookie", user.cookie);
+    const method = (init.method ?? "GET").toUpperCase();
+    if (STATE_CHANGING.includes(method) && !headers.has("origin")) headers.set("origin", base);
+    return handle(new Request(base + path, { ...init, headers }));
+  };
+}
+
+/** Builds the app in-process on an in-memory KV, with a signed-in admin. */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig({ KV_PATH: ":memory:", LOG_LEVEL: "debug", ...options.env });
   const kv = options.kv ?? await Deno.openKv(":memory:");
   const logs: string[] = [];
   const log = createLogger({ level: config.logLevel, sink: (line) => logs.push(line) });
-  const app = await createApp({ config, kv, log });
+  const app = await createApp({
+    config,
+    kv,
+    log,
+    passwordIterations: TEST_PASSWORD_ITERATIONS,
+  });
+  const user = await createTestUser(kv, "admin");
   return {
     app,
     kv,
     config,
     logs,
+    user,
+    fetch: fetchAs("http://localhost", user, (req) => app.fetch(req)),
+    addUser: (role, fields) => createTestUser(kv, role, fields),
     async close() {
       await app.close();
       if (!options.kv) kv.close();
@@ -43,10 +120,8 @@ export async function createTestApp(
   };
 }
 
-/** Starts the app on a real server at 127.0.0.1 on a free port. */
-export async function startTestServer(
-  options: { env?: Record<string, string>; kv?: Deno.Kv } = {},
-): Promise<TestServer> {
+/** Starts the app on a real server at 127.0.0.1 on a free port, with a signed-in admin. */
+export async function startTestServer(options: TestAppOptions = {}): Promise<TestServer> {
   const testApp = await createTestApp(options);
   const server = Deno.serve(
     { port: 0, hostname: "127.0.0.1", onListen() {} },
@@ -56,7 +131,7 @@ export async function startTestServer(
   return {
     ...testApp,
     url,
-    fetch: (path, init) => fetch(url + path, init),
+    fetch: fetchAs(url, testApp.user, (req) => fetch(req)),
     async close() {
       await server.shutdown();
       await testApp.close();

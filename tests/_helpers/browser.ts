@@ -1,6 +1,7 @@
 // Browser tests: Debian's Chromium driven by playwright-core, ignored (with a hint) when absent.
 
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { SESSION_COOKIE } from "../../lib/auth_web/cookies.ts";
 
 const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
 
@@ -68,4 +69,21 @@ export function browserTest(name: string, fn: (browser: Browser) => Promise<void
       }
     },
   });
+}
+
+/**
+ * Signs `page` in as the server's test user by giving its browser context the session cookie
+ * (tests/browser/login_test.ts covers signing in through the form).
+ */
+export async function signIn(
+  page: Page,
+  server: { url: string; user: { sessionId: string } },
+): Promise<void> {
+  await page.context().addCookies([{
+    name: SESSION_COOKIE,
+    value: server.user.sessionId,
+    url: server.url,
+    httpOnly: true,
+    sameSite: "Lax",
+  }]);
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { startTestServer } from "../_helpers/app.ts";
-import { browserTest } from "../_helpers/browser.ts";
+import { browserTest, signIn } from "../_helpers/browser.ts";
 
 browserTest(
   "[e2e] the home page hydrates its island, which checks the server by itself",
@@ -8,6 +8,7 @@ browserTest(
     const server = await startTestServer();
     try {
       const page = await browser.newPage();
+      await signIn(page, server);
       const errors: string[] = [];
       page.on("pageerror", (err) => errors.push(err.message));
       const health: string[] = [];

@@ -9,9 +9,9 @@ import { loadConfig } from "../../fresh.config.ts";
 import { createTestApp } from "../_helpers/app.ts";
 
 Deno.test("[pages] GET / renders the layout, stylesheet and the badge island", async () => {
-  const { app, close } = await createTestApp();
+  const { app, fetch, close } = await createTestApp();
   try {
-    const res = await app.fetch(new Request("http://localhost/"));
+    const res = await fetch("/");
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8");
     const html = await res.text();
@@ -36,18 +36,16 @@ Deno.test("[pages] GET / renders the layout, stylesheet and the badge island", a
 });
 
 Deno.test("[pages] the 404 page is HTML for browsers, JSON for the API, and loads no island", async () => {
-  const { app, close } = await createTestApp();
+  const { fetch, close } = await createTestApp();
   try {
-    const page = await app.fetch(
-      new Request("http://localhost/no/such/page", { headers: { accept: "text/html" } }),
-    );
+    const page = await fetch("/no/such/page", { headers: { accept: "text/html" } });
     assert.equal(page.status, 404);
     const html = await page.text();
     assert.match(html, /Page not found/);
     assert.match(html, /Leadline/);
     assert.doesNotMatch(html, /_islands\//, "a page without islands loads no island script");
 
-    const api = await app.fetch(new Request("http://localhost/api/nothing"));
+    const api = await fetch("/api/nothing");
     assert.equal(api.status, 404);
     assert.equal(api.headers.get("content-type"), "application/json; charset=utf-8");
     assert.equal((await api.json()).error, "Not found");
