@@ -39,7 +39,7 @@ export const handler = define.handlers<LoginData>({
       { iterations: passwordIterations(ctx.state.services), ttlMs: config.sessionTtlMs },
     );
     if (result.ok) {
-      const maxAge = (result.session.expiresAt - Date.now()) / 1000;
+      const maxAge = config.sessionTtlMs / 1000;
       return redirect(next, sessionCookie(result.session.id, maxAge, requestIsHttps(ctx.hono)));
     }
     if (result.reason === "throttled") {

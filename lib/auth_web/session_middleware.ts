@@ -41,7 +41,8 @@ export function sessionAuth(options: SessionAuthOptions): Middleware {
     await next();
 
     if (found?.renewed && id !== null && !setsSessionCookie(c.res)) {
-      const maxAge = (found.session.expiresAt - now()) / 1000;
+      // A renewed session lives a full TTL from now; the cookie follows it.
+      const maxAge = found.session.ttlMs / 1000;
       const cookie = sessionCookie(id, maxAge, isHttps(req, options.trustProxy));
       try {
         c.res.headers.append("set-cookie", cookie);
