@@ -1,0 +1,312 @@
+// The live hub: one kv.watch per process on the change head, fanned out in memory to subscribers.
+
+import { leadChangesHeadKey } from "./keys.ts";
+import type { LeadChange, LeadChangesPage } from "./store.ts";
+
+/** What the hub needs from the lead store: the change log. */
+export interface LeadChangeReader {
+  listChangesSince(seq: number, limit?: number): Promise<LeadChangesPage>;
+  getChangeHead(): Promise<number>;
+}
+
+/**
+ * What a subscriber receives: a change, or a reset when the change log no longer reaches back to
+ * its cursor (records expired), so it must reload its list in full; `head` is its new cursor.
+ */
+export type LiveEvent =
+  | { type: "change"; change: LeadChange }
+  | { type: "reset"; head: number };
+
+/** Why a subscription ended. */
+export type LiveCloseReason = "closed" | "overflow" | "shutdown";
+
+/** Options of `createLiveHub`. */
+export interface LiveHubOptions {
+  /** Live events buffered per subscriber before it is dropped as stalled (default 2,000). */
+  bufferSize?: number;
+  /** Open subscriptions allowed at once (default 1,000); `subscribe` throws LiveHubFullError past it. */
+  maxSubscribers?: number;
+  /** Changes read per store call while catching up (default 500). */
+  pageSize?: number;
+  /** Called when the watch loop fails; the hub restarts the watch after `retryMs`. */
+  onError?: (error: unknown) => void;
+  /** Wait before re-opening a failed watch (default 1,000 ms). */
+  retryMs?: number;
+}
+
+/** Options of `LiveHub.subscribe`. */
+export interface SubscribeOptions {
+  /** Deliver every change after this seq (catching up from the store); null or absent: from now. */
+  since?: number | null;
+  /** Called once when the subscription ends, with why (also after `close()`). */
+  onClose?: (reason: LiveCloseReason) => void;
+}
+
+/** One subscriber's view of the hub: pull events in order with `next`. */
+export interface LiveSubscription {
+  /** The seq of the last change handed out (or the starting point). */
+  readonly cursor: number;
+  /** Why it ended, or null while open. */
+  readonly closedReason: LiveCloseReason | null;
+  /**
+   * The next event in seq order; `"idle"` when nothing came within `idleMs` (time for a heartbeat);
+   * null once the subscription has ended (closed, dropped as stalled, or the hub stopped).
+   */
+  next(idleMs?: number): Promise<LiveEvent | "idle" | null>;
+  /** Ends the subscription (reason "closed"); idempotent. */
+  close(): void;
+}
+
+/** The hub: one watch, many subscribers. */
+export interface LiveHub {
+  /** Starts the watch; resolves once the hub knows the current head. Idempotent. */
+  start(): Promise<void>;
+  /** Cancels the watch and ends every subscription with reason "shutdown". Idempotent. */
+  stop(): Promise<void>;
+  /** Adds a subscriber; starts the hub when it is not running. Throws LiveHubFullError when full. */
+  subscribe(options?: SubscribeOptions): Promise<LiveSubscription>;
+  /** Open subscriptions. */
+  readonly size: number;
+  /** The newest seq fanned out so far. */
+  readonly head: number;
+}
+
+/** `subscribe` was called with every slot taken; the caller should retry later. */
+export class LiveHubFullError extends Error {
+  /** Make the error; `max` is the cap that was hit. */
+  constructor(readonly max: number) {
+    super(`Cannot open a live stream: all ${max} slots are taken`);
+    this.name = "LiveHubFullError";
+  }
+}
+
+/** `subscribe` was called after `stop`. */
+export class LiveHubStoppedError extends Error {
+  /** Make the error. */
+  constructor() {
+    super("Cannot open a live stream: the server is shutting down");
+    this.name = "LiveHubStoppedError";
+  }
+}
+
+interface Subscriber {
+  queue: LiveEvent[];
+  wake: (() => void) | null;
+  close(reason: LiveCloseReason): void;
+}
+
+/**
+ * Make the hub over `kv` (watched on `["lead_changes_head"]`) and the store's change log. The
+ * watch loop reads each new batch of changes once and pushes it to every subscriber's bounded
+ * queue, which never blocks: a subscriber whose queue is full is dropped and resumes by cursor.
+ */
+export function createLiveHub(
+  kv: Deno.Kv,
+  store: LeadChangeReader,
+  options: LiveHubOptions = {},
+): LiveHub {
+  const bufferSize = options.bufferSize ?? 2000;
+  const maxSubscribers = options.maxSubscribers ?? 1000;
+  const pageSize = options.pageSize ?? 500;
+  const retryMs = options.retryMs ?? 1000;
+  const subscribers = new Set<Subscriber>();
+  let head = 0;
+  let started: Promise<void> | null = null;
+  let stopped = false;
+  let knowsHead = false;
+  let watchReader: ReadableStreamDefaultReader<Deno.KvEntryMaybe<unknown>[]> | null = null;
+  let loop: Promise<void> | null = null;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let wakeRetry: (() => void) | null = null;
+
+  function fanOut(event: LiveEvent) {
+    for (const sub of subscribers) {
+      if (sub.queue.length >= bufferSize) {
+        sub.close("overflow");
+        continue;
+      }
+      sub.queue.push(event);
+      sub.wake?.();
+    }
+  }
+
+  // Reads every change after `head` once and fans it out; runs only inside the watch loop.
+  async function pump(kvHead: number) {
+    while (head < kvHead && !stopped) {
+      const page = await store.listChangesSince(head, pageSize);
+      if (page.gap) {
+        head = page.head;
+        fanOut({ type: "reset", head });
+        return;
+      }
+      for (const change of page.changes) fanOut({ type: "change", change });
+      const last = page.changes.at(-1)?.seq;
+      head = last !== undefined && last < page.head ? last : page.head;
+      kvHead = Math.max(kvHead, page.head);
+    }
+  }
+
+  async function watchOnce(ready: () => void) {
+    const reader = kv.watch([leadChangesHeadKey()]).getReader();
+    watchReader = reader;
+    try {
+      while (!stopped) {
+        const { done, value } = await reader.read();
+        if (done || stopped) break;
+        const kvHead = typeof value[0].value === "number" ? value[0].value : 0;
+        if (!knowsHead) {
+          // A fresh hub starts at the head; after a watch restart it catches up what it missed.
+          knowsHead = true;
+          head = kvHead;
+          ready();
+        }
+        await pump(kvHead);
+      }
+    } finally {
+      watchReader = null;
+      reader.releaseLock();
+    }
+  }
+
+  async function runLoop(ready: () => void) {
+    while (!stopped) {
+      try {
+        await watchOnce(ready);
+      } catch (error) {
+        if (stopped) break;
+        options.onError?.(error);
+      }
+      if (stopped) break;
+      await new Promise<void>((resolve) => {
+        wakeRetry = resolve;
+        retryTimer = setTimeout(resolve, retryMs);
+      });
+      wakeRetry = null;
+    }
+  }
+
+  function start(): Promise<void> {
+    if (stopped) return Promise.reject(new LiveHubStoppedError());
+    if (started) return started;
+    const { promise, resolve } = Promise.withResolvers<void>();
+    started = promise;
+    loop = runLoop(resolve);
+    // A stop before the first watch value must not leave start() hanging.
+    loop.finally(resolve);
+    return promise;
+  }
+
+  async function stop() {
+    if (stopped) return;
+    stopped = true;
+    for (const sub of [...subscribers]) sub.close("shutdown");
+    clearTimeout(retryTimer);
+    wakeRetry?.();
+    try {
+      await watchReader?.cancel();
+    } catch {
+      // already closed (the KV was closed first)
+    }
+    await loop?.catch(() => {});
+  }
+
+  async function subscribe(subOptions: SubscribeOptions = {}): Promise<LiveSubscription> {
+    await start();
+    if (stopped) throw new LiveHubStoppedError();
+    if (subscribers.size >= maxSubscribers) throw new LiveHubFullError(maxSubscribers);
+    const since = subOptions.since;
+    // Live events after the hub's head reach the queue; the store covers (since, head] on demand.
+    let cursor = since === null || since === undefined || !Number.isFinite(since)
+      ? head
+      : Math.max(0, Math.floor(since));
+    let catchingUp = cursor < head;
+    let closedReason: LiveCloseReason | null = null;
+    const backlog: LiveEvent[] = [];
+
+    const sub: Subscriber = {
+      queue: [],
+      wake: null,
+      close(reason) {
+        if (closedReason) return;
+        closedReason = reason;
+        subscribers.delete(sub);
+        sub.queue.length = 0;
+        sub.wake?.();
+        subOptions.onClose?.(reason);
+      },
+    };
+    subscribers.add(sub);
+
+    function take(): LiveEvent | null {
+      // While catching up only the store's pages count: the live queue holds later seqs.
+      while (backlog.length > 0 || (!catchingUp && sub.queue.length > 0)) {
+        const event = backlog.shift() ?? sub.queue.shift()!;
+        if (event.type === "reset") {
+          if (event.head <= cursor) continue;
+          cursor = event.head;
+          return event;
+        }
+        if (event.change.seq <= cursor) continue; // already delivered by the catch-up
+        cursor = event.change.seq;
+        return event;
+      }
+      return null;
+    }
+
+    async function next(idleMs?: number): Promise<LiveEvent | "idle" | null> {
+      while (true) {
+        if (closedReason) return null;
+        const ready = take();
+        if (ready) return ready;
+        if (catchingUp) {
+          const page = await store.listChangesSince(cursor, pageSize);
+          if (closedReason) return null;
+          if (page.gap) {
+            catchingUp = false;
+            backlog.push({ type: "reset", head: page.head });
+          } else {
+            backlog.push(...page.changes.map((change) => ({ type: "change" as const, change })));
+            if (page.changes.length === 0 || page.changes.at(-1)!.seq >= page.head) {
+              catchingUp = false;
+            }
+          }
+          continue;
+        }
+        const outcome = await new Promise<"event" | "idle">((resolve) => {
+          const timer = idleMs === undefined
+            ? undefined
+            : setTimeout(() => resolve("idle"), idleMs);
+          sub.wake = () => {
+            clearTimeout(timer);
+            resolve("event");
+          };
+        });
+        sub.wake = null;
+        if (outcome === "idle" && !closedReason && sub.queue.length === 0) return "idle";
+      }
+    }
+
+    return {
+      get cursor() {
+        return cursor;
+      },
+      get closedReason() {
+        return closedReason;
+      },
+      next,
+      close: () => sub.close("closed"),
+    };
+  }
+
+  return {
+    start,
+    stop,
+    subscribe,
+    get size() {
+      return subscribers.size;
+    },
+    get head() {
+      return head;
+    },
+  };
+}

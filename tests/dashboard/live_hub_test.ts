@@ -1,0 +1,176 @@
+import assert from "node:assert/strict";
+import {
+  createLiveHub,
+  type LiveEvent,
+  LiveHubFullError,
+  LiveHubStoppedError,
+  type LiveSubscription,
+} from "../../lib/leads/live.ts";
+import { type Lead, newMetaLead } from "../../lib/leads/model.ts";
+import { createLeadStore, type LeadStore } from "../../lib/leads/store.ts";
+
+let nextLeadgen = 100_000_000_000_000_000n;
+
+function metaLead(): Lead {
+  nextLeadgen += 1n;
+  return newMetaLead({
+    leadgenId: String(nextLeadgen),
+    pageId: "111",
+    formId: "222",
+    adId: "333",
+    adgroupId: null,
+    createdTime: 1_700_000_000,
+  }, new Date());
+}
+
+async function insert(store: LeadStore, count: number): Promise<Lead[]> {
+  const leads: Lead[] = [];
+  for (let i = 0; i < count; i++) {
+    const lead = metaLead();
+    await store.insertLeads([lead]);
+    leads.push(lead);
+  }
+  return leads;
+}
+
+/** Reads `count` events (never "idle": no idle timeout is given). */
+async function take(sub: LiveSubscription, count: number): Promise<LiveEvent[]> {
+  const events: LiveEvent[] = [];
+  while (events.length < count) {
+    const event = await sub.next();
+    assert.ok(event !== null && event !== "idle", `subscription ended after ${events.length}`);
+    events.push(event);
+  }
+  return events;
+}
+
+function seqs(events: LiveEvent[]): number[] {
+  return events.map((e) => e.type === "change" ? e.change.seq : -e.head);
+}
+
+async function withHub(
+  fn: (ctx: { kv: Deno.Kv; store: LeadStore; hub: ReturnType<typeof createLiveHub> }) => Promise<
+    void
+  >,
+  options: Parameters<typeof createLiveHub>[2] = {},
+) {
+  const kv = await Deno.openKv(":memory:");
+  const store = createLeadStore(kv);
+  const hub = createLiveHub(kv, store, options);
+  try {
+    await fn({ kv, store, hub });
+  } finally {
+    await hub.stop();
+    kv.close();
+  }
+}
+
+Deno.test("[live] one watch fans every change out to many subscribers, in order", async () => {
+  await withHub(async ({ store, hub }) => {
+    await insert(store, 2); // before anyone listens: not delivered to "from now" subscribers
+    const subs = await Promise.all(Array.from({ length: 50 }, () => hub.subscribe()));
+    assert.equal(hub.size, 50);
+    const leads = await insert(store, 5);
+    for (const sub of subs) {
+      const events = await take(sub, 5);
+      assert.deepEqual(seqs(events), [3, 4, 5, 6, 7]);
+      assert.deepEqual(
+        events.map((e) => e.type === "change" ? e.change.lead.id : null),
+        leads.map((l) => l.id),
+      );
+      assert.equal(sub.cursor, 7);
+    }
+  });
+});
+
+Deno.test("[live] a subscriber given a cursor catches up from the store, then gets live changes", async () => {
+  await withHub(async ({ store, hub }) => {
+    await hub.start();
+    await insert(store, 6);
+    const sub = await hub.subscribe({ since: 2 });
+    assert.deepEqual(seqs(await take(sub, 4)), [3, 4, 5, 6]);
+    await insert(store, 2);
+    assert.deepEqual(seqs(await take(sub, 2)), [7, 8]);
+    // An update shows up as a change of the same lead with its new state.
+    const [first] = (await store.listChangesSince(0, 1)).changes;
+    await store.updateLead(first.lead.id, (lead) => ({ ...lead, status: "contacted" }));
+    const [updated] = await take(sub, 1);
+    assert.equal(updated.type, "change");
+    if (updated.type === "change") {
+      assert.equal(updated.change.kind, "updated");
+      assert.equal(updated.change.lead.status, "contacted");
+      assert.equal(updated.change.seq, 9);
+    }
+  });
+});
+
+Deno.test("[live] changes committed while a subscriber catches up arrive once, in order", async () => {
+  await withHub(async ({ store, hub }) => {
+    await hub.start();
+    await insert(store, 30);
+    const sub = await hub.subscribe({ since: 0 });
+    const reading = take(sub, 60);
+    await insert(store, 30);
+    assert.deepEqual(seqs(await reading), Array.from({ length: 60 }, (_, i) => i + 1));
+  }, { pageSize: 7 });
+});
+
+Deno.test("[live] a stalled subscriber is dropped without holding back the others", async () => {
+  await withHub(async ({ store, hub }) => {
+    const closed: string[] = [];
+    const stalled = await hub.subscribe({ onClose: (reason) => closed.push(reason) });
+    const reader = await hub.subscribe();
+    const reading = take(reader, 12);
+    await insert(store, 12);
+    assert.deepEqual(seqs(await reading), Array.from({ length: 12 }, (_, i) => i + 1));
+    assert.deepEqual(closed, ["overflow"]);
+    assert.equal(stalled.closedReason, "overflow");
+    assert.equal(await stalled.next(), null, "a dropped subscriber gets nothing more");
+    assert.equal(hub.size, 1);
+    // It resumes by cursor and misses nothing.
+    const resumed = await hub.subscribe({ since: stalled.cursor });
+    assert.deepEqual(seqs(await take(resumed, 12)), Array.from({ length: 12 }, (_, i) => i + 1));
+    // The hub reads at most two changes per store call, so a reader that keeps up never holds 4.
+  }, { bufferSize: 4, pageSize: 2 });
+});
+
+Deno.test("[live] the cap on subscribers refuses one more until a slot frees", async () => {
+  await withHub(async ({ hub }) => {
+    const a = await hub.subscribe();
+    await hub.subscribe();
+    await assert.rejects(() => hub.subscribe(), LiveHubFullError);
+    a.close();
+    assert.equal(a.closedReason, "closed");
+    await hub.subscribe();
+    assert.equal(hub.size, 2);
+  }, { maxSubscribers: 2 });
+});
+
+Deno.test("[live] next() reports idle time so callers can send heartbeats", async () => {
+  await withHub(async ({ store, hub }) => {
+    const sub = await hub.subscribe();
+    assert.equal(await sub.next(10), "idle");
+    await insert(store, 1);
+    const event = await sub.next(60_000);
+    assert.ok(event !== null && event !== "idle" && event.type === "change");
+  });
+});
+
+Deno.test("[live] stop() ends every subscription with 'shutdown' and cancels the watch", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const store = createLeadStore(kv);
+  const hub = createLiveHub(kv, store);
+  const reasons: string[] = [];
+  const subs = await Promise.all(
+    [1, 2, 3].map(() => hub.subscribe({ onClose: (reason) => reasons.push(reason) })),
+  );
+  const waiting = subs.map((sub) => sub.next());
+  await hub.stop();
+  assert.deepEqual(await Promise.all(waiting), [null, null, null]);
+  assert.deepEqual(reasons, ["shutdown", "shutdown", "shutdown"]);
+  assert.equal(hub.size, 0);
+  await assert.rejects(() => hub.subscribe(), LiveHubStoppedError);
+  await hub.stop(); // idempotent
+  kv.close();
+  // The sanitizers fail this test if the watch or a timer were left running.
+});
