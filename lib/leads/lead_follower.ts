@@ -1,0 +1,90 @@
+// Follows the lead change log from a stored cursor, so records derived from leads catch up with every change.
+
+import { commitAtomic } from "../kv_commit.ts";
+import type { Lead } from "./model.ts";
+import type { LeadStore } from "./store.ts";
+
+/** `["lead_followers", name]` -> the last change seq that follower `name` has seen. */
+export function leadFollowerKey(name: string): Deno.KvKey {
+  return ["lead_followers", name];
+}
+
+/** What a follower does with leads; both must be idempotent (a change may be seen twice). */
+export interface LeadFollower {
+  /** Called with the leads of each batch of changes, in change order (a lead may repeat). */
+  visit(leads: Lead[]): Promise<void>;
+  /** Called instead when changes were missed (expired from the log): derive everything again. */
+  rebuild(): Promise<void>;
+}
+
+/** What one catch-up did. */
+export interface FollowResult {
+  /** Changes visited. */
+  visited: number;
+  /** True when the log had a gap and `rebuild` ran. */
+  rebuilt: boolean;
+  /** The seq the follower has now seen up to. */
+  seq: number;
+}
+
+const BATCH = 500;
+/** Catch-ups running in this process, per KV and follower name, so callers share one. */
+const running = new WeakMap<Deno.Kv, Map<string, Promise<FollowResult>>>();
+
+/**
+ * Brings follower `name` up to date with the lead change log: visits every change after its stored
+ * seq and stores the new seq. Callers in one process at the same time share one catch-up; across
+ * processes two catch-ups may visit the same changes, which is why visits must be idempotent.
+ */
+export function catchUpLeadFollower(
+  kv: Deno.Kv,
+  store: LeadStore,
+  name: string,
+  follower: LeadFollower,
+): Promise<FollowResult> {
+  let byName = running.get(kv);
+  if (!byName) running.set(kv, byName = new Map());
+  const existing = byName.get(name);
+  if (existing) return existing;
+  const promise = catchUp(kv, store, name, follower).finally(() => byName.delete(name));
+  byName.set(name, promise);
+  return promise;
+}
+
+async function catchUp(
+  kv: Deno.Kv,
+  store: LeadStore,
+  name: string,
+  follower: LeadFollower,
+): Promise<FollowResult> {
+  const key = leadFollowerKey(name);
+  let visited = 0;
+  let rebuilt = false;
+  let seq = (await kv.get<number>(key)).value ?? 0;
+  while (true) {
+    const page = await store.listChangesSince(seq, BATCH);
+    if (page.gap) {
+      await follower.rebuild();
+      rebuilt = true;
+      seq = page.head;
+    } else if (page.changes.length > 0) {
+      await follower.visit(page.changes.map((change) => change.lead));
+      visited += page.changes.length;
+      seq = page.changes[page.changes.length - 1].seq;
+    } else {
+      // Changes whose lead is gone leave nothing to visit; the head is as far as we can get.
+      seq = Math.max(seq, page.head);
+    }
+    await saveSeq(kv, key, seq);
+    if (seq >= page.head || page.changes.length === 0) return { visited, rebuilt, seq };
+  }
+}
+
+/** Stores `seq` unless another process already stored a later one. */
+async function saveSeq(kv: Deno.Kv, key: Deno.KvKey, seq: number): Promise<void> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const entry = await kv.get<number>(key);
+    if ((entry.value ?? 0) >= seq) return;
+    if ((await commitAtomic(kv.atomic().check(entry).set(key, seq))).ok) return;
+  }
+}

@@ -1,0 +1,30 @@
+// The Deno.cron trigger of reconciliation: a sweep every N minutes, whatever the dashboards do.
+
+import type { Reconciler } from "./reconciler.ts";
+import type { SyncResult } from "./types.ts";
+
+/** The cron job's name (Deno.cron names must be unique per process). */
+export const RECONCILE_CRON_NAME = "leadline: reconcile with Meta";
+
+/** A cron schedule running every `minutes` minutes (1 to 59), e.g. 15 -> "*\/15 * * * *". */
+export function reconcileSchedule(minutes: number): string {
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 59) {
+    throw new RangeError(`Cannot schedule reconciliation every ${minutes} minutes: use 1 to 59`);
+  }
+  return minutes === 1 ? "* * * * *" : `*/${minutes} * * * *`;
+}
+
+/** What the cron runs: one sync request marked "cron". Tests call it directly. */
+export function reconcileCronHandler(reconciler: Reconciler): () => Promise<SyncResult> {
+  return async function runReconcileCron() {
+    return await reconciler.requestSync({ trigger: "cron" });
+  };
+}
+
+/** Registers the cron with Deno; call once per process, from the serve path only. */
+export function registerReconcileCron(reconciler: Reconciler, everyMinutes: number): void {
+  const handler = reconcileCronHandler(reconciler);
+  Deno.cron(RECONCILE_CRON_NAME, reconcileSchedule(everyMinutes), async () => {
+    await handler();
+  });
+}

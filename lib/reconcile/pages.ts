@@ -1,0 +1,113 @@
+// The pages reconciliation sweeps: configured ones, every page a lead arrived from, and those added in settings.
+
+import { catchUpLeadFollower } from "../leads/lead_follower.ts";
+import type { LeadStore } from "../leads/store.ts";
+import { SEEN_PAGES_PREFIX, seenPageKey, SETTINGS_PAGES_PREFIX, settingsPageKey } from "./keys.ts";
+import type { KnownPage } from "./types.ts";
+
+const PAGE_ID = /^\d{1,30}$/;
+/** The name of the lead follower that records pages leads arrived from. */
+const FOLLOWER = "reconcile_pages";
+
+/** `pageId` is not a Meta page id. */
+export class PageIdError extends Error {
+  /** Make the error for the value given. */
+  constructor(value: unknown) {
+    super(`Cannot use page id ${JSON.stringify(value)}: a page id is a string of digits`);
+    this.name = "PageIdError";
+  }
+}
+
+function assertPageId(pageId: unknown): asserts pageId is string {
+  if (typeof pageId !== "string" || !PAGE_ID.test(pageId)) throw new PageIdError(pageId);
+}
+
+/** Records pages leads arrived from (`["pages", pageId]`); a page already known is left as is. */
+export async function recordSeenPages(kv: Deno.Kv, pageIds: Iterable<string>, now: Date) {
+  const wanted = [...new Set(pageIds)].filter((pageId) => PAGE_ID.test(pageId));
+  for (let i = 0; i < wanted.length; i += 10) {
+    const chunk = wanted.slice(i, i + 10);
+    const entries = await kv.getMany<KnownPage[]>(chunk.map(seenPageKey));
+    const op = kv.atomic();
+    let writes = 0;
+    entries.forEach((entry, j) => {
+      if (entry.value !== null) return;
+      op.check(entry).set(seenPageKey(chunk[j]), { pageId: chunk[j], addedAt: now.toISOString() });
+      writes++;
+    });
+    // A failed check means another process recorded the page first: nothing left to do.
+    if (writes > 0) await op.commit();
+  }
+}
+
+/**
+ * Brings `["pages", …]` up to date with every lead stored since the last call, through the lead
+ * change log (so webhook, sync and hand-entered leads all count without touching their code).
+ */
+export async function followLeadPages(kv: Deno.Kv, store: LeadStore, now: Date): Promise<void> {
+  await catchUpLeadFollower(kv, store, FOLLOWER, {
+    async visit(leads) {
+      await recordSeenPages(kv, leads.flatMap((lead) => lead.pageId ? [lead.pageId] : []), now);
+    },
+    async rebuild() {
+      // Changes expired before we read them: look at every lead once.
+      let cursor: string | null = null;
+      do {
+        const page = await store.listLeads({ limit: 500, cursor });
+        await recordSeenPages(
+          kv,
+          page.leads.flatMap((lead) => lead.pageId ? [lead.pageId] : []),
+          now,
+        );
+        cursor = page.cursor;
+      } while (cursor !== null);
+    },
+  });
+}
+
+/** Adds a page to sweep (settings); adding it twice changes nothing. */
+export async function addSettingsPage(kv: Deno.Kv, pageId: string, now: Date): Promise<KnownPage> {
+  assertPageId(pageId);
+  const existing = (await kv.get<KnownPage>(settingsPageKey(pageId))).value;
+  if (existing) return existing;
+  const page: KnownPage = { pageId, addedAt: now.toISOString() };
+  await kv.set(settingsPageKey(pageId), page);
+  return page;
+}
+
+/** Removes a page added in settings; true when it was there. */
+export async function removeSettingsPage(kv: Deno.Kv, pageId: string): Promise<boolean> {
+  assertPageId(pageId);
+  const existing = await kv.get(settingsPageKey(pageId));
+  if (existing.value === null) return false;
+  await kv.delete(settingsPageKey(pageId));
+  return true;
+}
+
+/** The pages added in settings. */
+export async function listSettingsPages(kv: Deno.Kv): Promise<KnownPage[]> {
+  return await listPages(kv, SETTINGS_PAGES_PREFIX);
+}
+
+/** The pages leads arrived from. */
+export async function listSeenPages(kv: Deno.Kv): Promise<KnownPage[]> {
+  return await listPages(kv, SEEN_PAGES_PREFIX);
+}
+
+/** Every page to sweep: `configured` ones, pages leads arrived from, pages added in settings. */
+export async function listKnownPageIds(
+  kv: Deno.Kv,
+  configured: Iterable<string>,
+): Promise<string[]> {
+  const ids = new Set<string>();
+  for (const pageId of configured) if (PAGE_ID.test(pageId)) ids.add(pageId);
+  for (const page of await listSeenPages(kv)) ids.add(page.pageId);
+  for (const page of await listSettingsPages(kv)) ids.add(page.pageId);
+  return [...ids].sort();
+}
+
+async function listPages(kv: Deno.Kv, prefix: Deno.KvKey): Promise<KnownPage[]> {
+  const pages: KnownPage[] = [];
+  for await (const entry of kv.list<KnownPage>({ prefix })) pages.push(entry.value);
+  return pages;
+}
