@@ -31,6 +31,10 @@ export interface Config {
   webhookBodyLimit: number;
   /** Port of the demo Graph API simulator (loopback only). */
   simulatorPort: number;
+  /** Background jobs (lead details fetches): lease, attempts and retry wait. */
+  jobs: JobsConfig;
+  /** The live dashboard: event stream cap and heartbeat, the island's resync interval. */
+  live: LiveConfig;
   /** Bootstrap admin from `LEADLINE_ADMIN_EMAIL` and `LEADLINE_ADMIN_PASSWORD`, or null. Secret. */
   admin: AdminBootstrap | null;
   /** Lifetime of an unused sign-in session (`SESSION_TTL_HOURS`, default 12), in ms. */
@@ -47,6 +51,26 @@ export interface Config {
 export interface AdminBootstrap {
   email: string;
   password: string;
+}
+
+/** How background jobs run; the defaults suit production, tests shorten them. */
+export interface JobsConfig {
+  /** `JOB_LEASE_MS` (default 60 000): a crashed run's job is taken over after this. */
+  leaseMs: number;
+  /** `JOB_MAX_ATTEMPTS` (default 8): attempts before a job fails for good. */
+  maxAttempts: number;
+  /** `JOB_RETRY_DELAY_MS`: a fixed wait between attempts; null (default) means 1 s, 5 s, 30 s ... */
+  backoffMs: number | null;
+}
+
+/** The live dashboard's stream and fallbacks; tests shorten the intervals. */
+export interface LiveConfig {
+  /** `SSE_MAX_STREAMS` (default 1,000): open event streams per process; past it 503 + Retry-After. */
+  maxStreams: number;
+  /** `SSE_HEARTBEAT_MS` (default 15 000): a comment line on an idle stream keeps proxies open. */
+  heartbeatMs: number;
+  /** `DASHBOARD_RESYNC_MS` (default 60 000): how often an open dashboard resyncs and asks for a sync. */
+  resyncMs: number;
 }
 
 /** A configuration value is missing or wrong; `variable` names the environment variable. */
@@ -76,6 +100,18 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     graphApiVersion: readVersion(env),
     webhookBodyLimit: readInt(env, "WEBHOOK_BODY_LIMIT", 1024 * 1024, 1024, 64 * 1024 * 1024),
     simulatorPort: readInt(env, "GRAPH_SIMULATOR_PORT", 8787, 0, 65535),
+    jobs: {
+      leaseMs: readInt(env, "JOB_LEASE_MS", 60_000, 1_000, 60 * 60 * 1000),
+      maxAttempts: readInt(env, "JOB_MAX_ATTEMPTS", 8, 1, 100),
+      backoffMs: value(env, "JOB_RETRY_DELAY_MS") === undefined
+        ? null
+        : readInt(env, "JOB_RETRY_DELAY_MS", 0, 0, 24 * 60 * 60 * 1000),
+    },
+    live: {
+      maxStreams: readInt(env, "SSE_MAX_STREAMS", 1000, 1, 100_000),
+      heartbeatMs: readInt(env, "SSE_HEARTBEAT_MS", 15_000, 50, 10 * 60 * 1000),
+      resyncMs: readInt(env, "DASHBOARD_RESYNC_MS", 60_000, 500, 24 * 60 * 60 * 1000),
+    },
     admin: readAdmin(env),
     sessionTtlMs: readInt(env, "SESSION_TTL_HOURS", 12, 1, 24 * 90) * 60 * 60 * 1000,
     trustProxy: readBoolean(env, "TRUST_PROXY", false),

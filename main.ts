@@ -13,6 +13,8 @@ import {
 } from "./lib/auth_web/mod.ts";
 import { loadIslandBundles } from "./lib/islands/bundles.ts";
 import { loadIslands } from "./lib/islands/ssr.ts";
+import { createLeadPipeline } from "./lib/leads/pipeline.ts";
+import { createLiveHub } from "./lib/leads/live.ts";
 import { createLogger, type Logger } from "./lib/log.ts";
 import type { AppServices } from "./lib/services.ts";
 import { loadRouteTree } from "./lib/web/fs_routes.ts";
@@ -48,12 +50,22 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
   const config = options.config ?? loadConfig();
   const log = options.log ?? createLogger({ level: config.logLevel });
   const kv = options.kv ?? await openKv(config.kvPath);
+  const pipeline = await createLeadPipeline({ config, kv, log });
   const services: AppServices = {
     config,
     kv,
     log,
     startedAt: Date.now(),
     passwordIterations: options.passwordIterations,
+    leads: pipeline.leads,
+    jobs: pipeline.jobs,
+    graph: pipeline.graph,
+    alerts: pipeline.alerts,
+    pipeline,
+    live: createLiveHub(kv, pipeline.leads, {
+      maxSubscribers: config.live.maxStreams,
+      onError: (error) => log.error("live hub watch failed; restarting it", { error }),
+    }),
   };
 
   const islandNames = await loadIslands(new URL("islands/", ROOT));
@@ -66,6 +78,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
     sessionAuth({ trustProxy: config.trustProxy }),
   ];
   const hono = createWebApp({ services, tree, assets, render, middleware });
+  // Runs what is due at once (jobs left by a crash or a stop), then sweeps every second.
+  pipeline.start();
+  await services.live.start();
 
   return {
     hono,
@@ -73,9 +88,11 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
     // Security headers go on here rather than in `middleware` so static files get them too.
     fetch: async (req, info) =>
       withSecurityHeaders(await hono.fetch(req, info), isHttps(req, config.trustProxy)),
-    close() {
+    async close() {
+      // Ends every event stream (with a retry hint) before the server waits for open requests.
+      await services.live.stop();
+      await pipeline.close();
       if (!options.kv) kv.close();
-      return Promise.resolve();
     },
   };
 }
@@ -131,6 +148,7 @@ async function serve(): Promise<void> {
       if (accounts.kind === "demo_admin_created") printDemoAdmin(url, accounts);
     },
   }, app.fetch);
+  registerCronJobs(app);
   const heartbeat = await startHeartbeat(app.services.kv, {
     pid: Deno.pid,
     url: `http://${server.addr.hostname}:${server.addr.port}/`,
@@ -148,6 +166,18 @@ async function serve(): Promise<void> {
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   await server.finished;
+}
+
+/**
+ * Registers the `Deno.cron` sweeps. Only from `serve()`: a cron may be registered once per process
+ * and tests call `services.pipeline.sweepJobs()` directly. On Deno Deploy the cron is what wakes an
+ * instance to pick up jobs whose in-process run never happened (a crash between commit and fetch).
+ */
+export function registerCronJobs(app: LeadlineApp): void {
+  Deno.cron("leadline: sweep due jobs", "* * * * *", async () => {
+    const result = await app.services.pipeline.sweepJobs();
+    if (result.claimed > 0) app.services.log.info("cron job sweep", { ...result });
+  });
 }
 
 // The one place a password is ever written out: the demo admin's random password, printed once

@@ -94,7 +94,13 @@ function fetchAs(
 
 /** Builds the app in-process on an in-memory KV, with a signed-in admin. */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const config = loadConfig({ KV_PATH: ":memory:", LOG_LEVEL: "debug", ...options.env });
+  const config = loadConfig({
+    KV_PATH: ":memory:",
+    LOG_LEVEL: "debug",
+    // Demo-mode apps start a Graph simulator: on any free port, never the developer's 8787.
+    GRAPH_SIMULATOR_PORT: "0",
+    ...options.env,
+  });
   const kv = options.kv ?? await Deno.openKv(":memory:");
   const logs: string[] = [];
   const log = createLogger({ level: config.logLevel, sink: (line) => logs.push(line) });

@@ -7,6 +7,7 @@ import { createPageRenderer } from "../../lib/web/render.ts";
 import { createWebApp } from "../../lib/web/server.ts";
 import { loadConfig } from "../../fresh.config.ts";
 import { createTestApp } from "../_helpers/app.ts";
+import type { AppServices } from "../../lib/services.ts";
 
 Deno.test("[pages] GET / renders the layout, stylesheet and the badge island", async () => {
   const { app, fetch, close } = await createTestApp();
@@ -58,12 +59,13 @@ Deno.test("[pages] a crashing route shows the 500 page with a request id and log
   const kv = await Deno.openKv(":memory:");
   const logs: string[] = [];
   const config = loadConfig({ KV_PATH: ":memory:" });
+  // Only what the error page touches; the lead pipeline is not needed here.
   const services = {
     config,
     kv,
     log: createLogger({ sink: (l) => logs.push(l) }),
     startedAt: Date.now(),
-  };
+  } as AppServices;
   const tree: RouteTree = {
     app: ({ Component }) => h("html", null, h("head", null), h("body", null, h(Component, null))),
     notFound: () => h("p", null, "nf"),

@@ -1,0 +1,92 @@
+// Dashboard-wide alerts in KV (an expired page token, a missing permission), raised and cleared by jobs.
+
+/** What went wrong, in a word the dashboard can pick an icon and a fix for. */
+export type AlertKind = "token_expired" | "permission_denied";
+
+/** One alert as stored at `["alerts", kind, pageId]` and shown in the dashboard's alert area. */
+export interface Alert {
+  kind: AlertKind;
+  /** The Facebook page it concerns, or null when it concerns the whole app. */
+  pageId: string | null;
+  /** Readable, safe to show (never holds a token). */
+  message: string;
+  /** ISO 8601: when it was first raised (kept when the same alert is raised again). */
+  since: string;
+  /** ISO 8601: when it was last raised. */
+  updatedAt: string;
+}
+
+/** Alerts over one KV. */
+export interface AlertStore {
+  /** Raises an alert, or refreshes its message when the same kind and page is already raised. */
+  setAlert(alert: { kind: AlertKind; pageId: string | null; message: string }): Promise<Alert>;
+  /** Clears one alert; true when there was one. */
+  clearAlert(kind: AlertKind, pageId: string | null): Promise<boolean>;
+  /** Clears every alert about a page (after a Graph call for it succeeded); returns how many. */
+  clearPageAlerts(pageId: string): Promise<number>;
+  /** Every raised alert, oldest first. */
+  listAlerts(): Promise<Alert[]>;
+}
+
+/** Every alert kind, for clearing a page's alerts in one go. */
+export const ALERT_KINDS: readonly AlertKind[] = ["token_expired", "permission_denied"];
+
+/** `["alerts", kind, pageId | "app"]` -> Alert. */
+export function alertKey(kind: AlertKind, pageId: string | null): Deno.KvKey {
+  return ["alerts", kind, pageId ?? "app"];
+}
+
+/** `["alerts_head"]` -> a counter bumped on every change, for anyone who wants to `kv.watch` alerts. */
+export function alertsHeadKey(): Deno.KvKey {
+  return ["alerts_head"];
+}
+
+/** Makes the alert store over `kv`; `now` is the clock (default the real one). */
+export function createAlertStore(kv: Deno.Kv, options: { now?: () => Date } = {}): AlertStore {
+  const now = options.now ?? (() => new Date());
+
+  return {
+    async setAlert({ kind, pageId, message }) {
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const entry = await kv.get<Alert>(alertKey(kind, pageId));
+        const at = now().toISOString();
+        const alert: Alert = {
+          kind,
+          pageId,
+          message,
+          since: entry.value?.since ?? at,
+          updatedAt: at,
+        };
+        const res = await kv.atomic().check(entry).set(alertKey(kind, pageId), alert)
+          .sum(alertsHeadKey(), 1n).commit();
+        if (res.ok) return alert;
+      }
+      throw new Error(`Cannot raise alert ${kind}: it kept changing for 10 attempts`);
+    },
+
+    async clearAlert(kind, pageId) {
+      const entry = await kv.get<Alert>(alertKey(kind, pageId));
+      if (entry.value === null) return false;
+      const res = await kv.atomic().check(entry).delete(entry.key).sum(alertsHeadKey(), 1n)
+        .commit();
+      return res.ok;
+    },
+
+    async clearPageAlerts(pageId) {
+      // A read first: this runs after every successful fetch, and almost always finds nothing.
+      const entries = await kv.getMany<Alert[]>(ALERT_KINDS.map((kind) => alertKey(kind, pageId)));
+      const present = entries.filter((entry) => entry.value !== null);
+      if (present.length === 0) return 0;
+      const op = kv.atomic();
+      for (const entry of present) op.check(entry).delete(entry.key);
+      const res = await op.sum(alertsHeadKey(), 1n).commit();
+      return res.ok ? present.length : 0;
+    },
+
+    async listAlerts() {
+      const alerts: Alert[] = [];
+      for await (const entry of kv.list<Alert>({ prefix: ["alerts"] })) alerts.push(entry.value);
+      return alerts.sort((a, b) => a.since.localeCompare(b.since));
+    },
+  };
+}

@@ -1,0 +1,138 @@
+// Keeps the exact raw bytes of each signed webhook delivery in KV for a week, for audit and replay.
+
+import { bytesToHex } from "../crypto.ts";
+import { ulid } from "../ids.ts";
+import { commitAtomic } from "../kv_commit.ts";
+
+/** What happened to a delivery. */
+export type DeliveryOutcome = "accepted" | "ignored" | "rejected";
+
+/** The record of one delivery at `["webhook_deliveries", id]`; its body sits in chunks beside it. */
+export interface DeliveryRecord {
+  /** A ULID: deliveries list in arrival order. */
+  id: string;
+  /** ISO 8601 arrival time. */
+  receivedAt: string;
+  /** The request id of the webhook call, to find its log lines. */
+  requestId: string | null;
+  /** Body size in bytes. */
+  bytes: number;
+  /** Hex SHA-256 of the raw body. */
+  sha256: string;
+  /** Number of body chunks under `["webhook_delivery_chunks", id, i]`. */
+  chunks: number;
+  outcome: DeliveryOutcome;
+  /** Leadgen changes in the delivery. */
+  leadgenChanges: number;
+  /** Why it was rejected (400) or ignored; null when accepted. */
+  reason: string | null;
+}
+
+/** What `saveDelivery` is told about a delivery. */
+export interface NewDelivery {
+  requestId: string | null;
+  outcome: DeliveryOutcome;
+  leadgenChanges: number;
+  reason: string | null;
+}
+
+/** Options of the delivery log. */
+export interface DeliveryLogOptions {
+  /** How long deliveries are kept (default 7 days). */
+  retentionMs?: number;
+  now?: () => Date;
+}
+
+/** `["webhook_deliveries", id]` -> DeliveryRecord. */
+export function deliveryKey(id: string): Deno.KvKey {
+  return ["webhook_deliveries", id];
+}
+
+/** `["webhook_delivery_chunks", id, index]` -> up to CHUNK_BYTES of the raw body. */
+export function deliveryChunkKey(id: string, index: number): Deno.KvKey {
+  return ["webhook_delivery_chunks", id, index];
+}
+
+/** KV values may hold 65,536 bytes; a chunk stays clear of that. */
+export const CHUNK_BYTES = 60 * 1024;
+/** KV commits may hold 800 KiB in total; ten chunks (600 KiB) per commit stay clear of that. */
+const CHUNKS_PER_COMMIT = 10;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Why raw bytes and not parsed changes: the signature covers the exact bytes, so only they can be
+ * re-verified, re-parsed by a fixed parser, or compared with what Meta says it sent. A typical
+ * delivery is a few hundred bytes (one chunk, one commit); a 1 MiB batch takes 18 chunks written
+ * in two commits. The record is written last, so a record always has its whole body.
+ */
+export async function saveDelivery(
+  kv: Deno.Kv,
+  body: Uint8Array,
+  delivery: NewDelivery,
+  options: DeliveryLogOptions = {},
+): Promise<DeliveryRecord> {
+  const now = (options.now ?? (() => new Date()))();
+  const expireIn = options.retentionMs ?? 7 * DAY_MS;
+  const id = ulid(now.getTime());
+  const chunks = Math.max(1, Math.ceil(body.byteLength / CHUNK_BYTES));
+  const digest = await crypto.subtle.digest("SHA-256", new Uint8Array(body));
+  const record: DeliveryRecord = {
+    id,
+    receivedAt: now.toISOString(),
+    requestId: delivery.requestId,
+    bytes: body.byteLength,
+    sha256: bytesToHex(digest),
+    chunks,
+    outcome: delivery.outcome,
+    leadgenChanges: delivery.leadgenChanges,
+    reason: delivery.reason,
+  };
+  let op = kv.atomic();
+  for (let i = 0; i < chunks; i++) {
+    if (i > 0 && i % CHUNKS_PER_COMMIT === 0) {
+      await commitOrThrow(op, id);
+      op = kv.atomic();
+    }
+    const part = body.slice(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES);
+    op.set(deliveryChunkKey(id, i), part, { expireIn });
+  }
+  op.set(deliveryKey(id), record, { expireIn });
+  await commitOrThrow(op, id);
+  return record;
+}
+
+async function commitOrThrow(op: Deno.AtomicOperation, id: string) {
+  const res = await commitAtomic(op);
+  if (!res.ok) throw new Error(`Cannot save webhook delivery ${id}: the commit was refused`);
+}
+
+/** The record and exact raw body of a kept delivery, or null when it expired or never existed. */
+export async function readDelivery(
+  kv: Deno.Kv,
+  id: string,
+): Promise<{ record: DeliveryRecord; body: Uint8Array } | null> {
+  const record = (await kv.get<DeliveryRecord>(deliveryKey(id))).value;
+  if (record === null) return null;
+  const body = new Uint8Array(record.bytes);
+  let offset = 0;
+  for await (const entry of kv.list<Uint8Array>({ prefix: ["webhook_delivery_chunks", id] })) {
+    body.set(entry.value, offset);
+    offset += entry.value.byteLength;
+  }
+  if (offset !== record.bytes) return null; // chunks expired a moment before the record
+  return { record, body };
+}
+
+/** Kept deliveries, newest first. */
+export async function listDeliveries(
+  kv: Deno.Kv,
+  options: { limit?: number } = {},
+): Promise<DeliveryRecord[]> {
+  const records: DeliveryRecord[] = [];
+  const iter = kv.list<DeliveryRecord>({ prefix: ["webhook_deliveries"] }, {
+    reverse: true,
+    limit: Math.max(1, Math.min(options.limit ?? 50, 500)),
+  });
+  for await (const entry of iter) records.push(entry.value);
+  return records;
+}

@@ -1,0 +1,194 @@
+// Webhook ingestion: verify a delivery's signature, parse it, store each new lead with its fetch job.
+
+import { parseWebhookDelivery, PayloadError } from "../facebook/payload.ts";
+import { verifySignature } from "../facebook/signature.ts";
+import type { JobQueue } from "../jobs/mod.ts";
+import type { Logger } from "../log.ts";
+import {
+  type DeliveryOutcome,
+  type NewDelivery,
+  readDelivery,
+  saveDelivery,
+} from "./deliveries.ts";
+import { FETCH_LEAD_DETAILS, type FetchLeadDetailsPayload } from "./fetch_details.ts";
+import { type Lead, newMetaLead } from "./model.ts";
+import type { LeadStore } from "./store.ts";
+
+/** What ingestion needs: the stores, the queue and the app secret that signs deliveries. */
+export interface IngestDeps {
+  kv: Deno.Kv;
+  leads: LeadStore;
+  jobs: JobQueue;
+  /** The Meta app secret (HMAC key of X-Hub-Signature-256). */
+  appSecret: string;
+  log: Logger;
+  /** Keep raw deliveries (default true); off only for benches. */
+  keepDeliveries?: boolean;
+  now?: () => Date;
+}
+
+/** The outcome of one delivery, each mapping to one HTTP status in the webhook route. */
+export type IngestResult =
+  | {
+    /** Every leadgen change is committed (new) or was already known (duplicate). */
+    outcome: "accepted" | "ignored";
+    leadgenChanges: number;
+    inserted: number;
+    duplicates: number;
+    /** Change fields other than leadgen, or the object type when it is not "page". */
+    ignored: string[];
+    deliveryId: string | null;
+  }
+  | { outcome: "unauthorized"; reason: "missing" | "malformed" | "mismatch" }
+  | { outcome: "rejected"; reason: string; deliveryId: string | null };
+
+/**
+ * Ingests one webhook delivery from its exact raw bytes and its X-Hub-Signature-256 header.
+ * A bad signature stores nothing. A signed delivery is kept (see saveDelivery) whatever its content;
+ * its leadgen changes become lead stubs, each committed with its fetch job, and the fetch starts
+ * at once in-process. Resolves only after every lead of the delivery is committed; a KV failure
+ * rejects (the caller answers 500 and Meta retries, which the leadgen dedupe makes harmless).
+ */
+export async function ingestWebhook(
+  deps: IngestDeps,
+  rawBody: Uint8Array,
+  signatureHeader: string | null,
+  options: { requestId?: string } = {},
+): Promise<IngestResult> {
+  const requestId = options.requestId ?? null;
+  const log = deps.log.child({ requestId });
+  const check = await verifySignature(deps.appSecret, rawBody, signatureHeader);
+  if (!check.ok) {
+    log.warn("webhook refused: bad signature", { reason: check.reason, bytes: rawBody.byteLength });
+    return { outcome: "unauthorized", reason: check.reason };
+  }
+  return await ingestVerified(deps, rawBody, requestId, true);
+}
+
+/**
+ * Runs a kept delivery through ingestion again (its signature was checked when it arrived), e.g.
+ * after a parser fix. Leads already stored are left alone. Null when the delivery has expired.
+ */
+export async function replayDelivery(
+  deps: IngestDeps,
+  deliveryId: string,
+  options: { requestId?: string } = {},
+): Promise<IngestResult | null> {
+  const kept = await readDelivery(deps.kv, deliveryId);
+  if (kept === null) return null;
+  return await ingestVerified(deps, kept.body, options.requestId ?? null, false);
+}
+
+async function ingestVerified(
+  deps: IngestDeps,
+  rawBody: Uint8Array,
+  requestId: string | null,
+  keepCopy: boolean,
+): Promise<IngestResult> {
+  const log = deps.log.child({ requestId });
+  const keep = (delivery: NewDelivery) =>
+    keepCopy ? keepDelivery(deps, rawBody, delivery) : Promise.resolve(null);
+  let delivery;
+  try {
+    delivery = parseWebhookDelivery(new TextDecoder().decode(rawBody));
+  } catch (error) {
+    if (!(error instanceof PayloadError)) throw error;
+    log.warn("webhook refused: bad payload", { reason: error.reason });
+    const deliveryId = await keep({
+      requestId,
+      outcome: "rejected",
+      leadgenChanges: 0,
+      reason: error.reason,
+    });
+    return { outcome: "rejected", reason: error.reason, deliveryId };
+  }
+
+  const ignored = delivery.object === "page"
+    ? delivery.ignoredFields
+    : [`object:${delivery.object}`];
+  if (delivery.leadgen.length === 0) {
+    log.info("webhook ignored", { object: delivery.object, ignored });
+    const deliveryId = await keep({
+      requestId,
+      outcome: "ignored",
+      leadgenChanges: 0,
+      reason: `no leadgen changes (${ignored.join(", ") || "empty"})`,
+    });
+    return {
+      outcome: "ignored",
+      leadgenChanges: 0,
+      inserted: 0,
+      duplicates: 0,
+      ignored,
+      deliveryId,
+    };
+  }
+
+  const now = (deps.now ?? (() => new Date()))();
+  const stubs = delivery.leadgen.map((change) => newMetaLead(change, now));
+  const outcome: DeliveryOutcome = "accepted";
+  // The audit copy and the leads are written side by side: the answer waits for both anyway.
+  const [result, deliveryId] = await Promise.all([
+    deps.leads.insertLeads(stubs, {
+      onCommit(op, lead) {
+        addFetchJob(deps.jobs, op, lead);
+      },
+    }),
+    keep({
+      requestId,
+      outcome,
+      leadgenChanges: delivery.leadgen.length,
+      reason: ignored.length > 0 ? `also ignored: ${ignored.join(", ")}` : null,
+    }),
+  ]);
+  if (result.inserted.length > 0) deps.jobs.kick();
+  log.info("webhook accepted", {
+    deliveryId,
+    leadgenChanges: delivery.leadgen.length,
+    inserted: result.inserted.length,
+    duplicates: result.duplicates.length,
+    ignored,
+  });
+  return {
+    outcome,
+    leadgenChanges: delivery.leadgen.length,
+    inserted: result.inserted.length,
+    duplicates: result.duplicates.length,
+    ignored,
+    deliveryId,
+  };
+}
+
+/** Adds the fetch job of a new Meta lead to the commit that stores the lead. */
+export function addFetchJob(jobs: JobQueue, op: Deno.AtomicOperation, lead: Lead): string {
+  if (lead.leadgenId === null || lead.pageId === null) {
+    throw new Error(
+      `Cannot queue a details fetch for lead ${lead.id}: it has no leadgen or page id`,
+    );
+  }
+  const payload: FetchLeadDetailsPayload = {
+    leadId: lead.id,
+    leadgenId: lead.leadgenId,
+    pageId: lead.pageId,
+    formId: lead.formId,
+  };
+  return jobs.addJob(op, { type: FETCH_LEAD_DETAILS, key: lead.leadgenId, payload });
+}
+
+async function keepDelivery(
+  deps: IngestDeps,
+  rawBody: Uint8Array,
+  delivery: NewDelivery,
+): Promise<string | null> {
+  if (deps.keepDeliveries === false) return null;
+  try {
+    return (await saveDelivery(deps.kv, rawBody, delivery, { now: deps.now })).id;
+  } catch (error) {
+    // The audit copy must not cost a lead: log it and carry on with the delivery.
+    deps.log.error("webhook delivery not kept for audit", {
+      error: (error as Error).message,
+      bytes: rawBody.byteLength,
+    });
+    return null;
+  }
+}

@@ -1,0 +1,154 @@
+// Wires lead ingestion for one app: store, job queue, Graph client, alerts, and the demo simulator.
+
+import type { Config } from "../../fresh.config.ts";
+import { type AlertStore, createAlertStore } from "../alerts.ts";
+import { randomToken } from "../crypto.ts";
+import { createGraphClient, type GraphClient } from "../facebook/graph_client.ts";
+import { type GraphSimulator, startGraphSimulator } from "../graph_sim/mod.ts";
+import {
+  createJobQueue,
+  type JobQueue,
+  type JobQueueOptions,
+  type RunDueResult,
+} from "../jobs/mod.ts";
+import type { Logger } from "../log.ts";
+import {
+  FETCH_LEAD_DETAILS,
+  fetchLeadDetailsFailedHook,
+  fetchLeadDetailsHandler,
+} from "./fetch_details.ts";
+import { type IngestDeps, type IngestResult, ingestWebhook } from "./ingest.ts";
+import { createLeadStore, type LeadStore } from "./store.ts";
+
+/** The credentials the webhook checks; generated for the run in demo mode. Secrets. */
+export interface WebhookSecrets {
+  appSecret: string;
+  verifyToken: string;
+}
+
+/** Everything ingestion runs on, for one app instance. */
+export interface LeadPipeline {
+  leads: LeadStore;
+  jobs: JobQueue;
+  graph: GraphClient;
+  alerts: AlertStore;
+  webhook: WebhookSecrets;
+  /** The in-process Graph API simulator in demo mode, else null. */
+  simulator: GraphSimulator | null;
+  /** Ingests one webhook delivery (see ingestWebhook). */
+  ingest(rawBody: Uint8Array, signature: string | null, requestId?: string): Promise<IngestResult>;
+  /** Runs every job that is due or whose lease expired; what the cron and start-up sweeps call. */
+  sweepJobs(): Promise<RunDueResult>;
+  /** Starts the job runner (sweeps at once, then every second). */
+  start(): void;
+  /** Stops the job runner (waiting for running jobs) and the simulator. */
+  close(): Promise<void>;
+}
+
+/** Options of createLeadPipeline. */
+export interface LeadPipelineOptions {
+  config: Config;
+  kv: Deno.Kv;
+  log: Logger;
+  /** Overrides of the job queue's options (tests). */
+  jobs?: Partial<JobQueueOptions>;
+}
+
+/** The page's token: its own from META_PAGE_TOKENS, else META_ACCESS_TOKEN. */
+export function pageTokenFor(
+  meta: { accessToken: string | null; pageTokens: Record<string, string> },
+  pageId: string,
+): string | null {
+  return Object.hasOwn(meta.pageTokens, pageId) ? meta.pageTokens[pageId] : meta.accessToken;
+}
+
+/**
+ * Builds the pipeline. Without Meta credentials (demo mode) it generates an app secret, verify
+ * token and access token for this run, starts the Graph API simulator on
+ * 127.0.0.1:`config.simulatorPort` (any free port when that one is taken) and points the Graph
+ * client at it. The job runner is not started: call `start()`.
+ */
+export async function createLeadPipeline(options: LeadPipelineOptions): Promise<LeadPipeline> {
+  const { config, kv, log } = options;
+  let simulator: GraphSimulator | null = null;
+  let webhook: WebhookSecrets;
+  let graph: GraphClient;
+  if (config.meta) {
+    const meta = config.meta;
+    webhook = { appSecret: meta.appSecret, verifyToken: meta.verifyToken };
+    graph = createGraphClient({
+      baseUrl: config.graphApiBase,
+      version: config.graphApiVersion,
+      appSecret: meta.appSecret,
+      tokenForPage: (pageId) => pageTokenFor(meta, pageId),
+    });
+  } else {
+    webhook = { appSecret: randomToken(), verifyToken: randomToken(24) };
+    const accessToken = randomToken();
+    simulator = await startDemoSimulator(webhook.appSecret, accessToken, config.simulatorPort, log);
+    graph = createGraphClient({
+      baseUrl: simulator.url,
+      version: config.graphApiVersion,
+      appSecret: webhook.appSecret,
+      tokenForPage: () => accessToken,
+    });
+    log.info("demo mode: no Meta credentials are set; a Graph API simulator stands in for Meta", {
+      simulatorUrl: simulator.url,
+      hint: "run `deno task simulate --count 5` to send test leads",
+    });
+  }
+
+  const leads = createLeadStore(kv);
+  const alerts = createAlertStore(kv);
+  const fetchDeps = { kv, leads, graph, alerts, log: log.child({ job: FETCH_LEAD_DETAILS }) };
+  const jobs = createJobQueue(kv, {
+    leaseMs: config.jobs.leaseMs,
+    maxAttempts: config.jobs.maxAttempts,
+    backoff: config.jobs.backoffMs === null ? undefined : () => config.jobs.backoffMs!,
+    onFailed: fetchLeadDetailsFailedHook(fetchDeps),
+    log,
+    ...options.jobs,
+  });
+  jobs.register(FETCH_LEAD_DETAILS, fetchLeadDetailsHandler(fetchDeps));
+  const ingestDeps: IngestDeps = { kv, leads, jobs, appSecret: webhook.appSecret, log };
+
+  return {
+    leads,
+    jobs,
+    graph,
+    alerts,
+    webhook,
+    simulator,
+    ingest: (rawBody, signature, requestId) =>
+      ingestWebhook(ingestDeps, rawBody, signature, { requestId }),
+    sweepJobs: () => jobs.runDue(),
+    start: () => jobs.start(),
+    async close() {
+      await jobs.stop();
+      await simulator?.close();
+    },
+  };
+}
+
+async function startDemoSimulator(
+  appSecret: string,
+  accessToken: string,
+  port: number,
+  log: Logger,
+): Promise<GraphSimulator> {
+  // A random seed: the same seed would make the same lead ids again after a restart, and the
+  // dedupe would take new test leads for ones already stored.
+  const seed = crypto.getRandomValues(new Uint32Array(1))[0];
+  try {
+    return await startGraphSimulator({ appSecret, accessToken, port, seed });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AddrInUse) || port === 0) throw error;
+    log.warn(
+      "demo simulator port is taken; using a free port (deno task simulate will not find it)",
+      {
+        port,
+      },
+    );
+    return await startGraphSimulator({ appSecret, accessToken, port: 0, seed });
+  }
+}

@@ -1,0 +1,58 @@
+// Demo mode only: the built-in simulator creates test leads and delivers them, signed, to our webhook.
+
+import { readLimitedText } from "../../../lib/auth_web/body.ts";
+import { define } from "../../../lib/web/define.ts";
+import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";
+
+const MAX_COUNT = 50;
+
+export const handler = define.handlers({
+  async POST({ req, url, state }) {
+    const simulator = state.services.pipeline.simulator;
+    if (simulator === null) {
+      throw new HttpError(404, "Not found: test leads exist in demo mode only");
+    }
+    const text = await readLimitedText(req);
+    let body: Record<string, unknown> = {};
+    try {
+      if (text.trim() !== "") body = JSON.parse(text);
+    } catch {
+      throw new HttpError(400, "Cannot create test leads: the body is not valid JSON");
+    }
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      throw new HttpError(400, "Cannot create test leads: the body must be a JSON object");
+    }
+    const count = body.count ?? 1;
+    if (!Number.isInteger(count) || (count as number) < 1 || (count as number) > MAX_COUNT) {
+      throw new HttpError(400, `Cannot create test leads: count must be 1 to ${MAX_COUNT}`);
+    }
+    // `deliver: false` holds the leads back, like a webhook Meta never sent (Sync finds them).
+    const deliver = body.deliver !== false;
+    const leads = Array.from({ length: count as number }, () => simulator.createLead());
+    const deliveries: { leadgenId: string; status: number }[] = [];
+    if (deliver) {
+      // Through our own public webhook, exactly as Meta would call it.
+      const webhookUrl = new URL("/webhook", url.origin).href;
+      for (const lead of leads) {
+        const res = await simulator.deliver([lead], webhookUrl);
+        await res.body?.cancel();
+        deliveries.push({ leadgenId: lead.id, status: res.status });
+      }
+    }
+    state.services.log.info("demo leads created", {
+      requestId: state.requestId,
+      count,
+      delivered: deliver,
+    });
+    return jsonResponse({
+      leads: leads.map((lead) => ({
+        leadgenId: lead.id,
+        pageId: lead.pageId,
+        formId: lead.formId,
+        fullName: lead.fields.fullName,
+      })),
+      delivered: deliver,
+      deliveries,
+    }, 201);
+  },
+});

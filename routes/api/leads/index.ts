@@ -1,0 +1,61 @@
+// The leads API: a page of leads newest first, or the changes after a cursor (the polling fallback).
+
+import { toLeadJson } from "../../../lib/leads/model.ts";
+import { define } from "../../../lib/web/define.ts";
+import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";
+
+/** Changes per `?since=` answer; a client that gets this many asks again from the new cursor. */
+const CHANGES_PER_PAGE = 500;
+
+function wholeNumber(raw: string, name: string, max: number): number {
+  if (!/^\d{1,16}$/.test(raw) || Number(raw) > max) {
+    throw new HttpError(400, `Cannot list leads: ${name} must be a whole number up to ${max}`);
+  }
+  return Number(raw);
+}
+
+export const handler = define.handlers({
+  async GET({ url, state }) {
+    const { leads } = state.services;
+    const since = url.searchParams.get("since");
+    if (since !== null) {
+      const seq = wholeNumber(since, "since", Number.MAX_SAFE_INTEGER);
+      const page = await leads.listChangesSince(seq, CHANGES_PER_PAGE);
+      const last = page.changes.at(-1)?.seq;
+      // A full page may have more behind it: hand back where it stopped, not the head.
+      const cursor = page.changes.length >= CHANGES_PER_PAGE && last !== undefined
+        ? last
+        : Math.max(page.head, last ?? 0);
+      return jsonResponse(
+        {
+          changes: page.changes.map((change) => ({
+            seq: change.seq,
+            kind: change.kind,
+            lead: toLeadJson(change.lead),
+          })),
+          cursor: String(cursor),
+          // The log no longer reaches back to `since` (or `since` is from another store): reload all.
+          reset: page.gap || seq > page.head,
+        },
+        200,
+        { "cache-control": "no-store" },
+      );
+    }
+
+    const limitRaw = url.searchParams.get("limit");
+    const limit = limitRaw === null ? 50 : wholeNumber(limitRaw, "limit", 500);
+    if (limit < 1) throw new HttpError(400, "Cannot list leads: limit must be at least 1");
+    let page;
+    try {
+      page = await leads.listLeads({ limit, cursor: url.searchParams.get("cursor") || null });
+    } catch (error) {
+      if (error instanceof TypeError) throw new HttpError(400, error.message);
+      throw error;
+    }
+    return jsonResponse(
+      { leads: page.leads.map(toLeadJson), cursor: page.cursor },
+      200,
+      { "cache-control": "no-store" },
+    );
+  },
+});

@@ -1,0 +1,86 @@
+// Meta's webhook: GET answers the subscription check, POST ingests signed lead deliveries.
+
+import { createWebhookForgeryLimiter, requestAddress } from "../lib/auth_web/mod.ts";
+import { BodyTooLargeError, readBodyBytes } from "../lib/body_limit.ts";
+import { constantTimeEqual } from "../lib/crypto.ts";
+import { define } from "../lib/web/define.ts";
+import { jsonResponse } from "../lib/web/http_error.ts";
+
+function text(body: string, status: number): Response {
+  return new Response(body, {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+  });
+}
+
+export const handler = define.handlers({
+  GET({ url, state }) {
+    const mode = url.searchParams.get("hub.mode");
+    const token = url.searchParams.get("hub.verify_token");
+    const challenge = url.searchParams.get("hub.challenge");
+    const ours = state.services.pipeline.webhook.verifyToken;
+    if (mode === "subscribe" && token !== null && challenge !== null) {
+      if (constantTimeEqual(token, ours)) return text(challenge, 200);
+    }
+    state.services.log.warn("webhook verification refused", {
+      requestId: state.requestId,
+      mode,
+      hasToken: token !== null,
+      hasChallenge: challenge !== null,
+    });
+    return text("Forbidden: hub.mode must be subscribe and hub.verify_token must match", 403);
+  },
+
+  async POST({ req, state, hono }) {
+    const { services, requestId } = state;
+    const address = requestAddress(hono);
+    const forgeries = createWebhookForgeryLimiter(services.kv);
+    const limit = await forgeries.check(address);
+    if (!limit.allowed) {
+      return jsonResponse(
+        { error: "Too many deliveries with a bad signature from this address", requestId },
+        429,
+        { "retry-after": String(limit.retryAfterSeconds) },
+      );
+    }
+
+    let body: Uint8Array;
+    try {
+      body = await readBodyBytes(
+        req.body,
+        services.config.webhookBodyLimit,
+        req.headers.get("content-length"),
+      );
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError)) throw error;
+      return jsonResponse({ error: error.message, requestId }, 413);
+    }
+
+    const result = await services.pipeline.ingest(
+      body,
+      req.headers.get("x-hub-signature-256"),
+      requestId,
+    );
+    switch (result.outcome) {
+      case "unauthorized": {
+        await forgeries.hit(address);
+        const why = result.reason === "missing"
+          ? "the X-Hub-Signature-256 header is missing"
+          : result.reason === "malformed"
+          ? "the X-Hub-Signature-256 header is not sha256=<64 hex digits>"
+          : "the X-Hub-Signature-256 header does not match the body";
+        return jsonResponse({ error: `Cannot accept delivery: ${why}`, requestId }, 401);
+      }
+      case "rejected":
+        return jsonResponse({ error: `Cannot accept delivery: ${result.reason}`, requestId }, 400);
+      default:
+        return jsonResponse({
+          received: result.leadgenChanges,
+          inserted: result.inserted,
+          duplicates: result.duplicates,
+          ignored: result.ignored,
+          requestId,
+        });
+    }
+  },
+});
