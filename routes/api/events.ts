@@ -1,0 +1,91 @@
+// Server-sent events: every lead change after the browser's cursor, then live, from the live hub.
+
+import { streamSSE } from "hono/streaming";
+import {
+  LiveHubFullError,
+  LiveHubStoppedError,
+  type LiveSubscription,
+} from "../../lib/leads/live.ts";
+import { toLeadJson } from "../../lib/leads/model.ts";
+import { define } from "../../lib/web/define.ts";
+import { HttpError, jsonResponse } from "../../lib/web/http_error.ts";
+
+/** What the browser waits before reconnecting after the stream ends (EventSource `retry:`). */
+const RECONNECT_MS = 2_000;
+/** After a shutdown hint, a stream whose client does not read is cut off after this. */
+const SHUTDOWN_GRACE_MS = 1_000;
+/** Seconds a refused browser is asked to wait when every stream slot is taken. */
+const FULL_RETRY_AFTER_S = 5;
+
+/** A change seq from `Last-Event-ID` or `?since=`; null when absent. */
+function parseCursor(raw: string | null, name: string): number | null {
+  if (raw === null || raw.trim() === "") return null;
+  if (!/^\d{1,15}$/.test(raw.trim())) {
+    throw new HttpError(400, `Cannot open the event stream: ${name} must be a change cursor`);
+  }
+  return Number(raw.trim());
+}
+
+export const handler = define.handlers({
+  async GET(ctx) {
+    const { live, config } = ctx.state.services;
+    // A reconnecting EventSource sends Last-Event-ID; `?since=` is the first connect's cursor.
+    const since = parseCursor(ctx.req.headers.get("last-event-id"), "Last-Event-ID") ??
+      parseCursor(ctx.url.searchParams.get("since"), "since");
+    let abortStream: (() => void) | null = null;
+    let subscription: LiveSubscription;
+    try {
+      subscription = await live.subscribe({
+        since,
+        // A stalled browser is cut off at once (it resumes by cursor); a shutdown ends gracefully.
+        onClose: (reason) => reason === "overflow" && abortStream?.(),
+      });
+    } catch (error) {
+      if (error instanceof LiveHubFullError || error instanceof LiveHubStoppedError) {
+        return jsonResponse(
+          { error: error.message },
+          503,
+          { "retry-after": String(FULL_RETRY_AFTER_S), "cache-control": "no-store" },
+        );
+      }
+      throw error;
+    }
+    const sub = subscription;
+    ctx.hono.header("x-accel-buffering", "no"); // nginx: do not buffer the stream
+    return streamSSE(ctx.hono, async (stream) => {
+      abortStream = () => stream.abort();
+      stream.onAbort(() => sub.close());
+      await stream.writeSSE({
+        event: "ready",
+        id: String(sub.cursor),
+        data: JSON.stringify({ cursor: String(sub.cursor) }),
+        retry: RECONNECT_MS,
+      });
+      while (!stream.aborted) {
+        const event = await sub.next(config.live.heartbeatMs);
+        if (event === null) break;
+        if (event === "idle") {
+          await stream.write(": heartbeat\n\n");
+        } else if (event.type === "reset") {
+          await stream.writeSSE({
+            event: "reset",
+            id: String(event.head),
+            data: JSON.stringify({ cursor: String(event.head) }),
+          });
+        } else {
+          await stream.writeSSE({
+            event: "lead",
+            id: String(event.change.seq),
+            data: JSON.stringify(toLeadJson(event.change.lead)),
+          });
+        }
+      }
+      if (sub.closedReason === "shutdown" && !stream.aborted) {
+        const cutOff = setTimeout(() => stream.abort(), SHUTDOWN_GRACE_MS);
+        await stream.writeSSE({ event: "shutdown", data: "", retry: RECONNECT_MS });
+        clearTimeout(cutOff);
+      }
+      sub.close();
+    });
+  },
+});
