@@ -111,3 +111,18 @@ async function listPages(kv: Deno.Kv, prefix: Deno.KvKey): Promise<KnownPage[]> 
   for await (const entry of kv.list<KnownPage>({ prefix })) pages.push(entry.value);
   return pages;
 }
+
+/**
+ * The `listPages` of a live reconciler: catches up with new leads' pages, then lists the
+ * configured pages, the pages leads arrived from and the pages added in settings.
+ */
+export function knownPagesLister(
+  kv: Deno.Kv,
+  store: LeadStore,
+  configured: () => Iterable<string>,
+): () => Promise<string[]> {
+  return async function listPagesToSweep() {
+    await followLeadPages(kv, store, new Date());
+    return await listKnownPageIds(kv, configured());
+  };
+}
