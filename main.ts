@@ -174,7 +174,7 @@ async function serve(): Promise<void> {
  * instance to pick up jobs whose in-process run never happened (a crash between commit and fetch).
  */
 export function registerCronJobs(app: LeadlineApp): void {
-  Deno.cron("leadline: sweep due jobs", "* * * * *", async () => {
+  Deno.cron("leadline job sweep", "* * * * *", async () => {
     const result = await app.services.pipeline.sweepJobs();
     if (result.claimed > 0) app.services.log.info("cron job sweep", { ...result });
   });
