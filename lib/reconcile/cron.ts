@@ -3,8 +3,8 @@
 import type { Reconciler } from "./reconciler.ts";
 import type { SyncResult } from "./types.ts";
 
-/** The cron job's name (Deno.cron names must be unique per process). */
-export const RECONCILE_CRON_NAME = "leadline: reconcile with Meta";
+/** The cron job's name: unique per process; Deno.cron allows only letters, digits, spaces, - and _. */
+export const RECONCILE_CRON_NAME = "leadline reconcile with Meta";
 
 /** A cron schedule running every `minutes` minutes (1 to 59), e.g. 15 -> "*\/15 * * * *". */
 export function reconcileSchedule(minutes: number): string {
