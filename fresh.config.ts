@@ -2,6 +2,7 @@
 
 import { validateEmail } from "./lib/auth/model.ts";
 import { checkPasswordPolicy } from "./lib/auth/password.ts";
+import { isPhoneCountry, PHONE_COUNTRIES } from "./lib/leads/contact.ts";
 
 /** How much the logger prints. */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
@@ -35,6 +36,10 @@ export interface Config {
   jobs: JobsConfig;
   /** The live dashboard: event stream cap and heartbeat, the island's resync interval. */
   live: LiveConfig;
+  /** Reconciliation with Meta: cron period, overlap, minimum interval, backfill. */
+  reconcile: ReconcileConfig;
+  /** `DEFAULT_PHONE_COUNTRY` (e.g. "US"): hand-entered national numbers become E.164; null keeps digits. */
+  defaultPhoneCountry: string | null;
   /** Bootstrap admin from `LEADLINE_ADMIN_EMAIL` and `LEADLINE_ADMIN_PASSWORD`, or null. Secret. */
   admin: AdminBootstrap | null;
   /** Lifetime of an unused sign-in session (`SESSION_TTL_HOURS`, default 12), in ms. */
@@ -71,6 +76,18 @@ export interface LiveConfig {
   heartbeatMs: number;
   /** `DASHBOARD_RESYNC_MS` (default 60 000): how often an open dashboard resyncs and asks for a sync. */
   resyncMs: number;
+}
+
+/** How reconciliation with Meta runs. */
+export interface ReconcileConfig {
+  /** `RECONCILE_EVERY_MINUTES` (default 15, 1 to 59): the Deno.cron sweep's period. */
+  everyMinutes: number;
+  /** `RECONCILE_OVERLAP_MINUTES` (default 10): each listing starts this far before the last sweep. */
+  overlapMs: number;
+  /** `SYNC_MIN_INTERVAL_SECONDS` (default 60): requests sooner than this get the last result. */
+  minIntervalMs: number;
+  /** `BACKFILL_DAYS` (default 90): how far back the first sweep of a form goes. */
+  backfillDays: number;
 }
 
 /** A configuration value is missing or wrong; `variable` names the environment variable. */
@@ -112,6 +129,13 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
       heartbeatMs: readInt(env, "SSE_HEARTBEAT_MS", 15_000, 50, 10 * 60 * 1000),
       resyncMs: readInt(env, "DASHBOARD_RESYNC_MS", 60_000, 500, 24 * 60 * 60 * 1000),
     },
+    reconcile: {
+      everyMinutes: readInt(env, "RECONCILE_EVERY_MINUTES", 15, 1, 59),
+      overlapMs: readInt(env, "RECONCILE_OVERLAP_MINUTES", 10, 0, 24 * 60) * 60_000,
+      minIntervalMs: readInt(env, "SYNC_MIN_INTERVAL_SECONDS", 60, 0, 24 * 60 * 60) * 1000,
+      backfillDays: readInt(env, "BACKFILL_DAYS", 90, 1, 3650),
+    },
+    defaultPhoneCountry: readPhoneCountry(env),
     admin: readAdmin(env),
     sessionTtlMs: readInt(env, "SESSION_TTL_HOURS", 12, 1, 24 * 90) * 60 * 60 * 1000,
     trustProxy: readBoolean(env, "TRUST_PROXY", false),
@@ -168,6 +192,20 @@ function readVersion(env: Env): string {
   const raw = value(env, "GRAPH_API_VERSION") ?? "v25.0";
   if (!/^v\d+\.\d+$/.test(raw)) {
     throw new ConfigError("GRAPH_API_VERSION", `expected a version like v25.0, got "${raw}"`);
+  }
+  return raw;
+}
+
+function readPhoneCountry(env: Env): string | null {
+  const raw = value(env, "DEFAULT_PHONE_COUNTRY")?.toUpperCase();
+  if (raw === undefined) return null;
+  if (!isPhoneCountry(raw)) {
+    throw new ConfigError(
+      "DEFAULT_PHONE_COUNTRY",
+      `expected a country code such as US, GB or DE (one of ${
+        PHONE_COUNTRIES.join(", ")
+      }), got "${raw}"`,
+    );
   }
   return raw;
 }

@@ -16,6 +16,7 @@ import { loadIslands } from "./lib/islands/ssr.ts";
 import { createLeadPipeline } from "./lib/leads/pipeline.ts";
 import { createLiveHub } from "./lib/leads/live.ts";
 import { createLogger, type Logger } from "./lib/log.ts";
+import { createAppReconciler, registerReconcileCron } from "./lib/reconcile/mod.ts";
 import type { AppServices } from "./lib/services.ts";
 import { loadRouteTree } from "./lib/web/fs_routes.ts";
 import { createPageRenderer } from "./lib/web/render.ts";
@@ -66,6 +67,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
       maxSubscribers: config.live.maxStreams,
       onError: (error) => log.error("live hub watch failed; restarting it", { error }),
     }),
+    reconciler: createAppReconciler(config, kv, log, pipeline),
   };
 
   const islandNames = await loadIslands(new URL("islands/", ROOT));
@@ -178,6 +180,7 @@ export function registerCronJobs(app: LeadlineApp): void {
     const result = await app.services.pipeline.sweepJobs();
     if (result.claimed > 0) app.services.log.info("cron job sweep", { ...result });
   });
+  registerReconcileCron(app.services.reconciler, app.services.config.reconcile.everyMinutes);
 }
 
 // The one place a password is ever written out: the demo admin's random password, printed once

@@ -8,6 +8,7 @@ import type { LeadPipeline } from "./leads/pipeline.ts";
 import type { LiveHub } from "./leads/live.ts";
 import type { LeadStore } from "./leads/store.ts";
 import type { Logger } from "./log.ts";
+import type { Reconciler } from "./reconcile/mod.ts";
 
 /** What the app was built with: configuration, storage and the long-lived core services. */
 export interface AppServices {
@@ -30,4 +31,6 @@ export interface AppServices {
   pipeline: LeadPipeline;
   /** The live hub: one `kv.watch` on the change head, fanned out to every open event stream. */
   live: LiveHub;
+  /** Reconciliation with Meta (sync requests, cron, status and progress). */
+  reconciler: Reconciler;
 }

@@ -1,6 +1,5 @@
-// Asks for a reconciliation with Meta; a stand-in that reports "nothing to sync" until reconcile lands.
+// Asks for a reconciliation with Meta: the route's entry into lib/reconcile.
 
-import { isDemo } from "../../fresh.config.ts";
 import type { AppServices } from "../services.ts";
 
 /** What `POST /api/leads/sync` answers; times are ISO 8601. */
@@ -22,20 +21,10 @@ export interface SyncSummary {
 }
 
 /**
- * Requests a sync with Meta and returns its summary. The reconcile issue replaces this body with
- * the real sweep (one lock, a minimum interval); the route and the dashboard stay as they are.
+ * Requests a sync with Meta through the app's reconciler: one sweep at a time across processes,
+ * and a request within the minimum interval (or during a pause) gets the last result with
+ * `skipped: true` instead of calling Meta again.
  */
-export function requestSync(services: AppServices): Promise<SyncSummary> {
-  const at = new Date().toISOString();
-  return Promise.resolve({
-    forms: 0,
-    scanned: 0,
-    inserted: 0,
-    startedAt: at,
-    finishedAt: at,
-    skipped: true,
-    message: isDemo(services.config)
-      ? "Nothing to sync in demo mode: test leads arrive through the webhook."
-      : "Reconciliation with Meta is not available yet.",
-  });
+export async function requestSync(services: AppServices): Promise<SyncSummary> {
+  return await services.reconciler.requestSync({ trigger: "manual" });
 }

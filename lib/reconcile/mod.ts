@@ -7,3 +7,4 @@ export * from "./pages.ts";
 export * from "./reconciler.ts";
 export type { SweepOutcome } from "./sweep.ts";
 export * from "./types.ts";
+export { createAppReconciler } from "./for_app.ts";

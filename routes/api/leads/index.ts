@@ -1,5 +1,8 @@
-// The leads API: a page of leads newest first, or the changes after a cursor (the polling fallback).
+// The leads API: a page of leads newest first, the changes after a cursor (the polling fallback), and
+// POST for a lead entered by hand.
 
+import { readJsonObject } from "../../../lib/auth_web/body.ts";
+import { addManualLead } from "../../../lib/leads/manual_entry.ts";
 import { toLeadJson } from "../../../lib/leads/model.ts";
 import { define } from "../../../lib/web/define.ts";
 import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";
@@ -57,5 +60,31 @@ export const handler = define.handlers({
       200,
       { "cache-control": "no-store" },
     );
+  },
+
+  /** A lead entered by hand (phone, SMS, walk-in): 201 with the lead, or 400 with `fields`. */
+  async POST({ req, state }) {
+    const { kv, leads, config, log } = state.services;
+    const body = await readJsonObject(req);
+    const result = await addManualLead(
+      { kv, store: leads, defaultCountry: config.defaultPhoneCountry },
+      body,
+    );
+    if (!result.ok) {
+      throw new HttpError(400, "Cannot add lead: some fields are not right", {
+        details: { fields: result.fields },
+      });
+    }
+    log.info("lead added by hand", {
+      requestId: state.requestId,
+      leadId: result.lead.id,
+      source: result.lead.source,
+      possibleDuplicateOf: result.lead.possibleDuplicateOf,
+      by: state.user?.id ?? null,
+    });
+    return jsonResponse(toLeadJson(result.lead), 201, {
+      "cache-control": "no-store",
+      location: `/api/leads/${result.lead.id}`,
+    });
   },
 });
