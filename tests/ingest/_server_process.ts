@@ -1,0 +1,113 @@
+// Runs `deno run -A main.ts` as a real subprocess for tests: waits for "listening", drains output.
+
+/** The repository root (where deno.json and main.ts are). */
+export const ROOT = new URL("../../", import.meta.url);
+const START_TIMEOUT_MS = 60_000;
+
+/** A running server subprocess. */
+export interface ServerProcess {
+  process: Deno.ChildProcess;
+  url: string;
+  output: string[];
+  /** Settles once stdout and stderr are drained (after the process ended). */
+  drained: Promise<unknown>;
+}
+
+/** Drains a stream line by line into `output`, calling `onLine` for each. */
+async function drain(
+  stream: ReadableStream<Uint8Array>,
+  output: string[],
+  onLine: (l: string) => void,
+) {
+  const decoder = new TextDecoder();
+  let rest = "";
+  for await (const chunk of stream) {
+    rest += decoder.decode(chunk, { stream: true });
+    const lines = rest.split("\n");
+    rest = lines.pop() ?? "";
+    for (const line of lines) {
+      output.push(line);
+      onLine(line);
+    }
+  }
+}
+
+/** Starts the server with exactly `env`; resolves once it logs "listening", throws if it exits first. */
+export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+  const process = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts"],
+    cwd: ROOT,
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const output: string[] = [];
+  const { promise: listening, resolve } = Promise.withResolvers<string>();
+  const onLine = (line: string) => {
+    if (!line.startsWith("{")) return;
+    const entry = JSON.parse(line);
+    if (entry.message === "listening") resolve(entry.url.replace(/\/$/, ""));
+  };
+  const drained = Promise.all([
+    drain(process.stdout, output, onLine),
+    drain(process.stderr, output, () => {}),
+  ]);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`server did not start:\n${output.join("\n")}`)),
+      START_TIMEOUT_MS,
+    );
+  });
+  const exited = process.status.then((status) => {
+    throw new Error(`server exited with ${status.code} before listening:\n${output.join("\n")}`);
+  });
+  try {
+    const url = await Promise.race([listening, timeout, exited]);
+    return { process, url, output, drained };
+  } catch (error) {
+    try {
+      process.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await process.status;
+    await drained;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    exited.catch(() => {});
+  }
+}
+
+/** SIGTERM (SIGKILL after 10 s), then waits for the exit and the drained output. */
+export async function stopServer(child: ServerProcess): Promise<void> {
+  try {
+    child.process.kill("SIGTERM");
+  } catch { /* already gone */ }
+  const timer = setTimeout(() => {
+    try {
+      child.process.kill("SIGKILL");
+    } catch { /* already gone */ }
+  }, 10_000);
+  await child.process.status;
+  clearTimeout(timer);
+  await child.drained;
+}
+
+/** The environment a subprocess needs to find Deno's cache, plus `env`. */
+export function baseEnv(env: Record<string, string>): Record<string, string> {
+  const base: Record<string, string> = { PATH: Deno.env.get("PATH") ?? "" };
+  for (const name of ["HOME", "DENO_DIR", "XDG_CACHE_HOME"]) {
+    const value = Deno.env.get(name);
+    if (value) base[name] = value;
+  }
+  return { ...base, ...env };
+}
+
+/** A loopback port that was free a moment ago. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}

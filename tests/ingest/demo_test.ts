@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { createLeadStore } from "../../lib/leads/store.ts";
+import { startTestServer } from "../_helpers/app.ts";
+import { liveEnv, waitFor } from "./_helpers.ts";
+import { baseEnv, freePort, ROOT, startServer, stopServer } from "./_server_process.ts";
+import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+
+async function runSimulate(args: string[], env: Record<string, string>) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "scripts/simulate.ts", ...args],
+    cwd: ROOT,
+    env: baseEnv(env),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(60_000),
+  }).output();
+  const decoder = new TextDecoder();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+Deno.test("[demo] POST /api/demo/leads sends signed test leads through the webhook; 404 outside demo", async () => {
+  const server = await startTestServer();
+  try {
+    assert.ok(server.app.services.pipeline.simulator, "demo mode runs the simulator");
+    const res = await server.fetch("/api/demo/leads", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ count: 3 }),
+    });
+    assert.equal(res.status, 201);
+    const body = await res.json();
+    assert.equal(body.leads.length, 3);
+    assert.deepEqual(body.deliveries.map((d: { status: number }) => d.status), [200, 200, 200]);
+    for (const { leadgenId, fullName } of body.leads) {
+      const lead = await waitFor(async () => {
+        const found = await server.app.services.leads.getLeadByLeadgenId(leadgenId);
+        return found?.details === "fetched" ? found : null;
+      }, `demo lead ${leadgenId}`);
+      assert.equal(lead.fullName, fullName);
+      assert.ok(lead.email && lead.phone && lead.formName);
+    }
+    const held = await server.fetch("/api/demo/leads", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ count: 1, deliver: false }),
+    });
+    assert.equal(held.status, 201);
+    const heldLead = (await held.json()).leads[0];
+    assert.equal(await server.app.services.leads.getLeadByLeadgenId(heldLead.leadgenId), null);
+    const bad = await server.fetch("/api/demo/leads", { method: "POST", body: '{"count":0}' });
+    assert.equal(bad.status, 400);
+    await bad.body?.cancel();
+    assert.ok(
+      !server.logs.some((line) => line.includes(server.app.services.pipeline.webhook.appSecret)),
+      "the generated app secret is never logged",
+    );
+    assert.ok(server.logs.some((line) => line.includes("demo mode")));
+  } finally {
+    await server.close();
+  }
+
+  const sim = await startGraphSimulator({ appSecret: "x-secret", accessToken: "x-token" });
+  const live = await startTestServer({ env: liveEnv(sim) });
+  try {
+    const res = await live.fetch("/api/demo/leads", { method: "POST", body: "{}" });
+    assert.equal(res.status, 404);
+    await res.body?.cancel();
+  } finally {
+    await live.close();
+    await sim.close();
+  }
+});
+
+Deno.test("[demo] deno task simulate --count 20 against a demo server gives 20 fetched leads", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "leadline-demo-" });
+  const kvPath = `${dir}/leadline.kv`;
+  const simulatorPort = String(freePort());
+  const server = await startServer(baseEnv({
+    KV_PATH: kvPath,
+    PORT: "0",
+    HOSTNAME: "127.0.0.1",
+    GRAPH_SIMULATOR_PORT: simulatorPort,
+    LOG_LEVEL: "info",
+  }));
+  let kv: Deno.Kv | null = null;
+  try {
+    assert.ok(server.output.some((line) => line.includes("demo mode")), "the log says demo mode");
+    const port = new URL(server.url).port;
+    const run = await runSimulate(["--count", "20"], {
+      PORT: port,
+      GRAPH_SIMULATOR_PORT: simulatorPort,
+    });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Sent 20 lead\(s\) .* 20 accepted, 0 failed/);
+    kv = await Deno.openKv(kvPath);
+    const store = createLeadStore(kv);
+    const leads = await waitFor(
+      async () => {
+        const page = await store.listLeads({ limit: 50 });
+        const done = page.leads.filter((lead) => lead.details === "fetched");
+        return done.length === 20 ? page.leads : null;
+      },
+      "20 fetched leads",
+      30_000,
+    );
+    for (const lead of leads) assert.ok(lead.fullName && lead.email && lead.phone, lead.id);
+
+    const paced = await runSimulate(["--count", "2", "--rate", "50"], {
+      PORT: port,
+      GRAPH_SIMULATOR_PORT: simulatorPort,
+    });
+    assert.equal(paced.code, 0, paced.stderr);
+  } finally {
+    kv?.close();
+    await stopServer(server);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("[demo] deno task simulate without a demo server says so and fails", async () => {
+  const run = await runSimulate(["--count", "1"], {
+    PORT: String(freePort()),
+    GRAPH_SIMULATOR_PORT: String(freePort()),
+  });
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /No demo server found: nothing answers on http:\/\/127\.0\.0\.1:\d+/);
+  const bad = await runSimulate(["--count", "zero"], {});
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--count must be a whole number/);
+});
