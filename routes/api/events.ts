@@ -65,7 +65,8 @@ export const handler = define.handlers({
         const event = await sub.next(config.live.heartbeatMs);
         if (event === null) break;
         if (event === "idle") {
-          await stream.write(": heartbeat\n\n");
+          // The comment keeps proxies from closing an idle stream; the event lets the page see it.
+          await stream.write(": heartbeat\nevent: heartbeat\ndata: {}\n\n");
         } else if (event.type === "reset") {
           await stream.writeSSE({
             event: "reset",

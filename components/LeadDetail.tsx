@@ -1,0 +1,119 @@
+// One lead in full: contact, every answer, where it came from, the raw field_data and its timeline.
+
+import type { Lead } from "../lib/leads/model.ts";
+import { exactTime, statusLabel } from "../islands/dashboard/row.ts";
+
+/** Server-rendered detail of `lead`; every value is rendered as text. */
+export function LeadDetail({ lead }: { lead: Lead }) {
+  const origin: [string, string | null, string | null][] = [
+    ["Form", lead.formName, lead.formId],
+    ["Ad", lead.adName, lead.adId],
+    ["Ad set", lead.adsetName, lead.adsetId],
+    ["Campaign", lead.campaignName, lead.campaignId],
+    ["Page", null, lead.pageId],
+  ];
+  return (
+    <article class="lead-detail" data-lead-id={lead.id}>
+      <p>
+        <a href="/">← All leads</a>
+      </p>
+      <h1>{lead.fullName ?? lead.email ?? lead.phone ?? "Unnamed lead"}</h1>
+      <p class="lead-badges">
+        <span class={`tag tag-status tag-status-${lead.status}`}>{statusLabel(lead.status)}</span>
+        {lead.details === "pending" && (
+          <span class="mark mark-pending" data-mark="pending">Details loading from Meta…</span>
+        )}
+        {lead.details === "failed" && (
+          <span class="mark mark-failed" data-mark="failed">
+            Details failed{lead.detailsError ? `: ${lead.detailsError}` : ""}
+          </span>
+        )}
+      </p>
+
+      <section class="detail-card">
+        <h2>Contact</h2>
+        <dl class="detail-list">
+          <dt>Phone</dt>
+          <dd>
+            {lead.phone
+              ? <a href={`tel:${lead.phone.replace(/[^\d+]/g, "")}`}>{lead.phone}</a>
+              : "—"}
+          </dd>
+          <dt>Email</dt>
+          <dd>{lead.email ? <a href={`mailto:${lead.email}`}>{lead.email}</a> : "—"}</dd>
+          <dt>Created</dt>
+          <dd>
+            <time dateTime={lead.createdTime}>{exactTime(lead.createdTime, false)}</time>
+          </dd>
+          <dt>Received</dt>
+          <dd>
+            <time dateTime={lead.receivedAt}>{exactTime(lead.receivedAt, false)}</time>
+          </dd>
+          <dt>Source</dt>
+          <dd>
+            {lead.source === "meta" ? "Meta lead ad" : `Entered by hand (${lead.source})`}
+            {lead.platform ? ` · ${lead.platform}` : ""}
+            {lead.isOrganic === true ? " · organic" : ""}
+          </dd>
+          {lead.notes && (
+            <>
+              <dt>Notes</dt>
+              <dd class="pre-line">{lead.notes}</dd>
+            </>
+          )}
+        </dl>
+      </section>
+
+      <section class="detail-card">
+        <h2>Answers</h2>
+        {lead.answers.length === 0
+          ? <p class="muted">No answers yet.</p>
+          : (
+            <dl class="detail-list" data-answers>
+              {lead.answers.map((answer, i) => (
+                <>
+                  <dt key={`q${i}`}>{answer.name}</dt>
+                  <dd key={`a${i}`}>{answer.values.join(", ")}</dd>
+                </>
+              ))}
+            </dl>
+          )}
+      </section>
+
+      <section class="detail-card">
+        <h2>Ad, campaign and form</h2>
+        <dl class="detail-list">
+          {origin.map(([label, name, id]) => (
+            <>
+              <dt key={`l${label}`}>{label}</dt>
+              <dd key={`v${label}`}>
+                {name ?? (id ? "" : "—")}
+                {id && <span class="muted">{name ? " · " : ""}id {id}</span>}
+              </dd>
+            </>
+          ))}
+          <dt>Lead id (Meta)</dt>
+          <dd>{lead.leadgenId ?? "—"}</dd>
+        </dl>
+      </section>
+
+      <section class="detail-card">
+        <h2>Timeline</h2>
+        <ol class="timeline" data-timeline>
+          {lead.timeline.map((entry, i) => (
+            <li key={i}>
+              <time dateTime={entry.at}>{exactTime(entry.at, false)}</time>{" "}
+              <span class="timeline-event">{entry.event}</span>
+              {entry.detail ? <span class="muted">: {entry.detail}</span> : null}
+            </li>
+          ))}
+        </ol>
+      </section>
+
+      <section class="detail-card">
+        <h2>Raw field_data</h2>
+        <pre class="raw" data-raw>{JSON.stringify(lead.answers, null, 2)}</pre>
+      </section>
+    </article>
+  );
+}

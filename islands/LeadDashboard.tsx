@@ -1,0 +1,342 @@
+// The live lead dashboard: server-rendered rows kept current by the event stream and its fallbacks.
+
+import { useComputed, useSignal, useSignalEffect } from "@preact/signals";
+import { useEffect, useMemo, useRef } from "preact/hooks";
+import { askNotifyPermission, chime, loadPrefs, notify, savePrefs } from "./dashboard/alerts.ts";
+import { type Connection, type Feed, startFeed } from "./dashboard/feed.ts";
+import { LeadList } from "./dashboard/LeadList.tsx";
+import { compareRows, formLabel, type LeadRow, toLeadRow } from "./dashboard/row.ts";
+import { leadToastText, type Toast, Toasts } from "./dashboard/Toasts.tsx";
+
+/** The island's props: JSON from the server. */
+export interface LeadDashboardProps {
+  rows: LeadRow[];
+  /** Where "Load more" continues; null when the list is complete. */
+  nextCursor: string | null;
+  /** The change cursor the rows were read at. */
+  cursor: string;
+  demo: boolean;
+  /** ms since epoch when the server rendered, so relative times hydrate unchanged. */
+  renderedAt: number;
+  heartbeatMs: number;
+  pollMs: number;
+  resyncMs: number;
+}
+
+const LABELS: Record<Connection, string> = {
+  connecting: "Connecting…",
+  live: "Live",
+  polling: "Polling",
+  offline: "Offline",
+};
+const HINTS: Record<Connection, string> = {
+  connecting: "Opening the live stream…",
+  live: "New leads appear the moment they arrive.",
+  polling: "The live stream is down: checking for new leads every few seconds.",
+  offline: "Cannot reach the server; retrying.",
+};
+const FRESH_MS = 6_000;
+const TOAST_MS = 10_000;
+const MAX_TOASTS = 5;
+const PAGE_SIZE = 50;
+
+interface SyncAnswer {
+  inserted?: number;
+  error?: string;
+}
+
+/** The dashboard: toolbar (badge, Sync, alert choices), toasts, the list and "Load more". */
+export default function LeadDashboard(props: LeadDashboardProps) {
+  const rows = useSignal<LeadRow[]>(props.rows);
+  const nextCursor = useSignal<string | null>(props.nextCursor);
+  const connection = useSignal<Connection>("connecting");
+  const fresh = useSignal<Set<string>>(new Set());
+  const retrying = useSignal<Set<string>>(new Set());
+  const toasts = useSignal<Toast[]>([]);
+  const syncing = useSignal(false);
+  const loadingMore = useSignal(false);
+  const sending = useSignal(false);
+  const unseen = useSignal(0);
+  const now = useSignal(props.renderedAt);
+  const hydrated = useSignal(false);
+  const prefs = useSignal({ notify: false, sound: false });
+  const feed = useRef<Feed | null>(null);
+  const toastKey = useRef(0);
+  const empty = useComputed(() => rows.value.length === 0);
+  const baseTitle = useMemo(() => typeof document === "undefined" ? "" : document.title, []);
+
+  function toast(entry: Omit<Toast, "key">) {
+    const key = ++toastKey.current;
+    toasts.value = [{ ...entry, key }, ...toasts.value].slice(0, MAX_TOASTS);
+    setTimeout(() => dismiss(key), TOAST_MS);
+  }
+
+  function dismiss(key: number) {
+    toasts.value = toasts.value.filter((t) => t.key !== key);
+  }
+
+  function markFresh(id: string) {
+    fresh.value = new Set(fresh.value).add(id);
+    setTimeout(() => {
+      const next = new Set(fresh.value);
+      next.delete(id);
+      fresh.value = next;
+    }, FRESH_MS);
+  }
+
+  /** Puts leads into the list: changed ones in place, new ones in order; returns the new ones. */
+  function merge(incoming: LeadRow[]): LeadRow[] {
+    const byId = new Map(rows.value.map((row) => [row.id, row]));
+    const added: LeadRow[] = [];
+    for (const lead of incoming) {
+      const row = toLeadRow(lead);
+      if (!byId.has(row.id)) added.push(row);
+      byId.set(row.id, row);
+    }
+    rows.value = [...byId.values()].sort(compareRows);
+    return added;
+  }
+
+  function onLead(lead: LeadRow) {
+    for (const row of merge([lead])) {
+      markFresh(row.id);
+      toast({ leadId: row.id });
+      if (document.hidden || !document.hasFocus()) unseen.value++;
+      if (prefs.value.sound) chime();
+      if (prefs.value.notify) {
+        notify(leadToastText(row), formLabel(row), `/leads/${encodeURIComponent(row.id)}`);
+      }
+    }
+  }
+
+  /** Reloads the visible part of the list from the server (every resync, and after a reset). */
+  async function reloadList() {
+    const limit = Math.min(Math.max(rows.value.length, PAGE_SIZE), 500);
+    const res = await fetch(`/api/leads?limit=${limit}`, { cache: "no-store" });
+    if (!res.ok) return;
+    const page: { leads: LeadRow[] } = await res.json();
+    for (const row of merge(page.leads)) markFresh(row.id);
+  }
+
+  async function requestSync(): Promise<SyncAnswer> {
+    const res = await fetch("/api/leads/sync", {
+      method: "POST",
+      headers: { accept: "application/json" },
+    });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) return { error: body.error ?? `the server answered ${res.status}` };
+    return body;
+  }
+
+  async function syncNow() {
+    if (syncing.value) return;
+    syncing.value = true;
+    try {
+      const answer = await requestSync();
+      await feed.current?.pollNow();
+      await reloadList();
+      if (answer.error) toast({ text: `Sync failed: ${answer.error}`, tone: "error" });
+      else if (answer.inserted) {
+        toast({
+          text: `${answer.inserted} new lead${answer.inserted === 1 ? "" : "s"} from Meta`,
+        });
+      } else toast({ text: "Up to date" });
+    } catch {
+      toast({ text: "Sync failed: cannot reach the server", tone: "error" });
+    } finally {
+      syncing.value = false;
+    }
+  }
+
+  async function loadMore(event: Event) {
+    const cursor = nextCursor.value;
+    if (!cursor || loadingMore.value) return;
+    event.preventDefault();
+    loadingMore.value = true;
+    try {
+      const res = await fetch(
+        `/api/leads?limit=${PAGE_SIZE}&cursor=${encodeURIComponent(cursor)}`,
+        { cache: "no-store" },
+      );
+      if (!res.ok) throw new Error(String(res.status));
+      const page: { leads: LeadRow[]; cursor: string | null } = await res.json();
+      merge(page.leads);
+      nextCursor.value = page.cursor;
+    } catch {
+      toast({ text: "Could not load more leads; try again.", tone: "error" });
+    } finally {
+      loadingMore.value = false;
+    }
+  }
+
+  async function retry(id: string) {
+    retrying.value = new Set(retrying.value).add(id);
+    try {
+      const res = await fetch(`/api/leads/${encodeURIComponent(id)}/retry`, { method: "POST" });
+      if (!res.ok) {
+        const body = await res.json().catch(() => ({}));
+        toast({ text: `Retry failed: ${body.error ?? res.status}`, tone: "error" });
+      }
+    } catch {
+      toast({ text: "Retry failed: cannot reach the server", tone: "error" });
+    } finally {
+      const next = new Set(retrying.value);
+      next.delete(id);
+      retrying.value = next;
+    }
+  }
+
+  async function sendTestLead() {
+    sending.value = true;
+    try {
+      const res = await fetch("/api/demo/leads", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ count: 1 }),
+      });
+      if (!res.ok) toast({ text: `Could not send a test lead (${res.status})`, tone: "error" });
+    } catch {
+      toast({ text: "Could not send a test lead: cannot reach the server", tone: "error" });
+    } finally {
+      sending.value = false;
+    }
+  }
+
+  async function toggleNotify() {
+    const on = !prefs.value.notify && await askNotifyPermission();
+    if (!prefs.value.notify && !on) {
+      toast({ text: "Notifications are blocked in this browser's settings.", tone: "error" });
+    }
+    prefs.value = { ...prefs.value, notify: on };
+    savePrefs(prefs.value);
+  }
+
+  function toggleSound() {
+    prefs.value = { ...prefs.value, sound: !prefs.value.sound };
+    savePrefs(prefs.value);
+    if (prefs.value.sound) chime();
+  }
+
+  useEffect(() => {
+    hydrated.value = true;
+    now.value = Date.now();
+    prefs.value = loadPrefs();
+    feed.current = startFeed({
+      cursor: props.cursor,
+      heartbeatMs: props.heartbeatMs,
+      pollMs: props.pollMs,
+      onLead,
+      onReset: () => void reloadList(),
+      onConnection: (next) => connection.value = next,
+    });
+    const clock = setInterval(() => now.value = Date.now(), 30_000);
+    // Whatever the stream's state: refresh the list, and let the server decide whether to ask Meta.
+    const resync = setInterval(() => {
+      reloadList().catch(() => {});
+      requestSync().catch(() => {});
+    }, props.resyncMs);
+    const seen = () => {
+      if (!document.hidden) unseen.value = 0;
+    };
+    document.addEventListener("visibilitychange", seen);
+    addEventListener("focus", seen);
+    addEventListener("pointerdown", seen);
+    return () => {
+      feed.current?.stop();
+      clearInterval(clock);
+      clearInterval(resync);
+      document.removeEventListener("visibilitychange", seen);
+      removeEventListener("focus", seen);
+      removeEventListener("pointerdown", seen);
+    };
+  }, []);
+
+  useSignalEffect(() => {
+    if (!hydrated.value) return;
+    document.title = unseen.value > 0 ? `(${unseen.value}) ${baseTitle}` : baseTitle;
+  });
+
+  const state = connection.value;
+  return (
+    <div class="dashboard">
+      <div class="toolbar">
+        <h1>Leads</h1>
+        <span
+          class={`badge badge-${state}`}
+          data-connection={state}
+          title={HINTS[state]}
+          role="img"
+          aria-label={`Connection: ${LABELS[state]}`}
+        >
+          <span class="badge-dot" aria-hidden="true" />
+          {LABELS[state]}
+        </span>
+        <button
+          type="button"
+          class="button-primary"
+          data-action="sync"
+          onClick={syncNow}
+          disabled={syncing.value}
+          aria-busy={syncing.value}
+        >
+          {syncing.value ? "Syncing…" : "Sync"}
+        </button>
+        <div class="alert-prefs">
+          <label>
+            <input type="checkbox" checked={prefs.value.notify} onChange={toggleNotify} />{" "}
+            Desktop alerts
+          </label>
+          <label>
+            <input type="checkbox" checked={prefs.value.sound} onChange={toggleSound} /> Sound
+          </label>
+        </div>
+      </div>
+      <Toasts toasts={toasts} rows={rows} dismiss={dismiss} />
+      {empty.value
+        ? (
+          <div class="empty" data-empty>
+            <p>
+              No leads yet. They appear here the moment someone submits one of your Meta lead forms:
+              Meta calls our webhook, and every open dashboard shows the lead within a second.
+            </p>
+            {props.demo && (
+              <p>
+                In demo mode, send a test lead through the real webhook path with the button below,
+                or run <code>deno task simulate</code> in a terminal.{" "}
+                <button
+                  type="button"
+                  data-action="send-test-lead"
+                  onClick={sendTestLead}
+                  disabled={sending.value}
+                >
+                  {sending.value ? "Sending…" : "Send a test lead"}
+                </button>
+              </p>
+            )}
+          </div>
+        )
+        : (
+          <LeadList
+            rows={rows.value}
+            fresh={fresh.value}
+            retrying={retrying.value}
+            now={now.value}
+            local={hydrated.value}
+            onRetry={retry}
+          />
+        )}
+      {nextCursor.value && (
+        <p class="load-more">
+          <a
+            class="button"
+            href={`/?cursor=${encodeURIComponent(nextCursor.value)}`}
+            onClick={loadMore}
+            aria-busy={loadingMore.value}
+          >
+            {loadingMore.value ? "Loading…" : "Load more"}
+          </a>
+        </p>
+      )}
+    </div>
+  );
+}

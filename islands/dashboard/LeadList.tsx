@@ -1,0 +1,114 @@
+// The list of leads: one row per lead with contact links, form, ad, time, status and details mark.
+
+import {
+  adLabel,
+  displayName,
+  exactTime,
+  formLabel,
+  type LeadRow,
+  relativeTime,
+  statusLabel,
+} from "./row.ts";
+
+interface Props {
+  rows: LeadRow[];
+  /** Ids of rows that arrived live a moment ago. */
+  fresh: Set<string>;
+  /** Ids whose retry request is on its way. */
+  retrying: Set<string>;
+  now: number;
+  /** True once hydrated: times in the browser's own zone. */
+  local: boolean;
+  onRetry?(id: string): void;
+}
+
+/** The rows, newest first. */
+export function LeadList({ rows, fresh, retrying, now, local, onRetry }: Props) {
+  return (
+    <ul class="lead-list">
+      {rows.map((row) => (
+        <LeadRowItem
+          key={row.id}
+          row={row}
+          fresh={fresh.has(row.id)}
+          retrying={retrying.has(row.id)}
+          now={now}
+          local={local}
+          onRetry={onRetry}
+        />
+      ))}
+    </ul>
+  );
+}
+
+interface RowProps {
+  row: LeadRow;
+  fresh: boolean;
+  retrying: boolean;
+  now: number;
+  local: boolean;
+  onRetry?(id: string): void;
+}
+
+function LeadRowItem({ row, fresh, retrying, now, local, onRetry }: RowProps) {
+  const ad = adLabel(row);
+  return (
+    <li
+      class={`lead-row${fresh ? " lead-row-new" : ""}`}
+      data-lead-id={row.id}
+      data-details={row.details}
+    >
+      <div class="lead-main">
+        <a class="lead-name" href={`/leads/${encodeURIComponent(row.id)}`}>{displayName(row)}</a>
+        {fresh && <span class="tag tag-new">New</span>}
+        <span class={`tag tag-status tag-status-${row.status}`}>{statusLabel(row.status)}</span>
+      </div>
+      <div class="lead-contact">
+        {row.phone && (
+          <a class="contact-link" href={`tel:${row.phone.replace(/[^\d+]/g, "")}`}>
+            <span aria-hidden="true">☎</span> {row.phone}
+          </a>
+        )}
+        {row.email && (
+          <a class="contact-link" href={`mailto:${row.email}`}>
+            <span aria-hidden="true">✉</span> {row.email}
+          </a>
+        )}
+      </div>
+      <div class="lead-meta">
+        <span class="lead-form">{formLabel(row)}</span>
+        {ad && <span class="lead-ad">{ad}</span>}
+        <time
+          class="lead-time"
+          dateTime={row.createdTime}
+          title={exactTime(row.createdTime, local)}
+        >
+          {relativeTime(row.createdTime, now)}
+        </time>
+      </div>
+      {row.details === "pending" && (
+        <p class="mark mark-pending" data-mark="pending">
+          <span aria-hidden="true">⏳</span> Details loading from Meta…
+        </p>
+      )}
+      {row.details === "failed" && (
+        <div class="mark mark-failed" data-mark="failed">
+          <span>
+            <span aria-hidden="true">⚠</span>{" "}
+            Details failed{row.detailsError ? `: ${row.detailsError}` : ""}
+          </span>
+          {onRetry && (
+            <button
+              type="button"
+              class="button-small"
+              disabled={retrying}
+              onClick={() => onRetry(row.id)}
+            >
+              {retrying ? "Retrying…" : "Retry"}
+            </button>
+          )}
+        </div>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,70 @@
+// Optional desktop notifications and a short sound for new leads, remembered in localStorage.
+
+/** The user's choices. */
+export interface AlertPrefs {
+  notify: boolean;
+  sound: boolean;
+}
+
+const KEY = "leadline.alerts";
+
+/** The remembered choices (both off until the user turns them on). */
+export function loadPrefs(): AlertPrefs {
+  try {
+    const saved = JSON.parse(localStorage.getItem(KEY) ?? "{}");
+    return { notify: saved.notify === true, sound: saved.sound === true };
+  } catch {
+    return { notify: false, sound: false };
+  }
+}
+
+/** Remembers the choices in this browser. */
+export function savePrefs(prefs: AlertPrefs): void {
+  try {
+    localStorage.setItem(KEY, JSON.stringify(prefs));
+  } catch {
+    // private mode: the choice lasts for this page only
+  }
+}
+
+/** Asks for permission to notify; only called when the user turns notifications on. */
+export async function askNotifyPermission(): Promise<boolean> {
+  if (typeof Notification === "undefined") return false;
+  if (Notification.permission === "granted") return true;
+  if (Notification.permission === "denied") return false;
+  return (await Notification.requestPermission()) === "granted";
+}
+
+/** Shows a desktop notification when allowed and the tab is not in view; a click opens `url`. */
+export function notify(title: string, body: string, url: string): void {
+  if (typeof Notification === "undefined" || Notification.permission !== "granted") return;
+  if (!document.hidden) return;
+  const note = new Notification(title, { body, tag: url });
+  note.onclick = () => {
+    globalThis.focus();
+    location.assign(url);
+  };
+}
+
+let audio: AudioContext | null = null;
+
+/** A short two-tone chime, made on the fly (no sound file to download). */
+export function chime(): void {
+  try {
+    audio ??= new AudioContext();
+    const now = audio.currentTime;
+    [880, 1320].forEach((hz, i) => {
+      const osc = audio!.createOscillator();
+      const gain = audio!.createGain();
+      osc.frequency.value = hz;
+      gain.gain.setValueAtTime(0.001, now + i * 0.12);
+      gain.gain.exponentialRampToValueAtTime(0.2, now + i * 0.12 + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.001, now + i * 0.12 + 0.2);
+      osc.connect(gain).connect(audio!.destination);
+      osc.start(now + i * 0.12);
+      osc.stop(now + i * 0.12 + 0.22);
+    });
+  } catch {
+    // no audio device or not allowed before a user gesture
+  }
+}

@@ -1,0 +1,164 @@
+// The dashboard's connection: the event stream, a 3 s polling fallback, reopening with backoff.
+
+import type { LeadRow } from "./row.ts";
+
+/** What the badge shows. */
+export type Connection = "connecting" | "live" | "polling" | "offline";
+
+/** Options of `startFeed`; every interval is in ms. */
+export interface FeedOptions {
+  /** The change cursor the server rendered the page at. */
+  cursor: string;
+  /** The server's heartbeat interval; two missed ones count as a dead stream. */
+  heartbeatMs: number;
+  /** Polling interval while the stream is down. */
+  pollMs: number;
+  /** Longest wait between attempts to reopen the stream. */
+  maxBackoffMs?: number;
+  /** A new or changed lead, in change order, each change once. */
+  onLead(lead: LeadRow): void;
+  /** The server's change log no longer reaches our cursor: reload the list. */
+  onReset(): void;
+  onConnection(connection: Connection): void;
+}
+
+/** A running feed. */
+export interface Feed {
+  /** Asks the server for the changes after our cursor now (used by Sync). */
+  pollNow(): Promise<void>;
+  stop(): void;
+}
+
+interface ChangesAnswer {
+  changes: { seq: number; lead: LeadRow }[];
+  cursor: string;
+  reset?: boolean;
+}
+
+/** Page size of `GET /api/leads?since=`: a full page means more is waiting. */
+const CHANGES_PAGE = 500;
+
+/** Opens the stream and keeps the dashboard fed whether it works or not. */
+export function startFeed(options: FeedOptions): Feed {
+  let cursor = Number(options.cursor) || 0;
+  let source: EventSource | null = null;
+  let connection: Connection | null = null;
+  let attempts = 0;
+  let polling = false;
+  let stopped = false;
+  let watchdog: ReturnType<typeof setTimeout> | undefined;
+  let reopenTimer: ReturnType<typeof setTimeout> | undefined;
+  let pollTimer: ReturnType<typeof setTimeout> | undefined;
+  const maxBackoffMs = options.maxBackoffMs ?? 10_000;
+
+  function show(next: Connection) {
+    if (next === connection) return;
+    connection = next;
+    options.onConnection(next);
+  }
+
+  function apply(seq: number, lead: LeadRow) {
+    if (seq <= cursor) return; // already seen through the other path
+    cursor = seq;
+    options.onLead(lead);
+  }
+
+  function open() {
+    clearTimeout(reopenTimer);
+    if (stopped) return;
+    const es = new EventSource(`/api/events?since=${cursor}`);
+    source = es;
+    const alive = () => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => fail(es), options.heartbeatMs * 2 + 1000);
+    };
+    es.addEventListener("ready", () => {
+      alive();
+      attempts = 0;
+      stopPolling();
+      show("live");
+    });
+    es.addEventListener("lead", (event) => {
+      alive();
+      const message = event as MessageEvent<string>;
+      apply(Number(message.lastEventId), JSON.parse(message.data));
+    });
+    es.addEventListener("reset", (event) => {
+      alive();
+      cursor = Number(JSON.parse((event as MessageEvent<string>).data).cursor) || 0;
+      options.onReset();
+    });
+    es.addEventListener("heartbeat", alive);
+    // The server is going down: fall back now rather than wait for the connection to drop.
+    es.addEventListener("shutdown", () => fail(es));
+    es.onerror = () => fail(es);
+    alive();
+  }
+
+  function fail(es: EventSource) {
+    if (es !== source || stopped) return;
+    es.close();
+    source = null;
+    clearTimeout(watchdog);
+    startPolling();
+    const base = Math.min(1000 * 2 ** attempts, maxBackoffMs);
+    attempts++;
+    reopenTimer = setTimeout(open, base * (0.75 + Math.random() * 0.5));
+  }
+
+  async function poll(): Promise<void> {
+    for (let page = 0; page < 20; page++) {
+      const res = await fetch(`/api/leads?since=${cursor}`, {
+        cache: "no-store",
+        headers: { accept: "application/json" },
+      });
+      if (!res.ok) throw new Error(`Polling failed: the server answered ${res.status}`);
+      const answer: ChangesAnswer = await res.json();
+      if (answer.reset) {
+        cursor = Number(answer.cursor) || 0;
+        options.onReset();
+        return;
+      }
+      for (const change of answer.changes) apply(change.seq, change.lead);
+      cursor = Math.max(cursor, Number(answer.cursor) || 0);
+      if (answer.changes.length < CHANGES_PAGE) return;
+    }
+  }
+
+  async function pollLoop() {
+    if (!polling) return;
+    try {
+      await poll();
+      if (polling) show("polling");
+    } catch {
+      if (polling) show("offline");
+    }
+    if (polling) pollTimer = setTimeout(pollLoop, options.pollMs);
+  }
+
+  function startPolling() {
+    if (polling) return;
+    polling = true;
+    show("polling");
+    pollLoop();
+  }
+
+  function stopPolling() {
+    polling = false;
+    clearTimeout(pollTimer);
+  }
+
+  show("connecting");
+  open();
+
+  return {
+    pollNow: () => poll().catch(() => {}),
+    stop() {
+      stopped = true;
+      stopPolling();
+      clearTimeout(watchdog);
+      clearTimeout(reopenTimer);
+      source?.close();
+    },
+  };
+}

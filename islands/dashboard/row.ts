@@ -1,0 +1,91 @@
+// The slice of a lead one dashboard row shows, and the helpers that format it (browser and server).
+
+/** What the list needs of a lead; built from the API's Lead JSON. */
+export interface LeadRow {
+  id: string;
+  fullName: string | null;
+  email: string | null;
+  phone: string | null;
+  formName: string | null;
+  formId: string | null;
+  adName: string | null;
+  campaignName: string | null;
+  source: string;
+  createdTime: string;
+  status: string;
+  details: "pending" | "fetched" | "failed";
+  detailsError: string | null;
+}
+
+/** The row of an API lead; unknown extra fields are dropped so island props stay small. */
+export function toLeadRow(lead: LeadRow): LeadRow {
+  return {
+    id: lead.id,
+    fullName: lead.fullName ?? null,
+    email: lead.email ?? null,
+    phone: lead.phone ?? null,
+    formName: lead.formName ?? null,
+    formId: lead.formId ?? null,
+    adName: lead.adName ?? null,
+    campaignName: lead.campaignName ?? null,
+    source: lead.source,
+    createdTime: lead.createdTime,
+    status: lead.status,
+    details: lead.details,
+    detailsError: lead.detailsError ?? null,
+  };
+}
+
+/** Newest created first; ties broken by id (ULIDs sort by time) so the order is stable. */
+export function compareRows(a: LeadRow, b: LeadRow): number {
+  if (a.createdTime !== b.createdTime) return a.createdTime < b.createdTime ? 1 : -1;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/** The name to show: the person's, or a placeholder that says why there is none. */
+export function displayName(row: LeadRow): string {
+  if (row.fullName) return row.fullName;
+  if (row.details === "pending") return "New lead (details loading)";
+  return row.email ?? row.phone ?? "Unnamed lead";
+}
+
+/** The form's name, or its id while the name is unknown; hand-entered leads say how they came. */
+export function formLabel(row: LeadRow): string {
+  if (row.formName) return row.formName;
+  if (row.formId) return `Form ${row.formId}`;
+  return row.source === "meta" ? "Lead form" : `Entered by hand (${row.source})`;
+}
+
+/** "Spring test drive" or "Ad: X · Campaign: Y" when known. */
+export function adLabel(row: LeadRow): string | null {
+  const parts = [];
+  if (row.adName) parts.push(`Ad: ${row.adName}`);
+  if (row.campaignName) parts.push(`Campaign: ${row.campaignName}`);
+  return parts.length ? parts.join(" · ") : null;
+}
+
+/** "just now", "5 min ago", "3 h ago", "2 d ago", then the date. */
+export function relativeTime(iso: string, now: number): string {
+  const ms = Date.parse(iso);
+  const seconds = Math.round((now - ms) / 1000);
+  if (seconds < 45) return "just now";
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  const days = Math.round(hours / 24);
+  if (days < 14) return `${days} d ago`;
+  return iso.slice(0, 10);
+}
+
+/** The exact time for a tooltip: local time in the browser, UTC on the server (no locale there). */
+export function exactTime(iso: string, local: boolean): string {
+  const date = new Date(iso);
+  if (local) return date.toLocaleString();
+  return iso.replace("T", " ").replace(/\.\d+Z$/, " UTC").replace(/Z$/, " UTC");
+}
+
+/** Status words for people: "new" -> "New". */
+export function statusLabel(status: string): string {
+  return status.charAt(0).toUpperCase() + status.slice(1);
+}

@@ -1,0 +1,33 @@
+// One lead's page: every answer, the ad, campaign and form, the raw field_data and the timeline.
+
+import { LeadDetail } from "../../components/LeadDetail.tsx";
+import type { Lead } from "../../lib/leads/model.ts";
+import { define, type PageProps } from "../../lib/web/define.ts";
+
+export const title = (props: PageProps) => {
+  const lead = props.data as Lead | null;
+  return lead ? (lead.fullName ?? "Lead") : "Lead not found";
+};
+
+export const handler = define.handlers<Lead | null>({
+  async GET(ctx) {
+    const lead = /^[0-9A-Z]{26}$/.test(ctx.params.id)
+      ? await ctx.state.services.leads.getLead(ctx.params.id)
+      : null;
+    return ctx.render(lead, lead ? undefined : { status: 404 });
+  },
+});
+
+export default define.page<Lead | null>(function LeadPage({ data }) {
+  if (!data) {
+    return (
+      <section class="message-page">
+        <h1>Lead not found</h1>
+        <p>
+          No lead has this id. <a href="/">Back to the dashboard</a>
+        </p>
+      </section>
+    );
+  }
+  return <LeadDetail lead={data} />;
+});
