@@ -1,6 +1,7 @@
 // Lead forms per page: discovered through the Graph API and remembered in KV with their sweep state.
 
 import type { GraphClient } from "../facebook/graph_client.ts";
+import { getKnownForm, saveKnownForm } from "../leads/forms.ts";
 import { RECONCILE_FORMS_PREFIX, reconcileFormKey } from "./keys.ts";
 import type { ReconcileForm } from "./types.ts";
 
@@ -9,7 +10,8 @@ const MAX_FORM_PAGES = 100;
 
 /**
  * Lists every lead form of `pageId` (following `after` to the end) and stores each one's name
- * and status, keeping the watermark and open pass of forms already known. Throws GraphApiError.
+ * and status, keeping the watermark and open pass of forms already known. The names also go to
+ * the form cache (`["forms", formId]`) that labels webhook leads. Throws GraphApiError.
  */
 export async function discoverPageForms(
   kv: Deno.Kv,
@@ -35,12 +37,27 @@ export async function discoverPageForms(
         pass: known?.pass ?? null,
       };
       if (JSON.stringify(record) !== JSON.stringify(known)) await saveReconcileForm(kv, record);
+      await shareFormName(kv, record, now);
       found.push(record);
     }
     if (listed.after === null) break;
     after = listed.after;
   }
   return found;
+}
+
+/** Refreshes the form-name cache the webhook path reads, so its fetches need no `GET /{form_id}`. */
+async function shareFormName(kv: Deno.Kv, form: ReconcileForm, now: Date): Promise<void> {
+  const cached = await getKnownForm(kv, form.formId);
+  const fresh = cached !== null && now.getTime() - Date.parse(cached.fetchedAt) < 60 * 60 * 1000;
+  if (fresh && cached.name === form.name && cached.status === form.status) return;
+  await saveKnownForm(kv, {
+    id: form.formId,
+    pageId: form.pageId,
+    name: form.name,
+    status: form.status,
+    fetchedAt: now.toISOString(),
+  });
 }
 
 /** The stored form, or null. */

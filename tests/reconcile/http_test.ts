@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../fresh.config.ts";
-import type { Lead } from "../../lib/leads/model.ts";
+import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import { type Lead, newMetaLead } from "../../lib/leads/model.ts";
 import { reconcileCronHandler, type SyncResult } from "../../lib/reconcile/mod.ts";
 import { createTestApp, startTestServer } from "../_helpers/app.ts";
 import { readSse } from "../dashboard/_sse.ts";
@@ -234,4 +235,66 @@ Deno.test("[config] reconcile settings and DEFAULT_PHONE_COUNTRY are read and ch
   assert.equal(defaults.defaultPhoneCountry, null);
   assert.throws(() => loadConfig({ DEFAULT_PHONE_COUNTRY: "XX" }), /DEFAULT_PHONE_COUNTRY/);
   assert.throws(() => loadConfig({ RECONCILE_EVERY_MINUTES: "60" }), /RECONCILE_EVERY_MINUTES/);
+});
+
+Deno.test("[e2e] live mode sweeps pages added in settings and pages leads arrived from", async () => {
+  const sim = await startGraphSimulator({ appSecret: "live-secret", accessToken: "live-token" });
+  const t = await createTestApp({
+    env: {
+      META_APP_SECRET: "live-secret",
+      META_VERIFY_TOKEN: "verify",
+      META_ACCESS_TOKEN: "live-token",
+      GRAPH_API_BASE: sim.url,
+      SYNC_MIN_INTERVAL_SECONDS: "0",
+    },
+  });
+  try {
+    const [pageA, pageB] = sim.pages;
+    const fromSettings = sim.createLead({ pageId: pageA.id });
+    const fromLeadPage = sim.createLead({ pageId: pageB.id });
+    // No page configured yet and no lead stored: nothing to sweep.
+    const empty: SyncResult = await (await t.fetch("/api/leads/sync", { method: "POST" })).json();
+    assert.equal(empty.forms, 0);
+    assert.equal(sim.calls("page_forms"), 0);
+
+    const bad = await t.fetch(...postJson("/api/admin/pages", { pageId: "12x" }));
+    assert.equal(bad.status, 400);
+    assert.deepEqual((await bad.json()).fields, { pageId: "must be digits" });
+    const added = await t.fetch(...postJson("/api/admin/pages", { pageId: pageA.id }));
+    assert.equal(added.status, 201);
+    await added.body?.cancel();
+    // A webhook lead from page B (as ingestion stores it) makes page B known.
+    const stub = newMetaLead({
+      leadgenId: "777000111",
+      pageId: pageB.id,
+      formId: pageB.forms[0].id,
+      adId: null,
+      adgroupId: null,
+      createdTime: null,
+    }, new Date());
+    await t.app.services.leads.insertLeads([stub]);
+
+    const agent = await t.addUser("agent");
+    const forbidden = await t.fetch("/api/admin/pages", { headers: { cookie: agent.cookie } });
+    assert.equal(forbidden.status, 403);
+    await forbidden.body?.cancel();
+    const pages = await (await t.fetch("/api/admin/pages")).json();
+    assert.deepEqual(pages.fromLeads, [pageB.id]);
+    assert.deepEqual(pages.settings.map((page: { pageId: string }) => page.pageId), [pageA.id]);
+
+    const result: SyncResult = await (await t.fetch("/api/leads/sync", { method: "POST" })).json();
+    assert.equal(result.error, undefined);
+    assert.equal(result.inserted, 2);
+    assert.ok(await t.app.services.leads.getLeadByLeadgenId(fromSettings.id));
+    assert.ok(await t.app.services.leads.getLeadByLeadgenId(fromLeadPage.id));
+
+    const removed = await t.fetch(`/api/admin/pages/${pageA.id}`, { method: "DELETE" });
+    assert.equal(removed.status, 204);
+    const again = await t.fetch(`/api/admin/pages/${pageA.id}`, { method: "DELETE" });
+    assert.equal(again.status, 404);
+    await again.body?.cancel();
+  } finally {
+    await t.close();
+    await sim.close();
+  }
 });

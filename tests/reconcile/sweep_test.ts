@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { reconcileCronHandler } from "../../lib/reconcile/mod.ts";
+import { createJobQueue } from "../../lib/jobs/mod.ts";
+import { getKnownForm } from "../../lib/leads/forms.ts";
+import { reconcileCronHandler, RESUME_SYNC_JOB } from "../../lib/reconcile/mod.ts";
 import { nowSeconds, reconcileFixture } from "./_helpers.ts";
 
 const DAY = 24 * 60 * 60;
@@ -365,6 +367,52 @@ Deno.test("[reconcile] a new form found later is backfilled on its own", async (
     const stored = await f.store.getLeadByLeadgenId(lead.id);
     assert.equal(stored?.formName, "Winter service");
   } finally {
+    await f.close();
+  }
+});
+
+Deno.test("[reconcile] discovered form names fill the form cache the webhook path reads", async () => {
+  const f = await reconcileFixture();
+  try {
+    await f.makeReconciler().requestSync();
+    const form = f.sim.pages[1].forms[1];
+    const cached = await getKnownForm(f.kv, form.id);
+    assert.equal(cached?.name, form.name);
+    assert.equal(cached?.pageId, f.sim.pages[1].id);
+    assert.equal(cached?.status, "ACTIVE");
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("[reconcile] a paused sweep schedules a resume job that picks up where it stopped", async () => {
+  const f = await reconcileFixture();
+  const jobs = createJobQueue(f.kv, { now: () => f.clock.now().getTime(), log: f.log });
+  try {
+    const form = f.sim.pages[1].forms[0];
+    for (let i = 0; i < 15; i++) {
+      f.sim.createLead({ formId: form.id, createdTime: nowSeconds() - i });
+    }
+    f.sim.injectFault({ path: "page_forms", code: 4, times: 1 });
+    const reconciler = f.makeReconciler({ jobs, rateLimitPauseMs: 120_000 });
+    reconciler.registerJobs();
+    const paused = await reconciler.requestSync();
+    assert.match(paused.error ?? "", /rate limit/);
+    assert.equal(paused.inserted, 0);
+    const { resumeAt } = await reconciler.status();
+    const job = await jobs.getJob(RESUME_SYNC_JOB, resumeAt!);
+    assert.equal(job?.state, "waiting");
+    assert.equal(job?.job.dueAt, Date.parse(resumeAt!));
+
+    assert.equal((await jobs.runDue()).claimed, 0, "not due yet");
+    f.clock.advance(120_000);
+    assert.equal((await jobs.runDue()).succeeded, 1);
+    const status = await reconciler.status();
+    assert.equal(status.resumeAt, null);
+    assert.equal(status.lastResult?.inserted, 15);
+    assert.equal(status.lastResult?.error, undefined);
+  } finally {
+    await jobs.stop();
     await f.close();
   }
 });

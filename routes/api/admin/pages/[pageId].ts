@@ -1,0 +1,20 @@
+// Admin: stop sweeping a page that was added in settings.
+
+import { PageIdError, removeSettingsPage } from "../../../../lib/reconcile/mod.ts";
+import { define } from "../../../../lib/web/define.ts";
+import { HttpError } from "../../../../lib/web/http_error.ts";
+
+export const handler = define.handlers({
+  /** 204 when the page was removed; 404 when it was not added in settings. */
+  async DELETE({ params, state }) {
+    try {
+      if (!await removeSettingsPage(state.services.kv, params.pageId)) {
+        throw new HttpError(404, `Page ${params.pageId} was not added in settings`);
+      }
+    } catch (error) {
+      if (error instanceof PageIdError) throw new HttpError(400, error.message);
+      throw error;
+    }
+    return new Response(null, { status: 204 });
+  },
+});

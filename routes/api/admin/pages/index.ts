@@ -1,0 +1,50 @@
+// Admin: the Facebook pages reconciliation sweeps; list them, and add one by id in settings.
+
+import { readJsonObject } from "../../../../lib/auth_web/mod.ts";
+import {
+  addSettingsPage,
+  followLeadPages,
+  listSeenPages,
+  listSettingsPages,
+  PageIdError,
+} from "../../../../lib/reconcile/mod.ts";
+import { define } from "../../../../lib/web/define.ts";
+import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
+
+export const handler = define.handlers({
+  /** `{ configured, fromLeads, settings }`: page ids from META_PAGE_TOKENS, from leads, added here. */
+  async GET({ state }) {
+    const { kv, config, leads } = state.services;
+    await followLeadPages(kv, leads, new Date());
+    return jsonResponse(
+      {
+        configured: Object.keys(config.meta?.pageTokens ?? {}).sort(),
+        fromLeads: (await listSeenPages(kv)).map((page) => page.pageId),
+        settings: await listSettingsPages(kv),
+        demo: config.meta === null,
+      },
+      200,
+      { "cache-control": "no-store" },
+    );
+  },
+
+  /** Adds `{ "pageId": "<digits>" }` to the pages swept; 201 with the page. */
+  async POST({ req, state }) {
+    const body = await readJsonObject(req);
+    try {
+      const page = await addSettingsPage(state.services.kv, body.pageId as string, new Date());
+      state.services.log.info("page added to reconciliation", {
+        pageId: page.pageId,
+        by: state.user?.id ?? null,
+      });
+      return jsonResponse({ page }, 201);
+    } catch (error) {
+      if (error instanceof PageIdError) {
+        throw new HttpError(400, error.message, {
+          details: { fields: { pageId: "must be digits" } },
+        });
+      }
+      throw error;
+    }
+  },
+});
