@@ -101,7 +101,8 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     for (const row of merge([lead])) {
       markFresh(row.id);
       toast({ leadId: row.id });
-      if (document.hidden || !document.hasFocus()) unseen.value++;
+      // Unseen until the user comes back to the tab or touches the page.
+      unseen.value++;
       if (prefs.value.sound) chime();
       if (prefs.value.notify) {
         notify(leadToastText(row), formLabel(row), `/leads/${encodeURIComponent(row.id)}`);
@@ -241,6 +242,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     document.addEventListener("visibilitychange", seen);
     addEventListener("focus", seen);
     addEventListener("pointerdown", seen);
+    addEventListener("keydown", seen);
     return () => {
       feed.current?.stop();
       clearInterval(clock);
@@ -248,6 +250,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
       document.removeEventListener("visibilitychange", seen);
       removeEventListener("focus", seen);
       removeEventListener("pointerdown", seen);
+      removeEventListener("keydown", seen);
     };
   }, []);
 
