@@ -139,6 +139,8 @@ export async function startTestServer(options: TestAppOptions = {}): Promise<Tes
     url,
     fetch: fetchAs(url, testApp.user, (req) => fetch(req)),
     async close() {
+      // End the open event streams first: a graceful shutdown waits for every open response.
+      await testApp.app.services.live.stop();
       await server.shutdown();
       await testApp.close();
     },
