@@ -53,3 +53,29 @@ browserTest(
     });
   },
 );
+
+browserTest(
+  "[e2e] dashboard - every resync interval it reloads the list and asks the server to sync",
+  async (browser) => {
+    await withDashboard(browser, async ({ openDashboard, pageErrors }) => {
+      const requests: string[] = [];
+      await openDashboard({
+        prepare(page) {
+          page.on("request", (req) => {
+            const path = new URL(req.url()).pathname + new URL(req.url()).search;
+            if (path.startsWith("/api/leads?limit=")) requests.push("list");
+            if (path === "/api/leads/sync" && req.method() === "POST") requests.push("sync");
+          });
+          return Promise.resolve();
+        },
+      });
+      const deadline = Date.now() + 10_000;
+      while (requests.filter((r) => r === "sync").length < 2 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.ok(requests.filter((r) => r === "list").length >= 2, "the list is reloaded");
+      assert.ok(requests.filter((r) => r === "sync").length >= 2, "a sync is requested");
+      assert.deepEqual(pageErrors, []);
+    }, { env: { DASHBOARD_RESYNC_MS: "800" } });
+  },
+);
