@@ -9,7 +9,7 @@ import { loadConfig } from "../../fresh.config.ts";
 import { createTestApp } from "../_helpers/app.ts";
 import type { AppServices } from "../../lib/services.ts";
 
-Deno.test("[pages] GET / renders the layout, stylesheet and the badge island", async () => {
+Deno.test("[pages] GET / renders the layout, stylesheet and the dashboard island", async () => {
   const { app, fetch, close } = await createTestApp();
   try {
     const res = await fetch("/");
@@ -19,9 +19,13 @@ Deno.test("[pages] GET / renders the layout, stylesheet and the badge island", a
     assert.match(html, /^<!DOCTYPE html>/);
     assert.match(html, /<title>[^<]*Leadline<\/title>/);
     assert.match(html, /<link rel="stylesheet" href="\/static\/styles\.css\?v=[0-9a-f]+"/);
-    assert.match(html, /<div data-island="ConnectionBadge" data-island-id="0">/);
-    assert.match(html, /<script type="application\/json" data-island-props="0">\{\}<\/script>/);
-    const src = /<script type="module" src="(\/_islands\/ConnectionBadge-[0-9a-f]+\.js)">/.exec(
+    const marker = /<div data-island="LeadDashboard" data-island-id="(\d+)">/.exec(html);
+    assert.ok(marker, "the dashboard island is rendered inside its marker");
+    assert.match(
+      html,
+      new RegExp(`<script type="application/json" data-island-props="${marker[1]}">\\{"rows":`),
+    );
+    const src = /<script type="module" src="(\/_islands\/LeadDashboard-[0-9a-f]+\.js)">/.exec(
       html,
     );
     assert.ok(src, "the page loads the island's boot module");
