@@ -42,6 +42,7 @@ const PAGE_SIZE = 50;
 
 interface SyncAnswer {
   inserted?: number;
+  skipped?: boolean;
   error?: string;
 }
 
@@ -137,7 +138,8 @@ export default function LeadDashboard(props: LeadDashboardProps) {
       await feed.current?.pollNow();
       await reloadList();
       if (answer.error) toast({ text: `Sync failed: ${answer.error}`, tone: "error" });
-      else if (answer.inserted) {
+      // A skipped request got the last sweep's result back: nothing new was looked for now.
+      else if (answer.inserted && !answer.skipped) {
         toast({
           text: `${answer.inserted} new lead${answer.inserted === 1 ? "" : "s"} from Meta`,
         });

@@ -3,32 +3,39 @@ import { browserTest } from "../_helpers/browser.ts";
 import { withDashboard } from "./_dashboard.ts";
 
 browserTest(
-  "[e2e] dashboard - the Sync button shows progress and a result toast",
+  "[e2e] dashboard - Sync finds a lead the webhook missed, shows progress and result toasts",
   async (browser) => {
-    await withDashboard(browser, async ({ sim, server, openDashboard, pageErrors }) => {
+    await withDashboard(browser, async ({ sim, server, openDashboard, sendLead, pageErrors }) => {
       const page = await openDashboard();
-      // A lead only the simulator knows: the webhook for it never came.
-      const missed = sim.createLead({ organic: false });
+      // One delivered lead makes its page known; then a lead whose webhook never came.
+      const delivered = await sendLead();
+      const deliveredRow = await server.app.services.leads.getLeadByLeadgenId(delivered.id);
+      await page.locator(`[data-lead-id="${deliveredRow!.id}"]`).waitFor({ timeout: 5_000 });
+      const missed = sim.createLead({ organic: false, pageId: delivered.pageId });
+      await page.locator("[data-toast] .toast-close").click();
+
       const button = page.locator('[data-action="sync"]');
       const answered = page.waitForResponse((res) => res.url().endsWith("/api/leads/sync"));
       await button.click();
       const summary = await (await answered).json();
+      assert.equal(summary.inserted, 1, "the sweep found the missed lead");
+      const stored = await server.app.services.leads.getLeadByLeadgenId(missed.id);
+      assert.ok(stored, "Sync stored the lead the webhook missed");
+      await page.locator(`[data-lead-id="${stored.id}"]`).waitFor({ timeout: 5_000 });
+      await page.locator("[data-toast]", { hasText: "1 new lead from Meta" }).waitFor();
+      await page.locator("[data-toast]", { hasText: /^New lead: / }).first().waitFor();
+      assert.equal(await button.textContent(), "Sync", "the button is ready again");
+      while (await page.locator("[data-toast]").count() > 0) {
+        await page.locator("[data-toast] .toast-close").first().click();
+      }
+
+      // Right away again: the server hands back the last sweep's result (skipped); nothing new.
+      const again = page.waitForResponse((res) => res.url().endsWith("/api/leads/sync"));
+      await button.click();
+      assert.equal((await (await again).json()).skipped, true);
       const toast = page.locator("[data-toast]").first();
       await toast.waitFor();
-      if (summary.inserted > 0) {
-        // Reconciliation exists: the missed lead is stored and shown.
-        const stored = await server.app.services.leads.getLeadByLeadgenId(missed.id);
-        assert.ok(stored, "Sync stored the lead the webhook missed");
-        await page.locator(`[data-lead-id="${stored.id}"]`).waitFor({ timeout: 5_000 });
-        const plural = summary.inserted === 1 ? "" : "s";
-        assert.equal(
-          await toast.locator(".toast-text").textContent(),
-          `${summary.inserted} new lead${plural} from Meta`,
-        );
-      } else {
-        assert.equal(await toast.locator(".toast-text").textContent(), "Up to date");
-      }
-      assert.equal(await button.textContent(), "Sync", "the button is ready again");
+      assert.equal(await toast.locator(".toast-text").textContent(), "Up to date");
       await toast.locator(".toast-close").click();
       assert.equal(await page.locator("[data-toast]").count(), 0, "toasts can be dismissed");
 
