@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
+import type { Response } from "playwright-core";
 import { browserTest } from "../_helpers/browser.ts";
 import { withDashboard } from "./_dashboard.ts";
+
+/** The Sync button's request (other islands GET the same path for the sync status). */
+function isSyncPost(res: Response): boolean {
+  return res.url().endsWith("/api/leads/sync") && res.request().method() === "POST";
+}
 
 browserTest(
   "[e2e] dashboard - Sync finds a lead the webhook missed, shows progress and result toasts",
@@ -15,7 +21,7 @@ browserTest(
       await page.locator("[data-toast] .toast-close").click();
 
       const button = page.locator('[data-action="sync"]');
-      const answered = page.waitForResponse((res) => res.url().endsWith("/api/leads/sync"));
+      const answered = page.waitForResponse(isSyncPost);
       await button.click();
       const summary = await (await answered).json();
       assert.equal(summary.inserted, 1, "the sweep found the missed lead");
@@ -30,7 +36,7 @@ browserTest(
       }
 
       // Right away again: the server hands back the last sweep's result (skipped); nothing new.
-      const again = page.waitForResponse((res) => res.url().endsWith("/api/leads/sync"));
+      const again = page.waitForResponse(isSyncPost);
       await button.click();
       assert.equal((await (await again).json()).skipped, true);
       const toast = page.locator("[data-toast]").first();
