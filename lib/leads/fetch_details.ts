@@ -33,6 +33,8 @@ export interface FetchLeadDetailsPayload {
   leadgenId: string;
   pageId: string;
   formId: string | null;
+  /** The webhook request that created the job, so its log lines can be found together. */
+  requestId?: string | null;
 }
 
 /** What the fetch job needs. */
@@ -116,7 +118,11 @@ export function fetchLeadDetailsHandler(deps: FetchDetailsDeps): JobHandler {
     if (!isPayload(payload)) {
       throw new PermanentJobError(`Cannot fetch lead details: the job payload is not valid`);
     }
-    const log = deps.log.child({ leadId: payload.leadId, leadgenId: payload.leadgenId });
+    const log = deps.log.child({
+      requestId: payload.requestId ?? null,
+      leadId: payload.leadId,
+      leadgenId: payload.leadgenId,
+    });
     const lead = await deps.leads.getLead(payload.leadId);
     if (lead === null) {
       log.warn("details fetch skipped: the lead is gone");

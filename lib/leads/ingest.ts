@@ -131,7 +131,7 @@ async function ingestVerified(
   const [result, deliveryId] = await Promise.all([
     deps.leads.insertLeads(stubs, {
       onCommit(op, lead) {
-        addFetchJob(deps.jobs, op, lead);
+        addFetchJob(deps.jobs, op, lead, requestId);
       },
     }),
     keep({
@@ -160,7 +160,12 @@ async function ingestVerified(
 }
 
 /** Adds the fetch job of a new Meta lead to the commit that stores the lead. */
-export function addFetchJob(jobs: JobQueue, op: Deno.AtomicOperation, lead: Lead): string {
+export function addFetchJob(
+  jobs: JobQueue,
+  op: Deno.AtomicOperation,
+  lead: Lead,
+  requestId: string | null = null,
+): string {
   if (lead.leadgenId === null || lead.pageId === null) {
     throw new Error(
       `Cannot queue a details fetch for lead ${lead.id}: it has no leadgen or page id`,
@@ -171,6 +176,7 @@ export function addFetchJob(jobs: JobQueue, op: Deno.AtomicOperation, lead: Lead
     leadgenId: lead.leadgenId,
     pageId: lead.pageId,
     formId: lead.formId,
+    requestId,
   };
   return jobs.addJob(op, { type: FETCH_LEAD_DETAILS, key: lead.leadgenId, payload });
 }

@@ -178,8 +178,13 @@ Deno.test("[pipeline] code 190 marks the lead failed and raises a page alert; a 
     const { alerts } = server.app.services;
     sim.injectFault({ path: "lead", code: 190, times: 1 });
     const simLead = sim.createLead();
-    await (await sim.deliver([simLead], webhookUrl)).body?.cancel();
+    const delivered = await sim.deliver([simLead], webhookUrl);
+    const requestId = delivered.headers.get("x-request-id");
+    await delivered.body?.cancel();
     const lead = await waitForSettled(server, simLead.id);
+    const failure = server.logs.map((line) => JSON.parse(line))
+      .find((line) => line.message === "details fetch failed for good");
+    assert.equal(failure?.requestId, requestId, "the job's log line names the webhook request");
     assert.equal(lead.details, "failed");
     assert.match(lead.detailsError ?? "", /access token for page \d+ \(Meta error 190\)/);
     assert.ok(!lead.detailsError!.includes("ingest-test-page-token"), "no token in the reason");
