@@ -4,7 +4,9 @@ import { AlertList } from "../components/AlertList.tsx";
 import { DemoBanner } from "../components/DemoBanner.tsx";
 import { isDemo } from "../fresh.config.ts";
 import type { Alert } from "../lib/alerts.ts";
+import AddLeadForm from "../islands/AddLeadForm.tsx";
 import LeadDashboard, { type LeadDashboardProps } from "../islands/LeadDashboard.tsx";
+import SyncStatus, { type SyncStatusProps } from "../islands/SyncStatus.tsx";
 import { toLeadRow } from "../islands/dashboard/row.ts";
 import { define } from "../lib/web/define.ts";
 
@@ -20,11 +22,13 @@ interface Data {
   alerts: Alert[];
   demo: boolean;
   olderPage: boolean;
+  sync: SyncStatusProps;
+  phoneCountry: string | null;
 }
 
 export const handler = define.handlers<Data>({
   async GET(ctx) {
-    const { leads, alerts, config } = ctx.state.services;
+    const { leads, alerts, config, reconciler } = ctx.state.services;
     const cursor = ctx.url.searchParams.get("cursor") || null;
     // The head first: a change landing between the two reads is sent again by the stream, and
     // the island drops what it already has.
@@ -42,6 +46,8 @@ export const handler = define.handlers<Data>({
       demo: isDemo(config),
       alerts: await alerts.listAlerts(),
       olderPage: cursor !== null,
+      sync: { ...await reconciler.status(), renderedAt: Date.now() },
+      phoneCountry: config.defaultPhoneCountry,
       dashboard: {
         rows: page.leads.map(toLeadRow),
         nextCursor: page.cursor,
@@ -66,6 +72,10 @@ export default define.page<Data>(function Dashboard({ data }) {
           Showing older leads. <a href="/">Back to the newest</a>
         </p>
       )}
+      <div class="lead-tools">
+        <SyncStatus {...data.sync} />
+        <AddLeadForm phoneCountry={data.phoneCountry} />
+      </div>
       <LeadDashboard {...data.dashboard} />
     </section>
   );
