@@ -27,6 +27,14 @@ async function insert(server: TestServer, count: number): Promise<Lead[]> {
   return leads;
 }
 
+/** The hub learns of commits through kv.watch, a moment after them; wait until it has. */
+async function hubAt(server: TestServer, head: number): Promise<void> {
+  for (let i = 0; i < 500 && server.app.services.live.head < head; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(server.app.services.live.head, head, "the hub saw the commits");
+}
+
 async function open(server: TestServer, path = "/api/events", headers: HeadersInit = {}) {
   const res = await server.fetch(path, { headers });
   assert.equal(res.status, 200);
@@ -49,6 +57,7 @@ Deno.test("[e2e] GET /api/events streams each lead change with its seq as id", a
   const readers: SseReader[] = [];
   try {
     await insert(server, 2);
+    await hubAt(server, 2);
     const reader = await open(server);
     readers.push(reader);
     const [ready] = await events(reader, 1);
