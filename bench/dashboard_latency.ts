@@ -8,7 +8,7 @@ import { createUser } from "../lib/auth/users.ts";
 import { SESSION_COOKIE } from "../lib/auth_web/cookies.ts";
 import { signBody } from "../lib/facebook/signature.ts";
 import { startGraphSimulator } from "../lib/graph_sim/mod.ts";
-import { loadIslandBundles } from "../lib/islands/bundles.ts";
+import { islandGzipSize, loadIslandBundles } from "../lib/islands/bundles.ts";
 import { createLogger } from "../lib/log.ts";
 import { createApp } from "../main.ts";
 import { CHROMIUM_ARGS, findChromium } from "../tests/_helpers/browser.ts";
@@ -30,11 +30,6 @@ interface RunResult {
 function percentile(sorted: number[], p: number): number {
   const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
   return Math.round(sorted[Math.max(0, index)] * 100) / 100;
-}
-
-async function gzipSize(bytes: Uint8Array<ArrayBuffer>): Promise<number> {
-  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"));
-  return (await new Response(stream).arrayBuffer()).byteLength;
 }
 
 async function run(streams: number): Promise<RunResult> {
@@ -157,8 +152,8 @@ for (const streams of STREAM_COUNTS) {
 const bundle = (await loadIslandBundles(["LeadDashboard"])).get("LeadDashboard")!;
 const island = {
   file: bundle.file,
-  bytes: bundle.body.byteLength,
-  gzipBytes: await gzipSize(bundle.body),
+  bytes: [bundle, ...bundle.chunks].reduce((sum, part) => sum + part.body.byteLength, 0),
+  gzipBytes: await islandGzipSize(bundle),
 };
 console.log(`LeadDashboard island: ${island.bytes} bytes, ${island.gzipBytes} bytes gzip`);
 

@@ -32,10 +32,14 @@ export function createPageRenderer(
         asset: assets.url,
       }),
     );
-    const scripts = islands
+    const used = islands
       .map((name) => bundles.get(name))
-      .filter((b): b is IslandBundle => b !== undefined)
-      .map((b) => `<script type="module" src="${BUNDLE_PREFIX}${b.file}"></script>`)
+      .filter((b): b is IslandBundle => b !== undefined);
+    // Preloading the shared chunks saves a round trip before the islands can hydrate.
+    const chunks = [...new Set(used.flatMap((b) => b.chunks.map((c) => c.file)))];
+    const scripts = chunks
+      .map((file) => `<link rel="modulepreload" href="${BUNDLE_PREFIX}${file}">`)
+      .concat(used.map((b) => `<script type="module" src="${BUNDLE_PREFIX}${b.file}"></script>`))
       .join("");
     const body = "<!DOCTYPE html>" +
       (scripts ? html.replace("</head>", `${scripts}</head>`) : html);

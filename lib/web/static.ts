@@ -62,12 +62,14 @@ export async function loadStaticAssets(
   }
   await walk("");
   for (const bundle of bundles.values()) {
-    files.set(BUNDLE_PREFIX + bundle.file, {
-      body: bundle.body,
-      etag: await etagOf(bundle.body),
-      contentType: TYPES.js,
-      cacheControl: "public, max-age=31536000, immutable",
-    });
+    for (const part of [bundle, ...bundle.chunks]) {
+      files.set(BUNDLE_PREFIX + part.file, {
+        body: part.body,
+        etag: await etagOf(part.body),
+        contentType: TYPES.js,
+        cacheControl: "public, max-age=31536000, immutable",
+      });
+    }
   }
   return { files, url: (path) => hashed.get(path) ?? path };
 }

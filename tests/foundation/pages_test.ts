@@ -35,6 +35,16 @@ Deno.test("[pages] GET / renders the layout, stylesheet and the dashboard island
     assert.equal(bundle.headers.get("content-type"), "text/javascript; charset=utf-8");
     assert.match(bundle.headers.get("cache-control")!, /immutable/);
     assert.ok((await bundle.text()).length > 100);
+
+    // Islands share Preact through one chunk, preloaded once however many islands the page has.
+    const chunks = [
+      ...html.matchAll(/<link rel="modulepreload" href="(\/_islands\/chunk-[\w-]+\.js)">/g),
+    ];
+    assert.equal(chunks.length, 1, "one shared chunk, preloaded once");
+    const chunk = await app.fetch(new Request(`http://localhost${chunks[0][1]}`));
+    assert.equal(chunk.status, 200);
+    assert.match(chunk.headers.get("cache-control")!, /immutable/);
+    assert.match(await chunk.text(), /^\S/);
   } finally {
     await close();
   }
