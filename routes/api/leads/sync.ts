@@ -1,13 +1,14 @@
 // Asks the server to reconcile with Meta now (POST), or says how the last sync went (GET).
 
-import { requestSync } from "../../../lib/leads/request_sync.ts";
 import { define } from "../../../lib/web/define.ts";
 import { jsonResponse } from "../../../lib/web/http_error.ts";
 
 export const handler = define.handlers({
   async POST({ state }) {
-    const summary = await requestSync(state.services);
-    return jsonResponse(summary, 200, { "cache-control": "no-store" });
+    // One sweep at a time across processes; a request within the minimum interval gets the last
+    // result with `skipped: true` instead of calling Meta again.
+    const result = await state.services.reconciler.requestSync({ trigger: "manual" });
+    return jsonResponse(result, 200, { "cache-control": "no-store" });
   },
 
   /** Where reconciliation stands: the last result, a pause, page problems and the sweep's progress. */
