@@ -72,7 +72,7 @@ export function LeadDetail({ lead }: { lead: Lead }) {
             <dl class="detail-list" data-answers>
               {lead.answers.map((answer, i) => (
                 <>
-                  <dt key={`q${i}`}>{answer.name}</dt>
+                  <dt key={`q${i}`} title={answer.name}>{questionLabel(answer.name)}</dt>
                   <dd key={`a${i}`}>{answer.values.join(", ")}</dd>
                 </>
               ))}
@@ -116,4 +116,10 @@ export function LeadDetail({ lead }: { lead: Lead }) {
       </section>
     </article>
   );
+}
+
+/** A form field's name as a reader would say it: `which_model?` -> "Which model?". */
+function questionLabel(name: string): string {
+  const spaced = name.replace(/_+/g, " ").trim();
+  return spaced.charAt(0).toUpperCase() + spaced.slice(1);
 }

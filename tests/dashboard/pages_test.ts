@@ -139,7 +139,7 @@ Deno.test("[e2e] GET /leads/:id shows every answer, the ad, campaign and form, r
     const { status, body } = await html(t, `/leads/${lead.id}`);
     assert.equal(status, 200);
     assert.match(body, /<title>Dana Smith · Leadline<\/title>/);
-    assert.match(body, /<dt>car<\/dt><dd>Hatchback<\/dd>/);
+    assert.match(body, /<dt title="car">Car<\/dt><dd>Hatchback<\/dd>/, "questions read as words");
     assert.match(body, /Spring test drive form/);
     assert.match(body, /Spring campaign/);
     assert.match(body, new RegExp(`Lead id \\(Meta\\)</dt><dd>${lead.leadgenId}</dd>`));
