@@ -161,8 +161,11 @@ async function serve(): Promise<void> {
     stopping = true;
     log.info("shutting down");
     await heartbeat.stop();
-    await app.close();
+    // Event streams end first (with a retry hint) so the server can drain; requests in flight,
+    // such as a webhook mid-commit, finish before jobs stop and KV closes.
+    await app.services.live.stop();
     await server.shutdown();
+    await app.close();
     Deno.exit(0);
   };
   Deno.addSignalListener("SIGINT", stop);
