@@ -1,26 +1,13 @@
 import assert from "node:assert/strict";
-import { type Lead, newMetaLead } from "../../lib/leads/model.ts";
+import { testMetaLead } from "../_helpers/leads.ts";
+import type { Lead } from "../../lib/leads/model.ts";
 import { startTestServer, type TestServer } from "../_helpers/app.ts";
 import { readSse, type SseReader } from "./_sse.ts";
-
-let nextLeadgen = 200_000_000_000_000_000n;
-
-function metaLead(): Lead {
-  nextLeadgen += 1n;
-  return newMetaLead({
-    leadgenId: String(nextLeadgen),
-    pageId: "111",
-    formId: "222",
-    adId: "333",
-    adgroupId: null,
-    createdTime: 1_700_000_000,
-  }, new Date());
-}
 
 async function insert(server: TestServer, count: number): Promise<Lead[]> {
   const leads: Lead[] = [];
   for (let i = 0; i < count; i++) {
-    const lead = metaLead();
+    const lead = testMetaLead();
     await server.app.services.leads.insertLeads([lead]);
     leads.push(lead);
   }

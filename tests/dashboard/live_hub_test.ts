@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { testMetaLead } from "../_helpers/leads.ts";
 import {
   createLiveHub,
   type LiveEvent,
@@ -6,27 +7,13 @@ import {
   LiveHubStoppedError,
   type LiveSubscription,
 } from "../../lib/leads/live.ts";
-import { type Lead, newMetaLead } from "../../lib/leads/model.ts";
+import type { Lead } from "../../lib/leads/model.ts";
 import { createLeadStore, type LeadStore } from "../../lib/leads/store.ts";
-
-let nextLeadgen = 100_000_000_000_000_000n;
-
-function metaLead(): Lead {
-  nextLeadgen += 1n;
-  return newMetaLead({
-    leadgenId: String(nextLeadgen),
-    pageId: "111",
-    formId: "222",
-    adId: "333",
-    adgroupId: null,
-    createdTime: 1_700_000_000,
-  }, new Date());
-}
 
 async function insert(store: LeadStore, count: number): Promise<Lead[]> {
   const leads: Lead[] = [];
   for (let i = 0; i < count; i++) {
-    const lead = metaLead();
+    const lead = testMetaLead();
     await store.insertLeads([lead]);
     leads.push(lead);
   }

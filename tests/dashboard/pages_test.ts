@@ -1,28 +1,10 @@
 import assert from "node:assert/strict";
-import {
-  applyLeadDetails,
-  type Lead,
-  markLeadDetailsFailed,
-  newMetaLead,
-} from "../../lib/leads/model.ts";
+import { testMetaLead } from "../_helpers/leads.ts";
+import { applyLeadDetails, type Lead, markLeadDetailsFailed } from "../../lib/leads/model.ts";
 import { createTestApp, type TestApp } from "../_helpers/app.ts";
 
-let nextLeadgen = 300_000_000_000_000_000n;
-
-function metaLead(createdTime: number): Lead {
-  nextLeadgen += 1n;
-  return newMetaLead({
-    leadgenId: String(nextLeadgen),
-    pageId: "111",
-    formId: "222",
-    adId: "333",
-    adgroupId: null,
-    createdTime,
-  }, new Date());
-}
-
 async function fetchedLead(t: TestApp, createdTime: number, name: string): Promise<Lead> {
-  const lead = applyLeadDetails(metaLead(createdTime), {
+  const lead = applyLeadDetails(testMetaLead({ createdTime }), {
     fullName: name,
     email: "dana@example.com",
     phone: "+1 (555) 010-0000",
@@ -48,9 +30,13 @@ Deno.test("[e2e] GET / renders the newest leads on the server, readable without 
   const t = await createTestApp();
   try {
     const dana = await fetchedLead(t, 1_700_000_100, "Dana Smith");
-    const pending = metaLead(1_700_000_200);
+    const pending = testMetaLead({ createdTime: 1_700_000_200 });
     await t.app.services.leads.insertLeads([pending]);
-    const failed = markLeadDetailsFailed(metaLead(1_700_000_000), "Token expired", new Date());
+    const failed = markLeadDetailsFailed(
+      testMetaLead({ createdTime: 1_700_000_000 }),
+      "Token expired",
+      new Date(),
+    );
     await t.app.services.leads.insertLeads([failed]);
     const markup = await fetchedLead(t, 1_699_999_000, "<img src=x onerror=alert(1)>");
 
@@ -82,7 +68,7 @@ Deno.test("[e2e] GET / pages with a 'Load more' link that works without JavaScri
   const t = await createTestApp();
   try {
     const leads = [];
-    for (let i = 0; i < 55; i++) leads.push(metaLead(1_700_000_000 + i));
+    for (let i = 0; i < 55; i++) leads.push(testMetaLead({ createdTime: 1_700_000_000 + i }));
     await t.app.services.leads.insertLeads(leads);
     const newest = leads.map((l) => l.id).reverse();
     const first = await html(t, "/");
