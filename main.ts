@@ -148,6 +148,12 @@ async function serve(): Promise<void> {
       const url = `http://${hostname}:${port}/`;
       log.info("listening", { url, mode: config.meta ? "live" : "demo", kvPath: config.kvPath });
       if (accounts.kind === "demo_admin_created") printDemoAdmin(url, accounts);
+      else if (accounts.kind === "users_exist" && config.meta === null) {
+        console.log(
+          `\nSign in at ${url}login. Lost the demo admin's password (printed at the first ` +
+            "start)? Stop the server and run `deno task user:passwd --email admin@leadline.local`.\n",
+        );
+      }
     },
   }, app.fetch);
   registerCronJobs(app);
