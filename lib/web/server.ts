@@ -148,5 +148,8 @@ async function handleRoute(
     },
   };
   const res = await fn(ctx);
-  return c.req.method === "HEAD" ? new Response(null, res) : res;
+  if (c.req.method !== "HEAD") return res;
+  // Cancelling the unsent body ends whatever produces it (an event stream's subscription too).
+  await res.body?.cancel();
+  return new Response(null, res);
 }

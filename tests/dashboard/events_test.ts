@@ -186,3 +186,19 @@ Deno.test("[e2e] GET /api/events needs a session", async () => {
     await server.close();
   }
 });
+
+Deno.test("[e2e] HEAD /api/events answers the headers and leaves no subscription open", async () => {
+  const server = await startTestServer();
+  try {
+    const res = await server.fetch("/api/events", { method: "HEAD" });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /^text\/event-stream/);
+    assert.equal(await res.text(), "");
+    for (let i = 0; i < 100 && server.app.services.live.size > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(server.app.services.live.size, 0, "the HEAD request's subscription was closed");
+  } finally {
+    await server.close();
+  }
+});
