@@ -21,8 +21,11 @@ export interface MetaConfig {
 export interface Config {
   port: number;
   hostname: string;
-  /** Deno KV location: a file path, or `:memory:`. */
-  kvPath: string;
+  /**
+   * Deno KV location: a file path or `:memory:`; null is the platform's own store, the default on
+   * Deno Deploy (where `DENO_DEPLOYMENT_ID` is set and nothing may write to the file system).
+   */
+  kvPath: string | null;
   logLevel: LogLevel;
   /** Null means demo mode: no Meta credentials, a built-in Graph API simulator answers instead. */
   meta: MetaConfig | null;
@@ -110,7 +113,8 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
   return {
     port: readInt(env, "PORT", 8000, 0, 65535),
     hostname: readString(env, "HOSTNAME", "127.0.0.1"),
-    kvPath: readString(env, "KV_PATH", DEFAULT_KV_PATH),
+    kvPath: value(env, "KV_PATH") ??
+      (value(env, "DENO_DEPLOYMENT_ID") ? null : DEFAULT_KV_PATH),
     logLevel: readLogLevel(env),
     meta: readMeta(env),
     graphApiBase: readUrl(env, "GRAPH_API_BASE", "https://graph.facebook.com"),

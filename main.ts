@@ -12,6 +12,7 @@ import {
   withSecurityHeaders,
 } from "./lib/auth_web/mod.ts";
 import { loadIslandBundles } from "./lib/islands/bundles.ts";
+import { openKv } from "./lib/kv_open.ts";
 import { loadIslands } from "./lib/islands/ssr.ts";
 import { createLeadPipeline } from "./lib/leads/pipeline.ts";
 import { createLiveHub } from "./lib/leads/live.ts";
@@ -99,15 +100,6 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
   };
 }
 
-/** Opens Deno KV at `path`, creating its folder; `:memory:` gives a throwaway store. */
-export async function openKv(path: string): Promise<Deno.Kv> {
-  if (path !== ":memory:") {
-    const dir = path.replace(/[/\\][^/\\]*$/, "");
-    if (dir && dir !== path) await Deno.mkdir(dir, { recursive: true });
-  }
-  return await Deno.openKv(path);
-}
-
 async function serve(): Promise<void> {
   let config: Config;
   try {
@@ -146,7 +138,11 @@ async function serve(): Promise<void> {
     hostname: config.hostname,
     onListen({ hostname, port }) {
       const url = `http://${hostname}:${port}/`;
-      log.info("listening", { url, mode: config.meta ? "live" : "demo", kvPath: config.kvPath });
+      log.info("listening", {
+        url,
+        mode: config.meta ? "live" : "demo",
+        kvPath: config.kvPath ?? "managed",
+      });
       if (accounts.kind === "demo_admin_created") printDemoAdmin(url, accounts);
       else if (accounts.kind === "users_exist" && config.meta === null) {
         console.log(

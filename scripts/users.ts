@@ -1,6 +1,7 @@
 // Team accounts from the terminal: add, list, change password, remove. Opens the KV file
 // directly, so it refuses to change anything while the server runs (use the Team page then).
 
+import { openKv } from "../lib/kv_open.ts";
 import { loadConfig } from "../fresh.config.ts";
 import { validateRole } from "../lib/auth/model.ts";
 import {
@@ -100,19 +101,13 @@ async function readHidden(label: string): Promise<string> {
   }
 }
 
-async function openKv(path: string): Promise<Deno.Kv> {
-  if (path !== ":memory:") {
-    const dir = path.replace(/[/\\][^/\\]*$/, "");
-    if (dir && dir !== path) await Deno.mkdir(dir, { recursive: true });
-  }
-  return await Deno.openKv(path);
-}
-
-async function refuseIfServerRuns(kv: Deno.Kv, kvPath: string): Promise<void> {
+async function refuseIfServerRuns(kv: Deno.Kv, kvPath: string | null): Promise<void> {
   const running = await findRunningServer(kv);
   if (running) {
     throw new Error(
-      `the Leadline server (pid ${running.pid}, ${running.url}) is running on ${kvPath}. ` +
+      `the Leadline server (pid ${running.pid}, ${running.url}) is running on ${
+        kvPath ?? "the managed KV"
+      }. ` +
         `Stop it first, or manage the team on its Team page (${running.url}team).`,
     );
   }

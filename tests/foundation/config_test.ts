@@ -9,7 +9,15 @@ Deno.test("[config] defaults: 127.0.0.1:8000, demo mode, v25.0, 1 MiB webhook li
   assert.equal(config.graphApiVersion, "v25.0");
   assert.equal(config.graphApiBase, "https://graph.facebook.com");
   assert.equal(config.webhookBodyLimit, 1024 * 1024);
-  assert.match(config.kvPath, /data\/leadline\.kv$/);
+  assert.match(config.kvPath!, /data\/leadline\.kv$/);
+});
+
+Deno.test("[config] on Deno Deploy the managed KV is the default; KV_PATH still wins", () => {
+  assert.equal(loadConfig({ DENO_DEPLOYMENT_ID: "abc123" }).kvPath, null);
+  assert.equal(
+    loadConfig({ DENO_DEPLOYMENT_ID: "abc123", KV_PATH: ":memory:" }).kvPath,
+    ":memory:",
+  );
 });
 
 Deno.test("[config] a wrong value names its variable", () => {
