@@ -2,6 +2,8 @@
 
 import { useComputed, useSignal, useSignalEffect } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
+import { AlertList } from "./dashboard/AlertList.tsx";
+import type { Alert } from "../lib/alerts.ts";
 import { askNotifyPermission, chime, loadPrefs, notify, savePrefs } from "./dashboard/alerts.ts";
 import { type Connection, type Feed, startFeed } from "./dashboard/feed.ts";
 import { LeadList } from "./dashboard/LeadList.tsx";
@@ -16,6 +18,8 @@ export interface LeadDashboardProps {
   /** The change cursor the rows were read at. */
   cursor: string;
   demo: boolean;
+  /** Dashboard-wide alerts at render time; the event stream and polling keep them current. */
+  alerts: Alert[];
   /** ms since epoch when the server rendered, so relative times hydrate unchanged. */
   renderedAt: number;
   heartbeatMs: number;
@@ -49,6 +53,7 @@ interface SyncAnswer {
 /** The dashboard: toolbar (badge, Sync, alert choices), toasts, the list and "Load more". */
 export default function LeadDashboard(props: LeadDashboardProps) {
   const rows = useSignal<LeadRow[]>(props.rows);
+  const alerts = useSignal<Alert[]>(props.alerts);
   const nextCursor = useSignal<string | null>(props.nextCursor);
   const connection = useSignal<Connection>("connecting");
   const fresh = useSignal<Set<string>>(new Set());
@@ -230,6 +235,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
       pollMs: props.pollMs,
       onLead,
       onReset: () => void reloadList(),
+      onAlerts: (next) => alerts.value = next,
       onConnection: (next) => connection.value = next,
     });
     const clock = setInterval(() => now.value = Date.now(), 30_000);
@@ -264,6 +270,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   const state = connection.value;
   return (
     <div class="dashboard">
+      <AlertList alerts={alerts.value} />
       <div class="toolbar">
         <h1>Leads</h1>
         <span

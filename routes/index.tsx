@@ -1,9 +1,7 @@
 // The dashboard: the newest leads rendered on the server, kept live by the LeadDashboard island.
 
-import { AlertList } from "../components/AlertList.tsx";
 import { DemoBanner } from "../components/DemoBanner.tsx";
 import { isDemo } from "../fresh.config.ts";
-import type { Alert } from "../lib/alerts.ts";
 import AddLeadForm from "../islands/AddLeadForm.tsx";
 import LeadDashboard, { type LeadDashboardProps } from "../islands/LeadDashboard.tsx";
 import SyncStatus, { type SyncStatusProps } from "../islands/SyncStatus.tsx";
@@ -19,7 +17,6 @@ const POLL_MS = 3_000;
 
 interface Data {
   dashboard: LeadDashboardProps;
-  alerts: Alert[];
   demo: boolean;
   olderPage: boolean;
   sync: SyncStatusProps;
@@ -44,7 +41,6 @@ export const handler = define.handlers<Data>({
     }
     return ctx.render({
       demo: isDemo(config),
-      alerts: await alerts.listAlerts(),
       olderPage: cursor !== null,
       sync: { ...await reconciler.status(), renderedAt: Date.now() },
       phoneCountry: config.defaultPhoneCountry,
@@ -53,6 +49,7 @@ export const handler = define.handlers<Data>({
         nextCursor: page.cursor,
         cursor: String(head),
         demo: isDemo(config),
+        alerts: await alerts.listAlerts(),
         renderedAt: Date.now(),
         heartbeatMs: config.live.heartbeatMs,
         pollMs: POLL_MS,
@@ -66,7 +63,6 @@ export default define.page<Data>(function Dashboard({ data }) {
   return (
     <section>
       {data.demo && <DemoBanner />}
-      <AlertList alerts={data.alerts} />
       {data.olderPage && (
         <p class="older-page">
           Showing older leads. <a href="/">Back to the newest</a>

@@ -1,5 +1,6 @@
 // The dashboard's connection: the event stream, a 3 s polling fallback, reopening with backoff.
 
+import type { Alert } from "../../lib/alerts.ts";
 import type { LeadRow } from "./row.ts";
 
 /** What the badge shows. */
@@ -19,6 +20,8 @@ export interface FeedOptions {
   onLead(lead: LeadRow): void;
   /** The server's change log no longer reaches our cursor: reload the list. */
   onReset(): void;
+  /** The dashboard-wide alerts now (on connect, on every change, and with every poll). */
+  onAlerts(alerts: Alert[]): void;
   onConnection(connection: Connection): void;
 }
 
@@ -33,6 +36,7 @@ interface ChangesAnswer {
   changes: { seq: number; lead: LeadRow }[];
   cursor: string;
   reset?: boolean;
+  alerts?: Alert[];
 }
 
 /** Page size of `GET /api/leads?since=`: a full page means more is waiting. */
@@ -72,8 +76,10 @@ export function startFeed(options: FeedOptions): Feed {
       clearTimeout(watchdog);
       watchdog = setTimeout(() => fail(es), options.heartbeatMs * 2 + 1000);
     };
-    es.addEventListener("ready", () => {
+    es.addEventListener("ready", (event) => {
       alive();
+      const ready = JSON.parse((event as MessageEvent<string>).data);
+      if (Array.isArray(ready.alerts)) options.onAlerts(ready.alerts);
       attempts = 0;
       stopPolling();
       show("live");
@@ -87,6 +93,10 @@ export function startFeed(options: FeedOptions): Feed {
       alive();
       cursor = Number(JSON.parse((event as MessageEvent<string>).data).cursor) || 0;
       options.onReset();
+    });
+    es.addEventListener("alerts", (event) => {
+      alive();
+      options.onAlerts(JSON.parse((event as MessageEvent<string>).data));
     });
     es.addEventListener("heartbeat", alive);
     // The server is going down: fall back now rather than wait for the connection to drop.
@@ -114,6 +124,7 @@ export function startFeed(options: FeedOptions): Feed {
       });
       if (!res.ok) throw new Error(`Polling failed: the server answered ${res.status}`);
       const answer: ChangesAnswer = await res.json();
+      if (answer.alerts) options.onAlerts(answer.alerts);
       if (answer.reset) {
         cursor = Number(answer.cursor) || 0;
         options.onReset();

@@ -1,5 +1,6 @@
-// The live hub: one kv.watch per process on the change head, fanned out in memory to subscribers.
+// The live hub: one kv.watch per process on the change and alert heads, fanned out to subscribers.
 
+import { type Alert, alertsHeadKey, createAlertStore } from "../alerts.ts";
 import { leadChangesHeadKey } from "./keys.ts";
 import type { LeadChange, LeadChangesPage } from "./store.ts";
 
@@ -9,13 +10,20 @@ export interface LeadChangeReader {
   getChangeHead(): Promise<number>;
 }
 
+/** What the hub needs to read dashboard-wide alerts (default: the alert store over its KV). */
+export interface AlertReader {
+  listAlerts(): Promise<Alert[]>;
+}
+
 /**
  * What a subscriber receives: a change, or a reset when the change log no longer reaches back to
- * its cursor (records expired), so it must reload its list in full; `head` is its new cursor.
+ * its cursor (records expired), so it must reload its list in full; `head` is its new cursor; or
+ * the whole alert list after an alert was raised or cleared (it carries no cursor).
  */
 export type LiveEvent =
   | { type: "change"; change: LeadChange }
-  | { type: "reset"; head: number };
+  | { type: "reset"; head: number }
+  | { type: "alerts"; alerts: Alert[] };
 
 /** Why a subscription ended. */
 export type LiveCloseReason = "closed" | "overflow" | "shutdown";
@@ -32,6 +40,8 @@ export interface LiveHubOptions {
   onError?: (error: unknown) => void;
   /** Wait before re-opening a failed watch (default 1,000 ms). */
   retryMs?: number;
+  /** Where alerts are read when `["alerts_head"]` changes (default the alert store over `kv`). */
+  alerts?: AlertReader;
 }
 
 /** Options of `LiveHub.subscribe`. */
@@ -69,6 +79,8 @@ export interface LiveHub {
   readonly size: number;
   /** The newest seq fanned out so far. */
   readonly head: number;
+  /** The alert list as of the last change the hub saw (a new stream's first paint of alerts). */
+  readonly alerts: Alert[];
 }
 
 /** `subscribe` was called with every slot taken; the caller should retry later. */
@@ -96,9 +108,10 @@ interface Subscriber {
 }
 
 /**
- * Make the hub over `kv` (watched on `["lead_changes_head"]`) and the store's change log. The
- * watch loop reads each new batch of changes once and pushes it to every subscriber's bounded
- * queue, which never blocks: a subscriber whose queue is full is dropped and resumes by cursor.
+ * Make the hub over `kv` (one watch on `["lead_changes_head"]` and `["alerts_head"]`) and the
+ * store's change log. The watch loop reads each new batch of changes once and pushes it to every
+ * subscriber's bounded queue, which never blocks: a subscriber whose queue is full is dropped and
+ * resumes by cursor. When the alert head moves, it reads the alert list once and pushes that too.
  */
 export function createLiveHub(
   kv: Deno.Kv,
@@ -109,11 +122,15 @@ export function createLiveHub(
   const maxSubscribers = options.maxSubscribers ?? 1000;
   const pageSize = options.pageSize ?? 500;
   const retryMs = options.retryMs ?? 1000;
+  const alertReader = options.alerts ?? createAlertStore(kv);
   const subscribers = new Set<Subscriber>();
   let head = 0;
   let started: Promise<void> | null = null;
   let stopped = false;
   let knowsHead = false;
+  let alerts: Alert[] = [];
+  // The alert head's versionstamp last read; undefined until the first watch value.
+  let alertsStamp: string | null | undefined;
   let watchReader: ReadableStreamDefaultReader<Deno.KvEntryMaybe<unknown>[]> | null = null;
   let loop: Promise<void> | null = null;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -121,6 +138,11 @@ export function createLiveHub(
 
   function fanOut(event: LiveEvent) {
     for (const sub of subscribers) {
+      if (event.type === "alerts") {
+        // Only the newest list matters: it replaces one still waiting, so alerts never overflow.
+        const waiting = sub.queue.findIndex((queued) => queued.type === "alerts");
+        if (waiting >= 0) sub.queue.splice(waiting, 1);
+      }
       if (sub.queue.length >= bufferSize) {
         sub.close("overflow");
         continue;
@@ -128,6 +150,15 @@ export function createLiveHub(
       sub.queue.push(event);
       sub.wake?.();
     }
+  }
+
+  // Reads the alert list when the alert head moved since the last read; runs in the watch loop.
+  async function refreshAlerts(entry: Deno.KvEntryMaybe<unknown>) {
+    if (entry.versionstamp === alertsStamp) return;
+    const first = alertsStamp === undefined;
+    alertsStamp = entry.versionstamp;
+    alerts = await alertReader.listAlerts();
+    if (!first) fanOut({ type: "alerts", alerts });
   }
 
   // Reads every change after `head` once and fans it out; runs only inside the watch loop.
@@ -147,13 +178,14 @@ export function createLiveHub(
   }
 
   async function watchOnce(ready: () => void) {
-    const reader = kv.watch([leadChangesHeadKey()]).getReader();
+    const reader = kv.watch([leadChangesHeadKey(), alertsHeadKey()]).getReader();
     watchReader = reader;
     try {
       while (!stopped) {
         const { done, value } = await reader.read();
         if (done || stopped) break;
         const kvHead = typeof value[0].value === "number" ? value[0].value : 0;
+        await refreshAlerts(value[1]);
         if (!knowsHead) {
           // A fresh hub starts at the head; after a watch restart it catches up what it missed.
           knowsHead = true;
@@ -239,8 +271,12 @@ export function createLiveHub(
 
     function take(): LiveEvent | null {
       // While catching up only the store's pages count: the live queue holds later seqs.
+      // Alerts carry no seq: hand them out at once, even while catching up.
+      const alertsAt = sub.queue.findIndex((queued) => queued.type === "alerts");
+      if (alertsAt >= 0) return sub.queue.splice(alertsAt, 1)[0];
       while (backlog.length > 0 || (!catchingUp && sub.queue.length > 0)) {
         const event = backlog.shift() ?? sub.queue.shift()!;
+        if (event.type === "alerts") return event;
         if (event.type === "reset") {
           if (event.head <= cursor) continue;
           cursor = event.head;
@@ -307,6 +343,9 @@ export function createLiveHub(
     },
     get head() {
       return head;
+    },
+    get alerts() {
+      return alerts;
     },
   };
 }

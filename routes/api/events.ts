@@ -1,4 +1,5 @@
-// Server-sent events: every lead change after the browser's cursor, then live, from the live hub.
+// Server-sent events: every lead change after the browser's cursor, then live, and the dashboard's
+// alerts (with `ready`, then on every change), from the live hub.
 
 import { streamSSE } from "hono/streaming";
 import {
@@ -58,7 +59,8 @@ export const handler = define.handlers({
       await stream.writeSSE({
         event: "ready",
         id: String(sub.cursor),
-        data: JSON.stringify({ cursor: String(sub.cursor) }),
+        // The alerts as the hub last read them; later changes follow as `alerts` events.
+        data: JSON.stringify({ cursor: String(sub.cursor), alerts: live.alerts }),
         retry: RECONNECT_MS,
       });
       while (!stream.aborted) {
@@ -67,6 +69,8 @@ export const handler = define.handlers({
         if (event === "idle") {
           // The comment keeps proxies from closing an idle stream; the event lets the page see it.
           await stream.write(": heartbeat\nevent: heartbeat\ndata: {}\n\n");
+        } else if (event.type === "alerts") {
+          await stream.writeSSE({ event: "alerts", data: JSON.stringify(event.alerts) });
         } else if (event.type === "reset") {
           await stream.writeSSE({
             event: "reset",

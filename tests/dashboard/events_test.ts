@@ -202,3 +202,64 @@ Deno.test("[e2e] HEAD /api/events answers the headers and leaves no subscription
     await server.close();
   }
 });
+
+Deno.test("[e2e] GET /api/events sends the alerts with ready, then every alert change", async () => {
+  const server = await startTestServer({ env: { SSE_HEARTBEAT_MS: "60000" } });
+  const readers: SseReader[] = [];
+  const { alerts } = server.app.services;
+  try {
+    await alerts.setAlert({ kind: "permission_denied", pageId: "222", message: "Grant it." });
+    for (let i = 0; i < 500 && server.app.services.live.alerts.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const reader = await open(server);
+    readers.push(reader);
+    const [ready] = await events(reader, 1);
+    assert.equal(ready.event, "ready");
+    assert.deepEqual(JSON.parse(ready.data!).alerts.map((a: { pageId: string }) => a.pageId), [
+      "222",
+    ]);
+
+    await alerts.setAlert({ kind: "token_expired", pageId: "111", message: "Renew the token." });
+    const [raised] = await events(reader, 1);
+    assert.equal(raised.event, "alerts");
+    assert.equal(raised.id, undefined, "alerts leave the change cursor alone");
+    const list = JSON.parse(raised.data!);
+    assert.deepEqual(list.map((a: { kind: string }) => a.kind), [
+      "permission_denied",
+      "token_expired",
+    ]);
+    assert.equal(list[1].message, "Renew the token.");
+
+    await alerts.clearAlert("permission_denied", "222");
+    await alerts.clearAlert("token_expired", "111");
+    // One list per change the hub sees (commits close together may share one): ends empty.
+    let last = JSON.parse((await events(reader, 1))[0].data!);
+    if (last.length > 0) last = JSON.parse((await events(reader, 1))[0].data!);
+    assert.deepEqual(last, []);
+  } finally {
+    for (const reader of readers) await reader.close();
+    await server.close();
+  }
+});
+
+Deno.test("[e2e] GET /api/leads?since= carries the alerts for the polling fallback", async () => {
+  const server = await startTestServer();
+  try {
+    const empty = await (await server.fetch("/api/leads?since=0")).json();
+    assert.deepEqual(empty.alerts, []);
+    await server.app.services.alerts.setAlert({
+      kind: "token_expired",
+      pageId: "111",
+      message: "Renew the token.",
+    });
+    const res = await server.fetch("/api/leads?since=0");
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.deepEqual(body.alerts.map((a: { kind: string; pageId: string }) => [a.kind, a.pageId]), [
+      ["token_expired", "111"],
+    ]);
+  } finally {
+    await server.close();
+  }
+});

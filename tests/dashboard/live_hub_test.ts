@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { testMetaLead } from "../_helpers/leads.ts";
+import { createAlertStore } from "../../lib/alerts.ts";
 import {
   createLiveHub,
   type LiveEvent,
@@ -32,7 +33,7 @@ async function take(sub: LiveSubscription, count: number): Promise<LiveEvent[]> 
 }
 
 function seqs(events: LiveEvent[]): number[] {
-  return events.map((e) => e.type === "change" ? e.change.seq : -e.head);
+  return events.map((e) => e.type === "change" ? e.change.seq : e.type === "reset" ? -e.head : NaN);
 }
 
 async function withHub(
@@ -160,4 +161,87 @@ Deno.test("[live] stop() ends every subscription with 'shutdown' and cancels the
   await hub.stop(); // idempotent
   kv.close();
   // The sanitizers fail this test if the watch or a timer were left running.
+});
+
+/** `kv` with its `watch` calls recorded (the hub must open one watch for leads and alerts). */
+function recordWatches(kv: Deno.Kv): { kv: Deno.Kv; watched: Deno.KvKey[][] } {
+  const watched: Deno.KvKey[][] = [];
+  const proxy = new Proxy(kv, {
+    get(target, prop) {
+      if (prop === "watch") {
+        return (keys: Deno.KvKey[]) => {
+          watched.push(keys);
+          return target.watch(keys);
+        };
+      }
+      const value = Reflect.get(target, prop);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { kv: proxy, watched };
+}
+
+Deno.test("[live] raising and clearing an alert reaches every subscriber through the same watch", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const recorded = recordWatches(kv);
+  const store = createLeadStore(kv);
+  const alerts = createAlertStore(kv);
+  await alerts.setAlert({ kind: "permission_denied", pageId: "222", message: "Grant it." });
+  const hub = createLiveHub(recorded.kv, store);
+  try {
+    await hub.start();
+    assert.deepEqual(hub.alerts.map((a) => a.pageId), ["222"], "a new stream's first paint");
+    const subs = [await hub.subscribe(), await hub.subscribe()];
+    await alerts.setAlert({ kind: "token_expired", pageId: "111", message: "Renew the token." });
+    for (const sub of subs) {
+      const [event] = await take(sub, 1);
+      assert.equal(event.type, "alerts");
+      assert.deepEqual(
+        event.type === "alerts" ? event.alerts.map((a) => [a.kind, a.pageId, a.message]) : null,
+        [["permission_denied", "222", "Grant it."], ["token_expired", "111", "Renew the token."]],
+      );
+      assert.equal(sub.cursor, 0, "alerts move no change cursor");
+    }
+    // A lead change and a clear: both arrive; the lead keeps its seq.
+    const [lead] = await insert(store, 1);
+    await alerts.clearPageAlerts("111");
+    for (const sub of subs) {
+      const events = await take(sub, 2);
+      const change = events.find((e) => e.type === "change");
+      assert.equal(change?.type === "change" ? change.change.lead.id : null, lead.id);
+      const cleared = events.find((e) => e.type === "alerts");
+      assert.deepEqual(
+        cleared?.type === "alerts" ? cleared.alerts.map((a) => a.pageId) : null,
+        ["222"],
+      );
+    }
+    assert.deepEqual(hub.alerts.map((a) => a.pageId), ["222"]);
+    assert.deepEqual(recorded.watched, [[["lead_changes_head"], ["alerts_head"]]], "one watch");
+  } finally {
+    await hub.stop();
+    kv.close();
+  }
+});
+
+Deno.test("[live] a subscriber that has not read keeps only the newest alert list", async () => {
+  await withHub(async ({ kv, hub }) => {
+    const alerts = createAlertStore(kv);
+    const sub = await hub.subscribe();
+    for (const pageId of ["1", "2", "3"]) {
+      await alerts.setAlert({ kind: "token_expired", pageId, message: "Renew." });
+      // Let the hub see each commit on its own before the next one.
+      for (let i = 0; i < 200 && hub.alerts.length < Number(pageId); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    }
+    assert.equal(hub.alerts.length, 3);
+    const event = await sub.next(0);
+    assert.deepEqual(
+      event !== null && event !== "idle" && event.type === "alerts"
+        ? event.alerts.map((a) => a.pageId)
+        : event,
+      ["1", "2", "3"],
+    );
+    assert.equal(await sub.next(20), "idle", "the older lists were dropped");
+  });
 });

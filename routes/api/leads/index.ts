@@ -1,5 +1,5 @@
-// The leads API: a page of leads newest first, the changes after a cursor (the polling fallback), and
-// POST for a lead entered by hand.
+// The leads API: a page of leads newest first, the changes after a cursor with the current alerts
+// (the polling fallback), and POST for a lead entered by hand.
 
 import { readJsonObject } from "../../../lib/auth_web/body.ts";
 import { addManualLead } from "../../../lib/leads/manual_entry.ts";
@@ -19,7 +19,7 @@ function wholeNumber(raw: string, name: string, max: number): number {
 
 export const handler = define.handlers({
   async GET({ url, state }) {
-    const { leads } = state.services;
+    const { leads, alerts } = state.services;
     const since = url.searchParams.get("since");
     if (since !== null) {
       const seq = wholeNumber(since, "since", Number.MAX_SAFE_INTEGER);
@@ -39,6 +39,8 @@ export const handler = define.handlers({
           cursor: String(cursor),
           // The log no longer reaches back to `since` (or `since` is from another store): reload all.
           reset: page.gap || seq > page.head,
+          // The dashboard's alert area, kept current while the event stream is down.
+          alerts: await alerts.listAlerts(),
         },
         200,
         { "cache-control": "no-store" },

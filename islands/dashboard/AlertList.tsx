@@ -1,6 +1,6 @@
-// Dashboard-wide alerts (an expired token, a missing permission) that need someone to act.
+// The alert area: dashboard-wide alerts (an expired token, a missing permission) needing action.
 
-import type { Alert } from "../lib/alerts.ts";
+import type { Alert } from "../../lib/alerts.ts";
 
 /** One banner per raised alert; nothing when all is well. */
 export function AlertList({ alerts }: { alerts: Alert[] }) {
