@@ -29,6 +29,18 @@ export function LeadDetail({ lead }: { lead: Lead }) {
           </span>
         )}
       </p>
+      {lead.details === "failed" && (
+        // A plain form (not inside the <p>: a form would end it): works without JavaScript and
+        // lands back on this page (303), which then refreshes itself until the details are in.
+        <form
+          class="retry-form"
+          method="post"
+          action={`/api/leads/${encodeURIComponent(lead.id)}/retry`}
+          data-retry
+        >
+          <button type="submit" class="button-small">Retry fetching details</button>
+        </form>
+      )}
 
       <section class="detail-card">
         <h2>Contact</h2>

@@ -14,7 +14,10 @@ export const handler = define.handlers<Lead | null>({
     const lead = /^[0-9A-Z]{26}$/.test(ctx.params.id)
       ? await ctx.state.services.leads.getLead(ctx.params.id)
       : null;
-    return ctx.render(lead, lead ? undefined : { status: 404 });
+    if (!lead) return ctx.render(null, { status: 404 });
+    // Details on their way (just received, or retried): the page refreshes itself, without script,
+    // until they are in.
+    return ctx.render(lead, lead.details === "pending" ? { headers: { refresh: "3" } } : undefined);
   },
 });
 

@@ -1,14 +1,37 @@
-// Schedules the details fetch of a failed lead again (the dashboard's retry button).
+// Schedules the details fetch of a failed lead again (the retry buttons on the dashboard and the
+// lead page). A plain form post from a browser is sent back to the lead's page (303).
 
 import { retryLeadDetails } from "../../../../lib/leads/fetch_details.ts";
 import { toLeadJson } from "../../../../lib/leads/model.ts";
 import { define } from "../../../../lib/web/define.ts";
 import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
 
+/** A browser's form submission (works without JavaScript), not a JSON client. */
+function isFormPost(req: Request): boolean {
+  const type = req.headers.get("content-type") ?? "";
+  return /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type) ||
+    (req.headers.get("accept") ?? "").includes("text/html");
+}
+
 export const handler = define.handlers({
-  async POST({ params, state }) {
+  async POST({ req, params, state }) {
     const { kv, leads, jobs } = state.services;
     const { outcome, lead } = await retryLeadDetails({ kv, leads, jobs }, params.id);
+    if (outcome === "queued") {
+      state.services.log.info("lead details fetch retried", {
+        requestId: state.requestId,
+        leadId: params.id,
+        by: state.user?.id ?? null,
+      });
+    }
+    // Whatever happened, the lead's page shows where it stands now (pending, fetched, or 404).
+    if (isFormPost(req)) {
+      await req.body?.cancel();
+      return new Response(null, {
+        status: 303,
+        headers: { location: `/leads/${encodeURIComponent(params.id)}` },
+      });
+    }
     if (outcome === "not_found") throw new HttpError(404, `No lead has the id ${params.id}`);
     if (outcome === "not_failed") {
       throw new HttpError(
@@ -16,11 +39,6 @@ export const handler = define.handlers({
         `Cannot retry lead ${params.id}: its details are ${lead?.details}, not failed`,
       );
     }
-    state.services.log.info("lead details fetch retried", {
-      requestId: state.requestId,
-      leadId: params.id,
-      by: state.user?.id ?? null,
-    });
     return jsonResponse(toLeadJson(lead!), 202);
   },
 });
