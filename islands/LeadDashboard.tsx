@@ -4,7 +4,14 @@ import { useComputed, useSignal, useSignalEffect } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { AlertList } from "./dashboard/AlertList.tsx";
 import type { Alert } from "../lib/alerts.ts";
-import { askNotifyPermission, chime, loadPrefs, notify, savePrefs } from "./dashboard/alerts.ts";
+import {
+  askNotifyPermission,
+  chime,
+  loadPrefs,
+  notify,
+  savePrefs,
+  unlockSound,
+} from "./dashboard/alerts.ts";
 import { type Connection, type Feed, startFeed } from "./dashboard/feed.ts";
 import { LeadList } from "./dashboard/LeadList.tsx";
 import { compareRows, formLabel, type LeadRow, toLeadRow } from "./dashboard/row.ts";
@@ -43,6 +50,8 @@ const FRESH_MS = 6_000;
 const TOAST_MS = 10_000;
 const MAX_TOASTS = 5;
 const PAGE_SIZE = 50;
+/** Longest a desktop notification waits for a new lead's name (details fetched from Meta). */
+const NOTIFY_WAIT_MS = 8_000;
 
 interface SyncAnswer {
   inserted?: number;
@@ -68,6 +77,8 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   const prefs = useSignal({ notify: false, sound: false });
   const feed = useRef<Feed | null>(null);
   const toastKey = useRef(0);
+  // New leads whose notification waits for their details, with the timer that gives up waiting.
+  const notifyLater = useRef(new Map<string, ReturnType<typeof setTimeout>>());
   const empty = useComputed(() => rows.value.length === 0);
   const baseTitle = useMemo(() => typeof document === "undefined" ? "" : document.title, []);
 
@@ -103,15 +114,30 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     return added;
   }
 
+  /** The desktop notification of a new lead, with what is known of it now. */
+  function notifyLead(id: string) {
+    clearTimeout(notifyLater.current.get(id));
+    notifyLater.current.delete(id);
+    const row = rows.value.find((r) => r.id === id);
+    if (!row || !prefs.value.notify) return;
+    notify(leadToastText(row), formLabel(row), `/leads/${encodeURIComponent(row.id)}`);
+  }
+
   function onLead(lead: LeadRow) {
-    for (const row of merge([lead])) {
+    const added = merge([lead]);
+    // A webhook lead arrives as a stub; its name follows once Meta answers.
+    if (notifyLater.current.has(lead.id) && lead.details !== "pending") notifyLead(lead.id);
+    for (const row of added) {
       markFresh(row.id);
       toast({ leadId: row.id });
       // Unseen until the user comes back to the tab or touches the page.
       unseen.value++;
       if (prefs.value.sound) chime();
-      if (prefs.value.notify) {
-        notify(leadToastText(row), formLabel(row), `/leads/${encodeURIComponent(row.id)}`);
+      if (!prefs.value.notify) continue;
+      // A notification cannot change once shown: wait (briefly) for the name, not "New lead".
+      if (row.details !== "pending") notifyLead(row.id);
+      else {
+        notifyLater.current.set(row.id, setTimeout(() => notifyLead(row.id), NOTIFY_WAIT_MS));
       }
     }
   }
@@ -246,6 +272,8 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     }, props.resyncMs);
     const seen = () => {
       if (!document.hidden) unseen.value = 0;
+      // Audio starts only after a click or key press; a remembered "Sound" needs one after reload.
+      if (prefs.value.sound) unlockSound();
     };
     document.addEventListener("visibilitychange", seen);
     addEventListener("focus", seen);
@@ -253,6 +281,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     addEventListener("keydown", seen);
     return () => {
       feed.current?.stop();
+      for (const timer of notifyLater.current.values()) clearTimeout(timer);
       clearInterval(clock);
       clearInterval(resync);
       document.removeEventListener("visibilitychange", seen);

@@ -35,10 +35,14 @@ export async function askNotifyPermission(): Promise<boolean> {
   return (await Notification.requestPermission()) === "granted";
 }
 
-/** Shows a desktop notification when allowed and the tab is not in view; a click opens `url`. */
+/**
+ * Shows a desktop notification when allowed and the user is not looking at the page (another tab,
+ * or another window in front: a dashboard left open beside other work); a click opens `url`.
+ * While the page is in view and focused, its toast says the same.
+ */
 export function notify(title: string, body: string, url: string): void {
   if (typeof Notification === "undefined" || Notification.permission !== "granted") return;
-  if (!document.hidden) return;
+  if (!document.hidden && document.hasFocus()) return;
   const note = new Notification(title, { body, tag: url });
   note.onclick = () => {
     globalThis.focus();
@@ -48,10 +52,30 @@ export function notify(title: string, body: string, url: string): void {
 
 let audio: AudioContext | null = null;
 
+// Browsers start audio suspended until the page has had a click or key press; resume asks again.
+function audioContext(): AudioContext {
+  audio ??= new AudioContext();
+  if (audio.state === "suspended") audio.resume().catch(() => {});
+  return audio;
+}
+
+/**
+ * Lets later chimes sound: call it from a click or key press (after a reload the remembered choice
+ * alone may not unlock audio).
+ */
+export function unlockSound(): void {
+  try {
+    audioContext();
+  } catch {
+    // no audio in this browser
+  }
+}
+
 /** A short two-tone chime, made on the fly (no sound file to download). */
 export function chime(): void {
   try {
-    audio ??= new AudioContext();
+    audioContext();
+    if (!audio) return;
     const now = audio.currentTime;
     [880, 1320].forEach((hz, i) => {
       const osc = audio!.createOscillator();
