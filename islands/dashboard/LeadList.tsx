@@ -98,14 +98,20 @@ function LeadRowItem({ row, fresh, retrying, now, local, onRetry }: RowProps) {
             Details failed{row.detailsError ? `: ${row.detailsError}` : ""}
           </span>
           {onRetry && (
-            <button
-              type="button"
-              class="button-small"
-              disabled={retrying}
-              onClick={() => onRetry(row.id)}
+            // A form, so the server-rendered button works before (or without) JavaScript too.
+            <form
+              class="retry-form-inline"
+              method="post"
+              action={`/api/leads/${encodeURIComponent(row.id)}/retry`}
+              onSubmit={(event) => {
+                event.preventDefault();
+                onRetry(row.id);
+              }}
             >
-              {retrying ? "Retrying…" : "Retry"}
-            </button>
+              <button type="submit" class="button-small" disabled={retrying}>
+                {retrying ? "Retrying…" : "Retry"}
+              </button>
+            </form>
           )}
         </div>
       )}

@@ -19,6 +19,14 @@ Deno.test("[e2e] lead page: a failed lead offers a retry form; posting it re-que
       new RegExp(`<form class="retry-form" method="post" action="/api/leads/${failed.id}/retry"`),
     );
     assert.match(html, /<button type="submit"[^>]*>Retry fetching details<\/button>/);
+    // The dashboard's row offers the same form, so its Retry works before the island hydrates.
+    const dashboard = await (await server.fetch("/", { headers: { accept: "text/html" } })).text();
+    assert.match(
+      dashboard,
+      new RegExp(
+        `<form class="retry-form-inline" method="post" action="/api/leads/${failed.id}/retry"`,
+      ),
+    );
 
     // A slow answer keeps the re-queued lead pending long enough to see it.
     sim.injectFault({ path: "lead", latencyMs: 1_500, times: 1 });
