@@ -216,15 +216,17 @@ async function storeLeads(
   const now = deps.now();
   const leads = graphLeads.map((graphLead) => leadFromGraph(graphLead, form, now));
   const result = await deps.store.insertLeads(leads);
-  // A webhook lead whose fetch failed for good gets its answers from the listing instead.
+  // A webhook lead still without its answers (its fetch failed for good, or is slow, or its job
+  // was lost to a crash before the lead was marked) gets them from the listing; a fetch job that
+  // runs later finds the lead fetched and makes no Graph call.
   for (const duplicate of result.duplicates) {
     const stored = await deps.store.getLeadByLeadgenId(duplicate.leadgenId!);
-    if (stored?.details !== "failed") continue;
+    if (!stored || stored.details === "fetched") continue;
     const graphLead = graphLeads.find((item) => String(item.id) === duplicate.leadgenId)!;
     await deps.store.updateLead(
       stored.id,
       (lead) =>
-        lead.details === "failed"
+        lead.details !== "fetched"
           ? applyLeadDetails(lead, graphLeadDetails(graphLead, form), deps.now())
           : null,
     );

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createJobQueue } from "../../lib/jobs/mod.ts";
 import { getKnownForm } from "../../lib/leads/forms.ts";
+import { markLeadDetailsFailed, newMetaLead } from "../../lib/leads/model.ts";
 import { reconcileCronHandler, RESUME_SYNC_JOB } from "../../lib/reconcile/mod.ts";
 import { nowSeconds, reconcileFixture } from "./_helpers.ts";
 
@@ -413,6 +414,40 @@ Deno.test("[reconcile] a paused sweep schedules a resume job that picks up where
     assert.equal(status.lastResult?.error, undefined);
   } finally {
     await jobs.stop();
+    await f.close();
+  }
+});
+
+Deno.test("[reconcile] webhook leads still without answers (failed, or pending after a lost job) are filled from the listing", async () => {
+  const f = await reconcileFixture();
+  try {
+    const [failedOne, pendingOne] = [0, 1].map(() =>
+      f.sim.createLead({ createdTime: nowSeconds() - 300 })
+    );
+    const stub = (simLead: typeof failedOne) =>
+      newMetaLead({
+        leadgenId: simLead.id,
+        pageId: simLead.pageId,
+        formId: simLead.formId,
+        adId: simLead.adId,
+        adgroupId: null,
+        createdTime: simLead.createdTime,
+      }, new Date());
+    await f.store.insertLeads([
+      markLeadDetailsFailed(stub(failedOne), "Graph API kept failing", new Date()),
+      stub(pendingOne),
+    ]);
+
+    const result = await f.makeReconciler().requestSync();
+    assert.equal(result.inserted, 0, "both were already known");
+    for (const simLead of [failedOne, pendingOne]) {
+      const lead = await f.store.getLeadByLeadgenId(simLead.id);
+      assert.equal(lead?.details, "fetched");
+      assert.equal(lead?.fullName, simLead.fields.fullName);
+      assert.equal(lead?.detailsError, null);
+    }
+    assert.equal(f.sim.calls("lead"), 0, "the listing's answers were used");
+  } finally {
     await f.close();
   }
 });
