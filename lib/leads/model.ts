@@ -31,6 +31,8 @@ export interface LeadTimelineEvent {
   at: string;
   event: string;
   detail?: string;
+  /** Who did it (a signed-in user's name), when a person did. */
+  by?: string;
 }
 
 /** A lead as stored and as served by the API. Meta ids are strings; absent values are null. */
@@ -62,6 +64,8 @@ export interface Lead {
   detailsError: string | null;
   detailsAttempts: number;
   status: LeadStatus;
+  /** ISO 8601, the first status change away from "new" (speed to lead); null until then. */
+  firstContactAt: string | null;
   notes: string | null;
   possibleDuplicateOf: string | null;
   /** Received, details fetched/failed, status changes. */
@@ -222,6 +226,7 @@ function emptyLead(at: string): Lead {
     detailsError: null,
     detailsAttempts: 0,
     status: "new",
+    firstContactAt: null,
     notes: null,
     possibleDuplicateOf: null,
     timeline: [],
@@ -294,8 +299,19 @@ export function markLeadDetailsPending(lead: Lead, now: Date): Lead {
   };
 }
 
+/** Options of `changeLeadStatus`. */
+export interface ChangeLeadStatusOptions {
+  /** Who changed it (a user's name), recorded on the timeline. */
+  by?: string | null;
+}
+
 /** The lead in a new status, or null when it already has that status (nothing to record). */
-export function changeLeadStatus(lead: Lead, status: LeadStatus, now: Date): Lead | null {
+export function changeLeadStatus(
+  lead: Lead,
+  status: LeadStatus,
+  now: Date,
+  options: ChangeLeadStatusOptions = {},
+): Lead | null {
   if (!LEAD_STATUSES.includes(status)) {
     throw new LeadValidationError(
       `Cannot change lead status: "${status}" is not one of ${LEAD_STATUSES.join(", ")}`,
@@ -303,14 +319,19 @@ export function changeLeadStatus(lead: Lead, status: LeadStatus, now: Date): Lea
   }
   if (lead.status === status) return null;
   const at = now.toISOString();
+  const event: LeadTimelineEvent = {
+    at,
+    event: "status changed",
+    detail: `${lead.status} → ${status}`,
+  };
+  if (options.by) event.by = options.by;
   return {
     ...lead,
     status,
-    timeline: [...lead.timeline, {
-      at,
-      event: "status changed",
-      detail: `${lead.status} → ${status}`,
-    }],
+    // The first move away from "new" is when someone got back to the person; later moves keep it.
+    firstContactAt: lead.firstContactAt ?? firstStatusChangeAt(lead.timeline) ??
+      (status === "new" ? null : at),
+    timeline: [...lead.timeline, event],
     updatedAt: at,
   };
 }
@@ -342,9 +363,19 @@ export function toLeadJson(lead: Lead): Lead {
     detailsError: lead.detailsError ?? null,
     detailsAttempts: lead.detailsAttempts ?? 0,
     status: lead.status,
+    firstContactAt: lead.firstContactAt ?? firstStatusChangeAt(lead.timeline ?? []),
     notes: lead.notes ?? null,
     possibleDuplicateOf: lead.possibleDuplicateOf ?? null,
     timeline: lead.timeline ?? [],
     updatedAt: lead.updatedAt,
   };
+}
+
+/**
+ * When the first status change on `timeline` happened, or null. Leads stored before
+ * `firstContactAt` existed get it from here; every lead starts "new", so its first change is a
+ * move away from it.
+ */
+export function firstStatusChangeAt(timeline: LeadTimelineEvent[]): string | null {
+  return timeline.find((entry) => entry.event === "status changed")?.at ?? null;
 }
