@@ -1,6 +1,8 @@
-// One lead as JSON, by our id.
+// One lead as JSON, by our id; PATCH changes its status (`{ "status": "contacted" }`).
 
-import { toLeadJson } from "../../../lib/leads/model.ts";
+import { readJsonObject } from "../../../lib/auth_web/body.ts";
+import { LeadValidationError, toLeadJson } from "../../../lib/leads/model.ts";
+import { parseStatusChange, setLeadStatus } from "../../../lib/leads/status.ts";
 import { define } from "../../../lib/web/define.ts";
 import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";
 
@@ -9,5 +11,29 @@ export const handler = define.handlers({
     const lead = await state.services.leads.getLead(params.id);
     if (lead === null) throw new HttpError(404, `No lead has the id ${params.id}`);
     return jsonResponse(toLeadJson(lead), 200, { "cache-control": "no-store" });
+  },
+
+  /** 200 with the lead (changed, or as it was when the status is the same), 400, or 404. */
+  async PATCH({ req, params, state }) {
+    let status;
+    try {
+      status = parseStatusChange(await readJsonObject(req));
+    } catch (error) {
+      if (error instanceof LeadValidationError) throw new HttpError(400, error.message);
+      throw error;
+    }
+    const { outcome, lead } = await setLeadStatus(state.services.leads, params.id, status, {
+      by: state.user?.name ?? null,
+    });
+    if (outcome === "not_found") throw new HttpError(404, `No lead has the id ${params.id}`);
+    if (outcome === "changed") {
+      state.services.log.info("lead status changed", {
+        requestId: state.requestId,
+        leadId: params.id,
+        status,
+        by: state.user?.id ?? null,
+      });
+    }
+    return jsonResponse(toLeadJson(lead!), 200, { "cache-control": "no-store" });
   },
 });

@@ -1,0 +1,26 @@
+// Plain HTML form posts (pages that work without JavaScript): telling them from JSON clients, and where to send them back.
+
+/** A browser's form submission (works without JavaScript), not a JSON client. */
+export function isFormPost(req: Request): boolean {
+  const type = req.headers.get("content-type") ?? "";
+  return /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type) ||
+    (req.headers.get("accept") ?? "").includes("text/html");
+}
+
+/**
+ * Where a form post goes back to (303): the dashboard when the `referer` is our own dashboard
+ * (`origin` + `/`, keeping its `?cursor=`), else `fallback`. Nothing else from the Referer is
+ * trusted, so this cannot redirect to another site or an arbitrary page.
+ */
+export function formReturnPath(referer: string | null, origin: string, fallback: string): string {
+  if (!referer) return fallback;
+  let url: URL;
+  try {
+    url = new URL(referer);
+  } catch {
+    return fallback;
+  }
+  if (url.origin.toLowerCase() !== origin.toLowerCase() || url.pathname !== "/") return fallback;
+  const cursor = url.searchParams.get("cursor");
+  return cursor ? `/?cursor=${encodeURIComponent(cursor)}` : "/";
+}

@@ -1,0 +1,46 @@
+// Changes a lead's status from a plain form (field `status`), for pages without JavaScript: 303
+// back to the lead's page, or to the dashboard it was sent from. JSON clients use PATCH /api/leads/:id.
+
+import { readForm } from "../../../../lib/auth_web/body.ts";
+import { ownOrigin } from "../../../../lib/auth_web/request_info.ts";
+import { LeadValidationError } from "../../../../lib/leads/model.ts";
+import { parseLeadStatus, setLeadStatus } from "../../../../lib/leads/status.ts";
+import { define } from "../../../../lib/web/define.ts";
+import { formReturnPath, isFormPost } from "../../../../lib/web/form_post.ts";
+import { HttpError } from "../../../../lib/web/http_error.ts";
+
+export const handler = define.handlers({
+  async POST({ req, params, state }) {
+    if (!isFormPost(req)) {
+      throw new HttpError(
+        415,
+        "Cannot change status: send a form here, or JSON to PATCH /api/leads/:id",
+      );
+    }
+    let status;
+    try {
+      status = parseLeadStatus((await readForm(req)).status);
+    } catch (error) {
+      if (error instanceof LeadValidationError) throw new HttpError(400, error.message);
+      throw error;
+    }
+    const { outcome } = await setLeadStatus(state.services.leads, params.id, status, {
+      by: state.user?.name ?? null,
+    });
+    if (outcome === "changed") {
+      state.services.log.info("lead status changed", {
+        requestId: state.requestId,
+        leadId: params.id,
+        status,
+        by: state.user?.id ?? null,
+      });
+    }
+    // Whatever happened (changed, already so, or no such lead), the page shows where it stands.
+    const location = formReturnPath(
+      req.headers.get("referer"),
+      ownOrigin(req, state.services.config.trustProxy),
+      `/leads/${encodeURIComponent(params.id)}`,
+    );
+    return new Response(null, { status: 303, headers: { location } });
+  },
+});
