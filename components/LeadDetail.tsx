@@ -1,6 +1,7 @@
 // One lead in full: contact, every answer, where it came from, the raw field_data and its timeline.
 
-import type { Lead } from "../lib/leads/model.ts";
+import { type Lead, LEAD_STATUSES } from "../lib/leads/model.ts";
+import { describeSpeedToLead, speedToLeadMs } from "../lib/leads/speed_to_lead.ts";
 import { exactTime, statusLabel } from "../islands/dashboard/row.ts";
 
 /** Server-rendered detail of `lead`; every value is rendered as text. */
@@ -28,6 +29,38 @@ export function LeadDetail({ lead }: { lead: Lead }) {
             Details failed{lead.detailsError ? `: ${lead.detailsError}` : ""}
           </span>
         )}
+      </p>
+      {
+        /* One button per status: a plain form, so a rep on a phone without JavaScript can record
+        the call; it comes back here (303) with the new status and its timeline line. */
+      }
+      <form
+        class="status-form"
+        method="post"
+        action={`/api/leads/${encodeURIComponent(lead.id)}/status`}
+        data-status-form
+      >
+        <span class="status-form-label" id="status-form-label">Set status</span>
+        <span class="status-buttons" role="group" aria-labelledby="status-form-label">
+          {LEAD_STATUSES.map((status) => (
+            <button
+              key={status}
+              type="submit"
+              name="status"
+              value={status}
+              class="button-small status-button"
+              aria-pressed={status === lead.status ? "true" : "false"}
+            >
+              {statusLabel(status)}
+            </button>
+          ))}
+        </span>
+      </form>
+      <p
+        class={`speed-to-lead${speedToLeadMs(lead) === null ? " speed-to-lead-waiting" : ""}`}
+        data-speed-to-lead
+      >
+        {describeSpeedToLead(lead)}
       </p>
       {lead.details === "failed" && (
         // A plain form (not inside the <p>: a form would end it): works without JavaScript and
@@ -117,6 +150,7 @@ export function LeadDetail({ lead }: { lead: Lead }) {
               <time dateTime={entry.at}>{exactTime(entry.at, false)}</time>{" "}
               <span class="timeline-event">{entry.event}</span>
               {entry.detail ? <span class="muted">: {entry.detail}</span> : null}
+              {entry.by ? <span class="timeline-by">{` · by ${entry.by}`}</span> : null}
             </li>
           ))}
         </ol>

@@ -67,6 +67,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   const connection = useSignal<Connection>("connecting");
   const fresh = useSignal<Set<string>>(new Set());
   const retrying = useSignal<Set<string>>(new Set());
+  const marking = useSignal<Set<string>>(new Set());
   const toasts = useSignal<Toast[]>([]);
   const syncing = useSignal(false);
   const loadingMore = useSignal(false);
@@ -220,6 +221,28 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     }
   }
 
+  /** Records a status change (e.g. "contacted"); every dashboard, this one too, gets it pushed. */
+  async function setStatus(id: string, status: string) {
+    marking.value = new Set(marking.value).add(id);
+    try {
+      const res = await fetch(`/api/leads/${encodeURIComponent(id)}`, {
+        method: "PATCH",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ status }),
+      });
+      const body = await res.json().catch(() => ({}));
+      // Shown at once; the pushed change that follows is merged in place.
+      if (res.ok) merge([body]);
+      else toast({ text: `Could not save: ${body.error ?? res.status}`, tone: "error" });
+    } catch {
+      toast({ text: "Could not save: cannot reach the server", tone: "error" });
+    } finally {
+      const next = new Set(marking.value);
+      next.delete(id);
+      marking.value = next;
+    }
+  }
+
   async function sendTestLead() {
     sending.value = true;
     try {
@@ -361,9 +384,11 @@ export default function LeadDashboard(props: LeadDashboardProps) {
             rows={rows.value}
             fresh={fresh.value}
             retrying={retrying.value}
+            marking={marking.value}
             now={now.value}
             local={hydrated.value}
             onRetry={retry}
+            onStatus={setStatus}
           />
         )}
       {nextCursor.value && (

@@ -16,14 +16,19 @@ interface Props {
   fresh: Set<string>;
   /** Ids whose retry request is on its way. */
   retrying: Set<string>;
+  /** Ids whose status change is on its way. */
+  marking: Set<string>;
   now: number;
   /** True once hydrated: times in the browser's own zone. */
   local: boolean;
   onRetry?(id: string): void;
+  onStatus?(id: string, status: string): void;
 }
 
 /** The rows, newest first. */
-export function LeadList({ rows, fresh, retrying, now, local, onRetry }: Props) {
+export function LeadList(
+  { rows, fresh, retrying, marking, now, local, onRetry, onStatus }: Props,
+) {
   return (
     <ul class="lead-list">
       {rows.map((row) => (
@@ -32,9 +37,11 @@ export function LeadList({ rows, fresh, retrying, now, local, onRetry }: Props) 
           row={row}
           fresh={fresh.has(row.id)}
           retrying={retrying.has(row.id)}
+          marking={marking.has(row.id)}
           now={now}
           local={local}
           onRetry={onRetry}
+          onStatus={onStatus}
         />
       ))}
     </ul>
@@ -45,23 +52,52 @@ interface RowProps {
   row: LeadRow;
   fresh: boolean;
   retrying: boolean;
+  marking: boolean;
   now: number;
   local: boolean;
   onRetry?(id: string): void;
+  onStatus?(id: string, status: string): void;
 }
 
-function LeadRowItem({ row, fresh, retrying, now, local, onRetry }: RowProps) {
+function LeadRowItem(
+  { row, fresh, retrying, marking, now, local, onRetry, onStatus }: RowProps,
+) {
   const ad = adLabel(row);
   return (
     <li
       class={`lead-row${fresh ? " lead-row-new" : ""}`}
       data-lead-id={row.id}
       data-details={row.details}
+      data-status={row.status}
     >
       <div class="lead-main">
         <a class="lead-name" href={`/leads/${encodeURIComponent(row.id)}`}>{displayName(row)}</a>
-        {fresh && <span class="tag tag-new">New</span>}
+        {/* "Just in", not "New": the status tag beside it already says "New". */}
+        {fresh && <span class="tag tag-fresh">Just in</span>}
         <span class={`tag tag-status tag-status-${row.status}`}>{statusLabel(row.status)}</span>
+        {row.status === "new" && (
+          // A form, so a rep can record the call before (or without) JavaScript; back here by 303.
+          <form
+            class="status-form-inline"
+            method="post"
+            action={`/api/leads/${encodeURIComponent(row.id)}/status`}
+            onSubmit={onStatus && ((event) => {
+              event.preventDefault();
+              onStatus(row.id, "contacted");
+            })}
+          >
+            <button
+              type="submit"
+              name="status"
+              value="contacted"
+              class="button-small"
+              data-action="contacted"
+              disabled={marking}
+            >
+              {marking ? "Saving…" : "Mark contacted"}
+            </button>
+          </form>
+        )}
       </div>
       <div class="lead-contact">
         {row.phone && (
