@@ -8,6 +8,7 @@ import {
 } from "../../lib/jobs/mod.ts";
 import { createLeadStore } from "../../lib/leads/store.ts";
 import { newMetaLead } from "../../lib/leads/model.ts";
+import { commitAtomic } from "../../lib/kv_commit.ts";
 
 function quietLog(): JobLog & { lines: string[] } {
   const lines: string[] = [];
@@ -33,7 +34,8 @@ async function addJob(
 ) {
   const op = kv.atomic();
   queue.addJob(op, { type: "fetch", key, payload });
-  return (await op.commit()).ok;
+  // Two connections to one SQLite file: ride out its busy lock as the app's own commits do.
+  return (await commitAtomic(op)).ok;
 }
 
 function deferred() {
