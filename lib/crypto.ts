@@ -52,18 +52,24 @@ export async function hmacSha256Hex(
 }
 
 /**
+ * Compares two byte arrays in time that depends only on their lengths, never on where they
+ * differ, so a wrong guess leaks nothing about the right one.
+ */
+export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  let difference = a.length ^ b.length;
+  const length = Math.max(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    difference |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  }
+  return difference === 0;
+}
+
+/**
  * Compares two strings in time that depends only on their lengths, not on where they differ.
  * Used for shared secrets such as the webhook verify token.
  */
 export function constantTimeEqual(a: string, b: string): boolean {
-  const left = encoder.encode(a);
-  const right = encoder.encode(b);
-  const length = Math.max(left.length, right.length);
-  let diff = left.length ^ right.length;
-  for (let i = 0; i < length; i++) {
-    diff |= (left[i] ?? 0) ^ (right[i] ?? 0);
-  }
-  return diff === 0;
+  return timingSafeEqual(encoder.encode(a), encoder.encode(b));
 }
 
 /** Returns `bytes` cryptographically random bytes as unpadded base64url text. */
@@ -71,8 +77,6 @@ export function randomToken(bytes = 32): string {
   if (!Number.isInteger(bytes) || bytes < 1) {
     throw new RangeError(`Cannot create random token: byte count must be a positive integer`);
   }
-  const buffer = crypto.getRandomValues(new Uint8Array(bytes));
-  let binary = "";
-  for (const byte of buffer) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return crypto.getRandomValues(new Uint8Array(bytes))
+    .toBase64({ alphabet: "base64url", omitPadding: true });
 }

@@ -29,16 +29,3 @@ export async function sha256Base64Url(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return toBase64Url(new Uint8Array(digest));
 }
-
-/**
- * Compares two byte arrays in time that depends only on their lengths, never on
- * where they differ, so a wrong guess leaks nothing about the right one.
- */
-export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  let difference = a.length ^ b.length;
-  const length = Math.max(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    difference |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  }
-  return difference === 0;
-}

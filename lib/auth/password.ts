@@ -1,6 +1,7 @@
 // Password policy, PBKDF2-SHA256 hashing and constant-time verification through WebCrypto.
 
-import { fromBase64, randomBytes, timingSafeEqual, toBase64, toBase64Url } from "./_bytes.ts";
+import { randomToken, timingSafeEqual } from "../crypto.ts";
+import { fromBase64, randomBytes, toBase64 } from "./_bytes.ts";
 import { PasswordPolicyError } from "./errors.ts";
 
 /** PBKDF2 iterations for new hashes (OWASP's 2023 figure for PBKDF2-HMAC-SHA256). */
@@ -93,7 +94,7 @@ export function storedIterations(stored: string): number | null {
  * demo admin printed once at start-up.
  */
 export function generatePassword(): string {
-  return toBase64Url(randomBytes(18));
+  return randomToken(18);
 }
 
 interface ParsedHash {

@@ -1,6 +1,7 @@
 // Sign-in sessions in KV: random ids, stored only as SHA-256 digests, with a sliding expiry.
 
-import { randomBytes, sha256Base64Url, toBase64Url } from "./_bytes.ts";
+import { randomToken } from "../crypto.ts";
+import { sha256Base64Url } from "./_bytes.ts";
 import { sessionByUserKey, sessionKey, sessionsByUserPrefix, userKey } from "./keys.ts";
 import { type PublicUser, toPublicUser, type User } from "./model.ts";
 
@@ -65,7 +66,7 @@ export async function createSession(
     );
   }
   const now = options.now ?? Date.now();
-  const id = toBase64Url(randomBytes(32));
+  const id = randomToken(32);
   const idHash = await sha256Base64Url(id);
   const session: Session = { userId: user.id, createdAt: now, expiresAt: now + ttlMs, ttlMs };
   const result = await kv.atomic()

@@ -1,6 +1,6 @@
 // Team members in KV: create, look up, list, change password or status, remove.
 
-import { ulid } from "./_id.ts";
+import { ulid } from "../ids.ts";
 import { DuplicateEmailError, LastAdminError, UserNotFoundError } from "./errors.ts";
 import { userByEmailKey, userKey, usersPrefix } from "./keys.ts";
 import {

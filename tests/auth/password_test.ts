@@ -10,7 +10,7 @@ import {
   storedIterations,
   verifyPassword,
 } from "../../lib/auth/password.ts";
-import { timingSafeEqual } from "../../lib/auth/_bytes.ts";
+import { timingSafeEqual } from "../../lib/crypto.ts";
 import { PasswordPolicyError } from "../../lib/auth/errors.ts";
 
 const FAST = { iterations: 1_000 };
