@@ -4,14 +4,8 @@
 import { retryLeadDetails } from "../../../../lib/leads/fetch_details.ts";
 import { toLeadJson } from "../../../../lib/leads/model.ts";
 import { define } from "../../../../lib/web/define.ts";
+import { isFormPost } from "../../../../lib/web/form_post.ts";
 import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
-
-/** A browser's form submission (works without JavaScript), not a JSON client. */
-function isFormPost(req: Request): boolean {
-  const type = req.headers.get("content-type") ?? "";
-  return /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type) ||
-    (req.headers.get("accept") ?? "").includes("text/html");
-}
 
 export const handler = define.handlers({
   async POST({ req, params, state }) {
