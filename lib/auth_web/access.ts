@@ -19,7 +19,4 @@ export function isAdminPath(path: string): boolean {
   return ADMIN_PATHS.some((p) => path === p || path.startsWith(p + "/"));
 }
 
-/** True when `path` answers in JSON (the API and the event stream): 401 rather than a redirect. */
-export function isApiPath(path: string): boolean {
-  return path === "/api" || path.startsWith("/api/");
-}
+export { isApiPath } from "../web/server.ts";
