@@ -2,7 +2,7 @@
 
 /** A file the build wrote, served from memory. */
 export interface BundleFile {
-  /** Content-hashed file name, e.g. `ConnectionBadge-1a2b3c4d5e.js` or `chunk-SOOF27AB.js`. */
+  /** Content-hashed file name, e.g. `LeadDashboard-1a2b3c4d5e.js` or `chunk-SOOF27AB.js`. */
   file: string;
   body: Uint8Array<ArrayBuffer>;
 }
