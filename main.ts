@@ -2,6 +2,7 @@
 
 import { type Config, ConfigError, loadConfig } from "./fresh.config.ts";
 import {
+  authorizeRoute,
   bootstrapAccounts,
   BootstrapError,
   type BootstrapOutcome,
@@ -80,7 +81,14 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
     csrfProtection({ trustProxy: config.trustProxy }),
     sessionAuth({ trustProxy: config.trustProxy }),
   ];
-  const hono = createWebApp({ services, tree, assets, render, middleware });
+  const hono = createWebApp({
+    services,
+    tree,
+    assets,
+    render,
+    middleware,
+    authorize: authorizeRoute,
+  });
   // Runs what is due at once (jobs left by a crash or a stop), then sweeps every second.
   pipeline.start();
   await services.live.start();

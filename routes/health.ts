@@ -2,6 +2,9 @@ import { checkHealth } from "../lib/health.ts";
 import { define } from "../lib/web/define.ts";
 import { jsonResponse } from "../lib/web/http_error.ts";
 
+/** Load balancers and uptime checks call it without a session; it holds no lead data. */
+export const access = "public";
+
 export const handler = define.handlers({
   async GET({ state }) {
     const { kv, startedAt, config } = state.services;

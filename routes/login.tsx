@@ -21,6 +21,9 @@ export const INVALID_CREDENTIALS = "Wrong email or password.";
 
 export const title = "Sign in";
 
+/** Anyone may sign in. */
+export const access = "public";
+
 export const handler = define.handlers<LoginData>({
   GET(ctx) {
     const next = safeNextPath(ctx.url.searchParams.get("next"));

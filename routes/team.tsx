@@ -24,6 +24,9 @@ const NOTICES: Record<string, string> = {
 
 export const title = "Team";
 
+/** Only admins manage the team. */
+export const access = "admin";
+
 export const handler = define.handlers<TeamData>({
   async GET(ctx) {
     const notice = NOTICES[ctx.url.searchParams.get("done") ?? ""];

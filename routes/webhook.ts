@@ -13,6 +13,9 @@ function text(body: string, status: number): Response {
   });
 }
 
+/** Meta calls it without a session; the signature is its credential. */
+export const access = "public";
+
 export const handler = define.handlers({
   GET({ url, state }) {
     const mode = url.searchParams.get("hub.mode");

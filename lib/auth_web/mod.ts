@@ -1,13 +1,6 @@
 // Entry point of lib/auth_web: the HTTP side of accounts (middleware, cookies, start-up, limits).
 
-export {
-  ADMIN_PATHS,
-  isAdminPath,
-  isApiPath,
-  isPublicPath,
-  PUBLIC_PATHS,
-  PUBLIC_PREFIXES,
-} from "./access.ts";
+export { authorizeRoute, isApiPath } from "./access.ts";
 export { ACCOUNT_BODY_LIMIT, readForm, readJsonObject, readLimitedText } from "./body.ts";
 export {
   bootstrapAccounts,

@@ -18,8 +18,13 @@ export class PageIdError extends Error {
   }
 }
 
+/** Whether `value` looks like a Meta page id: 1 to 30 digits. */
+export function isPageId(value: unknown): value is string {
+  return typeof value === "string" && PAGE_ID.test(value);
+}
+
 function assertPageId(pageId: unknown): asserts pageId is string {
-  if (typeof pageId !== "string" || !PAGE_ID.test(pageId)) throw new PageIdError(pageId);
+  if (!isPageId(pageId)) throw new PageIdError(pageId);
 }
 
 /** Records pages leads arrived from (`["pages", pageId]`); a page already known is left as is. */

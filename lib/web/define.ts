@@ -12,6 +12,21 @@ export interface SessionUser {
   role: "admin" | "agent";
 }
 
+/**
+ * Who may use a route, declared beside it (`export const access = "admin"`): `public` is anyone,
+ * `user` any signed-in user (the default, so a new route is private), `admin` admins only.
+ */
+export type Access = "public" | "user" | "admin";
+
+/** Every {@linkcode Access} level, for checking a route's declaration. */
+export const ACCESS_LEVELS: readonly Access[] = ["public", "user", "admin"];
+
+/**
+ * Checks for a route's URL parameters (`export const params = { id: isUlid }`): a value that fails
+ * its check is answered 404 before the handler runs, so malformed or oversized ids never reach KV.
+ */
+export type ParamChecks = Record<string, (value: string) => boolean>;
+
 /** What middleware puts on every request. */
 export interface State {
   requestId: string;

@@ -1,7 +1,16 @@
 // File-system routing (Fresh naming): maps files in routes/ to URL patterns and loads their modules.
 
 import type { ComponentChildren } from "preact";
-import type { AppProps, HandlerFn, Handlers, PageComponent, PageProps } from "./define.ts";
+import {
+  type Access,
+  ACCESS_LEVELS,
+  type AppProps,
+  type HandlerFn,
+  type Handlers,
+  type PageComponent,
+  type PageProps,
+  type ParamChecks,
+} from "./define.ts";
 
 /** What a route file may export. */
 export interface RouteModule {
@@ -9,6 +18,10 @@ export interface RouteModule {
   default?: PageComponent;
   /** The page's `<title>`, fixed or computed from the page's props. */
   title?: string | ((props: PageProps) => string);
+  /** Who may use the route; absent means any signed-in user. */
+  access?: Access;
+  /** A check for each URL parameter of the route's pattern. */
+  params?: ParamChecks;
 }
 
 /** One route file, loaded. */
@@ -18,6 +31,10 @@ export interface LoadedRoute {
   /** Hono URL pattern, e.g. `/api/leads/:id`. */
   pattern: string;
   module: RouteModule;
+  /** Who may use it: the module's `access`, or `user` when it declares none. */
+  access: Access;
+  /** The checks of its URL parameters (one for each `:name` in `pattern`). */
+  params: ParamChecks;
 }
 
 /** The routes folder, loaded: routes plus the special `_app`, `_404` and `_500` pages. */
@@ -83,7 +100,13 @@ export async function loadRouteTree(dir: URL): Promise<RouteTree> {
     if (!module.handler && !module.default) {
       throw new Error(`Route ${file} exports neither a handler nor a page component`);
     }
-    routes.push({ file, pattern, module });
+    routes.push({
+      file,
+      pattern,
+      module,
+      access: routeAccess(file, module),
+      params: routeParams(file, pattern, module),
+    });
   }
   routes.sort((a, b) => compareRoutes(a.pattern, b.pattern));
   const special = async (name: string) => {
@@ -97,6 +120,44 @@ export async function loadRouteTree(dir: URL): Promise<RouteTree> {
     notFound: await special("_404"),
     error: await special("_500"),
   };
+}
+
+/**
+ * A route's declared access, `user` when it declares none. A value that is not an access level
+ * stops the server, rather than guessing what a typo meant.
+ */
+export function routeAccess(file: string, module: RouteModule): Access {
+  const access = module.access ?? "user";
+  if (!ACCESS_LEVELS.includes(access)) {
+    throw new Error(
+      `Route ${file} exports access ${JSON.stringify(access)}: it must be one of ` +
+        ACCESS_LEVELS.join(", "),
+    );
+  }
+  return access;
+}
+
+/**
+ * A route's parameter checks. Every `:name` in the pattern needs one, so no route hands an
+ * unchecked id (of any length) to KV; a check for a name the pattern lacks is a mistake too.
+ */
+export function routeParams(file: string, pattern: string, module: RouteModule): ParamChecks {
+  const names = [...pattern.matchAll(/:(\w+)/g)].map((m) => m[1]);
+  const checks = module.params ?? {};
+  for (const name of names) {
+    if (typeof checks[name] !== "function") {
+      throw new Error(
+        `Route ${file} has the URL parameter "${name}" but no check for it: export ` +
+          `\`params = { ${name}: (value) => boolean }\``,
+      );
+    }
+  }
+  for (const name of Object.keys(checks)) {
+    if (!names.includes(name)) {
+      throw new Error(`Route ${file} checks the parameter "${name}" that ${pattern} does not have`);
+    }
+  }
+  return checks;
 }
 
 /** The methods a route module answers, for the `Allow` header. */

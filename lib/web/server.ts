@@ -1,19 +1,30 @@
-// Builds the Hono app: request state and logging, static assets, file routes, 404/405/500 pages.
+// Builds the Hono app: request state and logging, static assets, file routes with their access
+// check, 404/405/500 pages.
 
 import { Hono } from "hono";
 import type { Context } from "hono";
 import type { AppServices } from "../services.ts";
-import type { HandlerFn, HonoEnv, PageComponent, RouteContext, State } from "./define.ts";
+import type { Access, HandlerFn, HonoEnv, PageComponent, RouteContext, State } from "./define.ts";
 import { allowedMethods, type LoadedRoute, type RouteTree } from "./fs_routes.ts";
 import { HttpError, jsonResponse } from "./http_error.ts";
 import type { PageRenderer } from "./render.ts";
-import { serveStatic, type StaticAssets } from "./static.ts";
+import { isStaticPath, serveStatic, type StaticAssets } from "./static.ts";
 
 /** Hono middleware that runs before the routes, e.g. sessions or security headers. */
 export type Middleware = (
   c: Context<HonoEnv>,
   next: () => Promise<void>,
 ) => Promise<void | Response>;
+
+/**
+ * Decides whether the request may use a route that declares `access`: null lets it through, a
+ * response turns it away. Called for the route the router matched, with `c.req.path` the decoded
+ * path it matched on, so no second reading of the URL can disagree with the router.
+ */
+export type Authorizer = (
+  c: Context<HonoEnv>,
+  access: Access,
+) => Response | null | Promise<Response | null>;
 
 /** What the web app is built from. */
 export interface WebAppOptions {
@@ -23,16 +34,21 @@ export interface WebAppOptions {
   render: PageRenderer;
   /** Middleware run for every request after the request state exists and before routing. */
   middleware?: Middleware[];
+  /** The access check run for every matched route (and, as `user`, for unknown paths). */
+  authorize: Authorizer;
 }
 
-/** True for requests that want JSON answers (the API and the event stream). */
+/**
+ * True for requests that want JSON answers (the API and the event stream). Give it the decoded
+ * path the router matched (`c.req.path`), so `/%61pi/...` is answered like `/api/...`.
+ */
 export function isApiPath(path: string): boolean {
   return path === "/api" || path.startsWith("/api/");
 }
 
 /** Builds the Hono app that serves every route in `tree`. */
 export function createWebApp(options: WebAppOptions): Hono<HonoEnv> {
-  const { services, tree, assets, render } = options;
+  const { services, tree, assets, render, authorize } = options;
   const app = new Hono<HonoEnv>();
 
   app.use(async (c, next) => {
@@ -52,33 +68,29 @@ export function createWebApp(options: WebAppOptions): Hono<HonoEnv> {
   });
 
   app.use(async (c, next) => {
-    const path = new URL(c.req.url).pathname;
-    const res = serveStatic(assets, c.req.raw, path);
+    const res = serveStatic(assets, c.req.raw, c.req.path);
     if (res) return res;
     await next();
   });
 
   for (const mw of options.middleware ?? []) app.use(mw);
 
+  const notFound = (c: Context<HonoEnv>) => notFoundResponse(c, tree, render);
   for (const route of tree.routes) {
-    app.all(route.pattern, (c) => handleRoute(c, route, render));
+    app.all(route.pattern, (c) => handleRoute(c, route, { render, authorize, notFound }));
   }
 
-  app.notFound((c) => {
-    const state = c.get("state");
-    const url = new URL(c.req.url);
-    if (isApiPath(url.pathname) || !wantsHtml(c.req.raw)) {
-      return jsonResponse({ error: "Not found", requestId: state.requestId }, 404);
-    }
-    return render(tree.notFound, { data: undefined, url, params: {}, state }, {
-      status: 404,
-      title: "Not found",
-    });
+  app.notFound(async (c) => {
+    // An unknown path is private too: anonymous visitors learn nothing about which paths exist.
+    // Misses under the static prefixes stay plain 404s for everyone.
+    const denied = isStaticPath(c.req.path) ? null : await authorize(c, "user");
+    return denied ?? notFound(c);
   });
 
   app.onError((err, c) => {
     const state = c.get("state");
     const url = new URL(c.req.url);
+    const path = c.req.path;
     if (err instanceof HttpError) {
       return jsonResponse(
         { error: err.message, ...err.details, requestId: state?.requestId },
@@ -92,7 +104,7 @@ export function createWebApp(options: WebAppOptions): Hono<HonoEnv> {
       path: url.pathname,
       error: err,
     });
-    if (isApiPath(url.pathname) || !wantsHtml(c.req.raw) || !state) {
+    if (isApiPath(path) || !wantsHtml(c.req.raw) || !state) {
       return jsonResponse({ error: "Internal server error", requestId: state?.requestId }, 500);
     }
     try {
@@ -112,11 +124,37 @@ function wantsHtml(req: Request): boolean {
   return (req.headers.get("accept") ?? "").includes("text/html");
 }
 
+function notFoundResponse(
+  c: Context<HonoEnv>,
+  tree: RouteTree,
+  render: PageRenderer,
+): Response {
+  const state = c.get("state");
+  const url = new URL(c.req.url);
+  if (isApiPath(c.req.path) || !wantsHtml(c.req.raw)) {
+    return jsonResponse({ error: "Not found", requestId: state.requestId }, 404);
+  }
+  return render(tree.notFound, { data: undefined, url, params: {}, state }, {
+    status: 404,
+    title: "Not found",
+  });
+}
+
+interface RouteDeps {
+  render: PageRenderer;
+  authorize: Authorizer;
+  notFound: (c: Context<HonoEnv>) => Response;
+}
+
 async function handleRoute(
   c: Context<HonoEnv>,
   route: LoadedRoute,
-  render: PageRenderer,
+  { render, authorize, notFound }: RouteDeps,
 ): Promise<Response> {
+  // The access check belongs to the handler itself: whatever spelling of the URL the router
+  // matched to this route, the route's own declaration decides, before anything else answers.
+  const denied = await authorize(c, route.access);
+  if (denied) return denied;
   const method = c.req.method === "HEAD" ? "GET" : c.req.method;
   const mod = route.module;
   let fn: HandlerFn | undefined;
@@ -127,9 +165,13 @@ async function handleRoute(
     const allow = allowedMethods(mod).join(", ");
     return jsonResponse({ error: `Method ${c.req.method} is not allowed here` }, 405, { allow });
   }
+  const params = c.req.param() as Record<string, string>;
+  for (const [name, check] of Object.entries(route.params)) {
+    const value = params[name];
+    if (typeof value !== "string" || !check(value)) return notFound(c);
+  }
   const state: State = c.get("state");
   const url = new URL(c.req.url);
-  const params = c.req.param() as Record<string, string>;
   const ctx: RouteContext = {
     req: c.req.raw,
     url,

@@ -74,6 +74,14 @@ export async function loadStaticAssets(
   return { files, url: (path) => hashed.get(path) ?? path };
 }
 
+/** URL prefixes of static files and island bundles: public, and a miss there is a plain 404. */
+export const STATIC_PREFIXES: readonly string[] = ["/static/", BUNDLE_PREFIX];
+
+/** True when `path` lies under one of the {@linkcode STATIC_PREFIXES}. */
+export function isStaticPath(path: string): boolean {
+  return STATIC_PREFIXES.some((prefix) => path.startsWith(prefix));
+}
+
 /** Answers a request for a static asset, or returns null when the path is not one. */
 export function serveStatic(assets: StaticAssets, req: Request, path: string): Response | null {
   const asset = assets.files.get(path);

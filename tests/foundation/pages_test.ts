@@ -87,6 +87,8 @@ Deno.test("[pages] a crashing route shows the 500 page with a request id and log
     routes: [{
       file: "boom.ts",
       pattern: "/boom",
+      access: "public",
+      params: {},
       module: {
         handler: {
           GET() {
@@ -102,6 +104,7 @@ Deno.test("[pages] a crashing route shows the 500 page with a request id and log
     tree,
     assets,
     render: createPageRenderer(tree, assets, new Map()),
+    authorize: () => null,
   });
   try {
     const res = await app.request("/boom", { headers: { accept: "text/html" } });

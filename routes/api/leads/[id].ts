@@ -5,6 +5,10 @@ import { LeadValidationError, toLeadJson } from "../../../lib/leads/model.ts";
 import { parseStatusChange, setLeadStatus } from "../../../lib/leads/status.ts";
 import { define } from "../../../lib/web/define.ts";
 import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";
+import { isUlid } from "../../../lib/ids.ts";
+
+/** Lead ids are ULIDs; anything else is 404 before it reaches KV. */
+export const params = { id: isUlid };
 
 export const handler = define.handlers({
   async GET({ params, state }) {

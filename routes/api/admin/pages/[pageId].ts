@@ -1,8 +1,14 @@
 // Admin: stop sweeping a page that was added in settings.
 
-import { PageIdError, removeSettingsPage } from "../../../../lib/reconcile/mod.ts";
+import { isPageId, PageIdError, removeSettingsPage } from "../../../../lib/reconcile/mod.ts";
 import { define } from "../../../../lib/web/define.ts";
 import { HttpError } from "../../../../lib/web/http_error.ts";
+
+/** Only admins choose the pages reconciliation sweeps. */
+export const access = "admin";
+
+/** Page ids are Meta's digit strings; anything else is 404 before it reaches KV. */
+export const params = { pageId: isPageId };
 
 export const handler = define.handlers({
   /** 204 when the page was removed; 404 when it was not added in settings. */

@@ -11,6 +11,9 @@ import {
 import { define } from "../../../../lib/web/define.ts";
 import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
 
+/** Only admins choose the pages reconciliation sweeps. */
+export const access = "admin";
+
 export const handler = define.handlers({
   /** `{ configured, fromLeads, settings }`: page ids from META_PAGE_TOKENS, from leads, added here. */
   async GET({ state }) {

@@ -3,6 +3,13 @@ import { toPublicUser } from "../../../../lib/auth/model.ts";
 import { passwordIterations, readJsonObject, toHttpError } from "../../../../lib/auth_web/mod.ts";
 import { define } from "../../../../lib/web/define.ts";
 import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
+import { isUlid } from "../../../../lib/ids.ts";
+
+/** Only admins manage the team. */
+export const access = "admin";
+
+/** User ids are ULIDs; anything else is 404 before it reaches KV. */
+export const params = { id: isUlid };
 
 export const handler = define.handlers({
   async GET(ctx) {

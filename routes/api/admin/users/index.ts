@@ -3,6 +3,9 @@ import { passwordIterations, readJsonObject, toHttpError } from "../../../../lib
 import { define } from "../../../../lib/web/define.ts";
 import { jsonResponse } from "../../../../lib/web/http_error.ts";
 
+/** Only admins manage the team. */
+export const access = "admin";
+
 export const handler = define.handlers({
   async GET(ctx) {
     const users = await listUsers(ctx.state.services.kv);

@@ -8,6 +8,10 @@ import { parseLeadStatus, setLeadStatus } from "../../../../lib/leads/status.ts"
 import { define } from "../../../../lib/web/define.ts";
 import { formReturnPath, isFormPost } from "../../../../lib/web/form_post.ts";
 import { HttpError } from "../../../../lib/web/http_error.ts";
+import { isUlid } from "../../../../lib/ids.ts";
+
+/** Lead ids are ULIDs; anything else is 404 before it reaches KV. */
+export const params = { id: isUlid };
 
 export const handler = define.handlers({
   async POST({ req, params, state }) {
