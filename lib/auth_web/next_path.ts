@@ -3,9 +3,10 @@
 const BASE = "http://leadline.invalid";
 
 /**
- * Returns `raw` when it is a local path such as `/leads/01H...?tab=notes`, else `/`. Refuses
- * absolute URLs, protocol-relative `//host`, backslashes (browsers read `/\host` as `//host`),
- * control characters and `/login` itself.
+ * Returns `raw`, normalised, when it is a local path such as `/leads/01H...?tab=notes`, else `/`.
+ * Refuses absolute URLs, protocol-relative `//host`, backslashes (browsers read `/\host` as
+ * `//host`), control characters and `/login` itself. The checks hold for the path as resolved
+ * too: dot segments (`/.//host`, `/a/..//host`, `/%2e%2e//host`) resolve to `//host`.
  */
 export function safeNextPath(raw: unknown): string {
   if (typeof raw !== "string" || raw.length === 0 || raw.length > 2000) return "/";
@@ -19,5 +20,7 @@ export function safeNextPath(raw: unknown): string {
     return "/";
   }
   if (url.origin !== BASE || url.pathname === "/login") return "/";
+  // What we send is the resolved path, so that is what must still be local.
+  if (url.pathname.startsWith("//") || url.pathname.includes("\\")) return "/";
   return url.pathname + url.search + url.hash;
 }
