@@ -36,10 +36,11 @@ export type LogInResult =
   | { ok: false; reason: "throttled"; retryAfterSeconds: number };
 
 /**
- * Runs one sign-in attempt: refuses it when throttled (answer 429 with
- * `Retry-After`), otherwise checks the password, spending the same PBKDF2 work
- * whether or not the account exists, counts a failure or starts a session.
- * On success, set the cookie to `session.id` and redirect.
+ * Runs one sign-in attempt: counts it against the throttle before anything else and refuses it
+ * when over the limit (answer 429 with `Retry-After`), otherwise checks the password, spending the
+ * same PBKDF2 work whether or not the account exists, and starts a session or leaves the attempt
+ * counted as a failure. Counting first means concurrent guesses cannot all pass one check before
+ * any is recorded. On success, set the cookie to `session.id` and redirect.
  */
 export async function logIn(
   kv: Deno.Kv,
@@ -52,7 +53,7 @@ export async function logIn(
   const email = String(attempt.email ?? "");
   const password = String(attempt.password ?? "");
 
-  const decision = await throttle.check(attempt, now);
+  const decision = await throttle.admit(attempt, now);
   if (!decision.allowed) {
     return { ok: false, reason: "throttled", retryAfterSeconds: decision.retryAfterSeconds };
   }
@@ -62,13 +63,12 @@ export async function logIn(
     ? await dummyVerify(password, { iterations })
     : await verifyPassword(password, user.passwordHash);
   if (user === null || !passwordMatches || user.disabled) {
-    // The failure that reaches a limit is still answered as a plain failure;
-    // the check above refuses the next attempt.
-    await throttle.recordFailure(attempt, now);
+    // `admit` already counted it: the failure that reaches a limit is still answered as a plain
+    // failure, and the next attempt is refused.
     return { ok: false, reason: "invalid_credentials" };
   }
 
-  await throttle.recordSuccess(attempt);
+  await throttle.recordAdmittedSuccess(attempt, now);
   await upgradeHash(kv, user, password, iterations);
   const signedIn = await recordLogin(kv, user.id, now);
   const session = await createSession(kv, user, { ttlMs: options.ttlMs, now });

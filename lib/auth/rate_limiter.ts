@@ -33,6 +33,15 @@ export interface RateLimiter {
   check(subject: string, now?: number): Promise<RateLimitStatus>;
   /** Counts one event (a failure) and returns the status that applies to the next attempt. */
   hit(subject: string, now?: number): Promise<RateLimitStatus>;
+  /**
+   * Counts one event before the work it guards, in one atomic commit, when the subject is under
+   * its limit; `allowed` says whether this event was counted and may go ahead. However many
+   * arrive at once, at most `limit` are let through per window (under contention it refuses
+   * rather than let an uncounted event through).
+   */
+  take(subject: string, now?: number): Promise<RateLimitStatus>;
+  /** Takes back one event that `take` counted in the current window, e.g. an attempt that succeeded. */
+  release(subject: string, now?: number): Promise<void>;
   /** Forgets the subject's events, e.g. after a successful login. */
   reset(subject: string): Promise<void>;
 }
@@ -69,13 +78,13 @@ export function createRateLimiter(kv: Deno.Kv, options: RateLimiterOptions): Rat
   }
 
   function statusOf(counter: Counter | null, now: number): RateLimitStatus {
-    const live = counter !== null && now >= counter.windowStart &&
-      now < counter.windowStart + windowMs;
+    // A window that starts a little after `now` is live too: concurrent requests read the clock
+    // before one of them opens the window, and must not start a fresh one over it.
+    const live = counter !== null && now < counter.windowStart + windowMs;
     const count = live ? counter.count : 0;
     const allowed = count < limit;
-    const retryAfterSeconds = allowed
-      ? 0
-      : Math.max(1, Math.ceil((counter!.windowStart + windowMs - now) / 1000));
+    const left = Math.min(windowMs, counter === null ? 0 : counter.windowStart + windowMs - now);
+    const retryAfterSeconds = allowed ? 0 : Math.max(1, Math.ceil(left / 1000));
     return { allowed, count, remaining: Math.max(0, limit - count), retryAfterSeconds };
   }
 
@@ -101,6 +110,40 @@ export function createRateLimiter(kv: Deno.Kv, options: RateLimiterOptions): Rat
       }
       // Heavy contention on one subject: report what we last saw rather than fail the request.
       return status;
+    },
+
+    async take(subject, now = Date.now()) {
+      const key = await keyOf(subject);
+      let seen = 0;
+      // Each round at least one contender commits, so `limit` rounds settle every outcome.
+      for (let attempt = 0; attempt < limit + WRITE_ATTEMPTS; attempt++) {
+        const entry = await kv.get<Counter>(key);
+        const status = statusOf(entry.value, now);
+        if (!status.allowed) return status;
+        seen = status.count;
+        const counter: Counter = status.count === 0
+          ? { count: 1, windowStart: now }
+          : { count: status.count + 1, windowStart: entry.value!.windowStart };
+        const expireIn = Math.max(1, counter.windowStart + windowMs - now);
+        if ((await kv.atomic().check(entry).set(key, counter, { expireIn }).commit()).ok) {
+          return { ...statusOf(counter, now), allowed: true, retryAfterSeconds: 0 };
+        }
+      }
+      return { allowed: false, count: seen, remaining: 0, retryAfterSeconds: 1 };
+    },
+
+    async release(subject, now = Date.now()) {
+      const key = await keyOf(subject);
+      for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+        const entry = await kv.get<Counter>(key);
+        const status = statusOf(entry.value, now);
+        // Nothing counted in this window (it ended, or was reset): nothing to take back.
+        if (status.count === 0) return;
+        const counter: Counter = { count: status.count - 1, windowStart: entry.value!.windowStart };
+        const expireIn = Math.max(1, counter.windowStart + windowMs - now);
+        if ((await kv.atomic().check(entry).set(key, counter, { expireIn }).commit()).ok) return;
+      }
+      // Heavy contention: the event stays counted, which errs on the side of the limit.
     },
 
     async reset(subject) {

@@ -26,11 +26,23 @@ export type ThrottleDecision =
 
 /** Throttle bound to one KV; every method takes an optional clock. */
 export interface LoginThrottle {
-  /** Call before checking the password; refuse the attempt with 429 when not allowed. */
+  /**
+   * Call before checking the password: counts the attempt as a failure in advance, for the
+   * account and the address, each in one atomic commit, and refuses it (answer 429) when either
+   * is at its limit. However many attempts arrive at once, at most the limit are let through to
+   * a password check per window. A refused attempt counts nothing.
+   */
+  admit(attempt: LoginAttempt, now?: number): Promise<ThrottleDecision>;
+  /**
+   * Call after an admitted attempt succeeded: clears the account's failures and takes back the
+   * count `admit` added for the address (a success is not a failure).
+   */
+  recordAdmittedSuccess(attempt: LoginAttempt, now?: number): Promise<void>;
+  /** Reports whether an attempt would be admitted, counting nothing. */
   check(attempt: LoginAttempt, now?: number): Promise<ThrottleDecision>;
-  /** Call after a failed attempt; returns the decision for the next one. */
+  /** Counts a failure that was not admitted first; returns the decision for the next attempt. */
   recordFailure(attempt: LoginAttempt, now?: number): Promise<ThrottleDecision>;
-  /** Call after a success: clears the account's failures (the address keeps its count). */
+  /** Clears the account's failures (the address keeps its count). */
   recordSuccess(attempt: LoginAttempt): Promise<void>;
 }
 
@@ -58,6 +70,28 @@ export function createLoginThrottle(
   const addressOf = (attempt: LoginAttempt) => String(attempt.address ?? "").trim().toLowerCase();
 
   return {
+    async admit(attempt, now = Date.now()) {
+      const account = accountOf(attempt);
+      const address = addressOf(attempt);
+      const byAccount = await accounts.take(account, now);
+      if (!byAccount.allowed) {
+        const byAddress = await addresses.check(address, now);
+        return decide(byAccount.retryAfterSeconds, byAddress.retryAfterSeconds);
+      }
+      const byAddress = await addresses.take(address, now);
+      if (!byAddress.allowed) {
+        // Refused, so not a failure of this account either.
+        await accounts.release(account, now);
+        return decide(0, byAddress.retryAfterSeconds);
+      }
+      return { allowed: true };
+    },
+
+    async recordAdmittedSuccess(attempt, now = Date.now()) {
+      await accounts.reset(accountOf(attempt));
+      await addresses.release(addressOf(attempt), now);
+    },
+
     async check(attempt, now = Date.now()) {
       const [account, address] = await Promise.all([
         accounts.check(accountOf(attempt), now),
