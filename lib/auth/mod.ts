@@ -44,6 +44,7 @@ export {
   removeUser,
   setDisabled,
   setPassword,
+  setRole,
   type UserWriteOptions,
 } from "./users.ts";
 export {

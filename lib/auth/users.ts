@@ -1,6 +1,6 @@
 // Team members in KV: create, look up, list, change password or status, remove.
 
-import { ulid } from "../ids.ts";
+import { isUlid, ulid } from "../ids.ts";
 import { DuplicateEmailError, LastAdminError, UserNotFoundError } from "./errors.ts";
 import { userByEmailKey, userKey, usersPrefix } from "./keys.ts";
 import {
@@ -72,8 +72,12 @@ export async function createUser(
   return toPublicUser(user);
 }
 
-/** Returns the user with this id, including the password hash, or null. */
+/**
+ * Returns the user with this id, including the password hash, or null. An id that is not a ULID
+ * (as every user id is) is nobody, and never reaches KV (whose keys are limited to 2 KiB).
+ */
 export async function getUser(kv: Deno.Kv, id: string): Promise<User | null> {
+  if (!isUlid(String(id))) return null;
   return (await kv.get<User>(userKey(id))).value;
 }
 
@@ -121,22 +125,33 @@ export async function setPassword(
 
 /**
  * Disables or re-enables a user. Disabling ends the user's sessions, and throws
- * {@linkcode LastAdminError} when it would leave no enabled admin.
+ * {@linkcode LastAdminError} when it would leave no enabled admin (checked in the same commit, so
+ * two admins disabling each other at once cannot both succeed).
  */
 export async function setDisabled(kv: Deno.Kv, id: string, disabled: boolean): Promise<PublicUser> {
-  if (disabled) await refuseIfLastAdmin(kv, id, "disable");
-  const user = await updateUser(kv, id, (user) => ({ ...user, disabled }));
+  const user = await updateUser(kv, id, (user) => ({ ...user, disabled }), "disable");
   if (disabled) await endUserSessions(kv, id);
+  return toPublicUser(user);
+}
+
+/**
+ * Makes a user an admin or an agent. Throws {@linkcode LastAdminError} when it would leave no
+ * enabled admin (checked in the same commit), `InvalidUserError` for an unknown role and
+ * {@linkcode UserNotFoundError} when there is no such user.
+ */
+export async function setRole(kv: Deno.Kv, id: string, role: Role): Promise<PublicUser> {
+  const wanted = validateRole(role);
+  const user = await updateUser(kv, id, (user) => ({ ...user, role: wanted }), "make an agent of");
   return toPublicUser(user);
 }
 
 /**
  * Removes a user, frees the email and ends the user's sessions. Returns false
  * when there was no such user. Throws {@linkcode LastAdminError} when it would
- * leave no enabled admin.
+ * leave no enabled admin (checked in the same commit as the removal).
  */
 export async function removeUser(kv: Deno.Kv, id: string): Promise<boolean> {
-  await refuseIfLastAdmin(kv, id, "remove");
+  if (!isUlid(String(id))) return false;
   for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
     const entry = await kv.get<User>(userKey(id));
     if (entry.value === null) return false;
@@ -144,6 +159,9 @@ export async function removeUser(kv: Deno.Kv, id: string): Promise<boolean> {
     const index = await kv.get<string>(emailKey);
     const operation = kv.atomic().check(entry).check(index).delete(userKey(id));
     if (index.value === id) operation.delete(emailKey);
+    if (isEnabledAdmin(entry.value)) {
+      operation.check(await anotherEnabledAdmin(kv, entry.value, "remove"));
+    }
     if ((await operation.commit()).ok) {
       await endUserSessions(kv, id);
       return true;
@@ -215,21 +233,51 @@ export async function ensureAdmin(
   return { user: toPublicUser(user), action: "updated" };
 }
 
-async function updateUser(kv: Deno.Kv, id: string, change: (user: User) => User): Promise<User> {
+/**
+ * Applies `change` to a user in a commit that checks the user is unchanged since read. When the
+ * change takes away the user's standing as an enabled admin, the same commit also checks that
+ * another enabled admin is unchanged (see {@linkcode anotherEnabledAdmin}); `verb` names the
+ * change in the {@linkcode LastAdminError}.
+ */
+async function updateUser(
+  kv: Deno.Kv,
+  id: string,
+  change: (user: User) => User,
+  verb = "change",
+): Promise<User> {
+  const missing = () => new UserNotFoundError(`Cannot update user ${id}: no such user`);
+  if (!isUlid(String(id))) throw missing();
   for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
     const entry = await kv.get<User>(userKey(id));
-    if (entry.value === null) throw new UserNotFoundError(`Cannot update user ${id}: no such user`);
+    if (entry.value === null) throw missing();
     const updated = change(entry.value);
-    if ((await kv.atomic().check(entry).set(userKey(id), updated).commit()).ok) return updated;
+    const operation = kv.atomic().check(entry).set(userKey(id), updated);
+    if (isEnabledAdmin(entry.value) && !isEnabledAdmin(updated)) {
+      operation.check(await anotherEnabledAdmin(kv, entry.value, verb));
+    }
+    if ((await operation.commit()).ok) return updated;
   }
   throw new Error(`Cannot update user ${id}: it kept changing during ${UPDATE_ATTEMPTS} attempts`);
 }
 
-async function refuseIfLastAdmin(kv: Deno.Kv, id: string, verb: string): Promise<void> {
-  const user = await getUser(kv, id);
-  if (user === null || user.role !== "admin" || user.disabled) return;
+function isEnabledAdmin(user: User): boolean {
+  return user.role === "admin" && !user.disabled;
+}
+
+/**
+ * An enabled admin other than `user`, as a KV entry whose versionstamp the caller checks in the
+ * commit that takes `user`'s admin standing away. Anything that would end that admin's standing
+ * writes their record, so the commit fails if it raced with one: two admins disabling (removing,
+ * demoting) each other at once cannot both succeed, and one enabled admin always remains.
+ * Throws {@linkcode LastAdminError} when there is none.
+ */
+async function anotherEnabledAdmin(
+  kv: Deno.Kv,
+  user: User,
+  verb: string,
+): Promise<Deno.KvEntry<User>> {
   for await (const entry of kv.list<User>({ prefix: usersPrefix() })) {
-    if (entry.value.id !== id && entry.value.role === "admin" && !entry.value.disabled) return;
+    if (entry.value.id !== user.id && isEnabledAdmin(entry.value)) return entry;
   }
   throw new LastAdminError(`Cannot ${verb} ${user.email}: it is the only enabled admin`);
 }

@@ -1,4 +1,10 @@
-import { getUser, removeUser, setDisabled, setPassword } from "../../../../lib/auth/users.ts";
+import {
+  getUser,
+  removeUser,
+  setDisabled,
+  setPassword,
+  setRole,
+} from "../../../../lib/auth/users.ts";
 import { toPublicUser } from "../../../../lib/auth/model.ts";
 import { passwordIterations, readJsonObject, toHttpError } from "../../../../lib/auth_web/mod.ts";
 import { define } from "../../../../lib/web/define.ts";
@@ -18,7 +24,7 @@ export const handler = define.handlers({
     return jsonResponse({ user: toPublicUser(user) }, 200, { "cache-control": "no-store" });
   },
 
-  /** Changes a user: `{ "disabled"?: boolean, "password"?: string }`. */
+  /** Changes a user: `{ "disabled"?: boolean, "password"?: string, "role"?: "admin" | "agent" }`. */
   async PATCH(ctx) {
     const body = await readJsonObject(ctx.req);
     const { kv } = ctx.state.services;
@@ -29,8 +35,14 @@ export const handler = define.handlers({
     if (body.password !== undefined && typeof body.password !== "string") {
       throw new HttpError(400, "Cannot update user: password must be a string");
     }
+    if (body.role !== undefined && body.role !== "admin" && body.role !== "agent") {
+      throw new HttpError(400, "Cannot update user: role must be admin or agent");
+    }
     if (body.disabled === true && id === ctx.state.user!.id) {
       throw new HttpError(409, "Cannot disable your own account; ask another admin");
+    }
+    if (body.role === "agent" && id === ctx.state.user!.id) {
+      throw new HttpError(409, "Cannot take away your own admin role; ask another admin");
     }
     try {
       if (!await getUser(kv, id)) throw new HttpError(404, `No user has id ${id}`);
@@ -40,6 +52,7 @@ export const handler = define.handlers({
         });
       }
       if (typeof body.disabled === "boolean") await setDisabled(kv, id, body.disabled);
+      if (body.role === "admin" || body.role === "agent") await setRole(kv, id, body.role);
       const user = await getUser(kv, id);
       if (!user) throw new HttpError(404, `No user has id ${id}`);
       return jsonResponse({ user: toPublicUser(user) });
