@@ -55,8 +55,8 @@ export interface CsrfOptions {
 export function csrfProtection(options: CsrfOptions): Middleware {
   return async function csrfMiddleware(c, next) {
     const req = c.req.raw;
-    const path = new URL(req.url).pathname;
-    if (!STATE_CHANGING_METHODS.includes(req.method) || CSRF_EXEMPT_PATHS.includes(path)) {
+    // The decoded path the router matches on, so the exemption means the webhook route itself.
+    if (!STATE_CHANGING_METHODS.includes(req.method) || CSRF_EXEMPT_PATHS.includes(c.req.path)) {
       await next();
       return;
     }
