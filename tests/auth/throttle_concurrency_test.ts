@@ -67,24 +67,27 @@ Deno.test("[auth] logIn - 40 concurrent guesses at different accounts from one a
     }
   }));
 
-Deno.test("[auth] logIn - successes are not failures: many sign-ins from one office address all pass", () =>
+Deno.test("[auth] logIn - successes are not failures: sign-ins from one office address keep passing", () =>
   withKv(async (kv) => {
     const users = await Promise.all(
-      Array.from({ length: 25 }, (_, i) => addUser(kv, { email: `staff${i}@example.com` })),
+      Array.from({ length: 30 }, (_, i) => addUser(kv, { email: `staff${i}@example.com` })),
     );
-    const results = await Promise.all(users.map((user) =>
-      logIn(
-        kv,
-        { email: user.email, password: PASSWORD, address: "192.0.2.10" },
-        { ...FAST, now: T0 },
-      )
-    ));
-    assert.deepEqual(tally(results), { invalid: 0, throttled: 0, ok: 25 });
+    const signIn = (user: { email: string }) =>
+      logIn(kv, { email: user.email, password: PASSWORD, address: "192.0.2.10" }, {
+        ...FAST,
+        now: T0,
+      });
+    // Up to the address limit at once: each is counted while its password is checked, then
+    // given back. (More than 20 in flight from one address at once would wait: the price of
+    // never checking more than 20 unknown passwords.)
+    const together = await Promise.all(users.slice(0, 20).map(signIn));
+    assert.deepEqual(tally(together), { invalid: 0, throttled: 0, ok: 20 });
+    const oneByOne: LogInResult[] = [];
+    for (const user of users.slice(20)) oneByOne.push(await signIn(user));
+    assert.deepEqual(tally(oneByOne), { invalid: 0, throttled: 0, ok: 10 });
     assert.equal(
-      (await createLoginThrottle(kv).check(
-        { email: "new@example.com", address: "192.0.2.10" },
-        T0,
-      )).allowed,
+      (await createLoginThrottle(kv).check({ email: "new@example.com", address: "192.0.2.10" }, T0))
+        .allowed,
       true,
     );
   }));
