@@ -4,8 +4,18 @@ import { type Lead, LEAD_STATUSES } from "../lib/leads/model.ts";
 import { describeSpeedToLead, speedToLeadMs } from "../lib/leads/speed_to_lead.ts";
 import { exactTime, statusLabel } from "../islands/dashboard/row.ts";
 
+/** What the lead page shows: the lead with a page of its timeline in `lead.timeline`. */
+export interface LeadDetailProps {
+  lead: Lead;
+  /** Cursor of the events older than the page shown; null when it reaches the first event. */
+  timelineBefore?: string | null;
+  /** True when the page shown is not the newest one. */
+  olderPage?: boolean;
+}
+
 /** Server-rendered detail of `lead`; every value is rendered as text. */
-export function LeadDetail({ lead }: { lead: Lead }) {
+export function LeadDetail({ lead, timelineBefore = null, olderPage = false }: LeadDetailProps) {
+  const leadPath = `/leads/${encodeURIComponent(lead.id)}`;
   const origin: [string, string | null, string | null][] = [
     ["Form", lead.formName, lead.formId],
     ["Ad", lead.adName, lead.adId],
@@ -27,6 +37,13 @@ export function LeadDetail({ lead }: { lead: Lead }) {
         {lead.details === "failed" && (
           <span class="mark mark-failed" data-mark="failed">
             Details failed{lead.detailsError ? `: ${lead.detailsError}` : ""}
+          </span>
+        )}
+        {lead.answersTruncated && (
+          <span class="mark mark-failed" data-mark="truncated">
+            Answers shortened to fit storage:{" "}
+            {describeTruncation(lead.answersTruncated)}. Meta keeps the full answers (Leads Center,
+            and the Graph API for 90 days).
           </span>
         )}
       </p>
@@ -144,6 +161,21 @@ export function LeadDetail({ lead }: { lead: Lead }) {
 
       <section class="detail-card">
         <h2>Timeline</h2>
+        {(timelineBefore || olderPage) && (
+          // Oldest first, so the way back in time is above the list.
+          <p class="timeline-pages">
+            {timelineBefore && (
+              <a
+                href={`${leadPath}?before=${encodeURIComponent(timelineBefore)}`}
+                data-timeline-older
+              >
+                ← Older events
+              </a>
+            )}
+            {timelineBefore && olderPage ? " · " : ""}
+            {olderPage && <a href={leadPath}>Newest events</a>}
+          </p>
+        )}
         <ol class="timeline" data-timeline>
           {lead.timeline.map((entry, i) => (
             <li key={i}>
@@ -162,6 +194,18 @@ export function LeadDetail({ lead }: { lead: Lead }) {
       </section>
     </article>
   );
+}
+
+/** "3 answers cut short (1,200 characters left out), 2 answers left out". */
+function describeTruncation(cut: NonNullable<Lead["answersTruncated"]>): string {
+  const parts = [
+    `${cut.values} answer${cut.values === 1 ? "" : "s"} cut short ` +
+    `(${cut.characters.toLocaleString("en-US")} characters left out)`,
+  ];
+  if (cut.answersDropped > 0) {
+    parts.push(`${cut.answersDropped} answer${cut.answersDropped === 1 ? "" : "s"} left out`);
+  }
+  return parts.join(", ");
 }
 
 /** A form field's name as a reader would say it: `which_model?` -> "Which model?". */

@@ -142,6 +142,14 @@ async function ingestVerified(
     }),
   ]);
   if (result.inserted.length > 0) deps.jobs.kick();
+  if (result.failed.length > 0) {
+    // Not acknowledged: Meta sends the delivery again, and the leads stored now are duplicates then.
+    const { lead, error } = result.failed[0];
+    throw new Error(
+      `Cannot store ${result.failed.length} lead(s) of the delivery, e.g. Meta lead ${lead.leadgenId}: ${error.message}`,
+      { cause: error },
+    );
+  }
   log.info("webhook accepted", {
     deliveryId,
     leadgenChanges: delivery.leadgen.length,

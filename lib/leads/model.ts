@@ -26,7 +26,7 @@ export interface LeadAnswer {
   values: string[];
 }
 
-/** One line of a lead's history. */
+/** One line of a lead's history, stored as a record of its own (see timeline.ts). */
 export interface LeadTimelineEvent {
   at: string;
   event: string;
@@ -68,9 +68,29 @@ export interface Lead {
   firstContactAt: string | null;
   notes: string | null;
   possibleDuplicateOf: string | null;
-  /** Received, details fetched/failed, status changes. */
+  /** Set when the answers were too large for one KV value and were shortened to fit; else null. */
+  answersTruncated: LeadAnswersTruncation | null;
+  /**
+   * Received, details fetched/failed, status changes: events to record. The timeline lives in
+   * records of its own (`["lead_timeline", id, eventId]`, see timeline.ts), never in the lead's
+   * record, so a lead takes any number of events. The functions below append the events a change
+   * makes here; the store writes them as records in the commit of that change and returns them
+   * here. A lead read from KV has only the events of a lead stored before the timeline had records
+   * (kept inline until its next write); the lead page and `GET /api/leads/:id` put a page of the
+   * whole timeline here.
+   */
   timeline: LeadTimelineEvent[];
   updatedAt: string;
+}
+
+/** How a lead's answers were shortened to fit one KV value. */
+export interface LeadAnswersTruncation {
+  /** Answer values cut short; each ends with " [truncated: N more characters]". */
+  values: number;
+  /** Characters left out of those values. */
+  characters: number;
+  /** Answers left out entirely, when cutting values was not enough (contact answers are kept). */
+  answersDropped: number;
 }
 
 /** A lead (or input for one) broke a rule; the message says which. */
@@ -229,6 +249,7 @@ function emptyLead(at: string): Lead {
     firstContactAt: null,
     notes: null,
     possibleDuplicateOf: null,
+    answersTruncated: null,
     timeline: [],
     updatedAt: at,
   };
@@ -366,6 +387,7 @@ export function toLeadJson(lead: Lead): Lead {
     firstContactAt: lead.firstContactAt ?? firstStatusChangeAt(lead.timeline ?? []),
     notes: lead.notes ?? null,
     possibleDuplicateOf: lead.possibleDuplicateOf ?? null,
+    answersTruncated: lead.answersTruncated ?? null,
     timeline: lead.timeline ?? [],
     updatedAt: lead.updatedAt,
   };

@@ -66,9 +66,14 @@ const exactShapes: [string, (n: number) => unknown][] = [
         { name: "q3", values: [true, null, 1.5] },
       ],
     })],
-  ["two-byte strings at odd and even offsets", (n) =>
-    toKvValue({ a: "€", bb: "日本語", ccc: "x", d: "€".repeat(n), e: ["€", "é", ""] })],
-  ["integer-like keys", (n) => toKvValue({ "0": "a", "7": "€", "4294967294": "b", x: "y".repeat(n) })],
+  [
+    "two-byte strings at odd and even offsets",
+    (n) => toKvValue({ a: "€", bb: "日本語", ccc: "x", d: "€".repeat(n), e: ["€", "é", ""] }),
+  ],
+  [
+    "integer-like keys",
+    (n) => toKvValue({ "0": "a", "7": "€", "4294967294": "b", x: "y".repeat(n) }),
+  ],
 ];
 
 Deno.test("[kv size] exact at KV's own boundary for values without integers", async (t) => {
