@@ -1,5 +1,6 @@
 // The lead model: its shape, how leads are born (Meta webhook or by hand) and pure state changes.
 
+import { CANONICAL_ID } from "../facebook/exact_json.ts";
 import { ulid } from "../ids.ts";
 
 /** Where a lead came from. */
@@ -116,11 +117,11 @@ export interface MetaLeadgenChange {
 
 /** The lead stub for a webhook change: details pending until the Graph API fetch fills them in. */
 export function newMetaLead(change: MetaLeadgenChange, now: Date): Lead {
-  if (typeof change.leadgenId !== "string" || !/^\d{1,32}$/.test(change.leadgenId)) {
+  // One form only (no leading zero, no sign): "0123" and "123" must not become two leads.
+  if (typeof change.leadgenId !== "string" || !CANONICAL_ID.test(change.leadgenId)) {
     throw new LeadValidationError(
-      `Cannot make a Meta lead: leadgenId must be a string of digits, got ${
-        JSON.stringify(change.leadgenId)
-      }`,
+      `Cannot make a Meta lead: leadgenId must be a positive whole number in plain digits ` +
+        `(no leading zero, at most 20 digits), got ${JSON.stringify(change.leadgenId)}`,
     );
   }
   const at = now.toISOString();

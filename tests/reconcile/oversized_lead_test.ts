@@ -68,3 +68,32 @@ Deno.test("[reconcile] a form of 30 leads where one has 100 answers of 700 chara
     await f.close();
   }
 });
+Deno.test("[reconcile] a listed lead with an id Leadline cannot store is named and skipped; the rest of the form is stored", async () => {
+  const f = await reconcileFixture();
+  try {
+    const form = f.sim.pages[0].forms[0];
+    const good = Array.from(
+      { length: 5 },
+      (_, i) => f.sim.createLead({ formId: form.id, createdTime: nowSeconds() - 600 - i }),
+    );
+    // The wrapped client hands the sweep one listed lead with a leading-zero id.
+    const real = f.graph.listFormLeads;
+    f.graph.listFormLeads = async (formId, pageId, options) => {
+      const page = await real(formId, pageId, options);
+      if (formId === form.id && page.leads.length > 0) {
+        page.leads = [...page.leads, { ...page.leads[0], id: "0" + page.leads[0].id }];
+      }
+      return page;
+    };
+    const result = await f.makeReconciler().requestSync();
+    assert.equal(result.inserted, 5);
+    assert.match(result.error ?? "", /cannot store \(id "0\d+"\)/);
+    assert.equal((await f.allLeads()).length, 5);
+    assert.deepEqual(
+      new Set((await f.allLeads()).map((lead) => lead.leadgenId)),
+      new Set(good.map((lead) => lead.id)),
+    );
+  } finally {
+    await f.close();
+  }
+});
