@@ -2,7 +2,7 @@
 
 import { type Lead, LEAD_STATUSES } from "../lib/leads/model.ts";
 import { describeSpeedToLead, speedToLeadMs } from "../lib/leads/speed_to_lead.ts";
-import { exactTime, statusLabel } from "../islands/dashboard/row.ts";
+import { exactTime, mailtoHref, statusLabel, telHref } from "../islands/dashboard/row.ts";
 
 /** What the lead page shows: the lead with a page of its timeline in `lead.timeline`. */
 export interface LeadDetailProps {
@@ -97,12 +97,10 @@ export function LeadDetail({ lead, timelineBefore = null, olderPage = false }: L
         <dl class="detail-list">
           <dt>Phone</dt>
           <dd>
-            {lead.phone
-              ? <a href={`tel:${lead.phone.replace(/[^\d+]/g, "")}`}>{lead.phone}</a>
-              : "—"}
+            {contact(lead.phone, telHref(lead.phone))}
           </dd>
           <dt>Email</dt>
-          <dd>{lead.email ? <a href={`mailto:${lead.email}`}>{lead.email}</a> : "—"}</dd>
+          <dd>{contact(lead.email, mailtoHref(lead.email))}</dd>
           <dt>Created</dt>
           <dd>
             <time dateTime={lead.createdTime}>{exactTime(lead.createdTime, false)}</time>
@@ -194,6 +192,12 @@ export function LeadDetail({ lead, timelineBefore = null, olderPage = false }: L
       </section>
     </article>
   );
+}
+
+/** A phone or email: a link only when `href` was built from a valid value, else plain text. */
+function contact(text: string | null, href: string | null) {
+  if (!text) return "—";
+  return href ? <a href={href}>{text}</a> : text;
 }
 
 /** "3 answers cut short (1,200 characters left out), 2 answers left out". */
