@@ -53,8 +53,14 @@ export interface Lead {
   campaignName: string | null;
   isOrganic: boolean | null;
   platform: string | null;
-  /** ISO 8601, when the person submitted (Meta created_time). */
+  /**
+   * ISO 8601, when the person submitted (Meta created_time). Never later than a few minutes after
+   * `receivedAt` (CREATED_TIME_SKEW_MS): a time further ahead is taken as the receive time, since
+   * a lead from the future would stay on top of every list for ever.
+   */
   createdTime: string;
+  /** Meta's created_time as reported, when it was in the future and `createdTime` was clamped. */
+  createdTimeReported: string | null;
   /** ISO 8601, when we stored it. */
   receivedAt: string;
   fullName: string | null;
@@ -115,6 +121,26 @@ export interface MetaLeadgenChange {
   createdTime: number | null;
 }
 
+/** How far past its receive time a lead's created time may be (clocks differ a little). */
+export const CREATED_TIME_SKEW_MS = 5 * 60 * 1000;
+
+/**
+ * `created` as a lead's created time, given when the lead was received: a time more than
+ * CREATED_TIME_SKEW_MS after `receivedAt` becomes `receivedAt`, and the original is kept in
+ * `reported`; any other time is kept as is (`reported` null).
+ */
+export function clampCreatedTime(
+  created: string,
+  receivedAt: string,
+): { createdTime: string; reported: string | null } {
+  const createdMs = Date.parse(created);
+  const receivedMs = Date.parse(receivedAt);
+  if (createdMs > receivedMs + CREATED_TIME_SKEW_MS) {
+    return { createdTime: receivedAt, reported: created };
+  }
+  return { createdTime: created, reported: null };
+}
+
 /** The lead stub for a webhook change: details pending until the Graph API fetch fills them in. */
 export function newMetaLead(change: MetaLeadgenChange, now: Date): Lead {
   // One form only (no leading zero, no sign): "0123" and "123" must not become two leads.
@@ -128,6 +154,10 @@ export function newMetaLead(change: MetaLeadgenChange, now: Date): Lead {
   const created = change.createdTime !== null && Number.isFinite(change.createdTime)
     ? new Date(change.createdTime * 1000)
     : now;
+  const { createdTime, reported } = clampCreatedTime(
+    isNaN(created.getTime()) ? at : created.toISOString(),
+    at,
+  );
   return {
     ...emptyLead(at),
     source: "meta",
@@ -136,7 +166,8 @@ export function newMetaLead(change: MetaLeadgenChange, now: Date): Lead {
     formId: change.formId,
     // adgroup_id is the legacy name of the ad id; the ad set comes from the Graph API fetch.
     adId: change.adId ?? change.adgroupId,
-    createdTime: isNaN(created.getTime()) ? at : created.toISOString(),
+    createdTime,
+    createdTimeReported: reported,
     details: "pending",
     timeline: [{ at, event: "received", detail: "webhook" }],
   };
@@ -238,6 +269,7 @@ function emptyLead(at: string): Lead {
     isOrganic: null,
     platform: null,
     createdTime: at,
+    createdTimeReported: null,
     receivedAt: at,
     fullName: null,
     email: null,
@@ -279,15 +311,24 @@ export type LeadDetails = Partial<
   >
 >;
 
-/** The lead with fetched details merged in, details "fetched" and a timeline line. */
+/**
+ * The lead with fetched details merged in, details "fetched" and a timeline line. A created time
+ * in the details is clamped to the lead's receive time (see clampCreatedTime).
+ */
 export function applyLeadDetails(lead: Lead, details: LeadDetails, now: Date): Lead {
   const defined = Object.fromEntries(
     Object.entries(details).filter(([, value]) => value !== undefined),
   ) as LeadDetails;
   const at = now.toISOString();
+  const created = defined.createdTime === undefined
+    ? null
+    : clampCreatedTime(defined.createdTime, lead.receivedAt);
   return {
     ...lead,
     ...defined,
+    ...(created
+      ? { createdTime: created.createdTime, createdTimeReported: created.reported }
+      : {}),
     details: "fetched",
     detailsError: null,
     detailsAttempts: lead.detailsAttempts + 1,
@@ -376,6 +417,7 @@ export function toLeadJson(lead: Lead): Lead {
     isOrganic: lead.isOrganic ?? null,
     platform: lead.platform ?? null,
     createdTime: lead.createdTime,
+    createdTimeReported: lead.createdTimeReported ?? null,
     receivedAt: lead.receivedAt,
     fullName: lead.fullName ?? null,
     email: lead.email ?? null,
