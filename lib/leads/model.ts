@@ -326,9 +326,7 @@ export function applyLeadDetails(lead: Lead, details: LeadDetails, now: Date): L
   return {
     ...lead,
     ...defined,
-    ...(created
-      ? { createdTime: created.createdTime, createdTimeReported: created.reported }
-      : {}),
+    ...(created ? { createdTime: created.createdTime, createdTimeReported: created.reported } : {}),
     details: "fetched",
     detailsError: null,
     detailsAttempts: lead.detailsAttempts + 1,
