@@ -106,10 +106,11 @@ export function LeadDetail({ lead, timelineBefore = null, olderPage = false }: L
             <time dateTime={lead.createdTime}>{exactTime(lead.createdTime, false)}</time>
             {lead.createdTimeReported && (
               <span class="muted" data-created-reported>
-                {" "}(Meta reported{" "}
+                {` (Meta reported `}
                 <time dateTime={lead.createdTimeReported}>
                   {exactTime(lead.createdTimeReported, false)}
-                </time>, in the future: shown as when it was received)
+                </time>
+                {", in the future: shown as when it was received)"}
               </span>
             )}
           </dd>
