@@ -85,7 +85,12 @@ export interface LeadStoreOptions {
 
 /** The lead store: every write goes through one in-process serial writer (see createLeadStore). */
 export interface LeadStore {
-  /** Store new leads, deduped by leadgenId within the batch and against KV. */
+  /**
+   * Store new leads, deduped by leadgenId within the batch and against KV, each with its timeline
+   * events as records. A lead too large for one KV value is stored shortened (see fitLeadRecord)
+   * with a `lead_truncated` alert; one that cannot be stored at all is reported in `failed` while
+   * the others are stored. Rejects only when KV itself fails.
+   */
   insertLeads(
     leads: Lead[],
     options?: { onCommit?: OnLeadCommit },

@@ -44,6 +44,17 @@ Deno.test("[pipeline] 33 KB of answers with one euro sign: stored after exactly 
     assert.equal(alert?.leadId, lead.id);
     assert.match(alert?.message ?? "", new RegExp(`Eva Euro, Meta lead ${simLead.id}`));
 
+    // The dashboard shows the problem, naming the lead and linking to it.
+    const dashboard = await (await server.fetch("/", { headers: { accept: "text/html" } })).text();
+    assert.match(
+      dashboard,
+      new RegExp(
+        `data-alert-kind="lead_truncated"[^>]*>.*Lead stored shortened.*Eva Euro.*` +
+          `href="/leads/${lead.id}"`,
+        "s",
+      ),
+    );
+
     // The lead says so too, on its page and in its JSON.
     const page = await (await server.fetch(`/leads/${lead.id}`, {
       headers: { accept: "text/html" },
