@@ -2,10 +2,20 @@
 
 import { type Lead, LEAD_STATUSES } from "../lib/leads/model.ts";
 import { describeSpeedToLead, speedToLeadMs } from "../lib/leads/speed_to_lead.ts";
-import { exactTime, statusLabel } from "../islands/dashboard/row.ts";
+import { exactTime, mailtoHref, statusLabel, telHref } from "../islands/dashboard/row.ts";
+
+/** What the lead page shows: the lead with a page of its timeline in `lead.timeline`. */
+export interface LeadDetailProps {
+  lead: Lead;
+  /** Cursor of the events older than the page shown; null when it reaches the first event. */
+  timelineBefore?: string | null;
+  /** True when the page shown is not the newest one. */
+  olderPage?: boolean;
+}
 
 /** Server-rendered detail of `lead`; every value is rendered as text. */
-export function LeadDetail({ lead }: { lead: Lead }) {
+export function LeadDetail({ lead, timelineBefore = null, olderPage = false }: LeadDetailProps) {
+  const leadPath = `/leads/${encodeURIComponent(lead.id)}`;
   const origin: [string, string | null, string | null][] = [
     ["Form", lead.formName, lead.formId],
     ["Ad", lead.adName, lead.adId],
@@ -27,6 +37,13 @@ export function LeadDetail({ lead }: { lead: Lead }) {
         {lead.details === "failed" && (
           <span class="mark mark-failed" data-mark="failed">
             Details failed{lead.detailsError ? `: ${lead.detailsError}` : ""}
+          </span>
+        )}
+        {lead.answersTruncated && (
+          <span class="mark mark-failed" data-mark="truncated">
+            Answers shortened to fit storage:{" "}
+            {describeTruncation(lead.answersTruncated)}. Meta keeps the full answers (Leads Center,
+            and the Graph API for 90 days).
           </span>
         )}
       </p>
@@ -80,15 +97,22 @@ export function LeadDetail({ lead }: { lead: Lead }) {
         <dl class="detail-list">
           <dt>Phone</dt>
           <dd>
-            {lead.phone
-              ? <a href={`tel:${lead.phone.replace(/[^\d+]/g, "")}`}>{lead.phone}</a>
-              : "—"}
+            {contact(lead.phone, telHref(lead.phone))}
           </dd>
           <dt>Email</dt>
-          <dd>{lead.email ? <a href={`mailto:${lead.email}`}>{lead.email}</a> : "—"}</dd>
+          <dd>{contact(lead.email, mailtoHref(lead.email))}</dd>
           <dt>Created</dt>
           <dd>
             <time dateTime={lead.createdTime}>{exactTime(lead.createdTime, false)}</time>
+            {lead.createdTimeReported && (
+              <span class="muted" data-created-reported>
+                {` (Meta reported `}
+                <time dateTime={lead.createdTimeReported}>
+                  {exactTime(lead.createdTimeReported, false)}
+                </time>
+                {", in the future: shown as when it was received)"}
+              </span>
+            )}
           </dd>
           <dt>Received</dt>
           <dd>
@@ -144,6 +168,21 @@ export function LeadDetail({ lead }: { lead: Lead }) {
 
       <section class="detail-card">
         <h2>Timeline</h2>
+        {(timelineBefore || olderPage) && (
+          // Oldest first, so the way back in time is above the list.
+          <p class="timeline-pages">
+            {timelineBefore && (
+              <a
+                href={`${leadPath}?before=${encodeURIComponent(timelineBefore)}`}
+                data-timeline-older
+              >
+                ← Older events
+              </a>
+            )}
+            {timelineBefore && olderPage ? " · " : ""}
+            {olderPage && <a href={leadPath}>Newest events</a>}
+          </p>
+        )}
         <ol class="timeline" data-timeline>
           {lead.timeline.map((entry, i) => (
             <li key={i}>
@@ -162,6 +201,24 @@ export function LeadDetail({ lead }: { lead: Lead }) {
       </section>
     </article>
   );
+}
+
+/** A phone or email: a link only when `href` was built from a valid value, else plain text. */
+function contact(text: string | null, href: string | null) {
+  if (!text) return "—";
+  return href ? <a href={href}>{text}</a> : text;
+}
+
+/** "3 answers cut short (1,200 characters left out), 2 answers left out". */
+function describeTruncation(cut: NonNullable<Lead["answersTruncated"]>): string {
+  const parts = [
+    `${cut.values} answer${cut.values === 1 ? "" : "s"} cut short ` +
+    `(${cut.characters.toLocaleString("en-US")} characters left out)`,
+  ];
+  if (cut.answersDropped > 0) {
+    parts.push(`${cut.answersDropped} answer${cut.answersDropped === 1 ? "" : "s"} left out`);
+  }
+  return parts.join(", ");
 }
 
 /** A form field's name as a reader would say it: `which_model?` -> "Which model?". */

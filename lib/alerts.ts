@@ -1,13 +1,19 @@
-// Dashboard-wide alerts in KV (an expired page token, a missing permission), raised and cleared by jobs.
+// Dashboard-wide alerts in KV (an expired page token, a missing permission, a lead stored shortened),
+// raised and cleared by jobs.
 
-/** What went wrong, in a word the dashboard can pick an icon and a fix for. */
-export type AlertKind = "token_expired" | "permission_denied";
+/**
+ * What went wrong, in a word the dashboard can pick an icon and a fix for. `lead_truncated`: a
+ * lead was too large to store whole and its answers were shortened (one alert per lead).
+ */
+export type AlertKind = "token_expired" | "permission_denied" | "lead_truncated";
 
 /** One alert as stored at `["alerts", kind, pageId]` and shown in the dashboard's alert area. */
 export interface Alert {
   kind: AlertKind;
   /** The Facebook page it concerns, or null when it concerns the whole app. */
   pageId: string | null;
+  /** The lead it concerns (our id), for alerts about one lead. */
+  leadId?: string | null;
   /** Readable, safe to show (never holds a token). */
   message: string;
   /** ISO 8601: when it was first raised (kept when the same alert is raised again). */
@@ -28,12 +34,43 @@ export interface AlertStore {
   listAlerts(): Promise<Alert[]>;
 }
 
-/** Every alert kind, for clearing a page's alerts in one go. */
+/**
+ * The kinds about a page's access to Meta, cleared in one go when a Graph call for the page
+ * succeeds. Alerts about one lead are not among them: they expire on their own (LEAD_ALERT_TTL_MS).
+ */
 export const ALERT_KINDS: readonly AlertKind[] = ["token_expired", "permission_denied"];
+
+/** How long an alert about one lead stays on the dashboard. */
+export const LEAD_ALERT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** `["alerts", kind, pageId | "app"]` -> Alert. */
 export function alertKey(kind: AlertKind, pageId: string | null): Deno.KvKey {
   return ["alerts", kind, pageId ?? "app"];
+}
+
+/** `["alerts", kind, "lead", leadId]` -> Alert about one lead. */
+export function leadAlertKey(kind: AlertKind, leadId: string): Deno.KvKey {
+  return ["alerts", kind, "lead", leadId];
+}
+
+/**
+ * Adds an alert about one lead to `op` (the commit that stores the lead, so the two land
+ * together), bumping the head so open dashboards show it. It expires after LEAD_ALERT_TTL_MS.
+ */
+export function addLeadAlert(
+  op: Deno.AtomicOperation,
+  alert: { kind: AlertKind; leadId: string; pageId: string | null; message: string; at: string },
+): void {
+  const record: Alert = {
+    kind: alert.kind,
+    pageId: alert.pageId,
+    leadId: alert.leadId,
+    message: alert.message,
+    since: alert.at,
+    updatedAt: alert.at,
+  };
+  op.set(leadAlertKey(alert.kind, alert.leadId), record, { expireIn: LEAD_ALERT_TTL_MS })
+    .sum(alertsHeadKey(), 1n);
 }
 
 /** `["alerts_head"]` -> a counter bumped on every change, for anyone who wants to `kv.watch` alerts. */

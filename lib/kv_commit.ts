@@ -23,3 +23,15 @@ export async function commitAtomic(
     }
   }
 }
+
+const LIMIT =
+  /^(?:Value too large|Key too large|Too many (?:mutations|checks)|Total (?:mutation|key) size too large)/;
+
+/**
+ * Whether `error` is KV refusing a write over one of its limits (a value over 64 KiB, a key over
+ * 2 KiB, a commit over 800 KiB or 1,000 mutations or 100 checks). Trying the same write again can
+ * never succeed: a job that meets one must fail at once rather than retry.
+ */
+export function isKvLimitError(error: unknown): boolean {
+  return error instanceof TypeError && LIMIT.test(error.message);
+}

@@ -78,11 +78,14 @@ export const handler = define.handlers({
       case "rejected":
         return jsonResponse({ error: `Cannot accept delivery: ${result.reason}`, requestId }, 400);
       default:
+        // 200 even when some changes were malformed: their good neighbours are stored, and Meta
+        // would send the whole delivery again for 36 hours on anything else.
         return jsonResponse({
           received: result.leadgenChanges,
           inserted: result.inserted,
           duplicates: result.duplicates,
           ignored: result.ignored,
+          rejected: result.rejected.slice(0, 20),
           requestId,
         });
     }

@@ -1,6 +1,13 @@
-// The alert area: dashboard-wide alerts (an expired token, a missing permission) needing action.
+// The alert area: dashboard-wide alerts (an expired token, a missing permission, a lead stored
+// shortened) needing action.
 
-import type { Alert } from "../../lib/alerts.ts";
+import type { Alert, AlertKind } from "../../lib/alerts.ts";
+
+const TITLES: Record<AlertKind, string> = {
+  token_expired: "Token expired",
+  permission_denied: "Permission missing",
+  lead_truncated: "Lead stored shortened",
+};
 
 /** One banner per raised alert; nothing when all is well. */
 export function AlertList({ alerts }: { alerts: Alert[] }) {
@@ -8,9 +15,15 @@ export function AlertList({ alerts }: { alerts: Alert[] }) {
   return (
     <div class="alerts" role="alert" data-alerts>
       {alerts.map((alert) => (
-        <p class="banner banner-alert" key={`${alert.kind}:${alert.pageId ?? "app"}`}>
-          <strong>{alert.kind === "token_expired" ? "Token expired" : "Permission missing"}</strong>
+        <p
+          class="banner banner-alert"
+          key={`${alert.kind}:${alert.leadId ?? alert.pageId ?? "app"}`}
+          data-alert-kind={alert.kind}
+        >
+          <strong>{TITLES[alert.kind] ?? "Problem"}</strong>
           {alert.pageId ? ` (page ${alert.pageId})` : ""}: {alert.message}{" "}
+          {alert.leadId && <a href={`/leads/${encodeURIComponent(alert.leadId)}`}>Open the lead</a>}
+          {alert.leadId ? " " : ""}
           <span class="alert-since">Since {alert.since.replace("T", " ").slice(0, 16)} UTC.</span>
         </p>
       ))}

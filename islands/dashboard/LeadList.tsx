@@ -6,8 +6,10 @@ import {
   exactTime,
   formLabel,
   type LeadRow,
+  mailtoHref,
   relativeTime,
   statusLabel,
+  telHref,
 } from "./row.ts";
 
 interface Props {
@@ -100,16 +102,8 @@ function LeadRowItem(
         )}
       </div>
       <div class="lead-contact">
-        {row.phone && (
-          <a class="contact-link" href={`tel:${row.phone.replace(/[^\d+]/g, "")}`}>
-            <span aria-hidden="true">☎</span> {row.phone}
-          </a>
-        )}
-        {row.email && (
-          <a class="contact-link" href={`mailto:${row.email}`}>
-            <span aria-hidden="true">✉</span> {row.email}
-          </a>
-        )}
+        <ContactLink text={row.phone} href={telHref(row.phone)} icon="☎" />
+        <ContactLink text={row.email} href={mailtoHref(row.email)} icon="✉" />
       </div>
       <div class="lead-meta">
         <span class="lead-form">{formLabel(row)}</span>
@@ -153,4 +147,19 @@ function LeadRowItem(
       )}
     </li>
   );
+}
+
+/** A phone or email: a link only when `href` was built from a valid value, else plain text. */
+function ContactLink(
+  { text, href, icon }: { text: string | null; href: string | null; icon: string },
+) {
+  if (!text) return null;
+  const inner = (
+    <>
+      <span aria-hidden="true">{icon}</span> {text}
+    </>
+  );
+  return href
+    ? <a class="contact-link" href={href}>{inner}</a>
+    : <span class="contact-link contact-text">{inner}</span>;
 }

@@ -36,3 +36,19 @@ export function idString(value: unknown): string | null {
   if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return String(value);
   return null;
 }
+
+/**
+ * Meta ids in their one canonical form: a positive decimal integer in plain digits, no leading zero,
+ * at most 20 digits (Meta ids are 64-bit). `0123` and `123` would be two ids for one lead.
+ */
+export const CANONICAL_ID = /^[1-9]\d{0,19}$/;
+
+/**
+ * Returns `value` when it is a canonical Meta id (see CANONICAL_ID) as a string, else null. Parse
+ * with `parseJsonExactIds`: an id written as plain digits, string or JSON number, arrives here as
+ * its digit string; an id left a number was written another way (`1e5`, `0.0`, `-1`, `1.0`) and is
+ * refused, as is a string with a sign, a leading zero, spaces or anything but digits.
+ */
+export function canonicalIdString(value: unknown): string | null {
+  return typeof value === "string" && CANONICAL_ID.test(value) ? value : null;
+}

@@ -56,6 +56,15 @@ const NAME_FIELDS = ["full_name"];
 const EMAIL_FIELDS = ["email", "work_email"];
 const PHONE_FIELDS = ["phone_number", "phone", "work_phone_number"];
 
+/** field_data names (lower case) that hold the person's name, email or phone. */
+export const CONTACT_FIELD_NAMES: ReadonlySet<string> = new Set([
+  ...NAME_FIELDS,
+  "first_name",
+  "last_name",
+  ...EMAIL_FIELDS,
+  ...PHONE_FIELDS,
+]);
+
 function text(value: unknown): string | null {
   if (typeof value !== "string") return null;
   const trimmed = value.trim();

@@ -1,6 +1,6 @@
 // Parses a Meta webhook delivery (object "page", leadgen changes) from its raw JSON text.
 
-import { idString, parseJsonExactIds } from "./exact_json.ts";
+import { canonicalIdString, parseJsonExactIds } from "./exact_json.ts";
 
 /** One `leadgen` change: a lead was submitted on a page's form. IDs are exact digit strings. */
 export interface LeadgenChange {
@@ -15,6 +15,14 @@ export interface LeadgenChange {
   createdTime: number;
 }
 
+/** An entry or change of a delivery that is not shaped as Meta sends them; it is left out. */
+export interface RejectedChange {
+  /** Where it is, e.g. `entry[0].changes[2]`. */
+  path: string;
+  /** Readable cause, e.g. `entry[0].changes[2].value.leadgen_id must be ...`. */
+  reason: string;
+}
+
 /** A parsed webhook delivery. */
 export interface WebhookDelivery {
   /** The subscribed object type, e.g. "page". Only "page" deliveries carry leadgen changes. */
@@ -25,6 +33,11 @@ export interface WebhookDelivery {
   leadgen: LeadgenChange[];
   /** Distinct names of the other change fields that were present and skipped, e.g. "feed". */
   ignoredFields: string[];
+  /**
+   * Entries and changes left out because they are malformed (a leadgen_id that is not a canonical
+   * id, a value that is not an object, ...). One bad change never spoils the others.
+   */
+  rejected: RejectedChange[];
 }
 
 /** Thrown when a delivery is not JSON or not shaped like a Meta delivery; `reason` says where. */
@@ -53,11 +66,21 @@ function describe(value: unknown): string {
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
+function describeId(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value.slice(0, 40));
+  // Ids written in plain digits became strings while parsing; a number left is written otherwise.
+  if (typeof value === "number") return "a number not written in plain digits";
+  return describe(value);
+}
+
 function requiredId(value: unknown, path: string): string {
   if (value === undefined || value === null) throw new PayloadError(`${path} is missing`);
-  const id = idString(value);
+  const id = canonicalIdString(value);
   if (id === null) {
-    throw new PayloadError(`${path} must be a digit string or integer, got ${describe(value)}`);
+    throw new PayloadError(
+      `${path} must be a digit string or integer: a positive whole number in plain digits, ` +
+        `no leading zero, at most 20 digits; got ${describeId(value)}`,
+    );
   }
   return id;
 }
@@ -100,9 +123,12 @@ function parseLeadgenValue(value: unknown, entryId: string, entryTime: unknown, 
 
 /**
  * Parses the exact raw text of a webhook delivery. IDs may be JSON strings or JSON numbers of any
- * size; they come out as the exact digits of the raw text. A delivery for another object than
- * "page" comes back with no leadgen changes (the caller acknowledges and ignores it).
- * Throws PayloadError when the text is not JSON or is not shaped like a delivery.
+ * size; they come out as the exact digits of the raw text, and only in canonical form (see
+ * CANONICAL_ID): `1e5`, `0.0` or a leading zero are refused, so one lead never gets two ids.
+ * A delivery for another object than "page" comes back with no leadgen changes (the caller
+ * acknowledges and ignores it). An entry or change that is malformed is left out and listed in
+ * `rejected`; the rest of the delivery is parsed all the same.
+ * Throws PayloadError when the text is not JSON or is not shaped like a delivery at all.
  */
 export function parseWebhookDelivery(rawText: string): WebhookDelivery {
   let root: unknown;
@@ -124,38 +150,54 @@ export function parseWebhookDelivery(rawText: string): WebhookDelivery {
     entries: root.entry.length,
     leadgen: [],
     ignoredFields: [],
+    rejected: [],
   };
   if (root.object !== "page") return delivery;
 
   const ignored = new Set<string>();
+  const reject = (path: string, error: unknown) => {
+    if (!(error instanceof PayloadError)) throw error;
+    delivery.rejected.push({ path, reason: error.reason });
+  };
   root.entry.forEach((entry: unknown, entryIndex: number) => {
     const entryPath = `entry[${entryIndex}]`;
-    if (!isObject(entry)) {
-      throw new PayloadError(`${entryPath} must be an object, got ${describe(entry)}`);
+    let entryId: string;
+    let changes: unknown[];
+    try {
+      if (!isObject(entry)) {
+        throw new PayloadError(`${entryPath} must be an object, got ${describe(entry)}`);
+      }
+      entryId = requiredId(entry.id, `${entryPath}.id`);
+      // Entries for other page subscriptions (e.g. "messaging") carry no changes array.
+      if (entry.changes === undefined) return;
+      if (!Array.isArray(entry.changes)) {
+        throw new PayloadError(
+          `${entryPath}.changes must be an array, got ${describe(entry.changes)}`,
+        );
+      }
+      changes = entry.changes;
+    } catch (error) {
+      return reject(entryPath, error);
     }
-    const entryId = requiredId(entry.id, `${entryPath}.id`);
-    // Entries for other page subscriptions (e.g. "messaging") carry no changes array.
-    if (entry.changes === undefined) return;
-    if (!Array.isArray(entry.changes)) {
-      throw new PayloadError(
-        `${entryPath}.changes must be an array, got ${describe(entry.changes)}`,
-      );
-    }
-    entry.changes.forEach((change: unknown, changeIndex: number) => {
+    changes.forEach((change: unknown, changeIndex: number) => {
       const changePath = `${entryPath}.changes[${changeIndex}]`;
-      if (!isObject(change)) {
-        throw new PayloadError(`${changePath} must be an object, got ${describe(change)}`);
+      try {
+        if (!isObject(change)) {
+          throw new PayloadError(`${changePath} must be an object, got ${describe(change)}`);
+        }
+        if (typeof change.field !== "string") {
+          throw new PayloadError(`${changePath}.field is missing or not a string`);
+        }
+        if (change.field !== "leadgen") {
+          ignored.add(change.field);
+          return;
+        }
+        delivery.leadgen.push(
+          parseLeadgenValue(change.value, entryId, entry.time, `${changePath}.value`),
+        );
+      } catch (error) {
+        reject(changePath, error);
       }
-      if (typeof change.field !== "string") {
-        throw new PayloadError(`${changePath}.field is missing or not a string`);
-      }
-      if (change.field !== "leadgen") {
-        ignored.add(change.field);
-        return;
-      }
-      delivery.leadgen.push(
-        parseLeadgenValue(change.value, entryId, entry.time, `${changePath}.value`),
-      );
     });
   });
   delivery.ignoredFields = [...ignored];

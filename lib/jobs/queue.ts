@@ -1,7 +1,7 @@
 // Durable background jobs as KV records keyed by due time, claimed with a versionstamp check and a lease.
 
 import { ulid } from "../ids.ts";
-import { commitAtomic } from "../kv_commit.ts";
+import { commitAtomic, isKvLimitError } from "../kv_commit.ts";
 import { PermanentJobError, RetryableJobError } from "./errors.ts";
 import {
   failedJobKey,
@@ -51,7 +51,10 @@ export interface JobContext {
   jobId: string;
 }
 
-/** Runs one job; throw RetryableJobError or PermanentJobError (any other error is retryable). */
+/**
+ * Runs one job; throw RetryableJobError or PermanentJobError. Any other error is retryable, except
+ * KV refusing a write over its limits (see isKvLimitError), which is permanent.
+ */
 export type JobHandler = (payload: unknown, ctx: JobContext) => Promise<void>;
 
 /** The few logger methods the queue uses (lib/log.ts's Logger fits). */
@@ -274,7 +277,8 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
     }
 
     const message = errorMessage(failure);
-    const permanent = failure instanceof PermanentJobError;
+    // A write KV refuses over its limits fails the same way every time: no point retrying it.
+    const permanent = failure instanceof PermanentJobError || isKvLimitError(failure);
     if (!permanent && claimed.attempts < maxAttempts) {
       const retryAfter = failure instanceof RetryableJobError ? failure.retryAfterMs ?? 0 : 0;
       const dueAt = Math.floor(now() + Math.max(backoff(claimed.attempts), retryAfter));

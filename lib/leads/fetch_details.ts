@@ -11,9 +11,10 @@ import {
   PermanentJobError,
   RetryableJobError,
 } from "../jobs/mod.ts";
-import { commitAtomic } from "../kv_commit.ts";
+import { commitAtomic, isKvLimitError } from "../kv_commit.ts";
 import type { Logger } from "../log.ts";
 import { formNameFor } from "./forms.ts";
+import { LeadTooLargeError } from "./lead_size.ts";
 import {
   applyLeadDetails,
   type Lead,
@@ -168,10 +169,27 @@ export function fetchLeadDetailsHandler(deps: FetchDetailsDeps): JobHandler {
       }
     }
     const details = detailsOf(mapped, formName);
-    await deps.leads.updateLead(
-      payload.leadId,
-      (current) => current.details === "fetched" ? null : applyLeadDetails(current, details, now()),
-    );
+    let stored: Lead | null;
+    try {
+      stored = await deps.leads.updateLead(
+        payload.leadId,
+        (current) =>
+          current.details === "fetched" ? null : applyLeadDetails(current, details, now()),
+      );
+    } catch (error) {
+      // A lead that cannot be stored now never can be: fail the job at once, without more Graph calls.
+      if (!(error instanceof LeadTooLargeError) && !isKvLimitError(error)) throw error;
+      const reason = `Cannot store the answers of Meta lead ${payload.leadgenId}: ` +
+        (error as Error).message;
+      await markFailed(deps.leads, payload.leadId, reason, now());
+      log.error("details fetch failed for good", { reason });
+      throw new PermanentJobError(reason, { cause: error });
+    }
+    if (stored?.answersTruncated) {
+      log.warn("lead answers shortened to fit storage", {
+        answersTruncated: stored.answersTruncated,
+      });
+    }
     await deps.alerts.clearPageAlerts(payload.pageId);
   };
 }

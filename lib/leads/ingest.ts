@@ -1,6 +1,6 @@
 // Webhook ingestion: verify a delivery's signature, parse it, store each new lead with its fetch job.
 
-import { parseWebhookDelivery, PayloadError } from "../facebook/payload.ts";
+import { parseWebhookDelivery, PayloadError, type RejectedChange } from "../facebook/payload.ts";
 import { verifySignature } from "../facebook/signature.ts";
 import type { JobQueue } from "../jobs/mod.ts";
 import type { Logger } from "../log.ts";
@@ -27,16 +27,26 @@ export interface IngestDeps {
   now?: () => Date;
 }
 
-/** The outcome of one delivery, each mapping to one HTTP status in the webhook route. */
+/**
+ * The outcome of one delivery, each mapping to one HTTP status in the webhook route.
+ *
+ * A delivery that mixes good leadgen changes with malformed ones (a leadgen_id such as `1e5` or
+ * `0123`, a value that is not an object) is "accepted": its good leads are committed and the bad
+ * changes are listed in `rejected`, logged, and kept with the raw delivery for replay. Meta
+ * retries anything but a 200 for 36 hours, so a delivery that carried leads we stored is never
+ * refused. Only a delivery with no good change and some bad ones is "rejected" (400).
+ */
 export type IngestResult =
   | {
-    /** Every leadgen change is committed (new) or was already known (duplicate). */
+    /** Every good leadgen change is committed (new) or was already known (duplicate). */
     outcome: "accepted" | "ignored";
     leadgenChanges: number;
     inserted: number;
     duplicates: number;
     /** Change fields other than leadgen, or the object type when it is not "page". */
     ignored: string[];
+    /** Malformed entries and changes that were left out (nothing of them is stored). */
+    rejected: RejectedChange[];
     deliveryId: string | null;
   }
   | { outcome: "unauthorized"; reason: "missing" | "malformed" | "mismatch" }
@@ -106,6 +116,21 @@ async function ingestVerified(
   const ignored = delivery.object === "page"
     ? delivery.ignoredFields
     : [`object:${delivery.object}`];
+  const rejected = delivery.rejected;
+  if (rejected.length > 0) {
+    log.warn("webhook changes refused: malformed", {
+      rejected: rejected.slice(0, 20),
+      count: rejected.length,
+      goodChanges: delivery.leadgen.length,
+    });
+  }
+  if (delivery.leadgen.length === 0 && rejected.length > 0) {
+    // Nothing in it can ever be stored: refuse it, with the reason.
+    const reason = rejected[0].reason +
+      (rejected.length > 1 ? ` (and ${rejected.length - 1} more malformed)` : "");
+    const deliveryId = await keep({ requestId, outcome: "rejected", leadgenChanges: 0, reason });
+    return { outcome: "rejected", reason, deliveryId };
+  }
   if (delivery.leadgen.length === 0) {
     log.info("webhook ignored", { object: delivery.object, ignored });
     const deliveryId = await keep({
@@ -120,6 +145,7 @@ async function ingestVerified(
       inserted: 0,
       duplicates: 0,
       ignored,
+      rejected,
       deliveryId,
     };
   }
@@ -138,16 +164,25 @@ async function ingestVerified(
       requestId,
       outcome,
       leadgenChanges: delivery.leadgen.length,
-      reason: ignored.length > 0 ? `also ignored: ${ignored.join(", ")}` : null,
+      reason: deliveryNote(ignored, rejected),
     }),
   ]);
   if (result.inserted.length > 0) deps.jobs.kick();
+  if (result.failed.length > 0) {
+    // Not acknowledged: Meta sends the delivery again, and the leads stored now are duplicates then.
+    const { lead, error } = result.failed[0];
+    throw new Error(
+      `Cannot store ${result.failed.length} lead(s) of the delivery, e.g. Meta lead ${lead.leadgenId}: ${error.message}`,
+      { cause: error },
+    );
+  }
   log.info("webhook accepted", {
     deliveryId,
     leadgenChanges: delivery.leadgen.length,
     inserted: result.inserted.length,
     duplicates: result.duplicates.length,
     ignored,
+    rejected: rejected.length,
   });
   return {
     outcome,
@@ -155,8 +190,22 @@ async function ingestVerified(
     inserted: result.inserted.length,
     duplicates: result.duplicates.length,
     ignored,
+    rejected,
     deliveryId,
   };
+}
+
+/** What the kept copy of an accepted delivery says besides its leads; null when nothing. */
+function deliveryNote(ignored: string[], rejected: RejectedChange[]): string | null {
+  const notes = [];
+  if (ignored.length > 0) notes.push(`also ignored: ${ignored.join(", ")}`);
+  if (rejected.length > 0) {
+    notes.push(
+      `rejected ${rejected.length} malformed: ` +
+        rejected.slice(0, 5).map((item) => item.reason).join("; "),
+    );
+  }
+  return notes.length > 0 ? notes.join("; ") : null;
 }
 
 /** Adds the fetch job of a new Meta lead to the commit that stores the lead. */

@@ -27,3 +27,16 @@ export function leadChangeKey(seq: number): Deno.KvKey {
 export function leadChangesHeadKey(): Deno.KvKey {
   return ["lead_changes_head"];
 }
+
+/**
+ * `["lead_timeline", leadId, eventId]` -> LeadTimelineEvent. The event id is a ULID, so one lead's
+ * records list in the order they were written; a lead takes any number of them.
+ */
+export function leadTimelineKey(leadId: string, eventId: string): Deno.KvKey {
+  return ["lead_timeline", leadId, eventId];
+}
+
+/** The prefix of one lead's timeline records. */
+export function leadTimelinePrefix(leadId: string): Deno.KvKey {
+  return ["lead_timeline", leadId];
+}

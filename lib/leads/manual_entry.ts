@@ -147,6 +147,7 @@ export async function addManualLead(
       }],
     };
   }
-  await deps.store.insertLeads([lead]);
-  return { ok: true, lead };
+  const result = await deps.store.insertLeads([lead]);
+  if (result.failed.length > 0) throw result.failed[0].error;
+  return { ok: true, lead: result.inserted[0] ?? lead };
 }

@@ -1,5 +1,6 @@
 // The lead model: its shape, how leads are born (Meta webhook or by hand) and pure state changes.
 
+import { CANONICAL_ID } from "../facebook/exact_json.ts";
 import { ulid } from "../ids.ts";
 
 /** Where a lead came from. */
@@ -26,7 +27,7 @@ export interface LeadAnswer {
   values: string[];
 }
 
-/** One line of a lead's history. */
+/** One line of a lead's history, stored as a record of its own (see timeline.ts). */
 export interface LeadTimelineEvent {
   at: string;
   event: string;
@@ -52,8 +53,14 @@ export interface Lead {
   campaignName: string | null;
   isOrganic: boolean | null;
   platform: string | null;
-  /** ISO 8601, when the person submitted (Meta created_time). */
+  /**
+   * ISO 8601, when the person submitted (Meta created_time). Never later than a few minutes after
+   * `receivedAt` (CREATED_TIME_SKEW_MS): a time further ahead is taken as the receive time, since
+   * a lead from the future would stay on top of every list for ever.
+   */
   createdTime: string;
+  /** Meta's created_time as reported, when it was in the future and `createdTime` was clamped. */
+  createdTimeReported: string | null;
   /** ISO 8601, when we stored it. */
   receivedAt: string;
   fullName: string | null;
@@ -68,9 +75,29 @@ export interface Lead {
   firstContactAt: string | null;
   notes: string | null;
   possibleDuplicateOf: string | null;
-  /** Received, details fetched/failed, status changes. */
+  /** Set when the answers were too large for one KV value and were shortened to fit; else null. */
+  answersTruncated: LeadAnswersTruncation | null;
+  /**
+   * Received, details fetched/failed, status changes: events to record. The timeline lives in
+   * records of its own (`["lead_timeline", id, eventId]`, see timeline.ts), never in the lead's
+   * record, so a lead takes any number of events. The functions below append the events a change
+   * makes here; the store writes them as records in the commit of that change and returns them
+   * here. A lead read from KV has only the events of a lead stored before the timeline had records
+   * (kept inline until its next write); the lead page and `GET /api/leads/:id` put a page of the
+   * whole timeline here.
+   */
   timeline: LeadTimelineEvent[];
   updatedAt: string;
+}
+
+/** How a lead's answers were shortened to fit one KV value. */
+export interface LeadAnswersTruncation {
+  /** Answer values cut short; each ends with " [truncated: N more characters]". */
+  values: number;
+  /** Characters left out of those values. */
+  characters: number;
+  /** Answers left out entirely, when cutting values was not enough (contact answers are kept). */
+  answersDropped: number;
 }
 
 /** A lead (or input for one) broke a rule; the message says which. */
@@ -94,19 +121,43 @@ export interface MetaLeadgenChange {
   createdTime: number | null;
 }
 
+/** How far past its receive time a lead's created time may be (clocks differ a little). */
+export const CREATED_TIME_SKEW_MS = 5 * 60 * 1000;
+
+/**
+ * `created` as a lead's created time, given when the lead was received: a time more than
+ * CREATED_TIME_SKEW_MS after `receivedAt` becomes `receivedAt`, and the original is kept in
+ * `reported`; any other time is kept as is (`reported` null).
+ */
+export function clampCreatedTime(
+  created: string,
+  receivedAt: string,
+): { createdTime: string; reported: string | null } {
+  const createdMs = Date.parse(created);
+  const receivedMs = Date.parse(receivedAt);
+  if (createdMs > receivedMs + CREATED_TIME_SKEW_MS) {
+    return { createdTime: receivedAt, reported: created };
+  }
+  return { createdTime: created, reported: null };
+}
+
 /** The lead stub for a webhook change: details pending until the Graph API fetch fills them in. */
 export function newMetaLead(change: MetaLeadgenChange, now: Date): Lead {
-  if (typeof change.leadgenId !== "string" || !/^\d{1,32}$/.test(change.leadgenId)) {
+  // One form only (no leading zero, no sign): "0123" and "123" must not become two leads.
+  if (typeof change.leadgenId !== "string" || !CANONICAL_ID.test(change.leadgenId)) {
     throw new LeadValidationError(
-      `Cannot make a Meta lead: leadgenId must be a string of digits, got ${
-        JSON.stringify(change.leadgenId)
-      }`,
+      `Cannot make a Meta lead: leadgenId must be a positive whole number in plain digits ` +
+        `(no leading zero, at most 20 digits), got ${JSON.stringify(change.leadgenId)}`,
     );
   }
   const at = now.toISOString();
   const created = change.createdTime !== null && Number.isFinite(change.createdTime)
     ? new Date(change.createdTime * 1000)
     : now;
+  const { createdTime, reported } = clampCreatedTime(
+    isNaN(created.getTime()) ? at : created.toISOString(),
+    at,
+  );
   return {
     ...emptyLead(at),
     source: "meta",
@@ -115,7 +166,8 @@ export function newMetaLead(change: MetaLeadgenChange, now: Date): Lead {
     formId: change.formId,
     // adgroup_id is the legacy name of the ad id; the ad set comes from the Graph API fetch.
     adId: change.adId ?? change.adgroupId,
-    createdTime: isNaN(created.getTime()) ? at : created.toISOString(),
+    createdTime,
+    createdTimeReported: reported,
     details: "pending",
     timeline: [{ at, event: "received", detail: "webhook" }],
   };
@@ -217,6 +269,7 @@ function emptyLead(at: string): Lead {
     isOrganic: null,
     platform: null,
     createdTime: at,
+    createdTimeReported: null,
     receivedAt: at,
     fullName: null,
     email: null,
@@ -229,6 +282,7 @@ function emptyLead(at: string): Lead {
     firstContactAt: null,
     notes: null,
     possibleDuplicateOf: null,
+    answersTruncated: null,
     timeline: [],
     updatedAt: at,
   };
@@ -257,15 +311,22 @@ export type LeadDetails = Partial<
   >
 >;
 
-/** The lead with fetched details merged in, details "fetched" and a timeline line. */
+/**
+ * The lead with fetched details merged in, details "fetched" and a timeline line. A created time
+ * in the details is clamped to the lead's receive time (see clampCreatedTime).
+ */
 export function applyLeadDetails(lead: Lead, details: LeadDetails, now: Date): Lead {
   const defined = Object.fromEntries(
     Object.entries(details).filter(([, value]) => value !== undefined),
   ) as LeadDetails;
   const at = now.toISOString();
+  const created = defined.createdTime === undefined
+    ? null
+    : clampCreatedTime(defined.createdTime, lead.receivedAt);
   return {
     ...lead,
     ...defined,
+    ...(created ? { createdTime: created.createdTime, createdTimeReported: created.reported } : {}),
     details: "fetched",
     detailsError: null,
     detailsAttempts: lead.detailsAttempts + 1,
@@ -354,6 +415,7 @@ export function toLeadJson(lead: Lead): Lead {
     isOrganic: lead.isOrganic ?? null,
     platform: lead.platform ?? null,
     createdTime: lead.createdTime,
+    createdTimeReported: lead.createdTimeReported ?? null,
     receivedAt: lead.receivedAt,
     fullName: lead.fullName ?? null,
     email: lead.email ?? null,
@@ -366,6 +428,7 @@ export function toLeadJson(lead: Lead): Lead {
     firstContactAt: lead.firstContactAt ?? firstStatusChangeAt(lead.timeline ?? []),
     notes: lead.notes ?? null,
     possibleDuplicateOf: lead.possibleDuplicateOf ?? null,
+    answersTruncated: lead.answersTruncated ?? null,
     timeline: lead.timeline ?? [],
     updatedAt: lead.updatedAt,
   };

@@ -1,5 +1,6 @@
 // The lead store over Deno KV: deduped inserts, updates and a change log, all through one serial writer.
 
+import { addLeadAlert } from "../alerts.ts";
 import { isUlid } from "../ids.ts";
 import { commitAtomic } from "../kv_commit.ts";
 import {
@@ -10,7 +11,14 @@ import {
   leadKey,
   LEADS_BY_CREATED_PREFIX,
 } from "./keys.ts";
-import type { Lead } from "./model.ts";
+import { fitLeadRecord } from "./lead_size.ts";
+import { firstStatusChangeAt, type Lead, type LeadTimelineEvent } from "./model.ts";
+import {
+  addTimelineEvents,
+  type LeadTimelinePage,
+  listTimelineEvents,
+  type ListTimelineOptions,
+} from "./timeline.ts";
 
 export { leadChangesHeadKey } from "./keys.ts";
 
@@ -35,10 +43,15 @@ export type OnLeadCommit = (op: Deno.AtomicOperation, lead: Lead) => void;
 
 /** What `insertLeads` did with each lead it was given. */
 export interface InsertLeadsResult {
-  /** Leads now stored, as given. */
+  /**
+   * Leads now stored, as stored (answers too large for one KV value shortened, see
+   * `answersTruncated`), each with the timeline events recorded for it in `timeline`.
+   */
   inserted: Lead[];
   /** Leads given whose leadgenId was already stored (or repeated in the input); nothing was written. */
   duplicates: Lead[];
+  /** Leads that could not be stored, with the reason; the others were stored all the same. */
+  failed: { lead: Lead; error: Error }[];
 }
 
 /** A page of leads, newest createdTime first. */
@@ -72,19 +85,38 @@ export interface LeadStoreOptions {
 
 /** The lead store: every write goes through one in-process serial writer (see createLeadStore). */
 export interface LeadStore {
-  /** Store new leads, deduped by leadgenId within the batch and against KV. */
+  /**
+   * Store new leads, deduped by leadgenId within the batch and against KV, each with its timeline
+   * events as records. A lead too large for one KV value is stored shortened (see fitLeadRecord)
+   * with a `lead_truncated` alert; one that cannot be stored at all is reported in `failed` while
+   * the others are stored. Rejects only when KV itself fails.
+   */
   insertLeads(
     leads: Lead[],
     options?: { onCommit?: OnLeadCommit },
   ): Promise<InsertLeadsResult>;
-  /** Change one lead; `mutate` returns the new lead or null for "no change". */
+  /**
+   * Change one lead; `mutate` returns the new lead or null for "no change". Events `mutate`
+   * appends to `timeline` are recorded in the same commit. Resolves with the lead as stored, its
+   * `timeline` holding the events this change recorded.
+   */
   updateLead(
     id: string,
     mutate: (lead: Lead) => Lead | null,
     options?: { onCommit?: OnLeadCommit },
   ): Promise<Lead | null>;
-  /** The lead with our id, or null. */
+  /** The lead with our id, or null. Its timeline is not read (see listTimeline). */
   getLead(id: string): Promise<Lead | null>;
+  /**
+   * One page of lead `id`'s timeline, newest events first across pages (see listTimelineEvents).
+   * Throws LeadNotFoundError when no lead has that id, TimelineCursorError for a bad cursor.
+   */
+  listTimeline(id: string, options?: ListTimelineOptions): Promise<LeadTimelinePage>;
+  /** The lead with our id and one page of its timeline (as listTimeline), or null. */
+  getLeadWithTimeline(
+    id: string,
+    options?: ListTimelineOptions,
+  ): Promise<{ lead: Lead; timeline: LeadTimelinePage } | null>;
   /** The lead with this Meta leadgen id, or null. */
   getLeadByLeadgenId(leadgenId: string): Promise<Lead | null>;
   /** A page of leads, newest createdTime first. */
@@ -99,14 +131,29 @@ export interface LeadStore {
 export class LeadNotFoundError extends Error {
   /** Make the error for lead `id`. */
   constructor(id: string) {
-    super(`Cannot update lead ${id}: no lead has that id`);
+    super(`Cannot find lead ${id}: no lead has that id`);
     this.name = "LeadNotFoundError";
   }
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** KV refuses values over 65,536 bytes; our JSON estimate keeps a margin for V8's encoding. */
-const MAX_LEAD_BYTES = 60_000;
+/**
+ * Bytes of values one insert commit carries at most. KV refuses commits over 800 KiB in total;
+ * each lead also brings its keys, index entries, change record, timeline records and job.
+ */
+const COMMIT_VALUE_BYTES = 600_000;
+/** Per-lead bytes of a commit besides the lead's own value (keys, indexes, change, job, events). */
+const PER_LEAD_OVERHEAD_BYTES = 4_096;
+/** Mutations one insert commit carries at most (KV allows 1,000). */
+const COMMIT_MUTATIONS = 800;
+/** Mutations a lead brings besides its timeline records (lead, 2 indexes, change, 3 for a job). */
+const PER_LEAD_MUTATIONS = 8;
+/**
+ * A lead stored with its timeline inline (before the timeline had records) moves it into records
+ * at its next write when it has at most this many events; longer ones stay inline and are read
+ * from there, so one write never nears KV's 1,000 mutations per commit.
+ */
+const INLINE_TIMELINE_MIGRATE_MAX = 400;
 /** KV reads at most 10 keys per getMany. */
 const GET_MANY_MAX = 10;
 const MAX_COMMIT_ATTEMPTS = 20;
@@ -131,6 +178,22 @@ interface UpdateRequest {
 interface PendingInsert {
   request: InsertRequest;
   lead: Lead;
+  /** What goes to `["leads", id]`: the lead fitted to one KV value, without timeline events. */
+  record: Lead;
+  /** Its size in KV. */
+  bytes: number;
+  /** The timeline events to record with it. */
+  events: LeadTimelineEvent[];
+  /** True when its answers were shortened to fit. */
+  shortened: boolean;
+}
+
+/** A lead ready for its commit. */
+interface PreparedLead {
+  record: Lead;
+  bytes: number;
+  events: LeadTimelineEvent[];
+  shortened: boolean;
 }
 
 /**
@@ -196,26 +259,53 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
           }
           seen.add(lead.leadgenId);
         }
-        pending.push({ request, lead });
+        let prepared: PreparedLead;
+        try {
+          prepared = prepareLead(lead, []);
+        } catch (error) {
+          // One lead that cannot be stored never stops the others.
+          request.result.failed.push({ lead, error: asError(error) });
+          continue;
+        }
+        pending.push({ request, lead, ...prepared });
       }
     }
     pending = await dropStored(pending);
     let size = leadsPerCommit;
     let start = 0;
     while (start < pending.length) {
-      const chunk = pending.slice(start, start + size).filter((item) => !item.request.error);
+      const end = chunkEnd(pending, start, size);
+      const chunk = pending.slice(start, end).filter((item) => !item.request.error);
       try {
         if (chunk.length > 0) await commitInserts(chunk);
-        start += size;
+        start = end;
       } catch (error) {
-        // A commit over KV's limits (or one lead's own failing check) throws: narrow it down.
+        // A commit over KV's limits (or one lead's own failing check) throws: narrow it down, and
+        // a single lead that still fails is reported alone while the others go on.
         if (chunk.length > 1) size = Math.ceil(chunk.length / 2);
         else {
-          chunk[0].request.error = error;
-          start += size;
+          if (chunk.length === 1) {
+            chunk[0].request.result.failed.push({ lead: chunk[0].lead, error: asError(error) });
+          }
+          start = end;
         }
       }
     }
+  }
+
+  /** Where the commit that starts at `start` ends: at most `size` leads, within KV's limits. */
+  function chunkEnd(pending: PendingInsert[], start: number, size: number): number {
+    let bytes = 0;
+    let mutations = 0;
+    let end = start;
+    while (end < pending.length && end - start < size) {
+      const item = pending[end];
+      bytes += item.bytes + PER_LEAD_OVERHEAD_BYTES;
+      mutations += PER_LEAD_MUTATIONS + item.events.length + (item.shortened ? 2 : 0);
+      if (end > start && (bytes > COMMIT_VALUE_BYTES || mutations > COMMIT_MUTATIONS)) break;
+      end++;
+    }
+    return end;
   }
 
   /** Moves leads whose leadgenId is already stored to their request's duplicates. */
@@ -237,23 +327,28 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
   async function commitInserts(chunk: PendingInsert[]) {
     for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
       const head = await kv.get<number>(leadChangesHeadKey());
-      const at = now().toISOString();
+      const nowDate = now();
+      const at = nowDate.toISOString();
       let seq = head.value ?? 0;
       const op = kv.atomic().check(head);
-      for (const { request, lead } of chunk) {
+      for (const { request, record, events, shortened } of chunk) {
         seq++;
-        op.set(leadKey(lead.id), lead);
-        if (lead.leadgenId !== null) {
-          op.check({ key: leadByLeadgenKey(lead.leadgenId), versionstamp: null })
-            .set(leadByLeadgenKey(lead.leadgenId), lead.id);
+        op.set(leadKey(record.id), record);
+        if (record.leadgenId !== null) {
+          op.check({ key: leadByLeadgenKey(record.leadgenId), versionstamp: null })
+            .set(leadByLeadgenKey(record.leadgenId), record.id);
         }
-        op.set(leadByCreatedKey(Date.parse(lead.createdTime), lead.id), lead.id);
-        setChange(op, { seq, leadId: lead.id, kind: "created", at });
-        request.onCommit?.(op, lead);
+        op.set(leadByCreatedKey(Date.parse(record.createdTime), record.id), record.id);
+        addTimelineEvents(op, record.id, events, nowDate.getTime());
+        if (shortened) addShortenedAlert(op, record, at);
+        setChange(op, { seq, leadId: record.id, kind: "created", at });
+        request.onCommit?.(op, record);
       }
       op.set(leadChangesHeadKey(), seq);
       if ((await commitAtomic(op)).ok) {
-        for (const { request, lead } of chunk) request.result.inserted.push(lead);
+        for (const { request, record, events } of chunk) {
+          request.result.inserted.push({ ...record, timeline: events });
+        }
         return;
       }
       // Lost a race: another writer stored some of these leads or moved the head.
@@ -292,20 +387,29 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
       if (changed.id !== id || changed.leadgenId !== entry.value.leadgenId) {
         throw new Error(`Cannot update lead ${id}: its id and leadgenId cannot change`);
       }
-      const at = now().toISOString();
-      const lead: Lead = { ...changed, updatedAt: at };
-      assertLeadStorable(lead);
+      const nowDate = now();
+      const at = nowDate.toISOString();
+      // `mutate` appends the events of its change to what the record held inline.
+      const inline = entry.value.timeline ?? [];
+      const { record, events, shortened } = prepareLead(
+        { ...changed, updatedAt: at },
+        inline,
+      );
       const seq = (head.value ?? 0) + 1;
-      const op = kv.atomic().check(entry).check(head).set(leadKey(id), lead);
+      const op = kv.atomic().check(entry).check(head).set(leadKey(id), record);
       const oldCreated = Date.parse(entry.value.createdTime);
-      const newCreated = Date.parse(lead.createdTime);
+      const newCreated = Date.parse(record.createdTime);
       if (oldCreated !== newCreated) {
         op.delete(leadByCreatedKey(oldCreated, id)).set(leadByCreatedKey(newCreated, id), id);
       }
+      addTimelineEvents(op, id, events, nowDate.getTime());
+      if (shortened) addShortenedAlert(op, record, at);
       setChange(op, { seq, leadId: id, kind: "updated", at });
       op.set(leadChangesHeadKey(), seq);
-      onCommit?.(op, lead);
-      if ((await commitAtomic(op)).ok) return lead;
+      onCommit?.(op, record);
+      if ((await commitAtomic(op)).ok) {
+        return { ...record, timeline: [...record.timeline, ...events] };
+      }
       await delay(Math.random() * attempt * 2);
     }
     throw new Error(
@@ -313,19 +417,53 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     );
   }
 
+  /**
+   * The record to store for `lead` and the timeline events to record beside it. `inline` is what
+   * the stored record held inline (old leads): events after it in `lead.timeline` are new. Inline
+   * events move to records with the new ones, unless there are too many for one commit.
+   */
+  function prepareLead(lead: Lead, inline: LeadTimelineEvent[]): PreparedLead {
+    assertLeadStorable(lead);
+    const timeline = lead.timeline ?? [];
+    const migrate = inline.length <= INLINE_TIMELINE_MIGRATE_MAX;
+    const events = migrate ? [...timeline] : timeline.slice(inline.length);
+    let base: Lead = { ...lead, timeline: migrate ? [] : inline };
+    if (migrate && inline.length > 0 && base.firstContactAt === null) {
+      // Leads stored before firstContactAt existed read it from their inline timeline.
+      base = { ...base, firstContactAt: firstStatusChangeAt(inline) };
+    }
+    const fitted = fitLeadRecord(base);
+    if (fitted.shortened) {
+      events.push({
+        at: fitted.lead.updatedAt,
+        event: "answers shortened",
+        detail: describeShortening(fitted.lead),
+      });
+    }
+    return { record: fitted.lead, bytes: fitted.bytes, events, shortened: fitted.shortened };
+  }
+
+  function addShortenedAlert(op: Deno.AtomicOperation, lead: Lead, at: string) {
+    const who = lead.fullName ?? lead.email ?? lead.phone ?? "unnamed";
+    const meta = lead.leadgenId !== null ? `, Meta lead ${lead.leadgenId}` : "";
+    addLeadAlert(op, {
+      kind: "lead_truncated",
+      leadId: lead.id,
+      pageId: lead.pageId,
+      message: `Lead ${lead.id} (${who}${meta}) was too large to store whole: ` +
+        `${describeShortening(lead)}`,
+      at,
+    });
+  }
+
   return {
     insertLeads(leads, insertOptions = {}) {
       return new Promise((resolve, reject) => {
-        try {
-          leads.forEach(assertLeadStorable);
-        } catch (error) {
-          return reject(error);
-        }
         schedule({
           kind: "insert",
           leads,
           onCommit: insertOptions.onCommit,
-          result: { inserted: [], duplicates: [] },
+          result: { inserted: [], duplicates: [], failed: [] },
           error: undefined,
           resolve,
           reject,
@@ -346,6 +484,19 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
 
     async getLead(id) {
       return (await kv.get<Lead>(leadKey(id))).value;
+    },
+
+    async listTimeline(id, listOptions) {
+      // The record, for the events an old lead still holds inline.
+      const stored = (await kv.get<Lead>(leadKey(id))).value;
+      if (stored === null) throw new LeadNotFoundError(id);
+      return await listTimelineEvents(kv, stored, listOptions);
+    },
+
+    async getLeadWithTimeline(id, listOptions) {
+      const lead = (await kv.get<Lead>(leadKey(id))).value;
+      if (lead === null) return null;
+      return { lead, timeline: await listTimelineEvents(kv, lead, listOptions) };
     },
 
     async getLeadByLeadgenId(leadgenId) {
@@ -402,7 +553,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
   }
 }
 
-/** Throws when a lead cannot be stored as it is: bad id or times, or too large for one KV value. */
+/** Throws when a lead cannot be stored: its id is not a ULID or its created time not a date. */
 function assertLeadStorable(lead: Lead) {
   if (!isUlid(lead.id)) throw new TypeError(`Cannot store lead: id "${lead.id}" is not a ULID`);
   if (isNaN(Date.parse(lead.createdTime))) {
@@ -410,12 +561,25 @@ function assertLeadStorable(lead: Lead) {
       `Cannot store lead ${lead.id}: createdTime "${lead.createdTime}" is not a date`,
     );
   }
-  const bytes = new TextEncoder().encode(JSON.stringify(lead)).length;
-  if (bytes > MAX_LEAD_BYTES) {
-    throw new RangeError(
-      `Cannot store lead ${lead.id}: it takes ${bytes} bytes, over the ${MAX_LEAD_BYTES} allowed per lead`,
-    );
+}
+
+/** What was cut from a shortened lead, for its timeline and its alert. */
+function describeShortening(lead: Lead): string {
+  const cut = lead.answersTruncated;
+  if (!cut) return "nothing was cut";
+  const parts = [
+    `${cut.values} answer${cut.values === 1 ? "" : "s"} shortened ` +
+    `(${cut.characters} characters left out)`,
+  ];
+  if (cut.answersDropped > 0) {
+    parts.push(`${cut.answersDropped} answer${cut.answersDropped === 1 ? "" : "s"} left out`);
   }
+  return `${parts.join(", ")}; Meta keeps the full answers (Leads Center, and the Graph API for ` +
+    `90 days)`;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function decodeLeadCursor(cursor: string): { createdMs: number; id: string } {

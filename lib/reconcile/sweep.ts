@@ -188,7 +188,7 @@ async function sweepForm(
         ? "refused"
         : "skipped";
     }
-    const inserted = await storeLeads(deps, form, listed.leads);
+    const inserted = await storeLeads(deps, form, listed.leads, outcome);
     outcome.scanned += listed.leads.length;
     outcome.inserted += inserted;
     progress.leadsFound += listed.leads.length;
@@ -206,16 +206,50 @@ async function sweepForm(
   return "done";
 }
 
-/** Inserts leads through the store's dedupe; returns how many were new. */
+/**
+ * Inserts leads through the store's dedupe; returns how many were new. A lead that cannot be made
+ * into a stored lead, or cannot be stored, is named in `outcome.errors` and the others go on: one
+ * bad lead never holds back its form. (A lead too large for one KV value is not one of them: the
+ * store shortens its answers, flags it and raises an alert naming it.)
+ */
 async function storeLeads(
   deps: SweepDeps,
   form: ReconcileForm,
   graphLeads: GraphLead[],
+  outcome: SweepOutcome,
 ): Promise<number> {
   if (graphLeads.length === 0) return 0;
   const now = deps.now();
-  const leads = graphLeads.map((graphLead) => leadFromGraph(graphLead, form, now));
+  const leads = [];
+  for (const graphLead of graphLeads) {
+    try {
+      leads.push(leadFromGraph(graphLead, form, now));
+    } catch (error) {
+      const problem = `Form ${form.formId}: Meta listed a lead Leadline cannot store ` +
+        `(id ${JSON.stringify(String(graphLead?.id ?? "")).slice(0, 40)}): ${
+          (error as Error).message
+        }`;
+      deps.log.warn("reconcile skipped a listed lead", { formId: form.formId, error: problem });
+      outcome.errors.push(problem);
+    }
+  }
   const result = await deps.store.insertLeads(leads);
+  for (const { lead, error } of result.failed) {
+    const problem =
+      `Form ${form.formId}: Meta lead ${lead.leadgenId} was not stored: ${error.message}`;
+    deps.log.error("reconcile could not store a lead", { formId: form.formId, error: problem });
+    outcome.errors.push(problem);
+  }
+  for (const lead of result.inserted) {
+    if (lead.answersTruncated) {
+      deps.log.warn("reconcile stored a lead with shortened answers", {
+        formId: form.formId,
+        leadId: lead.id,
+        leadgenId: lead.leadgenId,
+        answersTruncated: lead.answersTruncated,
+      });
+    }
+  }
   // A webhook lead still without its answers (its fetch failed for good, or is slow, or its job
   // was lost to a crash before the lead was marked) gets them from the listing; a fetch job that
   // runs later finds the lead fetched and makes no Graph call.

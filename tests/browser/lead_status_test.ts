@@ -52,7 +52,8 @@ browserTest(
       }
       const stored = await server.app.services.leads.getLead(id);
       assert.equal(stored?.status, "contacted");
-      assert.equal(stored?.timeline.at(-1)?.by, "Test Admin");
+      const timeline = await server.app.services.leads.listTimeline(id);
+      assert.equal(timeline.events.at(-1)?.by, "Test Admin");
       assert.deepEqual(pageErrors, []);
     });
   },

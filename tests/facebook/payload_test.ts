@@ -1,14 +1,18 @@
 import assert from "node:assert/strict";
 import { parseWebhookDelivery, PayloadError } from "../../lib/facebook/payload.ts";
 
+/** Why a delivery, or the one entry or change of it that is malformed, was refused. */
 function reasonOf(raw: string): string {
+  let delivery;
   try {
-    parseWebhookDelivery(raw);
+    delivery = parseWebhookDelivery(raw);
   } catch (error) {
     assert.ok(error instanceof PayloadError, `expected PayloadError, got ${error}`);
     return error.reason;
   }
-  assert.fail(`expected ${raw} to be refused`);
+  assert.equal(delivery.rejected.length, 1, `expected ${raw} to have one malformed part`);
+  assert.equal(delivery.leadgen.length, 0);
+  return delivery.rejected[0].reason;
 }
 
 Deno.test("[payload] a single leadgen change with string ids", () => {
@@ -42,6 +46,7 @@ Deno.test("[payload] a single leadgen change with string ids", () => {
       createdTime: 1764336060,
     }],
     ignoredFields: [],
+    rejected: [],
   });
 });
 
@@ -126,6 +131,7 @@ Deno.test("[payload] other objects come back with no leadgen", () => {
     entries: 1,
     leadgen: [],
     ignoredFields: [],
+    rejected: [],
   });
 });
 
@@ -169,4 +175,78 @@ Deno.test("[payload] bad shapes are refused with a readable reason", () => {
     /value\.ad_id must/,
   );
   assert.match(reasonOf(lead('{"leadgen_id":true,"created_time":1}')), /got a boolean/);
+});
+
+Deno.test("[payload] a leadgen id has one canonical form: 1e5, 0.0, leading zeros and the like are refused", () => {
+  const delivery = (leadgenId: string) =>
+    `{"object":"page","entry":[{"id":"1","time":1,"changes":[` +
+    `{"field":"leadgen","value":{"leadgen_id":${leadgenId},"created_time":1}}]}]}`;
+  for (
+    const bad of [
+      "1e5",
+      "0.0",
+      "1.0",
+      "100.0",
+      "-1",
+      "0",
+      '"0"',
+      '"0123"',
+      '"00"',
+      '"1e5"',
+      '" 123"',
+      '"+123"',
+      '"١٢٣"',
+      '"123456789012345678901"',
+      "123456789012345678901",
+    ]
+  ) {
+    assert.match(
+      reasonOf(delivery(bad)),
+      /leadgen_id must be a digit string or integer: a positive whole number in plain digits/,
+      bad,
+    );
+  }
+  for (const good of ["7", '"7"', "12345678901234567890", '"9007199254740993"']) {
+    const [change] = parseWebhookDelivery(delivery(good)).leadgen;
+    assert.equal(change.leadgenId, good.replaceAll('"', ""));
+  }
+  assert.match(reasonOf(delivery("1e5")), /got a number not written in plain digits/);
+  assert.match(reasonOf(delivery('"0123"')), /got "0123"/);
+});
+
+Deno.test("[payload] one malformed change never spoils the others of the delivery", () => {
+  const raw = JSON.stringify({
+    object: "page",
+    entry: [
+      {
+        id: "10",
+        time: 1,
+        changes: [
+          { field: "leadgen", value: { leadgen_id: "111", created_time: 5 } },
+          { field: "leadgen", value: { leadgen_id: "0111", created_time: 5 } },
+          { field: "leadgen", value: null },
+          { field: "leadgen", value: { leadgen_id: "222", created_time: 6, form_id: "x" } },
+          { field: "leadgen", value: { leadgen_id: "333", created_time: 7 } },
+        ],
+      },
+      { id: "01", time: 1, changes: [{ field: "leadgen", value: { leadgen_id: "444" } }] },
+      7,
+      { id: "20", time: 1, changes: [{ field: "leadgen", value: { leadgen_id: "555" } }] },
+    ],
+  });
+  const delivery = parseWebhookDelivery(raw);
+  assert.deepEqual(delivery.leadgen.map((change) => [change.pageId, change.leadgenId]), [
+    ["10", "111"],
+    ["10", "333"],
+    ["20", "555"],
+  ]);
+  assert.deepEqual(delivery.rejected.map((item) => item.path), [
+    "entry[0].changes[1]",
+    "entry[0].changes[2]",
+    "entry[0].changes[3]",
+    "entry[1]",
+    "entry[2]",
+  ]);
+  assert.match(delivery.rejected[2].reason, /value\.form_id must be/);
+  assert.match(delivery.rejected[3].reason, /entry\[1\]\.id must be/);
 });

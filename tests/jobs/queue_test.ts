@@ -260,3 +260,28 @@ Deno.test("[jobs] a kick with more than one page of due jobs keeps going until n
   assert.equal(ran, 150);
   kv.close();
 });
+
+Deno.test("[jobs] a write KV refuses over its limits fails the job at once, without retries", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const failed: string[] = [];
+  const { queue } = queueWithClock(kv, {
+    maxAttempts: 8,
+    onFailed: (_type, _payload, error) => {
+      failed.push(error.message);
+    },
+  });
+  let attempts = 0;
+  queue.register("fetch", async () => {
+    attempts++;
+    // The same value is too large every time: retrying cannot help.
+    await kv.set(["too_large"], "€".repeat(40_000));
+  });
+  await addJob(kv, queue, "big");
+  const result = await queue.runDue();
+  assert.equal(result.failed, 1);
+  assert.equal(attempts, 1);
+  assert.equal((await queue.getJob("fetch", "big"))?.state, "failed");
+  assert.match(failed[0], /Value too large/);
+  await queue.stop();
+  kv.close();
+});

@@ -91,7 +91,8 @@ Deno.test("[manual leads] a valid lead is stored normalised, with its source and
     assert.equal(lead.leadgenId, null);
     assert.equal(lead.notes, "Called about the spring offer");
     assert.equal(lead.possibleDuplicateOf, null);
-    assert.deepEqual(await store.getLead(lead.id), lead);
+    assert.deepEqual(await store.getLead(lead.id), { ...lead, timeline: [] });
+    assert.deepEqual((await store.listTimeline(lead.id)).events, lead.timeline);
     const changes = await store.listChangesSince(head);
     assert.deepEqual(changes.changes.map((c) => [c.kind, c.lead.id]), [["created", lead.id]]);
   });

@@ -52,6 +52,10 @@ Deno.test("[model] newMetaLead - refuses a leadgen id that is not a digit string
     LeadValidationError,
   );
   assert.equal(newMetaLead({ ...change, leadgenId: "1" }, now).createdTime, now.toISOString());
+  // One form per id: a leading zero, a sign or 21 digits would give one lead a second id.
+  for (const leadgenId of ["0123", "0", "+5", "1e5", "123456789012345678901"]) {
+    assert.throws(() => newMetaLead({ ...change, leadgenId }, now), LeadValidationError, leadgenId);
+  }
 });
 
 Deno.test("[model] newManualLead - validates and trims input", async (t) => {

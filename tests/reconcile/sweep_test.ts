@@ -45,7 +45,7 @@ Deno.test("[reconcile] leads only in the simulator are found across several page
     assert.equal(sample.formName, form.name);
     assert.equal(sample.pageId, f.sim.pages[0].id);
     assert.equal(sample.createdTime, new Date(held[3].createdTime * 1000).toISOString());
-    assert.equal(sample.timeline[0].detail, "sync with Meta");
+    assert.equal((await f.store.listTimeline(sample.id)).events[0].detail, "sync with Meta");
     // Every insert has a change record, so open dashboards get it live.
     const changes = await f.store.listChangesSince(0, 100);
     assert.equal(changes.changes.filter((change) => change.kind === "created").length, 26);

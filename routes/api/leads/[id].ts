@@ -1,8 +1,10 @@
-// One lead as JSON, by our id; PATCH changes its status (`{ "status": "contacted" }`).
+// One lead as JSON, by our id, with the newest page of its timeline; PATCH changes its status
+// (`{ "status": "contacted" }`).
 
 import { readJsonObject } from "../../../lib/auth_web/body.ts";
-import { LeadValidationError, toLeadJson } from "../../../lib/leads/model.ts";
+import { LeadValidationError } from "../../../lib/leads/model.ts";
 import { parseStatusChange, setLeadStatus } from "../../../lib/leads/status.ts";
+import { toLeadDetailJson } from "../../../lib/leads/timeline.ts";
 import { define } from "../../../lib/web/define.ts";
 import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";
 import { isUlid } from "../../../lib/ids.ts";
@@ -12,9 +14,12 @@ export const params = { id: isUlid };
 
 export const handler = define.handlers({
   async GET({ params, state }) {
-    const lead = await state.services.leads.getLead(params.id);
-    if (lead === null) throw new HttpError(404, `No lead has the id ${params.id}`);
-    return jsonResponse(toLeadJson(lead), 200, { "cache-control": "no-store" });
+    const { leads } = state.services;
+    const found = await leads.getLeadWithTimeline(params.id);
+    if (found === null) throw new HttpError(404, `No lead has the id ${params.id}`);
+    return jsonResponse(toLeadDetailJson(found.lead, found.timeline), 200, {
+      "cache-control": "no-store",
+    });
   },
 
   /** 200 with the lead (changed, or as it was when the status is the same), 400, or 404. */
@@ -26,7 +31,8 @@ export const handler = define.handlers({
       if (error instanceof LeadValidationError) throw new HttpError(400, error.message);
       throw error;
     }
-    const { outcome, lead } = await setLeadStatus(state.services.leads, params.id, status, {
+    const { leads } = state.services;
+    const { outcome } = await setLeadStatus(leads, params.id, status, {
       by: state.user?.name ?? null,
     });
     if (outcome === "not_found") throw new HttpError(404, `No lead has the id ${params.id}`);
@@ -38,6 +44,11 @@ export const handler = define.handlers({
         by: state.user?.id ?? null,
       });
     }
-    return jsonResponse(toLeadJson(lead!), 200, { "cache-control": "no-store" });
+    // Served as GET serves it: the timeline read from its records.
+    const found = await leads.getLeadWithTimeline(params.id);
+    if (found === null) throw new HttpError(404, `No lead has the id ${params.id}`);
+    return jsonResponse(toLeadDetailJson(found.lead, found.timeline), 200, {
+      "cache-control": "no-store",
+    });
   },
 });

@@ -2,7 +2,7 @@
 // lead page). A plain form post from a browser is sent back to the lead's page (303).
 
 import { retryLeadDetails } from "../../../../lib/leads/fetch_details.ts";
-import { toLeadJson } from "../../../../lib/leads/model.ts";
+import { toLeadDetailJson } from "../../../../lib/leads/timeline.ts";
 import { define } from "../../../../lib/web/define.ts";
 import { isFormPost } from "../../../../lib/web/form_post.ts";
 import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
@@ -37,6 +37,9 @@ export const handler = define.handlers({
         `Cannot retry lead ${params.id}: its details are ${lead?.details}, not failed`,
       );
     }
-    return jsonResponse(toLeadJson(lead!), 202);
+    // Served as GET serves it: the timeline read from its records.
+    const found = await state.services.leads.getLeadWithTimeline(params.id);
+    if (found === null) throw new HttpError(404, `No lead has the id ${params.id}`);
+    return jsonResponse(toLeadDetailJson(found.lead, found.timeline), 202);
   },
 });
