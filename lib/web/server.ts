@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import type { AppServices } from "../services.ts";
+import { noStore } from "./cache_control.ts";
 import type { HandlerFn, HonoEnv, PageComponent, RouteContext, State } from "./define.ts";
 import { allowedMethods, type LoadedRoute, type RouteTree } from "./fs_routes.ts";
 import { HttpError, jsonResponse } from "./http_error.ts";
@@ -50,6 +51,8 @@ export function createWebApp(options: WebAppOptions): Hono<HonoEnv> {
       durationMs: Math.round((performance.now() - started) * 10) / 10,
     });
   });
+
+  app.use(noStore({ paths: isApiPath }));
 
   app.use(async (c, next) => {
     const path = new URL(c.req.url).pathname;
