@@ -1,5 +1,6 @@
 // Typed configuration, read and validated from the environment; a bad value names its variable.
 
+import { fileURLToPath } from "node:url";
 import { validateEmail } from "./lib/auth/model.ts";
 import { checkPasswordPolicy } from "./lib/auth/password.ts";
 import { isPhoneCountry, PHONE_COUNTRIES } from "./lib/leads/contact.ts";
@@ -106,7 +107,8 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-const DEFAULT_KV_PATH = new URL("./data/leadline.kv", import.meta.url).pathname;
+// fileURLToPath, not URL.pathname: the latter keeps %20 for a space in the project's path.
+const DEFAULT_KV_PATH = fileURLToPath(new URL("./data/leadline.kv", import.meta.url));
 
 /** Reads and validates the configuration from `env` (default: the process environment). */
 export function loadConfig(env: Env = Deno.env.toObject()): Config {

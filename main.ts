@@ -12,7 +12,7 @@ import {
   startHeartbeat,
   withSecurityHeaders,
 } from "./lib/auth_web/mod.ts";
-import { loadIslandBundles } from "./lib/islands/bundles.ts";
+import { IslandBuildError, loadIslandBundles } from "./lib/islands/bundles.ts";
 import { openKv } from "./lib/kv_open.ts";
 import { loadIslands } from "./lib/islands/ssr.ts";
 import { createLeadPipeline } from "./lib/leads/pipeline.ts";
@@ -108,7 +108,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
   };
 }
 
-async function serve(): Promise<void> {
+/** Serves the app on `PORT` until SIGINT or SIGTERM; `deno task dev` calls it after a build. */
+export async function serve(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();
@@ -119,7 +120,16 @@ async function serve(): Promise<void> {
     }
     throw err;
   }
-  const app = await createApp({ config });
+  let app: LeadlineApp;
+  try {
+    app = await createApp({ config });
+  } catch (err) {
+    if (err instanceof IslandBuildError) {
+      console.error(`Cannot start Leadline: ${err.message}`);
+      Deno.exit(1);
+    }
+    throw err;
+  }
   const log = app.services.log;
   let accounts: BootstrapOutcome;
   try {
