@@ -1,0 +1,173 @@
+// The stages of one single-lead delivery, each timed alone at concurrency 1 on a temp-file KV and
+// the Graph simulator, in the order a delivery goes through them. Run by profile.ts in a
+// subprocess whose stdout is a pipe, so the log lines cost what they cost under a supervisor.
+//
+// Run alone: deno run -A bench/_stages.ts <rounds> <result.json>
+
+import { createWebhookForgeryLimiter } from "../lib/auth_web/webhook_limit.ts";
+import { createAlertStore } from "../lib/alerts.ts";
+import { createGraphClient } from "../lib/facebook/graph_client.ts";
+import { parseWebhookDelivery } from "../lib/facebook/payload.ts";
+import { signBody, verifySignature } from "../lib/facebook/signature.ts";
+import { startGraphSimulator } from "../lib/graph_sim/mod.ts";
+import { createJobQueue } from "../lib/jobs/mod.ts";
+import { saveDelivery } from "../lib/leads/deliveries.ts";
+import { FETCH_LEAD_DETAILS, fetchLeadDetailsHandler } from "../lib/leads/fetch_details.ts";
+import { addFetchJob } from "../lib/leads/ingest.ts";
+import { newMetaLead } from "../lib/leads/model.ts";
+import { createLeadStore, type LeadStore } from "../lib/leads/store.ts";
+import { createLogger } from "../lib/log.ts";
+
+/** One stage's timings over the rounds. */
+export interface StageTiming {
+  stage: string;
+  p50Ms: number;
+  p90Ms: number;
+  meanMs: number;
+}
+
+function stat(stage: string, samples: number[]): StageTiming {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+  const round = (n: number) => Math.round(n * 1000) / 1000;
+  return {
+    stage,
+    p50Ms: round(at(0.5)),
+    p90Ms: round(at(0.9)),
+    meanMs: round(sorted.reduce((a, b) => a + b, 0) / sorted.length),
+  };
+}
+
+/** Runs `rounds` deliveries through the stages in this process; returns per-stage timings. */
+async function measureStages(rounds: number): Promise<{ stages: StageTiming[]; rounds: number }> {
+  const secret = "stage-secret";
+  const token = "stage-token";
+  const sim = await startGraphSimulator({ appSecret: secret, accessToken: token, seed: 9 });
+  const dir = await Deno.makeTempDir({ prefix: "leadline_stages_" });
+  const kv = await Deno.openKv(`${dir}/stages.kv`);
+  const log = createLogger({ level: "info" });
+  const store = createLeadStore(kv);
+  const samples = new Map<string, number[]>();
+  const add = (stage: string, ms: number) => {
+    if (!samples.has(stage)) samples.set(stage, []);
+    samples.get(stage)!.push(ms);
+  };
+  let measuring = false;
+  const timed = async <T>(stage: string, run: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const value = await run();
+    if (measuring) add(stage, performance.now() - started);
+    return value;
+  };
+  const graph = createGraphClient({
+    baseUrl: sim.url,
+    version: sim.version,
+    appSecret: secret,
+    tokenForPage: () => token,
+  });
+  const timedGraph = {
+    ...graph,
+    getLead: (id: string, page: string) => timed("Graph fetch", () => graph.getLead(id, page)),
+  };
+  const timedLeads: LeadStore = {
+    ...store,
+    getLead: (id) => timed("job: lead read", () => store.getLead(id)),
+    updateLead: (id, mutate, options) =>
+      timed("result commit", () => store.updateLead(id, mutate, options)),
+  };
+  const alerts = createAlertStore(kv);
+  const timedAlerts = {
+    ...alerts,
+    clearPageAlerts: (page: string) =>
+      timed("job: page alerts read", () => alerts.clearPageAlerts(page)),
+  };
+  let handlerStarted = 0;
+  let handlerEnded = 0;
+  const handler = fetchLeadDetailsHandler({
+    kv,
+    leads: timedLeads,
+    graph: timedGraph,
+    alerts: timedAlerts,
+    log: createLogger({ level: "silent" }),
+  });
+  const jobs = createJobQueue(kv, { log: { warn() {}, error() {} } });
+  jobs.register(FETCH_LEAD_DETAILS, async (payload, ctx) => {
+    handlerStarted = performance.now();
+    await handler(payload, ctx);
+    handlerEnded = performance.now();
+  });
+
+  try {
+    for (let round = 0; round < rounds + 30; round++) {
+      measuring = round >= 30; // the first rounds warm the JIT and the connections
+      const lead = sim.createLead();
+      const body = new TextEncoder().encode(sim.webhookBody([lead]));
+      const header = await signBody(secret, body);
+
+      await timed("signature", () => verifySignature(secret, body, header));
+      const started = performance.now();
+      const delivery = parseWebhookDelivery(new TextDecoder().decode(body));
+      const stubs = delivery.leadgen.map((change) => newMetaLead(change, new Date()));
+      if (measuring) add("parse", performance.now() - started);
+      await timed("forgery-limit read", () => createWebhookForgeryLimiter(kv).check("127.0.0.1"));
+      await timed("lead commit (+ job)", () =>
+        store.insertLeads(stubs, {
+          onCommit(op, stored) {
+            addFetchJob(jobs, op, stored, null);
+          },
+        }));
+      await timed("raw-delivery commit", () =>
+        saveDelivery(kv, body, {
+          requestId: null,
+          outcome: "accepted",
+          leadgenChanges: 1,
+          reason: null,
+        }));
+      const runStarted = performance.now();
+      await jobs.runDue();
+      const runEnded = performance.now();
+      if (measuring) {
+        add("job list + claim commit", handlerStarted - runStarted);
+        add("job finish commit", runEnded - handlerEnded);
+      }
+      await timed("change log read", async () => {
+        const head = await store.getChangeHead();
+        return await store.listChangesSince(head - 2);
+      });
+      const logStarted = performance.now();
+      log.info("request", { requestId: crypto.randomUUID(), path: "/webhook", status: 200 });
+      log.info("webhook accepted", { deliveryId: "x", leadgenChanges: 1, inserted: 1 });
+      if (measuring) add("logging (2 lines)", performance.now() - logStarted);
+    }
+  } finally {
+    await jobs.stop();
+    kv.close();
+    await sim.close();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+  return { rounds, stages: [...samples].map(([stage, values]) => stat(stage, values)) };
+}
+
+/** Runs the stages in a subprocess (stdout a pipe, drained) and returns its figures. */
+export async function runStages(rounds: number): Promise<{ stages: StageTiming[] }> {
+  const file = await Deno.makeTempFile({ prefix: "leadline_stages_", suffix: ".json" });
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL(import.meta.url).pathname, String(rounds), file],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    for await (const _ of child.stdout) { /* the log lines: read and dropped, as a pipe would */ }
+    const status = await child.status;
+    if (!status.success) throw new Error(`the stage run failed (exit ${status.code})`);
+    return JSON.parse(await Deno.readTextFile(file));
+  } finally {
+    await Deno.remove(file).catch(() => {});
+  }
+}
+
+if (import.meta.main) {
+  const [rounds, file] = Deno.args;
+  const result = await measureStages(Number(rounds ?? 300));
+  await Deno.writeTextFile(file, JSON.stringify(result));
+}
