@@ -1,6 +1,6 @@
 // Keeps the exact raw bytes of each signed webhook delivery in KV for a week, for audit and replay.
 
-import { bytesToHex } from "../crypto.ts";
+import { createHash } from "node:crypto";
 import { ulid } from "../ids.ts";
 import { commitAtomic } from "../kv_commit.ts";
 
@@ -75,13 +75,13 @@ export async function saveDelivery(
   const expireIn = options.retentionMs ?? 7 * DAY_MS;
   const id = ulid(now.getTime());
   const chunks = Math.max(1, Math.ceil(body.byteLength / CHUNK_BYTES));
-  const digest = await crypto.subtle.digest("SHA-256", new Uint8Array(body));
   const record: DeliveryRecord = {
     id,
     receivedAt: now.toISOString(),
     requestId: delivery.requestId,
     bytes: body.byteLength,
-    sha256: bytesToHex(digest),
+    // node:crypto hashes in this thread; WebCrypto's digest takes a trip to a worker thread.
+    sha256: createHash("sha256").update(body).digest("hex"),
     chunks,
     outcome: delivery.outcome,
     leadgenChanges: delivery.leadgenChanges,
