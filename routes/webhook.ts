@@ -1,6 +1,7 @@
 // Meta's webhook: GET answers the subscription check, POST ingests signed lead deliveries.
 
-import { createWebhookForgeryLimiter, requestAddress } from "../lib/auth_web/mod.ts";
+import type { RateLimitStatus } from "../lib/auth/rate_limiter.ts";
+import { requestAddress, webhookForgeryLimiterFor } from "../lib/auth_web/mod.ts";
 import { BodyTooLargeError, readBodyBytes } from "../lib/body_limit.ts";
 import { constantTimeEqual } from "../lib/crypto.ts";
 import { define } from "../lib/web/define.ts";
@@ -37,19 +38,22 @@ export const handler = define.handlers({
   async POST({ req, state, hono }) {
     const { services, requestId } = state;
     const address = requestAddress(hono);
-    const forgeries = createWebhookForgeryLimiter(services.kv);
-    const limit = await forgeries.check(address);
+    const forgeries = webhookForgeryLimiterFor(services.kv);
     const signature = req.headers.get("x-hub-signature-256");
-    const tooMany = () =>
+    const tooMany = (limit: RateLimitStatus) =>
       jsonResponse(
         { error: "Too many deliveries with a bad signature from this address", requestId },
         429,
         { "retry-after": String(limit.retryAfterSeconds) },
       );
     // A blocked address may be shared with Meta (a proxy, a NAT), so a delivery that carries a
-    // well-formed signature is still checked and, when it is Meta's, accepted; anything else is
-    // refused before its body is read.
-    if (!limit.allowed && !/^sha256=[0-9a-f]{64}$/i.test(signature ?? "")) return tooMany();
+    // well-formed signature is always checked and, when it is Meta's, accepted without reading
+    // the limiter at all (Meta's deliveries are the hot path); anything else from a blocked
+    // address is refused before its body is read.
+    if (!/^sha256=[0-9a-f]{64}$/i.test(signature?.trim() ?? "")) {
+      const limit = await forgeries.check(address);
+      if (!limit.allowed) return tooMany(limit);
+    }
 
     let body: Uint8Array;
     try {
@@ -66,8 +70,9 @@ export const handler = define.handlers({
     const result = await services.pipeline.ingest(body, signature, requestId);
     switch (result.outcome) {
       case "unauthorized": {
+        const limit = await forgeries.check(address);
         await forgeries.hit(address);
-        if (!limit.allowed) return tooMany();
+        if (!limit.allowed) return tooMany(limit);
         const why = result.reason === "missing"
           ? "the X-Hub-Signature-256 header is missing"
           : result.reason === "malformed"

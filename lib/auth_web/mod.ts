@@ -43,4 +43,8 @@ export {
   writeHeartbeat,
 } from "./server_lock.ts";
 export { sessionAuth, type SessionAuthOptions } from "./session_middleware.ts";
-export { createWebhookForgeryLimiter, type WebhookForgeryLimitOptions } from "./webhook_limit.ts";
+export {
+  createWebhookForgeryLimiter,
+  webhookForgeryLimiterFor,
+  type WebhookForgeryLimitOptions,
+} from "./webhook_limit.ts";

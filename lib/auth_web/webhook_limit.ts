@@ -26,3 +26,18 @@ export function createWebhookForgeryLimiter(
     windowMs: options.windowMs ?? 10 * 60 * 1000,
   });
 }
+
+const perKv = new WeakMap<Deno.Kv, RateLimiter>();
+
+/**
+ * The one forgery limiter (default options) of `kv`, made at its first use: the webhook asks for
+ * it on every delivery, and building a limiter per request was wasted work.
+ */
+export function webhookForgeryLimiterFor(kv: Deno.Kv): RateLimiter {
+  let limiter = perKv.get(kv);
+  if (!limiter) {
+    limiter = createWebhookForgeryLimiter(kv);
+    perKv.set(kv, limiter);
+  }
+  return limiter;
+}
