@@ -17,7 +17,7 @@ import { openKv } from "./lib/kv_open.ts";
 import { loadIslands } from "./lib/islands/ssr.ts";
 import { createLeadPipeline } from "./lib/leads/pipeline.ts";
 import { createLiveHub } from "./lib/leads/live.ts";
-import { createLogger, type Logger } from "./lib/log.ts";
+import { createLogger, flushLogs, type Logger } from "./lib/log.ts";
 import { createAppReconciler, registerReconcileCron } from "./lib/reconcile/mod.ts";
 import type { AppServices } from "./lib/services.ts";
 import { loadRouteTree } from "./lib/web/fs_routes.ts";
@@ -186,6 +186,7 @@ export async function serve(): Promise<void> {
     await app.services.live.stop();
     await server.shutdown();
     await app.close();
+    await flushLogs();
     Deno.exit(0);
   };
   Deno.addSignalListener("SIGINT", stop);
