@@ -54,11 +54,11 @@ export interface JobContext {
    * done, in the same commit as the handler's result (no second commit). Call it from the commit
    * the handler makes last (it may run once per attempt of that commit), and resolve with
    * COMPLETED_IN_COMMIT once that commit went through. Throws LeaseLostError when another run
-   * has taken the job over.
+   * has taken the job over. (Optional so a handler can be called without a queue, e.g. in tests.)
    */
-  complete(op: Deno.AtomicOperation): void;
+  complete?(op: Deno.AtomicOperation): void;
   /** Aborted when this run lost its claim (another process took the job over). */
-  signal: AbortSignal;
+  signal?: AbortSignal;
 }
 
 /** What a handler resolves with when its own commit carried `ctx.complete(op)`. */

@@ -41,6 +41,29 @@ export interface LeadChange {
 /** Adds more writes (e.g. a fetch job) to the commit that stores `lead`. May run once per attempt. */
 export type OnLeadCommit = (op: Deno.AtomicOperation, lead: Lead) => void;
 
+/** Called once the commit that stored `lead` went through, with that commit's versionstamp. */
+export type OnLeadCommitted = (lead: Lead, versionstamp: string) => void;
+
+/**
+ * Records an insert writes beside its leads (e.g. the raw webhook delivery): they go into the
+ * commit that stores the request's leads, or one of their own when none of them is new.
+ */
+export interface ExtraWrite {
+  /** Bytes of the values it writes (counted against KV's 800 KiB per commit). */
+  bytes: number;
+  /** Mutations it adds (counted against KV's 1,000 per commit). */
+  mutations: number;
+  /** Adds its writes to `op`; may run once per attempt. */
+  write(op: Deno.AtomicOperation): void;
+}
+
+/** Options of `insertLeads`. */
+export interface InsertLeadsOptions {
+  onCommit?: OnLeadCommit;
+  onCommitted?: OnLeadCommitted;
+  extra?: ExtraWrite;
+}
+
 /** What `insertLeads` did with each lead it was given. */
 export interface InsertLeadsResult {
   /**
@@ -52,6 +75,8 @@ export interface InsertLeadsResult {
   duplicates: Lead[];
   /** Leads that could not be stored, with the reason; the others were stored all the same. */
   failed: { lead: Lead; error: Error }[];
+  /** Why `extra` could not be written, when it could not; the leads do not depend on it. */
+  extraError?: Error;
 }
 
 /** A page of leads, newest createdTime first. */
@@ -89,12 +114,12 @@ export interface LeadStore {
    * Store new leads, deduped by leadgenId within the batch and against KV, each with its timeline
    * events as records. A lead too large for one KV value is stored shortened (see fitLeadRecord)
    * with a `lead_truncated` alert; one that cannot be stored at all is reported in `failed` while
-   * the others are stored. Rejects only when KV itself fails.
+   * the others are stored. Rejects only when KV itself fails. Leads of requests that arrive
+   * together share commits (group commit); each request resolves once all of its leads (and its
+   * `extra`) are committed. `onCommit` adds writes to a lead's commit; `onCommitted` hears of
+   * each lead the moment its commit went through.
    */
-  insertLeads(
-    leads: Lead[],
-    options?: { onCommit?: OnLeadCommit },
-  ): Promise<InsertLeadsResult>;
+  insertLeads(leads: Lead[], options?: InsertLeadsOptions): Promise<InsertLeadsResult>;
   /**
    * Change one lead; `mutate` returns the new lead or null for "no change". Events `mutate`
    * appends to `timeline` are recorded in the same commit. Resolves with the lead as stored, its
@@ -157,11 +182,20 @@ const INLINE_TIMELINE_MIGRATE_MAX = 400;
 /** KV reads at most 10 keys per getMany. */
 const GET_MANY_MAX = 10;
 const MAX_COMMIT_ATTEMPTS = 20;
+/**
+ * Updates one commit carries at most: each brings a check of its lead, and often one more from
+ * onCommit (a job's claim), against KV's 100 checks per commit.
+ */
+const UPDATES_PER_COMMIT = 25;
+/** Leadgen ids this process knows are stored, kept to answer repeats without a read. */
+const RECENT_LEADGEN_IDS = 50_000;
 
 interface InsertRequest {
   kind: "insert";
   leads: Lead[];
   onCommit?: OnLeadCommit;
+  onCommitted?: OnLeadCommitted;
+  extra?: ExtraWrite;
   result: InsertLeadsResult;
   error: unknown;
   resolve(result: InsertLeadsResult): void;
@@ -170,12 +204,25 @@ interface InsertRequest {
 
 interface UpdateRequest {
   kind: "update";
-  run(): Promise<Lead | null>;
+  id: string;
+  mutate: (lead: Lead) => Lead | null;
+  onCommit?: OnLeadCommit;
   resolve(lead: Lead | null): void;
   reject(error: unknown): void;
 }
 
+/** A request's `extra`, waiting for a commit. */
+interface PendingExtra {
+  kind: "extra";
+  request: InsertRequest;
+  extra: ExtraWrite;
+}
+
+/** An item of an insert commit: a lead or a request's extra records. */
+type PendingItem = PendingInsert | PendingExtra;
+
 interface PendingInsert {
+  kind: "lead";
   request: InsertRequest;
   lead: Lead;
   /** What goes to `["leads", id]`: the lead fitted to one KV value, without timeline events. */
@@ -208,6 +255,27 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
   const now = options.now ?? (() => new Date());
   const queue: (InsertRequest | UpdateRequest)[] = [];
   let draining = false;
+  /**
+   * The change head as this process last committed it. Commits check it rather than read it
+   * first; when another process moved it the check fails, and the next attempt reads it.
+   */
+  let cachedHead: { seq: number; versionstamp: string } | null = null;
+  /** Leadgen ids known to be stored (oldest first), so Meta's repeats need no read. */
+  const recentLeadgenIds = new Set<string>();
+
+  function rememberStored(leadgenId: string) {
+    recentLeadgenIds.delete(leadgenId);
+    recentLeadgenIds.add(leadgenId);
+    if (recentLeadgenIds.size > RECENT_LEADGEN_IDS) {
+      recentLeadgenIds.delete(recentLeadgenIds.values().next().value!);
+    }
+  }
+
+  async function readHead(): Promise<{ seq: number; versionstamp: string | null }> {
+    if (cachedHead) return cachedHead;
+    const head = await kv.get<number>(leadChangesHeadKey());
+    return { seq: head.value ?? 0, versionstamp: head.versionstamp };
+  }
 
   function schedule(request: InsertRequest | UpdateRequest) {
     queue.push(request);
@@ -227,33 +295,32 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
         draining = false;
         return;
       }
-      const first = queue[0];
-      if (first.kind === "update") {
-        queue.shift();
-        await first.run().then(first.resolve, first.reject);
-        continue;
+      // Everything that queued up while the last commit ran goes together: the inserts in shared
+      // commits first (requests wait on them), then the updates in shared commits. An update
+      // never waits on an insert of the same round: its lead was stored before it was asked for.
+      const round = queue.splice(0);
+      const inserts = round.filter((r): r is InsertRequest => r.kind === "insert");
+      const updates = round.filter((r): r is UpdateRequest => r.kind === "update");
+      if (inserts.length > 0) {
+        await writeInserts(inserts).catch((error) => {
+          for (const request of inserts) request.error ??= error;
+        });
+        for (const request of inserts) {
+          if (request.error) request.reject(request.error);
+          else request.resolve(request.result);
+        }
       }
-      const batch: InsertRequest[] = [];
-      while (queue.length > 0 && queue[0].kind === "insert") {
-        batch.push(queue.shift() as InsertRequest);
-      }
-      await writeInserts(batch).catch((error) => {
-        for (const request of batch) request.error ??= error;
-      });
-      for (const request of batch) {
-        if (request.error) request.reject(request.error);
-        else request.resolve(request.result);
-      }
+      if (updates.length > 0) await writeUpdates(updates);
     }
   }
 
   async function writeInserts(batch: InsertRequest[]) {
     const seen = new Set<string>();
-    let pending: PendingInsert[] = [];
+    const pending: PendingItem[] = [];
     for (const request of batch) {
       for (const lead of request.leads) {
         if (lead.leadgenId !== null) {
-          if (seen.has(lead.leadgenId)) {
+          if (seen.has(lead.leadgenId) || recentLeadgenIds.has(lead.leadgenId)) {
             request.result.duplicates.push(lead);
             continue;
           }
@@ -267,10 +334,13 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
           request.result.failed.push({ lead, error: asError(error) });
           continue;
         }
-        pending.push({ request, lead, ...prepared });
+        pending.push({ kind: "lead", request, lead, ...prepared });
       }
+      if (request.extra) pending.push({ kind: "extra", request, extra: request.extra });
     }
-    pending = await dropStored(pending);
+    // No read before the commit: each new lead's commit checks that its leadgen key is absent,
+    // and a commit that fails on a repeat from another process (or from before a restart) reads
+    // the keys then and goes again without it.
     let size = leadsPerCommit;
     let start = 0;
     while (start < pending.length) {
@@ -285,7 +355,10 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
         if (chunk.length > 1) size = Math.ceil(chunk.length / 2);
         else {
           if (chunk.length === 1) {
-            chunk[0].request.result.failed.push({ lead: chunk[0].lead, error: asError(error) });
+            const item = chunk[0];
+            if (item.kind === "lead") {
+              item.request.result.failed.push({ lead: item.lead, error: asError(error) });
+            } else item.request.result.extraError = asError(error);
           }
           start = end;
         }
@@ -294,14 +367,19 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
   }
 
   /** Where the commit that starts at `start` ends: at most `size` leads, within KV's limits. */
-  function chunkEnd(pending: PendingInsert[], start: number, size: number): number {
+  function chunkEnd(pending: PendingItem[], start: number, size: number): number {
     let bytes = 0;
     let mutations = 0;
     let end = start;
     while (end < pending.length && end - start < size) {
       const item = pending[end];
-      bytes += item.bytes + PER_LEAD_OVERHEAD_BYTES;
-      mutations += PER_LEAD_MUTATIONS + item.events.length + (item.shortened ? 2 : 0);
+      if (item.kind === "lead") {
+        bytes += item.bytes + PER_LEAD_OVERHEAD_BYTES;
+        mutations += PER_LEAD_MUTATIONS + item.events.length + (item.shortened ? 2 : 0);
+      } else {
+        bytes += item.extra.bytes;
+        mutations += item.extra.mutations;
+      }
       if (end > start && (bytes > COMMIT_VALUE_BYTES || mutations > COMMIT_MUTATIONS)) break;
       end++;
     }
@@ -309,29 +387,38 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
   }
 
   /** Moves leads whose leadgenId is already stored to their request's duplicates. */
-  async function dropStored(items: PendingInsert[]): Promise<PendingInsert[]> {
-    const withLeadgen = items.filter((item) => item.lead.leadgenId !== null);
+  async function dropStored(items: PendingItem[]): Promise<PendingItem[]> {
+    const withLeadgen = items.filter((item): item is PendingInsert =>
+      item.kind === "lead" && item.lead.leadgenId !== null
+    );
     const entries = await getManyChunked<string>(
       kv,
       withLeadgen.map((item) => leadByLeadgenKey(item.lead.leadgenId!)),
     );
-    const stored = new Set(
-      withLeadgen.filter((_, i) => entries[i].versionstamp !== null).map((item) => item.lead),
-    );
-    for (const item of items) {
-      if (stored.has(item.lead)) item.request.result.duplicates.push(item.lead);
-    }
-    return items.filter((item) => !stored.has(item.lead));
+    const stored = new Set<PendingItem>();
+    withLeadgen.forEach((item, i) => {
+      if (entries[i].versionstamp === null) return;
+      stored.add(item);
+      item.request.result.duplicates.push(item.lead);
+      rememberStored(item.lead.leadgenId!);
+    });
+    return items.filter((item) => !stored.has(item));
   }
 
-  async function commitInserts(chunk: PendingInsert[]) {
+  async function commitInserts(chunk: PendingItem[]) {
     for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
-      const head = await kv.get<number>(leadChangesHeadKey());
+      const leads = chunk.filter((item): item is PendingInsert => item.kind === "lead");
+      const head = leads.length > 0 ? await readHead() : null;
       const nowDate = now();
       const at = nowDate.toISOString();
-      let seq = head.value ?? 0;
-      const op = kv.atomic().check(head);
-      for (const { request, record, events, shortened } of chunk) {
+      let seq = head?.seq ?? 0;
+      const op = kv.atomic();
+      for (const item of chunk) {
+        if (item.kind === "extra") {
+          item.extra.write(op);
+          continue;
+        }
+        const { request, record, events, shortened } = item;
         seq++;
         op.set(leadKey(record.id), record);
         if (record.leadgenId !== null) {
@@ -344,19 +431,35 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
         setChange(op, { seq, leadId: record.id, kind: "created", at });
         request.onCommit?.(op, record);
       }
-      op.set(leadChangesHeadKey(), seq);
-      if ((await commitAtomic(op)).ok) {
-        for (const { request, record, events } of chunk) {
+      if (head) op.check({ key: leadChangesHeadKey(), versionstamp: head.versionstamp });
+      if (head) op.set(leadChangesHeadKey(), seq);
+      let res: Deno.KvCommitResult | Deno.KvCommitError;
+      try {
+        res = await commitAtomic(op);
+      } catch (error) {
+        cachedHead = null;
+        throw error;
+      }
+      if (res.ok) {
+        if (head) cachedHead = { seq, versionstamp: res.versionstamp };
+        for (const { request, record, events } of leads) {
           request.result.inserted.push({ ...record, timeline: events });
+          if (record.leadgenId !== null) rememberStored(record.leadgenId);
+          try {
+            request.onCommitted?.(record, res.versionstamp);
+          } catch {
+            // The lead is stored; a listener's mistake must not undo that for the others.
+          }
         }
         return;
       }
       // Lost a race: another writer stored some of these leads or moved the head.
+      cachedHead = null;
       const remaining = await dropStored(chunk);
       if (remaining.length === 0) return;
       if (remaining.length === chunk.length) {
         const headNow = await kv.get<number>(leadChangesHeadKey());
-        if (headNow.versionstamp === head.versionstamp) {
+        if (head === null || headNow.versionstamp === head.versionstamp) {
           throw new Error(
             "Cannot insert leads: a check added by onCommit failed (e.g. a job with the same key exists)",
           );
@@ -374,42 +477,147 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     op.set(leadChangeKey(record.seq), record, { expireIn: retentionMs });
   }
 
-  async function writeUpdate(
-    id: string,
-    mutate: (lead: Lead) => Lead | null,
-    onCommit?: OnLeadCommit,
-  ): Promise<Lead | null> {
+  /** Runs `mutate` on a stored lead: the record and events to write, or null for "no change". */
+  function applyUpdate(
+    request: UpdateRequest,
+    stored: Lead,
+    at: string,
+  ): PreparedLead | null {
+    const changed = request.mutate(structuredClone(stored));
+    if (changed === null) return null;
+    if (changed.id !== request.id || changed.leadgenId !== stored.leadgenId) {
+      throw new Error(`Cannot update lead ${request.id}: its id and leadgenId cannot change`);
+    }
+    // `mutate` appends the events of its change to what the record held inline.
+    return prepareLead({ ...changed, updatedAt: at }, stored.timeline ?? []);
+  }
+
+  /** Adds one update's writes (not its onCommit) to `op`. */
+  function addUpdate(
+    op: Deno.AtomicOperation,
+    stored: Deno.KvEntry<Lead>,
+    prepared: PreparedLead,
+    seq: number,
+    nowDate: Date,
+  ) {
+    const { record, events, shortened } = prepared;
+    const id = record.id;
+    const at = nowDate.toISOString();
+    op.check(stored).set(leadKey(id), record);
+    const oldCreated = Date.parse(stored.value.createdTime);
+    const newCreated = Date.parse(record.createdTime);
+    if (oldCreated !== newCreated) {
+      op.delete(leadByCreatedKey(oldCreated, id)).set(leadByCreatedKey(newCreated, id), id);
+    }
+    addTimelineEvents(op, id, events, nowDate.getTime());
+    if (shortened) addShortenedAlert(op, record, at);
+    setChange(op, { seq, leadId: id, kind: "updated", at });
+  }
+
+  /**
+   * Writes updates that queued up together: those of distinct leads share commits (group
+   * commit); a second update of the same lead waits for the first. A shared commit that fails
+   * (a lead changed meanwhile, a check from onCommit) falls back to one commit per update.
+   */
+  async function writeUpdates(requests: UpdateRequest[]) {
+    let rest = requests;
+    while (rest.length > 0) {
+      const ids = new Set<string>();
+      const round: UpdateRequest[] = [];
+      const later: UpdateRequest[] = [];
+      for (const request of rest) {
+        if (ids.has(request.id)) later.push(request);
+        else {
+          ids.add(request.id);
+          round.push(request);
+        }
+      }
+      for (let i = 0; i < round.length; i += UPDATES_PER_COMMIT) {
+        await commitUpdates(round.slice(i, i + UPDATES_PER_COMMIT));
+      }
+      rest = later;
+    }
+  }
+
+  async function commitUpdates(chunk: UpdateRequest[]) {
+    if (chunk.length === 1) return await updateAlone(chunk[0]);
+    // Until each request is sorted out below, all of them are left to try alone.
+    let fallback: UpdateRequest[] = chunk;
+    try {
+      const [entries, head] = await Promise.all([
+        getManyChunked<Lead>(kv, chunk.map((request) => leadKey(request.id))),
+        readHead(),
+      ]);
+      const nowDate = now();
+      const at = nowDate.toISOString();
+      const ready: { request: UpdateRequest; prepared: PreparedLead; entry: Deno.KvEntry<Lead> }[] =
+        [];
+      let bytes = 0;
+      let mutations = 0;
+      chunk.forEach((request, i) => {
+        const entry = entries[i];
+        try {
+          if (entry.value === null) throw new LeadNotFoundError(request.id);
+          const prepared = applyUpdate(request, entry.value, at);
+          if (prepared === null) return request.resolve(null);
+          bytes += prepared.bytes + PER_LEAD_OVERHEAD_BYTES;
+          mutations += PER_LEAD_MUTATIONS + prepared.events.length;
+          ready.push({ request, prepared, entry: entry as Deno.KvEntry<Lead> });
+        } catch (error) {
+          request.reject(error);
+        }
+      });
+      if (ready.length === 0) return;
+      fallback = ready.map((item) => item.request);
+      if (bytes > COMMIT_VALUE_BYTES || mutations > COMMIT_MUTATIONS) {
+        throw new Error("too large for one commit");
+      }
+      let seq = head.seq;
+      const op = kv.atomic();
+      for (const { request, prepared, entry } of ready) {
+        addUpdate(op, entry, prepared, ++seq, nowDate);
+        request.onCommit?.(op, prepared.record);
+      }
+      op.check({ key: leadChangesHeadKey(), versionstamp: head.versionstamp })
+        .set(leadChangesHeadKey(), seq);
+      const res = await commitAtomic(op);
+      if (!res.ok) throw new Error("a check failed");
+      cachedHead = { seq, versionstamp: res.versionstamp };
+      fallback = [];
+      for (const { request, prepared: { record, events } } of ready) {
+        request.resolve({ ...record, timeline: [...record.timeline, ...events] });
+      }
+    } catch {
+      // Whatever went wrong together is tried one by one, each settling with its own outcome.
+      cachedHead = null;
+      for (const request of fallback) await updateAlone(request);
+    }
+  }
+
+  async function updateAlone(request: UpdateRequest) {
+    await writeUpdate(request).then(request.resolve, request.reject);
+  }
+
+  async function writeUpdate(request: UpdateRequest): Promise<Lead | null> {
+    const { id, onCommit } = request;
     for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
       const [entry, head] = await kv.getMany<[Lead, number]>([leadKey(id), leadChangesHeadKey()]);
       if (entry.value === null) throw new LeadNotFoundError(id);
-      const changed = mutate(structuredClone(entry.value));
-      if (changed === null) return null;
-      if (changed.id !== id || changed.leadgenId !== entry.value.leadgenId) {
-        throw new Error(`Cannot update lead ${id}: its id and leadgenId cannot change`);
-      }
       const nowDate = now();
-      const at = nowDate.toISOString();
-      // `mutate` appends the events of its change to what the record held inline.
-      const inline = entry.value.timeline ?? [];
-      const { record, events, shortened } = prepareLead(
-        { ...changed, updatedAt: at },
-        inline,
-      );
+      const prepared = applyUpdate(request, entry.value, nowDate.toISOString());
+      if (prepared === null) return null;
       const seq = (head.value ?? 0) + 1;
-      const op = kv.atomic().check(entry).check(head).set(leadKey(id), record);
-      const oldCreated = Date.parse(entry.value.createdTime);
-      const newCreated = Date.parse(record.createdTime);
-      if (oldCreated !== newCreated) {
-        op.delete(leadByCreatedKey(oldCreated, id)).set(leadByCreatedKey(newCreated, id), id);
-      }
-      addTimelineEvents(op, id, events, nowDate.getTime());
-      if (shortened) addShortenedAlert(op, record, at);
-      setChange(op, { seq, leadId: id, kind: "updated", at });
+      const op = kv.atomic().check(head);
+      addUpdate(op, entry as Deno.KvEntry<Lead>, prepared, seq, nowDate);
       op.set(leadChangesHeadKey(), seq);
-      onCommit?.(op, record);
-      if ((await commitAtomic(op)).ok) {
+      onCommit?.(op, prepared.record);
+      const res = await commitAtomic(op);
+      if (res.ok) {
+        cachedHead = { seq, versionstamp: res.versionstamp };
+        const { record, events } = prepared;
         return { ...record, timeline: [...record.timeline, ...events] };
       }
+      cachedHead = null;
       await delay(Math.random() * attempt * 2);
     }
     throw new Error(
@@ -463,6 +671,8 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
           kind: "insert",
           leads,
           onCommit: insertOptions.onCommit,
+          onCommitted: insertOptions.onCommitted,
+          extra: insertOptions.extra,
           result: { inserted: [], duplicates: [], failed: [] },
           error: undefined,
           resolve,
@@ -473,12 +683,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
 
     updateLead(id, mutate, updateOptions = {}) {
       return new Promise((resolve, reject) => {
-        schedule({
-          kind: "update",
-          run: () => writeUpdate(id, mutate, updateOptions.onCommit),
-          resolve,
-          reject,
-        });
+        schedule({ kind: "update", id, mutate, onCommit: updateOptions.onCommit, resolve, reject });
       });
     },
 

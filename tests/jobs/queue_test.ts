@@ -304,7 +304,7 @@ Deno.test("[jobs] a job created claimed runs here at once; its handler's commit 
     ran.push({ attempt: ctx.attempt, payload });
     // The handler's own result and the job's removal land in one commit.
     const op = kv.atomic().set(["result", ctx.jobId], "done");
-    ctx.complete(op);
+    ctx.complete!(op);
     assert.equal((await op.commit()).ok, true);
     return COMPLETED_IN_COMMIT;
   });
