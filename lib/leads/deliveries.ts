@@ -59,22 +59,23 @@ export const CHUNK_BYTES = 60 * 1024;
 const CHUNKS_PER_COMMIT = 10;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/**
- * Why raw bytes and not parsed changes: the signature covers the exact bytes, so only they can be
- * re-verified, re-parsed by a fixed parser, or compared with what Meta says it sent. A typical
- * delivery is a few hundred bytes (one chunk, one commit); a 1 MiB batch takes 18 chunks written
- * in two commits. The record is written last, so a record always has its whole body.
- */
-export async function saveDelivery(
-  kv: Deno.Kv,
+/** A delivery ready to write: its record and body chunks. */
+export interface BuiltDelivery {
+  record: DeliveryRecord;
+  chunks: Uint8Array[];
+  expireIn: number;
+}
+
+/** Builds a delivery's record (id, digest) and splits its body into KV-sized chunks. */
+export function buildDelivery(
   body: Uint8Array,
   delivery: NewDelivery,
   options: DeliveryLogOptions = {},
-): Promise<DeliveryRecord> {
+): BuiltDelivery {
   const now = (options.now ?? (() => new Date()))();
   const expireIn = options.retentionMs ?? 7 * DAY_MS;
   const id = ulid(now.getTime());
-  const chunks = Math.max(1, Math.ceil(body.byteLength / CHUNK_BYTES));
+  const count = Math.max(1, Math.ceil(body.byteLength / CHUNK_BYTES));
   const record: DeliveryRecord = {
     id,
     receivedAt: now.toISOString(),
@@ -82,22 +83,71 @@ export async function saveDelivery(
     bytes: body.byteLength,
     // node:crypto hashes in this thread; WebCrypto's digest takes a trip to a worker thread.
     sha256: createHash("sha256").update(body).digest("hex"),
-    chunks,
+    chunks: count,
     outcome: delivery.outcome,
     leadgenChanges: delivery.leadgenChanges,
     reason: delivery.reason,
   };
+  const chunks = Array.from(
+    { length: count },
+    (_, i) => body.slice(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES),
+  );
+  return { record, chunks, expireIn };
+}
+
+/** Chunks of a delivery small enough to ride in the commit of its leads (240 KiB). */
+export const INLINE_DELIVERY_CHUNKS = 4;
+
+/**
+ * The writes of a small delivery (at most INLINE_DELIVERY_CHUNKS chunks) for another commit to
+ * carry, e.g. the one that stores its leads (see the lead store's `extra`); null when it is too
+ * big and must be saved with saveDelivery.
+ */
+export function deliveryWrites(
+  built: BuiltDelivery,
+): { bytes: number; mutations: number; write(op: Deno.AtomicOperation): void } | null {
+  if (built.chunks.length > INLINE_DELIVERY_CHUNKS) return null;
+  return {
+    bytes: built.record.bytes + 1024,
+    mutations: built.chunks.length + 1,
+    write(op) {
+      built.chunks.forEach((part, i) => {
+        op.set(deliveryChunkKey(built.record.id, i), part, { expireIn: built.expireIn });
+      });
+      op.set(deliveryKey(built.record.id), built.record, { expireIn: built.expireIn });
+    },
+  };
+}
+
+/**
+ * Why raw bytes and not parsed changes: the signature covers the exact bytes, so only they can be
+ * re-verified, re-parsed by a fixed parser, or compared with what Meta says it sent. A typical
+ * delivery is a few hundred bytes (one chunk); a 1 MiB batch takes 18 chunks written in two
+ * commits. The record is written last, so a record always has its whole body. Accepted
+ * deliveries are usually written in the commit of their leads instead (see deliveryWrites).
+ */
+export function saveDelivery(
+  kv: Deno.Kv,
+  body: Uint8Array,
+  delivery: NewDelivery,
+  options: DeliveryLogOptions = {},
+): Promise<DeliveryRecord> {
+  return writeDelivery(kv, buildDelivery(body, delivery, options));
+}
+
+/** Writes a built delivery in commits of its own (see saveDelivery). */
+export async function writeDelivery(kv: Deno.Kv, built: BuiltDelivery): Promise<DeliveryRecord> {
+  const { record, chunks, expireIn } = built;
   let op = kv.atomic();
-  for (let i = 0; i < chunks; i++) {
+  for (let i = 0; i < chunks.length; i++) {
     if (i > 0 && i % CHUNKS_PER_COMMIT === 0) {
-      await commitOrThrow(op, id);
+      await commitOrThrow(op, record.id);
       op = kv.atomic();
     }
-    const part = body.slice(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES);
-    op.set(deliveryChunkKey(id, i), part, { expireIn });
+    op.set(deliveryChunkKey(record.id, i), chunks[i], { expireIn });
   }
-  op.set(deliveryKey(id), record, { expireIn });
-  await commitOrThrow(op, id);
+  op.set(deliveryKey(record.id), record, { expireIn });
+  await commitOrThrow(op, record.id);
   return record;
 }
 

@@ -5,6 +5,7 @@ import type { GraphClient } from "../facebook/graph_client.ts";
 import { GraphApiError } from "../facebook/graph_errors.ts";
 import { mapLeadDetails } from "../facebook/lead_fields.ts";
 import {
+  COMPLETED_IN_COMMIT,
   type FailedJobRecord,
   type JobHandler,
   type JobQueue,
@@ -175,6 +176,8 @@ export function fetchLeadDetailsHandler(deps: FetchDetailsDeps): JobHandler {
         payload.leadId,
         (current) =>
           current.details === "fetched" ? null : applyLeadDetails(current, details, now()),
+        // The answers and the job's removal in one commit: no finishing commit after it.
+        { onCommit: ctx.complete ? (op) => ctx.complete!(op) : undefined },
       );
     } catch (error) {
       // A lead that cannot be stored now never can be: fail the job at once, without more Graph calls.
@@ -190,7 +193,13 @@ export function fetchLeadDetailsHandler(deps: FetchDetailsDeps): JobHandler {
         answersTruncated: stored.answersTruncated,
       });
     }
-    await deps.alerts.clearPageAlerts(payload.pageId);
+    try {
+      await deps.alerts.clearPageAlerts(payload.pageId);
+    } catch (error) {
+      // The lead is stored and the job done: the next good fetch for the page clears them.
+      log.warn("page alerts not cleared", { error: (error as Error).message });
+    }
+    return stored !== null && ctx.complete ? COMPLETED_IN_COMMIT : undefined;
   };
 }
 
