@@ -35,7 +35,8 @@ const N = Number(Deno.env.get("INGEST_N") ?? 1500);
 const ROUNDS = Number(Deno.env.get("INGEST_ROUNDS") ?? 3);
 const CONCURRENCY = Number(Deno.env.get("INGEST_CONCURRENCY") ?? 32);
 const MATRIX_N = Number(Deno.env.get("INGEST_MATRIX_N") ?? 1000);
-const MATRIX_CONCURRENCY = [1, 16, 64];
+/** INGEST_MATRIX=0 skips the concurrency matrix (a quick ratio run). */
+const MATRIX_CONCURRENCY = Deno.env.get("INGEST_MATRIX") === "0" ? [] : [1, 16, 64];
 const WARMUP = 300;
 
 type Target = "leadline" | "sample";

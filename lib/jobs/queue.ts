@@ -59,6 +59,11 @@ export interface JobContext {
   complete?(op: Deno.AtomicOperation): void;
   /** Aborted when this run lost its claim (another process took the job over). */
   signal?: AbortSignal;
+  /**
+   * True on the first run of a job this process created claimed (addClaimedJob): no other run
+   * can have started it, so a handler may skip checking whether its work is already done.
+   */
+  firstRun?: boolean;
 }
 
 /** What a handler resolves with when its own commit carried `ctx.complete(op)`. */
@@ -109,7 +114,7 @@ export interface JobQueueOptions {
   backoff?(attempt: number): number;
   /** Clock in ms (default Date.now). */
   now?(): number;
-  /** Jobs run at once per queue (default 16). */
+  /** Jobs run at once per queue (default 32). */
   concurrency?: number;
   /** Sweep period of `start()` (default 1,000 ms). */
   intervalMs?: number;
@@ -211,6 +216,8 @@ interface HeldJob {
   started: boolean;
   /** Set once it was held past MAX_HOLD_MS and its lease is left to expire. */
   overdue: boolean;
+  /** Created claimed by this process and not run before. */
+  firstRun: boolean;
 }
 
 /**
@@ -230,7 +237,7 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
   const maxAttempts = options.maxAttempts ?? 8;
   const backoff = options.backoff ?? defaultJobBackoff;
   const now = options.now ?? Date.now;
-  const concurrency = Math.max(1, options.concurrency ?? 16);
+  const concurrency = Math.max(1, options.concurrency ?? 32);
   const intervalMs = options.intervalMs ?? 1_000;
   const log = options.log ?? consoleLog;
   const handlers = new Map<string, JobHandler>();
@@ -267,8 +274,9 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
     return promise;
   }
 
-  function hold(job: JobRecord, versionstamp: string): HeldJob {
+  function hold(job: JobRecord, versionstamp: string, firstRun = false): HeldJob {
     const entry: HeldJob = {
+      firstRun,
       job,
       versionstamp,
       leaseUntil: job.leaseUntil!,
@@ -448,6 +456,7 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
       attempt: claimed.attempts,
       jobId: id,
       signal: entry.abort.signal,
+      firstRun: entry.firstRun,
       complete(op) {
         if (entry.lost) throw new LeaseLostError(id);
         op.check({ key: jobKey(id), versionstamp: entry.versionstamp })
@@ -551,7 +560,7 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
     const id = claimed.id;
     if (inFlight.has(id)) return;
     inFlight.add(id);
-    const entry = hold(claimed.record, versionstamp);
+    const entry = hold(claimed.record, versionstamp, true);
     track((async () => {
       await acquireSlot();
       try {

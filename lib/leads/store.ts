@@ -189,6 +189,10 @@ const MAX_COMMIT_ATTEMPTS = 20;
 const UPDATES_PER_COMMIT = 25;
 /** Leadgen ids this process knows are stored, kept to answer repeats without a read. */
 const RECENT_LEADGEN_IDS = 50_000;
+/** Leads this process wrote last, kept with their versionstamps so an update needs no read. */
+const RECENT_LEADS = 5_000;
+/** Change records this process wrote last, kept so that readers of the log need no list. */
+const RECENT_CHANGES = 10_000;
 
 interface InsertRequest {
   kind: "insert";
@@ -262,6 +266,50 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
   let cachedHead: { seq: number; versionstamp: string } | null = null;
   /** Leadgen ids known to be stored (oldest first), so Meta's repeats need no read. */
   const recentLeadgenIds = new Set<string>();
+  /**
+   * Leads as this process last committed them (oldest first). A lead's details arrive a moment
+   * after its insert; the update checks the versionstamp it remembers instead of reading the
+   * lead first, and reads only when that check fails (someone else wrote it).
+   */
+  const recentLeads = new Map<string, { value: Lead; versionstamp: string }>();
+
+  function rememberLead(record: Lead, versionstamp: string) {
+    recentLeads.delete(record.id);
+    // A copy: callers get `record` back and may change it.
+    recentLeads.set(record.id, { value: structuredClone(record), versionstamp });
+    if (recentLeads.size > RECENT_LEADS) recentLeads.delete(recentLeads.keys().next().value!);
+  }
+
+  /**
+   * Change records this process committed (by seq, oldest first), with `recentLeads` enough to
+   * answer listChangesSince without reading KV while no other process writes: every open
+   * dashboard's live hub reads each change, and reading them back cost a list and a read of
+   * every lead per change. Valid only while the head is the one this process last committed.
+   */
+  const recentChanges = new Map<number, LeadChangeRecord>();
+
+  function rememberChange(record: LeadChangeRecord) {
+    recentChanges.set(record.seq, record);
+    if (recentChanges.size > RECENT_CHANGES) {
+      recentChanges.delete(recentChanges.keys().next().value!);
+    }
+  }
+
+  /** The stored leads with these ids: from what this process last wrote, else from KV. */
+  async function readLeadEntries(ids: string[]): Promise<Deno.KvEntryMaybe<Lead>[]> {
+    const entries: Deno.KvEntryMaybe<Lead>[] = new Array(ids.length);
+    const missing: number[] = [];
+    ids.forEach((id, i) => {
+      const known = recentLeads.get(id);
+      if (known) entries[i] = { key: leadKey(id), ...known };
+      else missing.push(i);
+    });
+    if (missing.length > 0) {
+      const read = await getManyChunked<Lead>(kv, missing.map((i) => leadKey(ids[i])));
+      missing.forEach((i, j) => entries[i] = read[j]);
+    }
+    return entries;
+  }
 
   function rememberStored(leadgenId: string) {
     recentLeadgenIds.delete(leadgenId);
@@ -413,6 +461,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
       const at = nowDate.toISOString();
       let seq = head?.seq ?? 0;
       const op = kv.atomic();
+      const changes: LeadChangeRecord[] = [];
       for (const item of chunk) {
         if (item.kind === "extra") {
           item.extra.write(op);
@@ -420,6 +469,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
         }
         const { request, record, events, shortened } = item;
         seq++;
+        changes.push({ seq, leadId: record.id, kind: "created", at });
         op.set(leadKey(record.id), record);
         if (record.leadgenId !== null) {
           op.check({ key: leadByLeadgenKey(record.leadgenId), versionstamp: null })
@@ -428,7 +478,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
         op.set(leadByCreatedKey(Date.parse(record.createdTime), record.id), record.id);
         addTimelineEvents(op, record.id, events, nowDate.getTime());
         if (shortened) addShortenedAlert(op, record, at);
-        setChange(op, { seq, leadId: record.id, kind: "created", at });
+        setChange(op, changes.at(-1)!);
         request.onCommit?.(op, record);
       }
       if (head) op.check({ key: leadChangesHeadKey(), versionstamp: head.versionstamp });
@@ -442,8 +492,10 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
       }
       if (res.ok) {
         if (head) cachedHead = { seq, versionstamp: res.versionstamp };
+        changes.forEach(rememberChange);
         for (const { request, record, events } of leads) {
           request.result.inserted.push({ ...record, timeline: events });
+          rememberLead(record, res.versionstamp);
           if (record.leadgenId !== null) rememberStored(record.leadgenId);
           try {
             request.onCommitted?.(record, res.versionstamp);
@@ -499,7 +551,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     prepared: PreparedLead,
     seq: number,
     nowDate: Date,
-  ) {
+  ): LeadChangeRecord {
     const { record, events, shortened } = prepared;
     const id = record.id;
     const at = nowDate.toISOString();
@@ -511,7 +563,9 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     }
     addTimelineEvents(op, id, events, nowDate.getTime());
     if (shortened) addShortenedAlert(op, record, at);
-    setChange(op, { seq, leadId: id, kind: "updated", at });
+    const change: LeadChangeRecord = { seq, leadId: id, kind: "updated", at };
+    setChange(op, change);
+    return change;
   }
 
   /**
@@ -545,7 +599,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     let fallback: UpdateRequest[] = chunk;
     try {
       const [entries, head] = await Promise.all([
-        getManyChunked<Lead>(kv, chunk.map((request) => leadKey(request.id))),
+        readLeadEntries(chunk.map((request) => request.id)),
         readHead(),
       ]);
       const nowDate = now();
@@ -574,8 +628,9 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
       }
       let seq = head.seq;
       const op = kv.atomic();
+      const changes: LeadChangeRecord[] = [];
       for (const { request, prepared, entry } of ready) {
-        addUpdate(op, entry, prepared, ++seq, nowDate);
+        changes.push(addUpdate(op, entry, prepared, ++seq, nowDate));
         request.onCommit?.(op, prepared.record);
       }
       op.check({ key: leadChangesHeadKey(), versionstamp: head.versionstamp })
@@ -583,13 +638,16 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
       const res = await commitAtomic(op);
       if (!res.ok) throw new Error("a check failed");
       cachedHead = { seq, versionstamp: res.versionstamp };
+      changes.forEach(rememberChange);
       fallback = [];
       for (const { request, prepared: { record, events } } of ready) {
+        rememberLead(record, res.versionstamp);
         request.resolve({ ...record, timeline: [...record.timeline, ...events] });
       }
     } catch {
       // Whatever went wrong together is tried one by one, each settling with its own outcome.
       cachedHead = null;
+      for (const request of chunk) recentLeads.delete(request.id);
       for (const request of fallback) await updateAlone(request);
     }
   }
@@ -601,23 +659,27 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
   async function writeUpdate(request: UpdateRequest): Promise<Lead | null> {
     const { id, onCommit } = request;
     for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
-      const [entry, head] = await kv.getMany<[Lead, number]>([leadKey(id), leadChangesHeadKey()]);
+      const [[entry], head] = await Promise.all([readLeadEntries([id]), readHead()]);
       if (entry.value === null) throw new LeadNotFoundError(id);
       const nowDate = now();
       const prepared = applyUpdate(request, entry.value, nowDate.toISOString());
       if (prepared === null) return null;
-      const seq = (head.value ?? 0) + 1;
-      const op = kv.atomic().check(head);
-      addUpdate(op, entry as Deno.KvEntry<Lead>, prepared, seq, nowDate);
+      const seq = head.seq + 1;
+      const op = kv.atomic().check({ key: leadChangesHeadKey(), versionstamp: head.versionstamp });
+      const change = addUpdate(op, entry as Deno.KvEntry<Lead>, prepared, seq, nowDate);
       op.set(leadChangesHeadKey(), seq);
       onCommit?.(op, prepared.record);
       const res = await commitAtomic(op);
       if (res.ok) {
         cachedHead = { seq, versionstamp: res.versionstamp };
+        rememberChange(change);
+        rememberLead(prepared.record, res.versionstamp);
         const { record, events } = prepared;
         return { ...record, timeline: [...record.timeline, ...events] };
       }
+      // Read both afresh next time: one of them changed under us.
       cachedHead = null;
+      recentLeads.delete(id);
       await delay(Math.random() * attempt * 2);
     }
     throw new Error(
@@ -730,15 +792,31 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
 
     async listChangesSince(seq, limit = 100) {
       const since = Math.max(0, Math.floor(seq));
-      const head = (await kv.get<number>(leadChangesHeadKey())).value ?? 0;
+      // The first record asked for is read too: records expire oldest first, so while it is
+      // there none after it has expired, and memory may answer.
+      const [headEntry, first] = await kv.getMany<[number, LeadChangeRecord]>([
+        leadChangesHeadKey(),
+        leadChangeKey(since + 1),
+      ]);
+      const head = headEntry.value ?? 0;
       if (since >= head) return { changes: [], head, gap: false };
-      const records: LeadChangeRecord[] = [];
-      const iter = kv.list<LeadChangeRecord>(
-        { start: leadChangeKey(since + 1), end: leadChangeKey(head + 1) },
-        { limit: Math.max(1, Math.min(Math.floor(limit), 1000)) },
-      );
-      for await (const entry of iter) records.push(entry.value);
-      const leads = await readLeads(records.map((record) => record.leadId));
+      const count = Math.min(head - since, Math.max(1, Math.min(Math.floor(limit), 1000)));
+      const mine = cachedHead?.versionstamp === headEntry.versionstamp && first.value !== null
+        ? changesFromMemory(since, count)
+        : null;
+      let records: LeadChangeRecord[];
+      if (mine) records = mine;
+      else {
+        records = [];
+        const iter = kv.list<LeadChangeRecord>(
+          { start: leadChangeKey(since + 1), end: leadChangeKey(head + 1) },
+          { limit: count },
+        );
+        for await (const entry of iter) records.push(entry.value);
+      }
+      const leads = mine
+        ? await readLeadValues(records.map((record) => record.leadId))
+        : await readLeads(records.map((record) => record.leadId));
       const changes: LeadChange[] = [];
       records.forEach((record, i) => {
         const lead = leads[i];
@@ -751,6 +829,23 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
       return (await kv.get<number>(leadChangesHeadKey())).value ?? 0;
     },
   };
+
+  /** Change records (since, since + count] from memory, or null when one of them is not there. */
+  function changesFromMemory(since: number, count: number): LeadChangeRecord[] | null {
+    const records: LeadChangeRecord[] = [];
+    for (let seq = since + 1; seq <= since + count; seq++) {
+      const record = recentChanges.get(seq);
+      if (!record) return null;
+      records.push(record);
+    }
+    return records;
+  }
+
+  /** Leads by id as stored now: what this process last wrote (copied), else from KV. */
+  async function readLeadValues(ids: string[]): Promise<(Lead | null)[]> {
+    const entries = await readLeadEntries(ids);
+    return entries.map((entry) => entry.value === null ? null : structuredClone(entry.value));
+  }
 
   async function readLeads(ids: string[]): Promise<(Lead | null)[]> {
     const entries = await getManyChunked<Lead>(kv, ids.map(leadKey));

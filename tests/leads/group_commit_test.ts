@@ -193,3 +193,52 @@ Deno.test("[db] group commit - a shared update commit whose onCommit check fails
   assert.equal((await store.getLead(leads[2].id))?.fullName, "N2");
   kv.close();
 });
+
+Deno.test("[db] group commit - the change log of this process's own writes is read without reading the leads", async () => {
+  const real = await Deno.openKv(":memory:");
+  const { kv, counts } = countingKv(real);
+  const store = createLeadStore(kv);
+  const leads = ["740000000000001", "740000000000002", "740000000000003"].map(metaLead);
+  await store.insertLeads(leads);
+  await store.updateLead(leads[1].id, (l) => ({ ...l, fullName: "Second" }));
+  counts.reads.clear();
+  const page = await store.listChangesSince(1);
+  assert.equal(counts.reads.get("leads") ?? 0, 0, "no lead read");
+  // The same answer as a reader that has nothing in memory.
+  const fresh = await createLeadStore(real).listChangesSince(1);
+  assert.deepEqual(page, fresh);
+  assert.deepEqual(page.changes.map((c) => [c.seq, c.kind, c.lead.fullName]), [
+    // Each change carries the lead as it is now.
+    [2, "created", "Second"],
+    [3, "created", null],
+    [4, "updated", "Second"],
+  ]);
+  real.close();
+});
+
+Deno.test("[db] group commit - after another process wrote, the change log is read from KV", async () => {
+  const dir = await Deno.makeTempDir();
+  const kvA = await Deno.openKv(`${dir}/kv.sqlite`);
+  const kvB = await Deno.openKv(`${dir}/kv.sqlite`);
+  const storeA = createLeadStore(kvA);
+  const storeB = createLeadStore(kvB);
+  const [a, b] = ["750000000000001", "750000000000002"].map(metaLead);
+  await storeA.insertLeads([a]);
+  await storeB.insertLeads([b]);
+  await storeB.updateLead(b.id, (l) => ({ ...l, fullName: "From B" }));
+  const page = await storeA.listChangesSince(0);
+  // B's writes are read from KV, leads as they are now.
+  assert.deepEqual(page.changes.map((c) => [c.seq, c.lead.id, c.lead.fullName]), [
+    [1, a.id, null],
+    [2, b.id, "From B"],
+    [3, b.id, "From B"],
+  ]);
+  // A's next write goes after B's: one log, no gap.
+  await storeA.updateLead(a.id, (l) => ({ ...l, fullName: "From A" }));
+  const all = await storeB.listChangesSince(0);
+  assert.deepEqual(all.changes.map((c) => c.seq), [1, 2, 3, 4]);
+  assert.equal(all.changes[3].lead.fullName, "From A");
+  kvA.close();
+  kvB.close();
+  await Deno.remove(dir, { recursive: true });
+});
