@@ -13,8 +13,10 @@ export interface GraphApiContext {
   accessToken: string;
   /** Write IDs in Graph responses as raw JSON numbers. */
   idsAsNumbers: boolean;
-  /** Counts a Graph call of this kind. */
+  /** Counts a Graph call of this kind (a multi-id read counts one per id, as Meta counts it). */
   countCall(kind: SimCallKind): void;
+  /** Counts one HTTP request to the Graph API. */
+  countRequest(): void;
   /** Aborted when the simulator closes, so slow answers end. */
   closing: AbortSignal;
 }
@@ -260,6 +262,26 @@ function formLeads(context: GraphApiContext, url: URL, form: SimForm): Response 
   );
 }
 
+/** `GET /?ids=…`: an object keyed by id; one unknown id fails the whole request, as on Meta. */
+function multiRead(context: GraphApiContext, url: URL, ids: string[]): Response {
+  if (ids.length === 0) return badParameter(context, "Param ids must name at least one object");
+  if (ids.length > 50) return badParameter(context, "Param ids can name at most 50 objects");
+  const missing = ids.filter((id) => !context.state.lead(id));
+  if (missing.length > 0) {
+    return errorResponse(context, {
+      status: 404,
+      code: 803,
+      type: "OAuthException",
+      isTransient: false,
+      message: `(#803) Some of the aliases you requested do not exist: ${missing.join(",")}`,
+    });
+  }
+  const fields = requestedFields(url, DEFAULT_LEAD_FIELDS);
+  const body: Record<string, unknown> = {};
+  for (const id of ids) body[id] = leadJson(context.state.lead(id)!, fields);
+  return json(context, body);
+}
+
 function pageForms(context: GraphApiContext, url: URL, pageId: string): Response {
   const page = context.state.page(pageId);
   if (!page) return notFound(context, pageId);
@@ -280,6 +302,19 @@ function pageForms(context: GraphApiContext, url: URL, pageId: string): Response
     forms.map((_, index) => encodeCursor(start + index)),
     page.forms.length > start + limit,
   );
+}
+
+/** The appsecret_proof the simulator expects, computed once per token. */
+const expectedProofs = new Map<string, Promise<string>>();
+
+function expectedProof(appSecret: string, token: string): Promise<string> {
+  const cacheKey = `${appSecret.length}:${appSecret}${token}`;
+  let proof = expectedProofs.get(cacheKey);
+  if (!proof) {
+    if (expectedProofs.size > 64) expectedProofs.clear();
+    expectedProofs.set(cacheKey, proof = hmacSha256Hex(appSecret, token));
+  }
+  return proof;
 }
 
 async function checkAuth(context: GraphApiContext, url: URL): Promise<SimError | null> {
@@ -303,7 +338,7 @@ async function checkAuth(context: GraphApiContext, url: URL): Promise<SimError |
     };
   }
   const proof = url.searchParams.get("appsecret_proof");
-  if (proof !== await hmacSha256Hex(context.appSecret, token)) {
+  if (proof !== await expectedProof(context.appSecret, token)) {
     return {
       status: 400,
       code: 190,
@@ -343,8 +378,13 @@ export async function handleGraphRequest(
 ): Promise<Response> {
   const url = new URL(request.url);
   const { version, segments } = splitPath(url.pathname);
-  const kind = callKind(context.state, url.pathname);
-  context.countCall(kind);
+  // `GET /?ids=a,b,c`: several leads in one request (Meta's multi-id read).
+  const multi = segments.length === 0 && url.searchParams.has("ids")
+    ? url.searchParams.get("ids")!.split(",").map((id) => id.trim()).filter((id) => id !== "")
+    : null;
+  const kind = multi ? "lead" : callKind(context.state, url.pathname);
+  context.countRequest();
+  for (let i = 0; i < (multi ? Math.max(1, multi.length) : 1); i++) context.countCall(kind);
 
   const fault = context.faults.take(kind);
   if (fault?.latencyMs) {
@@ -368,7 +408,8 @@ export async function handleGraphRequest(
 
   let response: Response;
   const [id, edge] = segments;
-  if (segments.length === 1) {
+  if (multi) response = multiRead(context, url, multi);
+  else if (segments.length === 1) {
     const lead = context.state.lead(id);
     const form = context.state.form(id);
     const page = context.state.page(id);

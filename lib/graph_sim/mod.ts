@@ -66,8 +66,13 @@ export interface GraphSimulator {
   injectFault(options: FaultOptions): void;
   /** Removes all scripted faults. */
   clearFaults(): void;
-  /** Graph calls received (of one kind, or in total), including failed ones. */
+  /**
+   * Graph calls received (of one kind, or in total), including failed ones. A multi-id read
+   * (`GET /?ids=a,b`) counts one lead call per id, as Meta counts it against rate limits.
+   */
   calls(kind?: SimCallKind): number;
+  /** HTTP requests received by the Graph API (a multi-id read is one). */
+  requests(): number;
   /** Sets all call counters back to zero. */
   resetCalls(): void;
   /** Stops the server; pending slow answers end at once. */
@@ -81,6 +86,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
   const state = new SimState(createRandom(options.seed ?? 1));
   const faults = new FaultList();
   const counters = new Map<SimCallKind, number>();
+  let requestCount = 0;
   const closing = new AbortController();
 
   function calls(kind?: SimCallKind): number {
@@ -103,6 +109,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     accessToken: options.accessToken,
     idsAsNumbers: options.graphIdsAsNumbers ?? false,
     countCall: (kind: SimCallKind) => counters.set(kind, (counters.get(kind) ?? 0) + 1),
+    countRequest: () => requestCount++,
     closing: closing.signal,
   };
   const controlContext = {
@@ -147,7 +154,11 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     injectFault: (fault) => faults.add(fault),
     clearFaults: () => void faults.clear(),
     calls,
-    resetCalls: () => counters.clear(),
+    requests: () => requestCount,
+    resetCalls: () => {
+      counters.clear();
+      requestCount = 0;
+    },
     close() {
       closed ??= (async () => {
         closing.abort();

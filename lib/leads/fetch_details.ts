@@ -3,6 +3,7 @@
 import type { AlertKind, AlertStore } from "../alerts.ts";
 import type { GraphClient } from "../facebook/graph_client.ts";
 import { GraphApiError } from "../facebook/graph_errors.ts";
+import { createLeadBatcher } from "../facebook/lead_batcher.ts";
 import { mapLeadDetails } from "../facebook/lead_fields.ts";
 import {
   COMPLETED_IN_COMMIT,
@@ -125,6 +126,8 @@ export function fetchLeadDetailsHandler(deps: FetchDetailsDeps): JobHandler {
    * forget the page at once; ones raised elsewhere are cleared within QUIET_PAGE_MS.
    */
   const quietPages = new Map<string, number>();
+  // Jobs that run together (a burst, a batch delivery) read their leads in shared requests.
+  const reader = createLeadBatcher(deps.graph);
   async function clearAlertsAfterSuccess(pageId: string) {
     const checked = quietPages.get(pageId);
     if (checked !== undefined && Date.now() - checked < QUIET_PAGE_MS) return;
@@ -155,7 +158,7 @@ export function fetchLeadDetailsHandler(deps: FetchDetailsDeps): JobHandler {
 
     let mapped;
     try {
-      mapped = mapLeadDetails(await deps.graph.getLead(payload.leadgenId, payload.pageId));
+      mapped = mapLeadDetails(await reader.getLead(payload.leadgenId, payload.pageId));
     } catch (error) {
       if (!(error instanceof GraphApiError)) throw error;
       if (error.retryable) {

@@ -108,7 +108,12 @@ export interface LeadStoreOptions {
   now?: () => Date;
 }
 
-/** The lead store: every write goes through one in-process serial writer (see createLeadStore). */
+/**
+ * The lead store: every write goes through one in-process serial writer (see createLeadStore).
+ * Leads it hands out (results, change lists) may be shared with what it remembers of its own
+ * writes: treat them as read-only, and copy before changing one (`updateLead` gives `mutate` a
+ * copy of its own).
+ */
 export interface LeadStore {
   /**
    * Store new leads, deduped by leadgenId within the batch and against KV, each with its timeline
@@ -275,8 +280,8 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
 
   function rememberLead(record: Lead, versionstamp: string) {
     recentLeads.delete(record.id);
-    // A copy: callers get `record` back and may change it.
-    recentLeads.set(record.id, { value: structuredClone(record), versionstamp });
+    // Kept as is, not copied: leads the store hands out are read-only (see LeadStore).
+    recentLeads.set(record.id, { value: record, versionstamp });
     if (recentLeads.size > RECENT_LEADS) recentLeads.delete(recentLeads.keys().next().value!);
   }
 
@@ -841,10 +846,9 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     return records;
   }
 
-  /** Leads by id as stored now: what this process last wrote (copied), else from KV. */
+  /** Leads by id as stored now: what this process last wrote, else from KV. */
   async function readLeadValues(ids: string[]): Promise<(Lead | null)[]> {
-    const entries = await readLeadEntries(ids);
-    return entries.map((entry) => entry.value === null ? null : structuredClone(entry.value));
+    return (await readLeadEntries(ids)).map((entry) => entry.value);
   }
 
   async function readLeads(ids: string[]): Promise<(Lead | null)[]> {

@@ -1,0 +1,46 @@
+import process from "node:process";
+import { createLeadStore } from "../lib/leads/store.ts";
+import { createJobQueue, COMPLETED_IN_COMMIT } from "../lib/jobs/mod.ts";
+import { ingestWebhook } from "../lib/leads/ingest.ts";
+import { FETCH_LEAD_DETAILS, fetchLeadDetailsHandler } from "../lib/leads/fetch_details.ts";
+import { createGraphClient } from "../lib/facebook/graph_client.ts";
+import { createAlertStore } from "../lib/alerts.ts";
+import { createLogger } from "../lib/log.ts";
+import { signBody } from "../lib/facebook/signature.ts";
+const simCode = `import { startGraphSimulator } from "${new URL("../lib/graph_sim/mod.ts", import.meta.url).href}";
+const sim = await startGraphSimulator({ appSecret: "s", accessToken: "t", seed: 1 });
+console.log(sim.url);
+const leads = []; for (let i = 0; i < 12000; i++) leads.push(sim.createLead());
+console.log(JSON.stringify(leads.map(l => sim.webhookBody([l]))));
+await new Promise(() => {});`;
+const child = new Deno.Command(Deno.execPath(), { args: ["eval", "--ext=ts", simCode], stdout: "piped" }).spawn();
+const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+let buf = ""; while (buf.split("\n").length < 3) buf += (await reader.read()).value;
+const [simUrl, bodiesJson] = buf.split("\n");
+const bodies: string[] = JSON.parse(bodiesJson);
+const prepared = await Promise.all(bodies.map(async (b) => { const bytes = new TextEncoder().encode(b); return { bytes, sig: await signBody("s", bytes) }; }));
+const mode = Deno.args[0];
+const dir = await Deno.makeTempDir();
+const kv = await Deno.openKv(`${dir}/kv`);
+const leads = createLeadStore(kv);
+const log = createLogger({ level: "info", sink: () => {} });
+const jobs = createJobQueue(kv, { log });
+const graph = createGraphClient({ baseUrl: simUrl, version: "v21.0", appSecret: "s", tokenForPage: () => "t" });
+const alerts = createAlertStore(kv);
+let done = 0;
+if (mode === "fetch") { const h = fetchLeadDetailsHandler({ kv, leads, graph, alerts, log }); jobs.register(FETCH_LEAD_DETAILS, async (p, c) => { const r = await h(p, c); done++; return r; }); }
+else if (mode === "graphonly") jobs.register(FETCH_LEAD_DETAILS, async (p: any, c) => { await graph.getLead(p.leadgenId, p.pageId); done++; });
+else jobs.register(FETCH_LEAD_DETAILS, async () => { done++; });
+const deps = { kv, leads, jobs: mode === "norun" ? { ...jobs, runClaimed() { done++; } } : jobs, appSecret: "s", log, keepDeliveries: Deno.args[1] !== "nokeep" };
+let next = 0;
+async function run(n: number, c: number) {
+  const end = next + n; const target = done + n;
+  const u0 = process.cpuUsage(); const t0 = performance.now();
+  await Promise.all(Array.from({ length: c }, async () => { while (next < end) { const p = prepared[next++]; await ingestWebhook(deps, p.bytes, p.sig, { requestId: "r" }); } }));
+  const ack = performance.now() - t0;
+  while (done < target) await new Promise(r => setTimeout(r, 1));
+  const u = process.cpuUsage(u0); const ms = performance.now() - t0;
+  console.log(mode, Deno.args[1] ?? "", `c=${c}: acks ${Math.round(n / ack * 1000)}/s, done ${Math.round(n / ms * 1000)}/s, CPU ${Math.round((u.user + u.system) / n)} µs/delivery (user ${Math.round(u.user / n)}, sys ${Math.round(u.system / n)})`);
+}
+await run(1000, 32); await run(3000, 32); await run(3000, 32);
+child.kill(); Deno.exit(0);
