@@ -448,3 +448,36 @@ export async function startSampleReceiver(dir: string): Promise<ServerProcess> {
   ]);
   return { process, url, pid: process.pid, tail, lines: () => count, drained };
 }
+
+/**
+ * Adds a signed-in viewer to the KV at `kvPath` (before the server opens it; one process owns the
+ * file while it runs) and returns its `Cookie` header value.
+ */
+export async function benchSession(kvPath: string): Promise<string> {
+  const { createUser } = await import("../lib/auth/users.ts");
+  const { createSession } = await import("../lib/auth/sessions.ts");
+  const { SESSION_COOKIE } = await import("../lib/auth_web/cookies.ts");
+  const kv = await Deno.openKv(kvPath);
+  try {
+    const user = await createUser(kv, {
+      email: "viewer@bench.example",
+      name: "Bench Viewer",
+      role: "agent",
+      password: "bench viewer password 1234",
+    }, { iterations: 1_000 });
+    const session = await createSession(kv, user);
+    return `${SESSION_COOKIE}=${session.id}`;
+  } finally {
+    kv.close();
+  }
+}
+
+export { openStreams, type StreamsProcess } from "../tests/_helpers/sse_clients.ts";
+
+/** A free loopback port (free a moment ago). */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}

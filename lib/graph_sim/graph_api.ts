@@ -17,6 +17,8 @@ export interface GraphApiContext {
   countCall(kind: SimCallKind): void;
   /** Counts one HTTP request to the Graph API. */
   countRequest(): void;
+  /** Counts a lead's answers sent in a successful response. */
+  countServed(leadId: string): void;
   /** Aborted when the simulator closes, so slow answers end. */
   closing: AbortSignal;
 }
@@ -278,7 +280,10 @@ function multiRead(context: GraphApiContext, url: URL, ids: string[]): Response 
   }
   const fields = requestedFields(url, DEFAULT_LEAD_FIELDS);
   const body: Record<string, unknown> = {};
-  for (const id of ids) body[id] = leadJson(context.state.lead(id)!, fields);
+  for (const id of ids) {
+    body[id] = leadJson(context.state.lead(id)!, fields);
+    context.countServed(id);
+  }
   return json(context, body);
 }
 
@@ -413,8 +418,10 @@ export async function handleGraphRequest(
     const lead = context.state.lead(id);
     const form = context.state.form(id);
     const page = context.state.page(id);
-    if (lead) response = json(context, leadJson(lead, requestedFields(url, DEFAULT_LEAD_FIELDS)));
-    else if (form) {
+    if (lead) {
+      response = json(context, leadJson(lead, requestedFields(url, DEFAULT_LEAD_FIELDS)));
+      context.countServed(lead.id);
+    } else if (form) {
       response = json(
         context,
         formJson(context.state, form, requestedFields(url, DEFAULT_FORM_FIELDS)),

@@ -73,6 +73,8 @@ export interface GraphSimulator {
   calls(kind?: SimCallKind): number;
   /** HTTP requests received by the Graph API (a multi-id read is one). */
   requests(): number;
+  /** How many successful answers carried this lead (a lead read twice shows 2). */
+  served(leadId: string): number;
   /** Sets all call counters back to zero. */
   resetCalls(): void;
   /** Stops the server; pending slow answers end at once. */
@@ -87,6 +89,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
   const faults = new FaultList();
   const counters = new Map<SimCallKind, number>();
   let requestCount = 0;
+  const servedCounts = new Map<string, number>();
   const closing = new AbortController();
 
   function calls(kind?: SimCallKind): number {
@@ -110,6 +113,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     idsAsNumbers: options.graphIdsAsNumbers ?? false,
     countCall: (kind: SimCallKind) => counters.set(kind, (counters.get(kind) ?? 0) + 1),
     countRequest: () => requestCount++,
+    countServed: (leadId: string) => servedCounts.set(leadId, (servedCounts.get(leadId) ?? 0) + 1),
     closing: closing.signal,
   };
   const controlContext = {
@@ -155,8 +159,10 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     clearFaults: () => void faults.clear(),
     calls,
     requests: () => requestCount,
+    served: (leadId) => servedCounts.get(leadId) ?? 0,
     resetCalls: () => {
       counters.clear();
+      servedCounts.clear();
       requestCount = 0;
     },
     close() {

@@ -27,6 +27,8 @@ export interface IngestDeps {
   log: Logger;
   /** Keep raw deliveries (default true); off only for benches. */
   keepDeliveries?: boolean;
+  /** How long raw deliveries are kept (default 7 days). */
+  deliveryRetentionMs?: number;
   now?: () => Date;
 }
 
@@ -169,7 +171,7 @@ async function ingestVerified(
       outcome,
       leadgenChanges: delivery.leadgen.length,
       reason: deliveryNote(ignored, rejected),
-    }, { now: deps.now })
+    }, { now: deps.now, retentionMs: deps.deliveryRetentionMs })
     : null;
   const inline = built ? deliveryWrites(built) : null;
   const [result, keptAside] = await Promise.all([
@@ -282,7 +284,10 @@ async function keepDelivery(
 ): Promise<string | null> {
   if (deps.keepDeliveries === false) return null;
   try {
-    return (await saveDelivery(deps.kv, rawBody, delivery, { now: deps.now })).id;
+    return (await saveDelivery(deps.kv, rawBody, delivery, {
+      now: deps.now,
+      retentionMs: deps.deliveryRetentionMs,
+    })).id;
   } catch (error) {
     // The audit copy must not cost a lead: log it and carry on with the delivery.
     deps.log.error("webhook delivery not kept for audit", {
