@@ -1,12 +1,12 @@
 // Durable background jobs as KV records keyed by due time, claimed with a versionstamp check and a lease.
 
-import { ulid } from "../ids.ts";
 import { commitAtomic, isKvLimitError } from "../kv_commit.ts";
 import { PermanentJobError, RetryableJobError } from "./errors.ts";
 import {
   failedJobKey,
   jobByKeyKey,
   jobDueKey,
+  jobIdFor,
   jobKey,
   JOBS_DUE_PREFIX,
   jobsDueEndKey,
@@ -14,6 +14,7 @@ import {
 
 /** A job that waits or runs, as stored at `["jobs", id]`. */
 export interface JobRecord {
+  /** `type:key` (see jobIdFor); a ULID for jobs stored before that. */
   id: string;
   type: string;
   /** Idempotency key: at most one job per type and key waits, runs or sits failed. */
@@ -461,8 +462,8 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
         if (entry.lost) throw new LeaseLostError(id);
         op.check({ key: jobKey(id), versionstamp: entry.versionstamp })
           .delete(jobDueKey(entry.leaseUntil, id))
-          .delete(jobKey(id))
-          .delete(jobByKeyKey(claimed.type, claimed.key));
+          .delete(jobKey(id));
+        deleteOldIndex(op, claimed);
       },
     };
     try {
@@ -478,7 +479,8 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
     const claimCheck = { key: jobKey(id), versionstamp: entry.versionstamp };
     const op = kv.atomic().check(claimCheck).delete(jobDueKey(entry.leaseUntil, id));
     if (failure === null) {
-      op.delete(jobKey(id)).delete(jobByKeyKey(claimed.type, claimed.key));
+      op.delete(jobKey(id));
+      deleteOldIndex(op, claimed);
       await commitFinish(op, claimed, "success");
       return "succeeded";
     }
@@ -602,19 +604,30 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
     return pendingKick;
   }
 
+  /** Where the job of `type` and `key` is: its id, and the entries read to find it. */
+  async function findJob(type: string, key: string) {
+    const id = jobIdFor(type, key);
+    const [live, failed, byKey] = await kv.getMany<[JobRecord, FailedJobRecord, string]>([
+      jobKey(id),
+      failedJobKey(id),
+      jobByKeyKey(type, key),
+    ]);
+    if (live.value || failed.value || byKey.value === null) return { id, live, failed, byKey };
+    // A job stored before ids came from the type and key: its index gives its ULID.
+    const [oldLive, oldFailed] = await kv.getMany<[JobRecord, FailedJobRecord]>([
+      jobKey(byKey.value),
+      failedJobKey(byKey.value),
+    ]);
+    return { id: byKey.value, live: oldLive, failed: oldFailed, byKey };
+  }
+
   async function retryJob(
     type: string,
     key: string,
     retryOptions: { dueAt?: number } = {},
   ): Promise<"requeued" | "rescheduled" | "running" | "missing"> {
     for (let attempt = 0; attempt < 10; attempt++) {
-      const byKey = await kv.get<string>(jobByKeyKey(type, key));
-      if (byKey.value === null) return "missing";
-      const id = byKey.value;
-      const [live, failed] = await kv.getMany<[JobRecord, FailedJobRecord]>([
-        jobKey(id),
-        failedJobKey(id),
-      ]);
+      const { id, live, failed, byKey } = await findJob(type, key);
       const dueAt = Math.floor(retryOptions.dueAt ?? now());
       const op = kv.atomic().check(byKey).check(live).check(failed);
       let outcome: "requeued" | "rescheduled";
@@ -642,7 +655,7 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
     const createdAt = Math.floor(now());
     const leaseUntil = claim ? createdAt + leaseMs : null;
     return {
-      id: ulid(createdAt),
+      id: jobIdFor(job.type, job.key),
       type: job.type,
       key: job.key,
       payload: job.payload,
@@ -654,9 +667,15 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
     };
   }
 
+  /**
+   * Two writes per job: the record under its id (which, made from the type and key, is its
+   * idempotency key) and its due entry. The commit fails when a job of that type and key waits,
+   * runs or sits failed, in this layout or the one before.
+   */
   function addRecord(op: Deno.AtomicOperation, record: JobRecord) {
-    op.check({ key: jobByKeyKey(record.type, record.key), versionstamp: null })
-      .set(jobByKeyKey(record.type, record.key), record.id)
+    op.check({ key: jobKey(record.id), versionstamp: null })
+      .check({ key: failedJobKey(record.id), versionstamp: null })
+      .check({ key: jobByKeyKey(record.type, record.key), versionstamp: null })
       .set(jobKey(record.id), record)
       .set(jobDueKey(record.dueAt, record.id), record.id);
   }
@@ -706,18 +725,18 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
     retryJob,
 
     async getJob(type, key) {
-      const id = (await kv.get<string>(jobByKeyKey(type, key))).value;
-      if (id === null) return null;
-      const [live, failed] = await kv.getMany<[JobRecord, FailedJobRecord]>([
-        jobKey(id),
-        failedJobKey(id),
-      ]);
+      const { live, failed } = await findJob(type, key);
       if (failed.value) return { state: "failed", job: failed.value };
       if (!live.value) return null;
       const running = live.value.leaseUntil !== null && live.value.leaseUntil > now();
       return { state: running ? "running" : "waiting", job: live.value };
     },
   };
+}
+
+/** Removes the index entry of a job stored before ids came from the type and key. */
+function deleteOldIndex(op: Deno.AtomicOperation, job: JobRecord) {
+  if (job.id !== jobIdFor(job.type, job.key)) op.delete(jobByKeyKey(job.type, job.key));
 }
 
 function errorMessage(error: unknown): string {

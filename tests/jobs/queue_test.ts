@@ -415,3 +415,51 @@ Deno.test("[jobs] stop gives back claimed jobs that never got a slot: due at onc
   assert.ok(waiting!.job.dueAt <= Date.now());
   kv.close();
 });
+
+Deno.test("[jobs] a job is stored under its type and key: two writes to add it, two to remove it", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const queue = createJobQueue(kv, { log: quietLog() });
+  queue.register("fetch", () => Promise.resolve());
+  assert.equal(await addJob(kv, queue, "k"), true);
+  const keys: Deno.KvKey[] = [];
+  for await (const entry of kv.list({ prefix: [] })) keys.push(entry.key);
+  assert.deepEqual(keys.map((key) => key[0]).sort(), ["jobs", "jobs_due"]);
+  assert.deepEqual(await kv.get(["jobs", "fetch:k"]).then((e) => e.versionstamp !== null), true);
+  assert.equal(await addJob(kv, queue, "k"), false, "a second job with the same key is refused");
+  await queue.runDue();
+  assert.equal((await kv.list({ prefix: [] }).next()).done, true, "nothing left behind");
+  kv.close();
+});
+
+Deno.test("[jobs] a job stored before ids came from type and key is found, refused twice, run and cleaned up", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const clock = { t: 1_000_000 };
+  const queue = createJobQueue(kv, { now: () => clock.t, log: quietLog() });
+  const ran: unknown[] = [];
+  queue.register("fetch", (payload) => {
+    ran.push(payload);
+    return Promise.resolve();
+  });
+  // The old layout: a ULID id, its record, its due entry and the by-key index.
+  const id = "01HZZZZZZZZZZZZZZZZZZZZZZZ";
+  const record = {
+    id,
+    type: "fetch",
+    key: "old",
+    payload: { n: 1 },
+    dueAt: clock.t,
+    attempts: 0,
+    leaseUntil: null,
+    createdAt: clock.t,
+    lastError: null,
+  };
+  await kv.atomic().set(["jobs", id], record).set(["jobs_due", clock.t, id], id)
+    .set(["jobs_by_key", "fetch", "old"], id).commit();
+  assert.equal((await queue.getJob("fetch", "old"))?.job.id, id);
+  assert.equal(await addJob(kv, queue, "old"), false, "no second job beside the old one");
+  assert.equal((await queue.runDue()).succeeded, 1);
+  assert.deepEqual(ran, [{ n: 1 }]);
+  assert.equal(await queue.getJob("fetch", "old"), null);
+  assert.equal((await kv.list({ prefix: [] }).next()).done, true, "its index went with it");
+  kv.close();
+});
