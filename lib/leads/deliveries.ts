@@ -19,8 +19,13 @@ export interface DeliveryRecord {
   bytes: number;
   /** Hex SHA-256 of the raw body. */
   sha256: string;
-  /** Number of body chunks under `["webhook_delivery_chunks", id, i]`. */
+  /** Number of body chunks under `["webhook_delivery_chunks", id, i]` (or here, see `body`). */
   chunks: number;
+  /**
+   * The whole body, when it was kept in the record itself (a one-chunk delivery written in the
+   * commit of its leads: one write instead of two); absent when it is in chunks.
+   */
+  body?: Uint8Array;
   outcome: DeliveryOutcome;
   /** Leadgen changes in the delivery. */
   leadgenChanges: number;
@@ -101,20 +106,25 @@ export const INLINE_DELIVERY_CHUNKS = 4;
 /**
  * The writes of a small delivery (at most INLINE_DELIVERY_CHUNKS chunks) for another commit to
  * carry, e.g. the one that stores its leads (see the lead store's `extra`); null when it is too
- * big and must be saved with saveDelivery.
+ * big and must be saved with saveDelivery. A one-chunk body (nearly every delivery) goes inside
+ * the record: one write.
  */
 export function deliveryWrites(
   built: BuiltDelivery,
 ): { bytes: number; mutations: number; write(op: Deno.AtomicOperation): void } | null {
   if (built.chunks.length > INLINE_DELIVERY_CHUNKS) return null;
+  const inline = built.chunks.length === 1;
   return {
     bytes: built.record.bytes + 1024,
-    mutations: built.chunks.length + 1,
+    mutations: inline ? 1 : built.chunks.length + 1,
     write(op) {
-      built.chunks.forEach((part, i) => {
-        op.set(deliveryChunkKey(built.record.id, i), part, { expireIn: built.expireIn });
-      });
-      op.set(deliveryKey(built.record.id), built.record, { expireIn: built.expireIn });
+      const { record, chunks, expireIn } = built;
+      if (inline) {
+        op.set(deliveryKey(record.id), { ...record, body: chunks[0] }, { expireIn });
+        return;
+      }
+      chunks.forEach((part, i) => op.set(deliveryChunkKey(record.id, i), part, { expireIn }));
+      op.set(deliveryKey(record.id), record, { expireIn });
     },
   };
 }
@@ -163,6 +173,10 @@ export async function readDelivery(
 ): Promise<{ record: DeliveryRecord; body: Uint8Array } | null> {
   const record = (await kv.get<DeliveryRecord>(deliveryKey(id))).value;
   if (record === null) return null;
+  if (record.body) {
+    const { body: inline, ...rest } = record;
+    return inline.byteLength === record.bytes ? { record: rest, body: inline } : null;
+  }
   const body = new Uint8Array(record.bytes);
   let offset = 0;
   for await (const entry of kv.list<Uint8Array>({ prefix: ["webhook_delivery_chunks", id] })) {
@@ -183,6 +197,10 @@ export async function listDeliveries(
     reverse: true,
     limit: Math.max(1, Math.min(options.limit ?? 50, 500)),
   });
-  for await (const entry of iter) records.push(entry.value);
+  // The records without the bodies some of them hold (readDelivery gives a body).
+  for await (const entry of iter) {
+    const { body: _body, ...record } = entry.value;
+    records.push(record);
+  }
   return records;
 }
