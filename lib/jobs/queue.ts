@@ -155,7 +155,11 @@ export interface JobQueue {
    * commit's versionstamp and it runs here at once. If this process dies first, the job comes due
    * when the lease expires and any process runs it. `dueAt` is ignored.
    */
-  addClaimedJob(op: Deno.AtomicOperation, job: NewJob): ClaimedJob;
+  addClaimedJob(
+    op: Deno.AtomicOperation,
+    job: NewJob,
+    options?: { keyIsNew?: boolean },
+  ): ClaimedJob;
   /**
    * Runs a job from addClaimedJob whose commit went through with `versionstamp` (as soon as a
    * slot is free; its lease is renewed meanwhile). Does not wait for it.
@@ -672,11 +676,13 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
    * idempotency key) and its due entry. The commit fails when a job of that type and key waits,
    * runs or sits failed, in this layout or the one before.
    */
-  function addRecord(op: Deno.AtomicOperation, record: JobRecord) {
-    op.check({ key: jobKey(record.id), versionstamp: null })
-      .check({ key: failedJobKey(record.id), versionstamp: null })
-      .check({ key: jobByKeyKey(record.type, record.key), versionstamp: null })
-      .set(jobKey(record.id), record)
+  function addRecord(op: Deno.AtomicOperation, record: JobRecord, checked = true) {
+    if (checked) {
+      op.check({ key: jobKey(record.id), versionstamp: null })
+        .check({ key: failedJobKey(record.id), versionstamp: null })
+        .check({ key: jobByKeyKey(record.type, record.key), versionstamp: null });
+    }
+    op.set(jobKey(record.id), record)
       .set(jobDueKey(record.dueAt, record.id), record.id);
   }
 
@@ -687,9 +693,9 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
       return record.id;
     },
 
-    addClaimedJob(op, job) {
+    addClaimedJob(op, job, claimOptions = {}) {
       const record = newRecord(job, true);
-      addRecord(op, record);
+      addRecord(op, record, claimOptions.keyIsNew !== true);
       return { id: record.id, record };
     },
 

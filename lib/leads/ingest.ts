@@ -249,8 +249,9 @@ export function addFetchJob(
 }
 
 /**
- * Adds the fetch job of a new Meta lead to the commit that stores the lead, claimed by this
- * process: once the commit is through, `jobs.runClaimed` runs it here at once.
+ * Adds the fetch job of a new Meta lead to the commit that stores the lead (that commit must check
+ * that the lead is new, as the lead store's insert does), claimed by this process: once the commit
+ * is through, `jobs.runClaimed` runs it here at once.
  */
 export function addClaimedFetchJob(
   jobs: JobQueue,
@@ -258,7 +259,8 @@ export function addClaimedFetchJob(
   lead: Lead,
   requestId: string | null = null,
 ): ClaimedJob {
-  return jobs.addClaimedJob(op, fetchJobOf(lead, requestId));
+  // Keyed by the leadgen id in the commit whose check makes the lead new: no such job can exist.
+  return jobs.addClaimedJob(op, fetchJobOf(lead, requestId), { keyIsNew: true });
 }
 
 function fetchJobOf(lead: Lead, requestId: string | null) {
