@@ -16,19 +16,29 @@ async function read(name: string): Promise<Json | null> {
   }
 }
 
-const [ingest, ingestBefore, profile, profileBefore, screen, pages, startup, faults] = await Promise
-  .all(
-    [
-      "ingest",
-      "ingest_before",
-      "profile",
-      "profile_before",
-      "screen",
-      "pages",
-      "startup",
-      "faults",
-    ].map(read),
-  );
+const [
+  ingest,
+  ingestBefore,
+  profile,
+  profileBefore,
+  screen,
+  screenBefore,
+  pages,
+  startup,
+  faults,
+] = await Promise.all(
+  [
+    "ingest",
+    "ingest_before",
+    "profile",
+    "profile_before",
+    "screen",
+    "screen_before",
+    "pages",
+    "startup",
+    "faults",
+  ].map(read),
+);
 
 const out: string[] = [];
 const line = (text = "") => out.push(text);
@@ -337,6 +347,24 @@ if (screen) {
         `${p.n} leads sent at random moments of the cycle (load ${loadOf(p.uptime)}).`,
     );
     line();
+  }
+  if (screenBefore) {
+    line(
+      "The same bench on the code before this work (bench/results/screen_before.json, its own " +
+        "run; compare loads):",
+    );
+    line();
+    table(
+      ["open streams", "p50", "p90", "p99", "max", "load"],
+      screenBefore.runs.map((r: Json) => [
+        r.streams,
+        ms(r.p50Ms),
+        ms(r.p90Ms),
+        ms(r.p99Ms),
+        ms(r.maxMs),
+        loadOf(r.uptime),
+      ]),
+    );
   }
   line(
     "With many streams the time goes into fan-out: each change is turned into JSON once per " +
