@@ -235,6 +235,24 @@ export async function killServer(server: ServerProcess): Promise<void> {
   await server.drained;
 }
 
+/**
+ * CPU time a process has used so far, in ms: in total (all threads) and in its main thread (the
+ * JavaScript thread of Deno or Node); null when /proc cannot be read.
+ */
+export async function cpuTimeMs(pid: number): Promise<{ total: number; main: number } | null> {
+  const ticks = (stat: string) => {
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, 100 ticks a second
+  };
+  try {
+    const total = ticks(await Deno.readTextFile(`/proc/${pid}/stat`));
+    const main = ticks(await Deno.readTextFile(`/proc/${pid}/task/${pid}/stat`));
+    return { total, main };
+  } catch {
+    return null;
+  }
+}
+
 /** Resident memory of a process in KiB (VmRSS), or null when it cannot be read. */
 export async function rssKib(pid: number): Promise<number | null> {
   const status = await Deno.readTextFile(`/proc/${pid}/status`).catch(() => "");

@@ -13,6 +13,7 @@ import { leadByLeadgenKey } from "../lib/leads/keys.ts";
 import {
   ACCESS_TOKEN,
   APP_SECRET,
+  cpuTimeMs,
   killServer,
   leadlineEnv,
   type LoadReport,
@@ -46,6 +47,8 @@ interface Run extends Omit<LoadReport, "ok"> {
   changesPerDelivery: number;
   /** Leadline only: from the load's start until every lead of the run was fetched from Graph. */
   allFetchedMs?: number;
+  /** The server's CPU time per delivery (all its threads, and its JavaScript thread), in µs. */
+  cpuUsPerDelivery?: { total: number; main: number };
   uptime: string;
 }
 
@@ -84,6 +87,7 @@ async function measure(target: Target, count: number, changes: number, concurren
   const server = target === "leadline" ? leadline! : sample!;
   const path = target === "leadline" ? "/webhook" : "/facebook";
   const callsBefore = sim.calls("lead");
+  const cpuBefore = await cpuTimeMs(server.pid);
   const started = performance.now();
   const load = await runLoadProcess(prepared, server.url + path, concurrency);
   let allFetchedMs: number | undefined;
@@ -97,20 +101,31 @@ async function measure(target: Target, count: number, changes: number, concurren
     }
     allFetchedMs = Math.round(performance.now() - started);
   }
+  const cpuAfter = await cpuTimeMs(server.pid);
+  const cpuUsPerDelivery = cpuBefore && cpuAfter
+    ? {
+      total: Math.round((cpuAfter.total - cpuBefore.total) * 1000 / count),
+      main: Math.round((cpuAfter.main - cpuBefore.main) * 1000 / count),
+    }
+    : undefined;
   const { ok: _ok, ...figures } = load;
   const run: Run = {
     target,
     changesPerDelivery: changes,
     ...figures,
     allFetchedMs,
+    cpuUsPerDelivery,
     uptime: await uptime(),
   };
   const bad = Object.entries(load.statuses).filter(([status]) => status !== "200");
+  const cpu = cpuUsPerDelivery
+    ? `, CPU ${cpuUsPerDelivery.total} µs a delivery (${cpuUsPerDelivery.main} in its main thread)`
+    : "";
   progress(
     `${
       target.padEnd(8)
     } c=${concurrency} x${changes}: ${load.perSecond}/s, p50 ${load.p50Ms} ms, ` +
-      `p99 ${load.p99Ms} ms${allFetchedMs ? `, all fetched after ${allFetchedMs} ms` : ""}${
+      `p99 ${load.p99Ms} ms${allFetchedMs ? `, all fetched after ${allFetchedMs} ms` : ""}${cpu}${
         bad.length ? `, non-200: ${JSON.stringify(bad)}` : ""
       }`,
   );
@@ -192,6 +207,9 @@ await writeResult(Deno.env.get("INGEST_OUTPUT") ?? "ingest", {
     samplePerSecond: Math.round(mean(theirs.map((r) => r.perSecond))),
     ratio: Math.round(ratio * 100) / 100,
     leadlineP50Ms: Math.round(mean(ours.map((r) => r.p50Ms)) * 100) / 100,
+    leadlineCpuUs: Math.round(mean(ours.map((r) => r.cpuUsPerDelivery?.total ?? 0))),
+    leadlineMainThreadUs: Math.round(mean(ours.map((r) => r.cpuUsPerDelivery?.main ?? 0))),
+    sampleCpuUs: Math.round(mean(theirs.map((r) => r.cpuUsPerDelivery?.total ?? 0))),
     leadlineP99Ms: Math.max(...ours.map((r) => r.p99Ms)),
     sampleP50Ms: Math.round(mean(theirs.map((r) => r.p50Ms)) * 100) / 100,
     sampleP99Ms: Math.max(...theirs.map((r) => r.p99Ms)),

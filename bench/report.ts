@@ -168,8 +168,19 @@ if (ingest) {
       `API (the next round waits for it).`,
   );
   line();
+  const cpu = (r: Json) =>
+    r.cpuUsPerDelivery ? `${r.cpuUsPerDelivery.total} (${r.cpuUsPerDelivery.main})` : "–";
   table(
-    ["round", "server", "deliveries/s", "p50 ack", "p99 ack", "all fetched", "load"],
+    [
+      "round",
+      "server",
+      "deliveries/s",
+      "p50 ack",
+      "p99 ack",
+      "all fetched",
+      "CPU µs/delivery (main thread)",
+      "load",
+    ],
     ingest.ratioRuns.slice(0, ingest.settings.rounds * 2).map((r: Json, i: number) => [
       Math.floor(i / 2) + 1,
       r.target === "leadline" ? "Leadline" : "Meta sample",
@@ -177,6 +188,7 @@ if (ingest) {
       ms(r.p50Ms),
       ms(r.p99Ms),
       r.allFetchedMs ? `${r.allFetchedMs} ms` : "–",
+      cpu(r),
       loadOf(r.uptime),
     ]),
   );
@@ -194,7 +206,17 @@ if (ingest) {
   line("Concurrency 1, 16 and 64, single-lead and 10-change deliveries:");
   line();
   table(
-    ["concurrency", "changes", "server", "deliveries/s", "leads/s", "p50", "p99", "load"],
+    [
+      "concurrency",
+      "changes",
+      "server",
+      "deliveries/s",
+      "leads/s",
+      "p50",
+      "p99",
+      "CPU µs/delivery (main thread)",
+      "load",
+    ],
     ingest.matrixRuns.map((r: Json) => [
       r.concurrency,
       r.changesPerDelivery,
@@ -203,6 +225,7 @@ if (ingest) {
       r.perSecond * r.changesPerDelivery,
       ms(r.p50Ms),
       ms(r.p99Ms),
+      cpu(r),
       loadOf(r.uptime),
     ]),
   );
@@ -217,6 +240,12 @@ line("### What limits ingest");
 line();
 for (
   const paragraph of [
+    (ratio?.leadlineCpuUs
+      ? `CPU time tells it best, since it moves less with the machine's load than the rates: ` +
+        `a delivery cost Leadline ${ratio.leadlineCpuUs} µs of CPU (${ratio.leadlineMainThreadUs} ` +
+        `µs of it in its JavaScript thread, the rest in KV's SQLite thread and V8's helpers) ` +
+        `and the sample ${ratio.sampleCpuUs} µs, in these rounds. `
+      : "") +
     "Per delivery Leadline does what the sample does (HTTP, HMAC, JSON) and then makes the lead " +
     "durable (a KV commit with its indexes, the change log, the fetch job and the raw delivery, " +
     "before the 200), reads its answers from the Graph API and stores them (a second commit that " +
