@@ -11,6 +11,7 @@ import {
   leadKey,
   LEADS_BY_CREATED_PREFIX,
 } from "./keys.ts";
+import { addDerivedWrites, INDEX_VERSION } from "./indexes.ts";
 import { fitLeadRecord } from "./lead_size.ts";
 import { firstStatusChangeAt, type Lead, type LeadTimelineEvent } from "./model.ts";
 import {
@@ -146,8 +147,11 @@ const COMMIT_VALUE_BYTES = 600_000;
 const PER_LEAD_OVERHEAD_BYTES = 4_096;
 /** Mutations one insert commit carries at most (KV allows 1,000). */
 const COMMIT_MUTATIONS = 800;
-/** Mutations a lead brings besides its timeline records (lead, 2 indexes, change, 3 for a job). */
-const PER_LEAD_MUTATIONS = 8;
+/**
+ * Mutations a lead brings besides its timeline records (lead, 2 indexes, change, 3 for a job, 4
+ * derived index keys, a statistics bucket).
+ */
+const PER_LEAD_MUTATIONS = 13;
 /**
  * A lead stored with its timeline inline (before the timeline had records) moves it into records
  * at its next write when it has at most this many events; longer ones stay inline and are read
@@ -344,10 +348,11 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
         setChange(op, { seq, leadId: record.id, kind: "created", at });
         request.onCommit?.(op, record);
       }
+      await addDerivedWrites(kv, op, chunk.map(({ record }) => ({ before: null, after: record })));
       op.set(leadChangesHeadKey(), seq);
       if ((await commitAtomic(op)).ok) {
         for (const { request, record, events } of chunk) {
-          request.result.inserted.push({ ...record, timeline: events });
+          request.result.inserted.push(served({ ...record, timeline: events }));
         }
         return;
       }
@@ -406,9 +411,10 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
       if (shortened) addShortenedAlert(op, record, at);
       setChange(op, { seq, leadId: id, kind: "updated", at });
       op.set(leadChangesHeadKey(), seq);
+      await addDerivedWrites(kv, op, [{ before: entry.value, after: record }]);
       onCommit?.(op, record);
       if ((await commitAtomic(op)).ok) {
-        return { ...record, timeline: [...record.timeline, ...events] };
+        return served({ ...record, timeline: [...record.timeline, ...events] });
       }
       await delay(Math.random() * attempt * 2);
     }
@@ -427,7 +433,8 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     const timeline = lead.timeline ?? [];
     const migrate = inline.length <= INLINE_TIMELINE_MIGRATE_MAX;
     const events = migrate ? [...timeline] : timeline.slice(inline.length);
-    let base: Lead = { ...lead, timeline: migrate ? [] : inline };
+    // Every record written from now on is counted in the derived indexes (see indexes.ts).
+    let base: Lead = { ...lead, timeline: migrate ? [] : inline, indexed: INDEX_VERSION };
     if (migrate && inline.length > 0 && base.firstContactAt === null) {
       // Leads stored before firstContactAt existed read it from their inline timeline.
       base = { ...base, firstContactAt: firstStatusChangeAt(inline) };
@@ -483,7 +490,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     },
 
     async getLead(id) {
-      return (await kv.get<Lead>(leadKey(id))).value;
+      return served((await kv.get<Lead>(leadKey(id))).value);
     },
 
     async listTimeline(id, listOptions) {
@@ -496,12 +503,12 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     async getLeadWithTimeline(id, listOptions) {
       const lead = (await kv.get<Lead>(leadKey(id))).value;
       if (lead === null) return null;
-      return { lead, timeline: await listTimelineEvents(kv, lead, listOptions) };
+      return { lead: served(lead), timeline: await listTimelineEvents(kv, lead, listOptions) };
     },
 
     async getLeadByLeadgenId(leadgenId) {
       const id = (await kv.get<string>(leadByLeadgenKey(leadgenId))).value;
-      return id === null ? null : (await kv.get<Lead>(leadKey(id))).value;
+      return id === null ? null : served((await kv.get<Lead>(leadKey(id))).value);
     },
 
     async listLeads(listOptions = {}) {
@@ -549,8 +556,15 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
 
   async function readLeads(ids: string[]): Promise<(Lead | null)[]> {
     const entries = await getManyChunked<Lead>(kv, ids.map(leadKey));
-    return entries.map((entry) => entry.value);
+    return entries.map((entry) => served(entry.value));
   }
+}
+
+/** A lead as the store hands it out: without its internal index marker. */
+function served<T extends Lead | null>(lead: T): T {
+  if (lead === null || lead.indexed === undefined) return lead;
+  const { indexed: _indexed, ...rest } = lead;
+  return rest as T;
 }
 
 /** Throws when a lead cannot be stored: its id is not a ULID or its created time not a date. */
