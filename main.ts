@@ -15,6 +15,7 @@ import {
 import { loadIslandBundles } from "./lib/islands/bundles.ts";
 import { openKv } from "./lib/kv_open.ts";
 import { loadIslands } from "./lib/islands/ssr.ts";
+import { createLeadWorker } from "./lib/lead_worker.ts";
 import { createLeadPipeline } from "./lib/leads/pipeline.ts";
 import { createLiveHub } from "./lib/leads/live.ts";
 import { createLogger, type Logger } from "./lib/log.ts";
@@ -70,6 +71,12 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
       onError: (error) => log.error("live hub watch failed; restarting it", { error }),
     }),
     reconciler: createAppReconciler(config, kv, log, pipeline),
+    worker: createLeadWorker({
+      kv,
+      store: pipeline.leads,
+      log,
+      defaultCountry: config.defaultPhoneCountry,
+    }),
   };
 
   const islandNames = await loadIslands(new URL("islands/", ROOT));
@@ -91,6 +98,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
   });
   // Runs what is due at once (jobs left by a crash or a stop), then sweeps every second.
   pipeline.start();
+  services.worker.start();
   await services.live.start();
 
   return {
@@ -102,6 +110,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
     async close() {
       // Ends every event stream (with a retry hint) before the server waits for open requests.
       await services.live.stop();
+      await services.worker.stop();
       await pipeline.close();
       if (!options.kv) kv.close();
     },

@@ -1,10 +1,22 @@
 // What the lead store writes beside each lead in the same commit: the indexes the dashboard views,
 // routing and statistics read, so none of them scans every lead.
 
-import { hourStart, type LeadContribution, sameContribution } from "../stats/buckets.ts";
-import { applyContribution, emptyBucket, type StatsBucket } from "../stats/buckets.ts";
+import {
+  applyContribution,
+  emptyBucket,
+  hourStart,
+  type LeadContribution,
+  sameContribution,
+  type StatsBucket,
+} from "../stats/buckets.ts";
 import { statsHourKey, waitingCountKey } from "../stats/keys.ts";
-import { leadByAssignedKey, leadByFollowUpKey, leadByOwnerKey, leadWaitingKey } from "./keys.ts";
+import {
+  leadByAssignedKey,
+  leadByFollowUpKey,
+  leadByOwnerKey,
+  leadUnownedWaitingKey,
+  leadWaitingKey,
+} from "./keys.ts";
 import type { Lead } from "./model.ts";
 import { speedToLeadMs } from "./speed_to_lead.ts";
 
@@ -14,11 +26,6 @@ import { speedToLeadMs } from "./speed_to_lead.ts";
  * its next write adds it rather than moving it.
  */
 export const INDEX_VERSION = 1;
-
-/** Mutations `addDerivedWrites` adds per lead at most (4 index keys, twice for a move). */
-export const DERIVED_MUTATIONS_PER_LEAD = 8;
-/** Mutations `addDerivedWrites` adds per commit besides those (counters, buckets). */
-export const DERIVED_MUTATIONS_PER_COMMIT = 12;
 
 /** One lead written by a commit: as it was (null for a new lead) and as it will be stored. */
 export interface LeadWrite {
@@ -113,6 +120,7 @@ function indexEntries(lead: Lead): Map<string, IndexEntry> {
   add(leadByOwnerKey(owner, createdMs, lead.id), lead.id);
   const waiting = isWaiting(lead);
   if (waiting) add(leadWaitingKey(createdMs, lead.id), lead.id);
+  if (waiting && owner === null) add(leadUnownedWaitingKey(createdMs, lead.id), lead.id);
   const followUp = lead.nextFollowUpAt ? Date.parse(lead.nextFollowUpAt) : NaN;
   if (Number.isFinite(followUp) && lead.status !== "won" && lead.status !== "lost") {
     add(leadByFollowUpKey(followUp, lead.id), owner);

@@ -86,3 +86,32 @@ export function leadByAssignedKey(assignedMs: number, id: string): Deno.KvKey {
 
 /** The prefix of every `leadByAssignedKey`. */
 export const LEADS_BY_ASSIGNED_PREFIX: Deno.KvKey = ["leads_by_assigned"];
+
+/**
+ * `["lead_activities", leadId, activityId]` -> LeadActivity (a call, note, email or sms). The id
+ * is a ULID, so one lead's activities list in the order they were logged; a lead takes any number.
+ */
+export function leadActivityKey(leadId: string, activityId: string): Deno.KvKey {
+  return ["lead_activities", leadId, activityId];
+}
+
+/** The prefix of one lead's activity records. */
+export function leadActivitiesPrefix(leadId: string): Deno.KvKey {
+  return ["lead_activities", leadId];
+}
+
+/** `["lead_index_version"]` -> the index version every stored lead has been counted in. */
+export function leadIndexVersionKey(): Deno.KvKey {
+  return ["lead_index_version"];
+}
+
+/** The prefix of every `leadKey`. */
+export const LEADS_PREFIX: Deno.KvKey = ["leads"];
+
+/**
+ * `["leads_unowned_waiting", createdMs, id]` -> lead id, for every waiting lead (new, not
+ * contacted) that nobody owns: what automatic routing hands out.
+ */
+export function leadUnownedWaitingKey(createdMs: number, id: string): Deno.KvKey {
+  return ["leads_unowned_waiting", createdMs, id];
+}

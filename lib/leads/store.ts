@@ -8,8 +8,11 @@ import {
   leadByLeadgenKey,
   leadChangeKey,
   leadChangesHeadKey,
+  leadIndexVersionKey,
   leadKey,
   LEADS_BY_CREATED_PREFIX,
+  LEADS_PREFIX,
+  leadsByOwnerPrefix,
 } from "./keys.ts";
 import { addDerivedWrites, INDEX_VERSION } from "./indexes.ts";
 import { fitLeadRecord } from "./lead_size.ts";
@@ -122,6 +125,22 @@ export interface LeadStore {
   getLeadByLeadgenId(leadgenId: string): Promise<Lead | null>;
   /** A page of leads, newest createdTime first. */
   listLeads(options?: { limit?: number; cursor?: string | null }): Promise<LeadPage>;
+  /**
+   * A page of the leads that `owners` own (null: the leads nobody owns), newest createdTime first,
+   * read from the owner index; the cursor works as `listLeads`'s.
+   */
+  listLeadsOwnedBy(
+    owners: (string | null)[],
+    options?: { limit?: number; cursor?: string | null },
+  ): Promise<LeadPage>;
+  /** The leads with these ids, in that order (null for one not stored). */
+  getLeads(ids: string[]): Promise<(Lead | null)[]>;
+  /**
+   * Counts leads stored before the derived indexes existed (or with an older version of them) in
+   * the indexes and statistics: each is written once more through the update path. Runs once per
+   * index version (a marker in KV says it is done); resolves with how many leads it wrote.
+   */
+  indexStoredLeads(): Promise<number>;
   /** Changes with seq greater than `seq`, oldest first, at most `limit` (default 100). */
   listChangesSince(seq: number, limit?: number): Promise<LeadChangesPage>;
   /** The newest change seq (0 before the first change). */
@@ -148,10 +167,10 @@ const PER_LEAD_OVERHEAD_BYTES = 4_096;
 /** Mutations one insert commit carries at most (KV allows 1,000). */
 const COMMIT_MUTATIONS = 800;
 /**
- * Mutations a lead brings besides its timeline records (lead, 2 indexes, change, 3 for a job, 4
+ * Mutations a lead brings besides its timeline records (lead, 2 indexes, change, 3 for a job, 5
  * derived index keys, a statistics bucket).
  */
-const PER_LEAD_MUTATIONS = 13;
+const PER_LEAD_MUTATIONS = 14;
 /**
  * A lead stored with its timeline inline (before the timeline had records) moves it into records
  * at its next write when it has at most this many events; longer ones stay inline and are read
@@ -528,6 +547,51 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
         leads: leads.filter((lead): lead is Lead => lead !== null),
         cursor: keys.length > limit && last ? `${last[0]}_${last[1]}` : null,
       };
+    },
+
+    async listLeadsOwnedBy(owners, listOptions = {}) {
+      const limit = Math.max(1, Math.min(Math.floor(listOptions.limit ?? 50), 500));
+      const after = listOptions.cursor ? decodeLeadCursor(listOptions.cursor) : null;
+      const keys: [number, string][] = [];
+      // Each owner's index is newest first; the page is the newest `limit` of their union.
+      for (const owner of new Set(owners)) {
+        const prefix = leadsByOwnerPrefix(owner);
+        const selector: Deno.KvListSelector = after
+          ? { prefix, end: [...prefix, after.createdMs, after.id] }
+          : { prefix };
+        for await (const entry of kv.list<string>(selector, { reverse: true, limit: limit + 1 })) {
+          keys.push([entry.key[2] as number, entry.value]);
+        }
+      }
+      keys.sort((a, b) => b[0] - a[0] || (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0));
+      const page = keys.slice(0, limit);
+      const leads = await readLeads(page.map(([, id]) => id));
+      const last = page.at(-1);
+      return {
+        leads: leads.filter((lead): lead is Lead => lead !== null),
+        cursor: keys.length > limit && last ? `${last[0]}_${last[1]}` : null,
+      };
+    },
+
+    getLeads(ids) {
+      return readLeads(ids);
+    },
+
+    async indexStoredLeads() {
+      if ((await kv.get<number>(leadIndexVersionKey())).value === INDEX_VERSION) return 0;
+      let written = 0;
+      for await (const entry of kv.list<Lead>({ prefix: LEADS_PREFIX })) {
+        if (entry.value.indexed === INDEX_VERSION) continue;
+        try {
+          // The same lead again: the write counts it in the indexes (see indexes.ts).
+          await this.updateLead(entry.value.id, (lead) => lead);
+          written++;
+        } catch (error) {
+          if (!(error instanceof LeadNotFoundError)) throw error;
+        }
+      }
+      await kv.set(leadIndexVersionKey(), INDEX_VERSION);
+      return written;
     },
 
     async listChangesSince(seq, limit = 100) {
