@@ -96,6 +96,7 @@ export async function reassignOverdueLeads(
   const at = now().getTime();
   if (!minutes || !routingActive(team, at) || !Number.isFinite(since)) return 0;
   const cutoff = at - minutes * 60_000;
+  if (cutoff < since) return 0;
   const overdue: { id: string; owner: string }[] = [];
   const iter = deps.kv.list<string>(
     { start: leadByAssignedKey(since, ""), end: leadByAssignedKey(cutoff + 1, "") },
