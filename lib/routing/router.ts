@@ -1,11 +1,7 @@
 // Automatic routing: new leads go round robin to the agents on shift, and a lead nobody contacted
 // within the set minutes goes to the next one; both with a line on the lead's timeline.
 
-import {
-  leadByAssignedKey,
-  LEADS_BY_ASSIGNED_PREFIX,
-  leadUnownedWaitingKey,
-} from "../leads/keys.ts";
+import { leadByAssignedKey, leadUnownedWaitingKey } from "../leads/keys.ts";
 import { isWaiting } from "../leads/indexes.ts";
 import type { Lead } from "../leads/model.ts";
 import { changeLeadOwner, type LeadOwner } from "../leads/ownership.ts";
