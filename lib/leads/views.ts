@@ -1,5 +1,6 @@
 // The dashboard's views of the leads: mine and unassigned, all, and the follow-ups due.
 
+import { zonedDayStart } from "../time_zone.ts";
 import { leadByFollowUpKey, LEADS_BY_FOLLOW_UP_PREFIX } from "./keys.ts";
 import type { Lead } from "./model.ts";
 import type { LeadPage, LeadStore } from "./store.ts";
@@ -56,4 +57,13 @@ export function listLeadsForView(
   return view === "all"
     ? store.listLeads(options)
     : store.listLeadsOwnedBy([userId, null], options);
+}
+
+/**
+ * The end of the local day in `timeZone` that holds `now` (the Due view's limit: follow-ups that
+ * are past or later today).
+ */
+export function endOfToday(now: number, timeZone: string): number {
+  // 26 hours on from the day's start is always in the next day, whatever DST does.
+  return zonedDayStart(zonedDayStart(now, timeZone) + 26 * 60 * 60 * 1000, timeZone);
 }
