@@ -3,6 +3,7 @@
 import { type Lead, LEAD_STATUSES } from "../lib/leads/model.ts";
 import { describeSpeedToLead, speedToLeadMs } from "../lib/leads/speed_to_lead.ts";
 import { exactTime, mailtoHref, statusLabel, telHref } from "../islands/dashboard/row.ts";
+import { LeadWork, type LeadWorkProps } from "./LeadWork.tsx";
 
 /** What the lead page shows: the lead with a page of its timeline in `lead.timeline`. */
 export interface LeadDetailProps {
@@ -11,10 +12,14 @@ export interface LeadDetailProps {
   timelineBefore?: string | null;
   /** True when the page shown is not the newest one. */
   olderPage?: boolean;
+  /** Owner controls, counters and the activity form (absent: not shown). */
+  work?: LeadWorkProps;
 }
 
 /** Server-rendered detail of `lead`; every value is rendered as text. */
-export function LeadDetail({ lead, timelineBefore = null, olderPage = false }: LeadDetailProps) {
+export function LeadDetail(
+  { lead, timelineBefore = null, olderPage = false, work }: LeadDetailProps,
+) {
   const leadPath = `/leads/${encodeURIComponent(lead.id)}`;
   const origin: [string, string | null, string | null][] = [
     ["Form", lead.formName, lead.formId],
@@ -79,6 +84,7 @@ export function LeadDetail({ lead, timelineBefore = null, olderPage = false }: L
       >
         {describeSpeedToLead(lead)}
       </p>
+      {work && <LeadWork lead={lead} {...work} />}
       {lead.details === "failed" && (
         // A plain form (not inside the <p>: a form would end it): works without JavaScript and
         // lands back on this page (303), which then refreshes itself until the details are in.

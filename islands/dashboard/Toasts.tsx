@@ -15,6 +15,8 @@ interface Props {
   toasts: Signal<Toast[]>;
   rows: Signal<LeadRow[]>;
   dismiss(key: number): void;
+  /** Claims the toast's lead (shown while nobody owns it). */
+  onClaim?(leadId: string): void;
 }
 
 /** The text of a lead toast: "New lead: Dana Smith, Spring test drive form". */
@@ -24,7 +26,7 @@ export function leadToastText(row: LeadRow | undefined): string {
 }
 
 /** Renders the stack, newest on top; the region exists from the start so screen readers hear it. */
-export function Toasts({ toasts, rows, dismiss }: Props) {
+export function Toasts({ toasts, rows, dismiss, onClaim }: Props) {
   return (
     <div class="toasts" role="status" aria-live="polite">
       {toasts.value.map((toast) => {
@@ -38,6 +40,16 @@ export function Toasts({ toasts, rows, dismiss }: Props) {
                 </a>
               )
               : <span class="toast-text">{toast.text}</span>}
+            {toast.leadId && row && !row.ownerId && onClaim && (
+              <button
+                type="button"
+                class="button-small"
+                data-action="claim"
+                onClick={() => onClaim(toast.leadId!)}
+              >
+                Claim
+              </button>
+            )}
             <button
               type="button"
               class="toast-close"
