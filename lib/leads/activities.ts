@@ -130,7 +130,9 @@ export function activityTimelineEvent(activity: LeadActivity): LeadTimelineEvent
   };
   const parts = [];
   if (activity.text) parts.push(activity.text);
-  if (activity.followUpAt) parts.push(`follow up ${activity.followUpAt}`);
+  if (activity.followUpAt) {
+    parts.push(`follow up ${activity.followUpAt.slice(0, 16).replace("T", " ")} UTC`);
+  }
   if (parts.length) event.detail = parts.join(" · ");
   return event;
 }

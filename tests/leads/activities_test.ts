@@ -122,7 +122,7 @@ Deno.test("[activities] a call updates the counters, the follow-up, the timeline
     e,
   ) => [e.event, e.detail ?? null, e.by ?? null]);
   assert.deepEqual(timeline.slice(1), [
-    ["call: no answer", "follow up 2026-03-02T12:00:00.000Z", "Ann"],
+    ["call: no answer", "follow up 2026-03-02 12:00 UTC", "Ann"],
     ["note", "<b>prefers mornings</b>", "Ann"],
     ["call: talked", "booked a test drive", "Ann"],
     ["status changed", "new → contacted", "Ann"],
