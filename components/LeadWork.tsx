@@ -64,7 +64,8 @@ export function LeadWork(
         </span>
         {lead.assignedAt && (
           <span class="muted">
-            {" "}since <time dateTime={lead.assignedAt}>{exactTime(lead.assignedAt, false)}</time>
+            {" since "}
+            <time dateTime={lead.assignedAt}>{exactTime(lead.assignedAt, false)}</time>
           </span>
         )}
       </p>

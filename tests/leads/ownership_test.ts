@@ -4,8 +4,8 @@ import { newManualLead } from "../../lib/leads/model.ts";
 import {
   assignLead,
   claimLead,
-  LeadClaimedError,
   type LeadActor,
+  LeadClaimedError,
   OwnershipForbiddenError,
   UnknownOwnerError,
 } from "../../lib/leads/ownership.ts";
@@ -22,7 +22,10 @@ async function member(kv: Deno.Kv, name: string, role: "admin" | "agent"): Promi
 }
 
 async function oneLead(store: LeadStore): Promise<string> {
-  const lead = newManualLead({ source: "phone", fullName: "Pat Prospect", phone: "+15555550100" }, new Date());
+  const lead = newManualLead(
+    { source: "phone", fullName: "Pat Prospect", phone: "+15555550100" },
+    new Date(),
+  );
   const { inserted } = await store.insertLeads([lead]);
   return inserted[0].id;
 }
@@ -37,7 +40,10 @@ Deno.test("[ownership] two concurrent claims: exactly one wins, the other learns
     // A second store over the same KV is a second writer (as another process would be): the
     // lead's versionstamp, not the in-process queue, must decide.
     const other = createLeadStore(kv);
-    const results = await Promise.allSettled([claimLead(store, id, ann), claimLead(other, id, bob)]);
+    const results = await Promise.allSettled([
+      claimLead(store, id, ann),
+      claimLead(other, id, bob),
+    ]);
     const won = results.filter((r) => r.status === "fulfilled");
     const lost = results.filter((r) => r.status === "rejected");
     assert.equal(won.length, 1, `round ${round}: one claim wins`);
@@ -65,7 +71,10 @@ Deno.test("[ownership] claiming a lead you own changes nothing; an unknown lead 
   const again = await claimLead(store, id, ann);
   assert.equal(again.ownerId, ann.id);
   assert.equal(await store.getChangeHead(), head, "nothing written");
-  await assert.rejects(() => claimLead(store, "01HZZZZZZZZZZZZZZZZZZZZZZZ", ann), /no lead has that id/);
+  await assert.rejects(
+    () => claimLead(store, "01HZZZZZZZZZZZZZZZZZZZZZZZ", ann),
+    /no lead has that id/,
+  );
   kv.close();
 });
 
