@@ -27,9 +27,9 @@ interface Props {
   /** True once hydrated: times in the browser's own zone. */
   local: boolean;
   /** The signed-in user's id ("You" as owner). */
-  me: string | null;
-  /** When the waiting clock turns amber and red. */
-  clock: ClockThresholds;
+  me?: string | null;
+  /** When the waiting clock turns amber and red; without them no clock is shown. */
+  clock?: ClockThresholds;
   /** Ids whose claim is on its way. */
   claiming?: Set<string>;
   onRetry?(id: string): void;
@@ -73,8 +73,8 @@ interface RowProps {
   claiming: boolean;
   now: number;
   local: boolean;
-  me: string | null;
-  clock: ClockThresholds;
+  me?: string | null;
+  clock?: ClockThresholds;
   onRetry?(id: string): void;
   onStatus?(id: string, status: string): void;
   onClaim?(id: string): void;
@@ -85,7 +85,7 @@ function LeadRowItem(
     RowProps,
 ) {
   const ad = adLabel(row);
-  const wait = waitClock(row, now, clock);
+  const wait = clock && waitClock(row, now, clock);
   const path = `/api/leads/${encodeURIComponent(row.id)}`;
   const due = row.nextFollowUpAt !== null && Date.parse(row.nextFollowUpAt) <= now;
   return (

@@ -82,7 +82,7 @@ export function waitText(ms: number): string {
 }
 
 /** The owner as a row shows it: "You", their name, or "Unassigned". */
-export function ownerLabel(row: LeadRow, me: string | null): string {
+export function ownerLabel(row: LeadRow, me?: string | null): string {
   if (!row.ownerId) return "Unassigned";
   return row.ownerId === me ? "You" : row.ownerName!;
 }
