@@ -202,6 +202,11 @@ export function registerCronJobs(app: LeadlineApp): void {
     const result = await app.services.pipeline.sweepJobs();
     if (result.claimed > 0) app.services.log.info("cron job sweep", { ...result });
   });
+  // The worker runs every second in-process; on Deno Deploy the cron wakes an idle instance so
+  // routing and re-assignment still happen.
+  Deno.cron("leadline lead worker", "* * * * *", async () => {
+    await app.services.worker.runOnce();
+  });
   registerReconcileCron(app.services.reconciler, app.services.config.reconcile.everyMinutes);
 }
 
