@@ -23,7 +23,8 @@ export const DUE_LIMIT = 200;
 
 /**
  * The leads with a follow-up due before `until` (normally the end of today), oldest follow-up
- * first, read from the follow-up index: `ownerId`'s own, or everyone's when null (admins).
+ * first, read from the follow-up index: `ownerId`'s own and those of leads nobody owns, or
+ * everyone's when null (admins).
  */
 export async function listDueLeads(
   kv: Deno.Kv,
@@ -37,7 +38,10 @@ export async function listDueLeads(
     end: leadByFollowUpKey(options.until, "~"),
   });
   for await (const entry of iter) {
-    if (options.ownerId !== null && entry.value !== options.ownerId) continue;
+    // An agent's follow-ups, and those on leads nobody owns (as "mine and unassigned").
+    if (options.ownerId !== null && entry.value !== options.ownerId && entry.value !== null) {
+      continue;
+    }
     ids.push(entry.key[2] as string);
     if (ids.length >= limit) break;
   }
