@@ -106,7 +106,7 @@ export default function TeamStrip(props: TeamStripProps) {
         </div>
       </dl>
       {owners.length > 0 && (
-        <details class="team-agents">
+        <details class="team-agents" open>
           <summary>Per agent</summary>
           <table>
             <thead>
