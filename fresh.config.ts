@@ -106,7 +106,8 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-const DEFAULT_KV_PATH = new URL("./data/leadline.kv", import.meta.url).pathname;
+/** Where the KV file lives unless `KV_PATH` says otherwise (its folder is created on demand). */
+export const DEFAULT_KV_PATH = new URL("./data/leadline.kv", import.meta.url).pathname;
 
 /** Reads and validates the configuration from `env` (default: the process environment). */
 export function loadConfig(env: Env = Deno.env.toObject()): Config {
