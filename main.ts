@@ -13,6 +13,8 @@ import {
   sessionAuth,
   withSecurityHeaders,
 } from "./lib/auth_web/mod.ts";
+import { sessionsRevokedKey } from "./lib/auth/keys.ts";
+import { findEndedSessions } from "./lib/auth/sessions.ts";
 import { loadIslandBundles } from "./lib/islands/bundles.ts";
 import { KvOpenError, openKv } from "./lib/kv_open.ts";
 import { loadIslands } from "./lib/islands/ssr.ts";
@@ -72,6 +74,11 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
     pipeline,
     live: createLiveHub(kv, pipeline.leads, {
       maxSubscribers: config.live.maxStreams,
+      // Each stream's owner is its session's digest: a revoked or expired session ends its streams.
+      maxPerOwner: config.live.maxStreamsPerSession,
+      checkOwners: (idHashes) => findEndedSessions(kv, idHashes),
+      revocationKey: sessionsRevokedKey(),
+      recheckMs: config.live.sessionCheckMs,
       onError: (error) => log.error("live hub watch failed; restarting it", { error }),
     }),
     reconciler: createAppReconciler(config, kv, log, pipeline),
