@@ -199,11 +199,7 @@ async function serve(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info("shutting down");
-    // Event streams end first (with a retry hint) so the server can drain; requests in flight,
-    // such as a webhook mid-commit, finish before jobs stop and KV closes.
-    await app.services.live.stop();
-    await server.shutdown();
-    await app.close();
+    await stopServing(app, server);
     // Last, so the CLI and a second server wait until nothing of ours writes to KV any more.
     await heartbeat?.stop();
     kv.close();
@@ -212,6 +208,37 @@ async function serve(): Promise<void> {
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   await server.finished;
+}
+
+/** How long a stop waits for open connections before it goes on without them. */
+export const DRAIN_DEADLINE_MS = 10_000;
+
+/**
+ * Stops serving: event streams end first (with a retry hint) so the server can drain; requests in
+ * flight, such as a webhook mid-commit, finish before jobs stop. A client that stopped reading
+ * keeps its connection open for as long as the socket holds unsent bytes (Deno cannot close one
+ * connection), which would hold a graceful shutdown forever: after `drainMs` the app stops anyway
+ * (the process exit then closes the socket). Resolves whether every connection drained.
+ */
+export async function stopServing(
+  app: LeadlineApp,
+  server: Deno.HttpServer,
+  drainMs: number = DRAIN_DEADLINE_MS,
+): Promise<boolean> {
+  await app.services.live.stop();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const drained = await Promise.race([
+    server.shutdown().then(() => true),
+    new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), drainMs)),
+  ]);
+  clearTimeout(timer);
+  if (!drained) {
+    app.services.log.warn("stopping with connections still open: their clients stopped reading", {
+      waitedMs: drainMs,
+    });
+  }
+  await app.close();
+  return drained;
 }
 
 /**

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { createSession } from "../../lib/auth/sessions.ts";
 import { SESSION_COOKIE } from "../../lib/auth_web/cookies.ts";
 import type { Lead } from "../../lib/leads/model.ts";
-import { startTestServer, type TestServer, type TestUser } from "../_helpers/app.ts";
+import { stopServing } from "../../main.ts";
+import { createTestApp, startTestServer, type TestServer, type TestUser } from "../_helpers/app.ts";
 import { testMetaLead } from "../_helpers/leads.ts";
 import { readSse, type SseMessage, type SseReader } from "./_sse.ts";
 
@@ -353,5 +354,45 @@ Deno.test("[e2e] GET /api/events drops a client that stops reading, even when fe
     stalled?.close();
     for (const reader of readers) await reader.close();
     await server.close();
+  }
+});
+
+Deno.test("[e2e] stopping the server goes on after the drain deadline when a client stopped reading", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const testApp = await createTestApp({ kv, env: { SSE_HEARTBEAT_MS: "60000" } });
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen() {} },
+    testApp.app.fetch,
+  );
+  testApp.app.listening(server.addr);
+  const base = { url: `http://127.0.0.1:${server.addr.port}` } as TestServer;
+  let stalled: Deno.TcpConn | null = null;
+  try {
+    stalled = await openStalled(base, testApp.user);
+    await waitUntil("the stalled stream to open", () => testApp.app.services.live.size === 1);
+    // More than the sockets hold: the server has bytes for this client it can never send.
+    const leads = Array.from({ length: 1000 }, () => ({
+      ...testMetaLead(),
+      notes: "n".repeat(16_000),
+    }));
+    for (let i = 0; i < leads.length; i += 20) {
+      await testApp.app.services.leads.insertLeads(leads.slice(i, i + 20));
+    }
+    await waitUntil("the hub to fan every lead out", () => testApp.app.services.live.head === 1000);
+
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const drained = await Promise.race([
+      stopServing(testApp.app, server, 200),
+      new Promise<never>((_, reject) =>
+        timer = setTimeout(() => reject(new Error("the stop hung")), DEADLINE_MS)
+      ),
+    ]);
+    clearTimeout(timer);
+    assert.equal(drained, false, "the stalled connection was still open");
+    assert.ok(testApp.logs.some((line) => line.includes("stopping with connections still open")));
+  } finally {
+    stalled?.close();
+    await server.finished;
+    kv.close();
   }
 });
