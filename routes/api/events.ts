@@ -2,7 +2,7 @@
 // alerts (with `ready`, then on every change), from the live hub.
 
 import { streamSSE } from "hono/streaming";
-import { sessionIdHash } from "../../lib/auth/sessions.ts";
+import { findEndedSessions, sessionIdHash } from "../../lib/auth/sessions.ts";
 import { readSessionCookie } from "../../lib/auth_web/cookies.ts";
 import {
   type LiveCloseReason,
@@ -62,6 +62,13 @@ export const handler = define.handlers({
       throw error;
     }
     const sub = subscription;
+    // The session was checked before the stream was registered with the hub; a sign-out in
+    // between would have slipped past both checks. From here on the hub sees every revocation,
+    // so one more read closes that gap.
+    if (owner !== undefined && (await findEndedSessions(ctx.state.services.kv, [owner])).size > 0) {
+      sub.close();
+      return jsonResponse({ error: "Sign in required" }, 401, { "cache-control": "no-store" });
+    }
     ctx.hono.header("x-accel-buffering", "no"); // nginx: do not buffer the stream
     return streamSSE(ctx.hono, async (stream) => {
       abortStream = () => stream.abort();
