@@ -78,6 +78,21 @@ export interface LiveConfig {
   maxStreams: number;
   /** `SSE_HEARTBEAT_MS` (default 15 000): a comment line on an idle stream keeps proxies open. */
   heartbeatMs: number;
+  /**
+   * `SSE_MAX_STREAMS_PER_SESSION` (default 5): open event streams one sign-in may hold; one more
+   * ends that session's oldest stream, so one session cannot take every slot.
+   */
+  maxStreamsPerSession: number;
+  /**
+   * `SSE_WRITE_TIMEOUT_MS` (default 30 000): a stream whose client has not taken one write within
+   * this (it stopped reading and the socket's buffers are full) is dropped, freeing its slot.
+   */
+  writeTimeoutMs: number;
+  /**
+   * `SSE_SESSION_CHECK_MS` (default 30 000): how often open streams check that their session
+   * still holds (expired ones end); sign-out, disable and removal end them at once regardless.
+   */
+  sessionCheckMs: number;
   /** `DASHBOARD_RESYNC_MS` (default 60 000): how often an open dashboard resyncs and asks for a sync. */
   resyncMs: number;
 }
@@ -107,8 +122,9 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/** Where the KV file lives unless `KV_PATH` says otherwise (its folder is created on demand). */
 // fileURLToPath, not URL.pathname: the latter keeps %20 for a space in the project's path.
-const DEFAULT_KV_PATH = fileURLToPath(new URL("./data/leadline.kv", import.meta.url));
+export const DEFAULT_KV_PATH = fileURLToPath(new URL("./data/leadline.kv", import.meta.url));
 
 /** Reads and validates the configuration from `env` (default: the process environment). */
 export function loadConfig(env: Env = Deno.env.toObject()): Config {
@@ -133,6 +149,9 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     live: {
       maxStreams: readInt(env, "SSE_MAX_STREAMS", 1000, 1, 100_000),
       heartbeatMs: readInt(env, "SSE_HEARTBEAT_MS", 15_000, 50, 10 * 60 * 1000),
+      maxStreamsPerSession: readInt(env, "SSE_MAX_STREAMS_PER_SESSION", 5, 1, 100),
+      writeTimeoutMs: readInt(env, "SSE_WRITE_TIMEOUT_MS", 30_000, 100, 10 * 60 * 1000),
+      sessionCheckMs: readInt(env, "SSE_SESSION_CHECK_MS", 30_000, 100, 60 * 60 * 1000),
       resyncMs: readInt(env, "DASHBOARD_RESYNC_MS", 60_000, 500, 24 * 60 * 60 * 1000),
     },
     reconcile: {

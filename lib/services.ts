@@ -17,6 +17,12 @@ export interface AppServices {
   log: Logger;
   /** When this process started (ms since epoch). */
   startedAt: number;
+  /**
+   * This server's own base URL as it listens (loopback for a wildcard address, no trailing
+   * slash), set once it listens; null while not serving (an app called in-process). Never taken
+   * from a request's Host header.
+   */
+  selfUrl: string | null;
   /** PBKDF2 iterations for new password hashes; default 600,000. Tests lower it for speed. */
   passwordIterations?: number;
   /** The lead store (deduped inserts, updates, change log). */

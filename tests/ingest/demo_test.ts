@@ -4,6 +4,7 @@ import { startTestServer } from "../_helpers/app.ts";
 import { liveEnv, waitFor } from "./_helpers.ts";
 import { baseEnv, freePort, ROOT, startServer, stopServer } from "./_server_process.ts";
 import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import { loopbackUrl } from "../../main.ts";
 
 async function runSimulate(args: string[], env: Record<string, string>) {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -128,4 +129,57 @@ Deno.test("[demo] deno task simulate without a demo server says so and fails", a
   const bad = await runSimulate(["--count", "zero"], {});
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /--count must be a whole number/);
+});
+
+/** Sends one HTTP/1.1 request over a raw socket, so the Host header is exactly what we say. */
+async function rawRequest(port: number, head: string[], body: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const bytes = new TextEncoder().encode(body);
+  const request = [...head, `content-length: ${bytes.length}`, "connection: close", "", ""]
+    .join("\r\n");
+  await conn.write(new TextEncoder().encode(request));
+  await conn.write(bytes);
+  return await new Response(conn.readable).text();
+}
+
+Deno.test("[demo] POST /api/demo/leads delivers to the server's own address, never to the Host header's", async () => {
+  const server = await startTestServer();
+  // Another server on this machine: whoever names it in Host must not get signed deliveries.
+  const sinkRequests: string[] = [];
+  const sink = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    sinkRequests.push(`${req.method} ${new URL(req.url).pathname}`);
+    await req.body?.cancel();
+    return new Response("ok");
+  });
+  try {
+    const elsewhere = `127.0.0.1:${sink.addr.port}`;
+    const reply = await rawRequest(Number(new URL(server.url).port), [
+      "POST /api/demo/leads HTTP/1.1",
+      `host: ${elsewhere}`,
+      `origin: http://${elsewhere}`,
+      `cookie: ${server.user.cookie}`,
+      "content-type: application/json",
+    ], JSON.stringify({ count: 2 }));
+    assert.match(reply, /^HTTP\/1\.1 201 /, reply);
+    const body = JSON.parse(reply.slice(reply.indexOf("\r\n\r\n") + 4));
+    assert.deepEqual(body.deliveries.map((d: { status: number }) => d.status), [200, 200]);
+    assert.deepEqual(sinkRequests, [], "nothing was posted to the server the Host header named");
+    for (const { leadgenId } of body.leads) {
+      await waitFor(
+        () => server.app.services.leads.getLeadByLeadgenId(leadgenId),
+        `lead ${leadgenId} came in through our own webhook`,
+      );
+    }
+  } finally {
+    await sink.shutdown();
+    await server.close();
+  }
+});
+
+Deno.test("[demo] the app's own address is reached on loopback when it listens on every interface", () => {
+  const url = (hostname: string) => loopbackUrl({ transport: "tcp", hostname, port: 8000 });
+  assert.equal(url("0.0.0.0"), "http://127.0.0.1:8000");
+  assert.equal(url("::"), "http://[::1]:8000");
+  assert.equal(url("127.0.0.1"), "http://127.0.0.1:8000");
+  assert.equal(url("::1"), "http://[::1]:8000");
 });
