@@ -85,7 +85,7 @@ export async function createLeadPipeline(options: LeadPipelineOptions): Promise<
   } else {
     webhook = { appSecret: randomToken(), verifyToken: randomToken(24) };
     const accessToken = randomToken();
-    simulator = await startDemoSimulator(webhook.appSecret, accessToken, config.simulatorPort, log);
+    simulator = await startDemoSimulator(webhook, accessToken, config.simulatorPort, log);
     graph = createGraphClient({
       baseUrl: simulator.url,
       version: config.graphApiVersion,
@@ -131,7 +131,7 @@ export async function createLeadPipeline(options: LeadPipelineOptions): Promise<
 }
 
 async function startDemoSimulator(
-  appSecret: string,
+  { appSecret, verifyToken }: WebhookSecrets,
   accessToken: string,
   port: number,
   log: Logger,
@@ -140,7 +140,7 @@ async function startDemoSimulator(
   // dedupe would take new test leads for ones already stored.
   const seed = crypto.getRandomValues(new Uint32Array(1))[0];
   try {
-    return await startGraphSimulator({ appSecret, accessToken, port, seed });
+    return await startGraphSimulator({ appSecret, accessToken, verifyToken, port, seed });
   } catch (error) {
     if (!(error instanceof Deno.errors.AddrInUse) || port === 0) throw error;
     log.warn(
@@ -149,6 +149,6 @@ async function startDemoSimulator(
         port,
       },
     );
-    return await startGraphSimulator({ appSecret, accessToken, port: 0, seed });
+    return await startGraphSimulator({ appSecret, accessToken, verifyToken, port: 0, seed });
   }
 }

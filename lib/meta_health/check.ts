@@ -71,10 +71,14 @@ export function describeDuration(ms: number): string {
     [60 * 60 * 1000, "hour"],
     [60 * 1000, "minute"],
   ];
-  for (const [size, name] of units) {
+  const plural = (count: number, name: string) => `${count} ${name}${count === 1 ? "" : "s"}`;
+  for (const [index, [size, name]] of units.entries()) {
     if (abs >= size) {
       const count = Math.floor(abs / size);
-      return `${count} ${name}${count === 1 ? "" : "s"}`;
+      // "2 days 23 hours" reads better than "2 days" when the rest is most of another day.
+      const [nextSize, nextName] = units[index + 1] ?? [0, ""];
+      const rest = nextSize > 0 && count < 7 ? Math.floor((abs - count * size) / nextSize) : 0;
+      return rest > 0 ? `${plural(count, name)} ${plural(rest, nextName)}` : plural(count, name);
     }
   }
   return "less than a minute";
@@ -330,7 +334,7 @@ async function checkToken(
       subject,
       "warning",
       `${configured.label} ${which} in ${left}, at ${new Date(firstEnd).toISOString()}: ` +
-        "renew it before then (a system-user token does not expire).",
+        "renew it before then.",
     );
   }
   if (info.isValid && result.missingScopes.length > 0) {
@@ -580,4 +584,18 @@ export function webhookUrlOf(publicUrl: string): string {
   url.search = "";
   url.hash = "";
   return url.toString();
+}
+
+/** The tokens to check from the Meta credentials: the shared token, then each page's own. */
+export function configuredTokens(
+  meta: { accessToken: string | null; pageTokens: Record<string, string> },
+): TokenToCheck[] {
+  const tokens: TokenToCheck[] = [];
+  if (meta.accessToken) {
+    tokens.push({ label: "META_ACCESS_TOKEN", token: meta.accessToken, pageId: null });
+  }
+  for (const [pageId, token] of Object.entries(meta.pageTokens).sort()) {
+    tokens.push({ label: `META_PAGE_TOKENS[${pageId}]`, token, pageId });
+  }
+  return tokens;
 }
