@@ -1,7 +1,20 @@
-// Dashboard-wide alerts in KV (an expired page token, a missing permission), raised and cleared by jobs.
+// Dashboard-wide alerts in KV (an expired page token, a missing permission, lost webhooks), raised and cleared by jobs and checks.
 
-/** What went wrong, in a word the dashboard can pick an icon and a fix for. */
-export type AlertKind = "token_expired" | "permission_denied";
+/**
+ * What went wrong, in a word the dashboard can pick an icon and a fix for. Fetch jobs and sweeps
+ * raise `token_expired` and `permission_denied`; the Meta health checks (lib/meta_health) raise
+ * `token_expired` too, and own the rest.
+ */
+export type AlertKind =
+  | "token_expired"
+  | "permission_denied"
+  | "token_expiring"
+  | "scope_missing"
+  | "page_unsubscribed"
+  | "page_unreachable"
+  | "webhook_unreachable"
+  | "webhooks_lost"
+  | "app_credentials";
 
 /** One alert as stored at `["alerts", kind, pageId]` and shown in the dashboard's alert area. */
 export interface Alert {
@@ -22,14 +35,31 @@ export interface AlertStore {
   setAlert(alert: { kind: AlertKind; pageId: string | null; message: string }): Promise<Alert>;
   /** Clears one alert; true when there was one. */
   clearAlert(kind: AlertKind, pageId: string | null): Promise<boolean>;
-  /** Clears every alert about a page (after a Graph call for it succeeded); returns how many. */
+  /**
+   * Clears the page's token and permission alerts after a Graph call for it succeeded; returns
+   * how many. Other alerts about the page (unsubscribed, lost webhooks) stay: a working token
+   * says nothing about them.
+   */
   clearPageAlerts(pageId: string): Promise<number>;
   /** Every raised alert, oldest first. */
   listAlerts(): Promise<Alert[]>;
 }
 
-/** Every alert kind, for clearing a page's alerts in one go. */
-export const ALERT_KINDS: readonly AlertKind[] = ["token_expired", "permission_denied"];
+/** Every alert kind. */
+export const ALERT_KINDS: readonly AlertKind[] = [
+  "token_expired",
+  "permission_denied",
+  "token_expiring",
+  "scope_missing",
+  "page_unsubscribed",
+  "page_unreachable",
+  "webhook_unreachable",
+  "webhooks_lost",
+  "app_credentials",
+];
+
+/** The alerts a successful Graph call for a page disproves: its token works and may read leads. */
+export const ACCESS_ALERT_KINDS: readonly AlertKind[] = ["token_expired", "permission_denied"];
 
 /** `["alerts", kind, pageId | "app"]` -> Alert. */
 export function alertKey(kind: AlertKind, pageId: string | null): Deno.KvKey {
@@ -74,7 +104,9 @@ export function createAlertStore(kv: Deno.Kv, options: { now?: () => Date } = {}
 
     async clearPageAlerts(pageId) {
       // A read first: this runs after every successful fetch, and almost always finds nothing.
-      const entries = await kv.getMany<Alert[]>(ALERT_KINDS.map((kind) => alertKey(kind, pageId)));
+      const entries = await kv.getMany<Alert[]>(
+        ACCESS_ALERT_KINDS.map((kind) => alertKey(kind, pageId)),
+      );
       const present = entries.filter((entry) => entry.value !== null);
       if (present.length === 0) return 0;
       const op = kv.atomic();

@@ -1,6 +1,19 @@
-// The alert area: dashboard-wide alerts (an expired token, a missing permission) needing action.
+// The alert area: dashboard-wide alerts (an expired token, a missing permission, lost webhooks) needing action.
 
-import type { Alert } from "../../lib/alerts.ts";
+import type { Alert, AlertKind } from "../../lib/alerts.ts";
+
+/** The banner's title for each kind of alert. */
+const TITLES: Record<AlertKind, string> = {
+  token_expired: "Token expired",
+  permission_denied: "Permission missing",
+  token_expiring: "Token expiring",
+  scope_missing: "Permission missing",
+  page_unsubscribed: "Page not subscribed",
+  page_unreachable: "Page unreachable",
+  webhook_unreachable: "Webhook URL unreachable",
+  webhooks_lost: "Webhooks lost",
+  app_credentials: "App credentials refused",
+};
 
 /** One banner per raised alert; nothing when all is well. */
 export function AlertList({ alerts }: { alerts: Alert[] }) {
@@ -8,8 +21,12 @@ export function AlertList({ alerts }: { alerts: Alert[] }) {
   return (
     <div class="alerts" role="alert" data-alerts>
       {alerts.map((alert) => (
-        <p class="banner banner-alert" key={`${alert.kind}:${alert.pageId ?? "app"}`}>
-          <strong>{alert.kind === "token_expired" ? "Token expired" : "Permission missing"}</strong>
+        <p
+          class="banner banner-alert"
+          key={`${alert.kind}:${alert.pageId ?? "app"}`}
+          data-alert-kind={alert.kind}
+        >
+          <strong>{TITLES[alert.kind] ?? "Problem"}</strong>
           {alert.pageId ? ` (page ${alert.pageId})` : ""}: {alert.message}{" "}
           <span class="alert-since">Since {alert.since.replace("T", " ").slice(0, 16)} UTC.</span>
         </p>

@@ -62,6 +62,13 @@ export interface GraphSimulator {
   readonly pages: readonly SimPage[];
   /** The simulated app's id (`debug_token`'s app_id, `subscribed_apps` entries). */
   readonly appId: string;
+  /** The run's credentials (secrets): what Meta and the app would share. */
+  readonly credentials: {
+    appId: string;
+    appSecret: string;
+    accessToken: string;
+    verifyToken: string | null;
+  };
   /** Changes a token (default the run's): expiry, revocation, scopes, type. Adds it when unknown. */
   setToken(patch: Partial<SimTokenState>, token?: string): SimTokenState;
   /** A token's current state, or null when the simulator does not know it. */
@@ -134,15 +141,16 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     countCall: (kind: SimCallKind) => counters.set(kind, (counters.get(kind) ?? 0) + 1),
     closing: closing.signal,
   };
+  const credentials = {
+    appId: auth.appId,
+    appSecret: options.appSecret,
+    accessToken: options.accessToken,
+    verifyToken: options.verifyToken ?? null,
+  };
   const controlContext = {
     state,
     auth,
-    credentials: {
-      appId: auth.appId,
-      appSecret: options.appSecret,
-      accessToken: options.accessToken,
-      verifyToken: options.verifyToken ?? null,
-    },
+    credentials,
     createLead,
     deliver,
     injectFault: (fault: FaultOptions) => faults.add(fault),
@@ -175,6 +183,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     version: "v21.0",
     pages: state.pages,
     appId: auth.appId,
+    credentials,
     setToken: (patch, token = options.accessToken) => auth.setToken(token, patch),
     tokenState: (token = options.accessToken) => auth.state(token),
     subscribePage: (pageId, fields = ["leadgen"]) => {

@@ -59,9 +59,9 @@ export interface MetaCheckOptions {
   fetch?: typeof fetch;
   /** Handshake timeout; default 10 s. */
   webhookTimeoutMs?: number;
+  /** Most pages taken from `/me/accounts` when no page is given (default 100). */
+  accountsLimit?: number;
 }
-
-const PAGE_LIMIT = 100;
 
 /** Formats a duration for people: "3 days", "5 hours", "12 minutes". */
 export function describeDuration(ms: number): string {
@@ -139,7 +139,9 @@ export async function runMetaCheck(options: MetaCheckOptions): Promise<MetaHealt
   const names = new Map<string, string | null>();
   if (pageIds.length === 0 && shared) {
     try {
-      const accounts = await options.graph.listAccounts(shared.token, { limit: PAGE_LIMIT });
+      const accounts = await options.graph.listAccounts(shared.token, {
+        limit: options.accountsLimit ?? 100,
+      });
       pageIds = accounts.map((page) => page.id);
       for (const page of accounts) names.set(page.id, page.name);
       if (pageIds.length === 0) {
