@@ -51,7 +51,7 @@ export function createAppMetaHealth(
       webhook: {
         url: publicUrl ? webhookUrlOf(publicUrl) : null,
         verifyToken: pipeline.webhook.verifyToken,
-        why: "not checked in demo mode: set PUBLIC_URL to check an address Meta could call",
+        why: "not checked: in demo mode set PUBLIC_URL to check an address Meta could call",
       },
       listPages: () => Promise.resolve(simulator.pages.map((page) => page.id)),
     });

@@ -22,16 +22,22 @@ export function table(header: string[], rows: string[][]): string[] {
   return [line(header), ...rows.map(line)];
 }
 
-/** "never", "2026-05-01 12:00 UTC (in 3 days)", "… (2 hours ago)" or "unknown". */
-export function describeExpiry(value: string | "never" | null, now: Date): string {
-  if (value === null) return "unknown";
-  if (value === "never") return "never";
-  const at = Date.parse(value);
-  const when = `${value.slice(0, 16).replace("T", " ")} UTC`;
+/** "2026-05-01 12:00 UTC (in 3 days)" or "… (2 hours ago)" for an ISO 8601 time. */
+export function describeTime(iso: string, now: Date): string {
+  const at = Date.parse(iso);
+  const when = `${iso.slice(0, 16).replace("T", " ")} UTC`;
   const delta = at - now.getTime();
+  if (Math.abs(delta) < 60_000) return `${when} (just now)`;
   return delta > 0
     ? `${when} (in ${describeDuration(delta)})`
     : `${when} (${describeDuration(-delta)} ago)`;
+}
+
+/** "never", a time as describeTime writes it, or "unknown". */
+export function describeExpiry(value: string | "never" | null, now: Date): string {
+  if (value === null) return "unknown";
+  if (value === "never") return "never";
+  return describeTime(value, now);
 }
 
 function tokenRow(token: TokenCheck, now: Date): string[] {
