@@ -2,13 +2,18 @@
 
 import { catchUpLeadFollower } from "../leads/lead_follower.ts";
 import type { Lead } from "../leads/model.ts";
+import { webhookDuplicatesOf } from "../leads/late_webhooks.ts";
 import type { LeadStore } from "../leads/store.ts";
 import { getReconcileForm } from "../reconcile/forms.ts";
 import { LAST_WEBHOOK_PREFIX, lastWebhookKey, SWEEP_FOUND_PREFIX, sweepFoundKey } from "./keys.ts";
 import { leadOrigin } from "./lead_origin.ts";
 
-/** A lead a sweep stored because no webhook had brought it. */
+/**
+ * A lead a sweep stored because no webhook had brought it yet. "pending" until the grace period
+ * after its submission has passed; then "lost" (no webhook came) or deleted (its webhook came late).
+ */
 export interface SweepFoundLead {
+  state: "pending" | "lost";
   leadId: string;
   leadgenId: string | null;
   pageId: string;
@@ -34,10 +39,11 @@ export interface WebhookLossOptions {
   /** Leads found only by sweeps within the window that make a page's webhooks "lost" (default 2). */
   threshold?: number;
   /**
-   * A lead a sweep found sooner than this after it was submitted does not count (default 2
-   * minutes): its webhook may simply be on its way, and arrives later as a duplicate.
+   * How long after its submission a lead's webhook may still come (default 10 minutes): a lead a
+   * sweep found is counted as lost only when no webhook brought it within this time (a late
+   * webhook arrives as a duplicate, and is remembered by lib/leads/late_webhooks.ts).
    */
-  lateMs?: number;
+  graceMs?: number;
   /** How long records are kept (default 8 days). */
   retentionMs?: number;
 }
@@ -72,7 +78,7 @@ const HOUR_MS = 60 * 60 * 1000;
 const DEFAULTS = {
   windowMs: 24 * HOUR_MS,
   threshold: 2,
-  lateMs: 2 * 60 * 1000,
+  graceMs: 10 * 60 * 1000,
   retentionMs: 8 * 24 * HOUR_MS,
 };
 const FOLLOWER = "meta_health_lead_origins";
@@ -85,27 +91,26 @@ function settings(options: WebhookLossOptions) {
 /**
  * Whether a lead a sweep stored is one a webhook should have brought: it was submitted after
  * Leadline first saw its form (older leads are the first sweep's backfill, from before we were
- * subscribed), and the sweep found it at least `lateMs` after it was submitted.
+ * subscribed).
  */
-async function missedByWebhook(kv: Deno.Kv, lead: Lead, lateMs: number): Promise<boolean> {
-  const created = Date.parse(lead.createdTime);
-  const received = Date.parse(lead.receivedAt);
-  if (!(received - created >= lateMs)) return false;
+async function afterFormWasSeen(kv: Deno.Kv, lead: Lead): Promise<boolean> {
   if (lead.formId === null) return true;
   const form = await getReconcileForm(kv, lead.formId);
-  return form === null || created > Date.parse(form.discoveredAt);
+  return form === null || Date.parse(lead.createdTime) > Date.parse(form.discoveredAt);
 }
 
 /**
  * Records where each new Meta lead came from, following the lead change log: the last webhook
- * lead per page, and each lead a sweep found that a webhook should have brought. Idempotent.
+ * lead per page, and each lead a sweep found that a webhook should have brought (pending). Then
+ * settles the pending ones whose grace period is over: lost, or forgotten when their webhook came
+ * late. Idempotent.
  */
 export async function recordLeadOrigins(
   kv: Deno.Kv,
   store: LeadStore,
   options: WebhookLossOptions & { now?: () => Date } = {},
 ): Promise<void> {
-  const { lateMs, retentionMs } = settings(options);
+  const { graceMs, retentionMs } = settings(options);
   const now = options.now ?? (() => new Date());
   async function visit(leads: Lead[]) {
     const newest = new Map<string, LastWebhookLead>();
@@ -117,11 +122,12 @@ export async function recordLeadOrigins(
         if (!known || known.at < lead.receivedAt) {
           newest.set(lead.pageId, { pageId: lead.pageId, leadId: lead.id, at: lead.receivedAt });
         }
-      } else if (origin === "sweep" && await missedByWebhook(kv, lead, lateMs)) {
+      } else if (origin === "sweep" && await afterFormWasSeen(kv, lead)) {
         const receivedMs = Date.parse(lead.receivedAt);
         const expireIn = receivedMs + retentionMs - now().getTime();
         if (expireIn <= 0) continue;
         const record: SweepFoundLead = {
+          state: "pending",
           leadId: lead.id,
           leadgenId: lead.leadgenId,
           pageId: lead.pageId,
@@ -129,7 +135,10 @@ export async function recordLeadOrigins(
           createdTime: lead.createdTime,
           receivedAt: lead.receivedAt,
         };
-        await kv.set(sweepFoundKey(lead.pageId, receivedMs, lead.id), record, { expireIn });
+        // Only the first visit writes: a later change of the lead must not undo a settled record.
+        const key = sweepFoundKey(lead.pageId, receivedMs, lead.id);
+        await kv.atomic().check({ key, versionstamp: null }).set(key, record, { expireIn })
+          .commit();
       }
     }
     for (const last of newest.values()) {
@@ -151,6 +160,34 @@ export async function recordLeadOrigins(
       } while (cursor !== null);
     },
   });
+  await settlePending(kv, now(), graceMs, retentionMs);
+}
+
+/** Pending records past their grace period become "lost", or go when their webhook came late. */
+async function settlePending(kv: Deno.Kv, now: Date, graceMs: number, retentionMs: number) {
+  const due: Deno.KvEntry<SweepFoundLead>[] = [];
+  for await (const entry of kv.list<SweepFoundLead>({ prefix: SWEEP_FOUND_PREFIX })) {
+    const record = entry.value;
+    if (record.state !== "pending") continue;
+    if (now.getTime() - Date.parse(record.createdTime) >= graceMs) due.push(entry);
+  }
+  if (due.length === 0) return;
+  const late = await webhookDuplicatesOf(
+    kv,
+    due.flatMap((entry) => entry.value.leadgenId ? [entry.value.leadgenId] : []),
+  );
+  for (const entry of due) {
+    const record = entry.value;
+    const op = kv.atomic().check(entry);
+    if (record.leadgenId !== null && late.has(record.leadgenId)) op.delete(entry.key);
+    else {
+      const expireIn = Date.parse(record.receivedAt) + retentionMs - now.getTime();
+      if (expireIn <= 0) op.delete(entry.key);
+      else op.set(entry.key, { ...record, state: "lost" }, { expireIn });
+    }
+    // A refused check means another process settled it first.
+    await op.commit();
+  }
 }
 
 /** Counts each page's leads found only by sweeps, within the window and the retention. */
@@ -185,7 +222,7 @@ export async function summarizeWebhookLoss(
   for await (const entry of found) {
     const record = entry.value;
     const receivedMs = entry.key[2] as number;
-    if (receivedMs > now.getTime()) continue;
+    if (record.state !== "lost" || receivedMs > now.getTime()) continue;
     const page = pageOf(record.pageId);
     page.foundInRetention++;
     if (receivedMs >= since) page.foundInWindow++;
