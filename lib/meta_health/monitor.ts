@@ -84,7 +84,7 @@ function workingTokens(report: MetaHealthReport): string[] {
 }
 
 /** The stored form of a check, made to fit in one KV value by dropping detail when it must. */
-function fitForKv(stored: StoredMetaHealth): StoredMetaHealth {
+export function fitForKv(stored: StoredMetaHealth): StoredMetaHealth {
   const size = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).byteLength;
   if (size(stored) <= MAX_STORED_BYTES) return stored;
   const trimmed: StoredMetaHealth = structuredClone(stored);

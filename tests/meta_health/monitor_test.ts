@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import type { Alert } from "../../lib/alerts.ts";
 import type { GraphSimulator } from "../../lib/graph_sim/mod.ts";
+import { fitForKv } from "../../lib/meta_health/monitor.ts";
 import { createTestApp, type TestApp } from "../_helpers/app.ts";
 import { DAY_MS, secondsFromNow } from "./_helpers.ts";
 
@@ -136,4 +137,49 @@ Deno.test("[meta_health] Meta not answering keeps the alerts it cannot judge", a
       `page_unsubscribed:${pageId}`,
     ]);
   });
+});
+
+Deno.test("[meta_health] a report of hundreds of pages still fits in one KV value", async () => {
+  const page = (i: number) => ({
+    pageId: String(100000000000000 + i),
+    name: `Page number ${i} with a long enough name`,
+    tokenLabel: "META_ACCESS_TOKEN",
+    status: "ok" as const,
+    subscribed: true,
+    subscribedFields: ["leadgen"],
+    apps: [],
+    subscribeResult: null,
+    forms: Array.from({ length: 30 }, (_, j) => ({
+      id: String(900000000000000 + j),
+      name: `Form ${j}`,
+      status: "ACTIVE",
+    })),
+    message: "subscribed to leadgen",
+  });
+  const stored = fitForKv({
+    report: {
+      checkedAt: new Date().toISOString(),
+      finishedAt: new Date().toISOString(),
+      appId: "1",
+      status: "ok",
+      tokens: [],
+      pages: Array.from({ length: 400 }, (_, i) => page(i)),
+      webhook: { url: null, status: "skipped", httpStatus: null, message: "" },
+      problems: [],
+      checked: [],
+      notes: [],
+    },
+    loss: { checkedAt: new Date().toISOString(), windowMs: 1, threshold: 2, pages: [] },
+    trigger: "cron",
+    resumed: 0,
+    workingTokens: [],
+  });
+  assert.ok(stored.report.pages.length > 50, "as many pages as fit are kept");
+  assert.match(stored.report.notes.join(" "), /left out/);
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await kv.set(["meta_health"], stored);
+  } finally {
+    kv.close();
+  }
 });
