@@ -150,9 +150,7 @@ async function ingestVerified(
       deps.kv,
       result.duplicates.flatMap((lead) => lead.leadgenId ? [lead.leadgenId] : []),
       { now: deps.now },
-    ).catch((error) =>
-      log.error("late webhook not recorded", { error: (error as Error).message })
-    );
+    ).catch((error) => log.error("late webhook not recorded", { error: (error as Error).message }));
   }
   log.info("webhook accepted", {
     deliveryId,
