@@ -54,6 +54,18 @@ export interface Config {
    * client address (login throttling). Off by default: anyone could send those headers.
    */
   trustProxy: boolean;
+  /** Checks of the Meta wiring (tokens, subscriptions, webhook URL): `meta:check` and the server's. */
+  metaHealth: MetaHealthConfig;
+}
+
+/** What the Meta health checks need beyond the credentials. */
+export interface MetaHealthConfig {
+  /** `META_APP_ID`: needed for `debug_token` (validity, expiry, scopes) and to find our app among a page's. */
+  appId: string | null;
+  /** `PUBLIC_URL`: the https address Meta calls; its `/webhook` must answer the verification handshake. */
+  publicUrl: string | null;
+  /** `META_CHECK_EVERY_MINUTES` (default 1, 1 to 59): how often the server runs the checks. */
+  everyMinutes: number;
 }
 
 /** The admin that start-up creates or updates (`ensureAdmin`). The password is a secret. */
@@ -164,7 +176,19 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     admin: readAdmin(env),
     sessionTtlMs: readInt(env, "SESSION_TTL_HOURS", 12, 1, 24 * 90) * 60 * 60 * 1000,
     trustProxy: readBoolean(env, "TRUST_PROXY", false),
+    metaHealth: {
+      appId: readDigits(env, "META_APP_ID"),
+      publicUrl: value(env, "PUBLIC_URL") === undefined ? null : readUrl(env, "PUBLIC_URL", ""),
+      everyMinutes: readInt(env, "META_CHECK_EVERY_MINUTES", 1, 1, 59),
+    },
   };
+}
+
+function readDigits(env: Env, name: string): string | null {
+  const raw = value(env, name);
+  if (raw === undefined) return null;
+  if (!/^\d{1,30}$/.test(raw)) throw new ConfigError(name, `expected a numeric id, got "${raw}"`);
+  return raw;
 }
 
 /** True when no Meta credentials are configured. */

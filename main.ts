@@ -22,7 +22,12 @@ import { loadIslands } from "./lib/islands/ssr.ts";
 import { createLeadPipeline } from "./lib/leads/pipeline.ts";
 import { createLiveHub } from "./lib/leads/live.ts";
 import { createLogger, type Logger } from "./lib/log.ts";
-import { createAppReconciler, registerReconcileCron } from "./lib/reconcile/mod.ts";
+import { createAppMetaHealth } from "./lib/meta_health/for_app.ts";
+import {
+  createAppReconciler,
+  reconcileSchedule,
+  registerReconcileCron,
+} from "./lib/reconcile/mod.ts";
 import type { AppServices } from "./lib/services.ts";
 import { loadRouteTree } from "./lib/web/fs_routes.ts";
 import { createPageRenderer } from "./lib/web/render.ts";
@@ -83,6 +88,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
       onError: (error) => log.error("live hub watch failed; restarting it", { error }),
     }),
     reconciler: createAppReconciler(config, kv, log, pipeline),
+    metaHealth: createAppMetaHealth(config, kv, log, pipeline),
   };
 
   const islandNames = await loadIslands(new URL("islands/", ROOT));
@@ -118,6 +124,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
     async close() {
       // Ends every event stream (with a retry hint) before the server waits for open requests.
       await services.live.stop();
+      await services.metaHealth.stop();
       await pipeline.close();
       if (!options.kv) kv.close();
     },
@@ -309,6 +316,21 @@ export function registerCronJobs(app: LeadlineApp): void {
     if (result.claimed > 0) app.services.log.info("cron job sweep", { ...result });
   });
   registerReconcileCron(app.services.reconciler, app.services.config.reconcile.everyMinutes);
+  // Meta health: once shortly after start (a new token set by a restart releases waiting leads),
+  // then every META_CHECK_EVERY_MINUTES.
+  const metaHealth = app.services.metaHealth;
+  metaHealth.start();
+  Deno.cron(
+    "leadline meta health",
+    reconcileSchedule(app.services.config.metaHealth.everyMinutes),
+    async () => {
+      try {
+        await metaHealth.check({ trigger: "cron" });
+      } catch (error) {
+        app.services.log.error("meta health check failed", { error: (error as Error).message });
+      }
+    },
+  );
 }
 
 // The one place a password is ever written out: the demo admin's random password, printed once

@@ -8,6 +8,7 @@ import type { LeadPipeline } from "./leads/pipeline.ts";
 import type { LiveHub } from "./leads/live.ts";
 import type { LeadStore } from "./leads/store.ts";
 import type { Logger } from "./log.ts";
+import type { MetaHealthMonitor } from "./meta_health/monitor.ts";
 import type { Reconciler } from "./reconcile/mod.ts";
 
 /** What the app was built with: configuration, storage and the long-lived core services. */
@@ -39,4 +40,6 @@ export interface AppServices {
   live: LiveHub;
   /** Reconciliation with Meta (sync requests, cron, status and progress). */
   reconciler: Reconciler;
+  /** Checks of the Meta wiring on a schedule: tokens, subscriptions, webhook URL, lost webhooks. */
+  metaHealth: MetaHealthMonitor;
 }

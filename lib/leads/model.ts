@@ -7,6 +7,8 @@ import { ulid } from "../ids.ts";
 export type LeadSource = "meta" | "phone" | "sms" | "walk-in" | "other";
 /** Whether the lead's answers have been fetched from the Graph API. */
 export type LeadDetailsState = "pending" | "fetched" | "failed";
+/** How a lead reached us. */
+export type LeadArrival = "webhook" | "sync" | "manual";
 /** Where the lead stands in the sales process. */
 export type LeadStatus = "new" | "contacted" | "qualified" | "won" | "lost";
 
@@ -63,6 +65,11 @@ export interface Lead {
   createdTimeReported: string | null;
   /** ISO 8601, when we stored it. */
   receivedAt: string;
+  /**
+   * How the lead reached us: a webhook delivery, a sync with Meta (the webhook never came) or
+   * typed in by hand. Null on leads stored before this was recorded (their timeline says it).
+   */
+  receivedVia: LeadArrival | null;
   fullName: string | null;
   email: string | null;
   phone: string | null;
@@ -169,6 +176,7 @@ export function newMetaLead(change: MetaLeadgenChange, now: Date): Lead {
     createdTime,
     createdTimeReported: reported,
     details: "pending",
+    receivedVia: "webhook",
     timeline: [{ at, event: "received", detail: "webhook" }],
   };
 }
@@ -248,6 +256,7 @@ export function newManualLead(input: ManualLeadInput, now: Date): Lead {
     })),
     // Nothing to fetch for a lead typed in by hand: its details are complete.
     details: "fetched",
+    receivedVia: "manual",
     timeline: [{ at, event: "received", detail: input.source }],
   };
 }
@@ -271,6 +280,7 @@ function emptyLead(at: string): Lead {
     createdTime: at,
     createdTimeReported: null,
     receivedAt: at,
+    receivedVia: null,
     fullName: null,
     email: null,
     phone: null,
@@ -417,6 +427,7 @@ export function toLeadJson(lead: Lead): Lead {
     createdTime: lead.createdTime,
     createdTimeReported: lead.createdTimeReported ?? null,
     receivedAt: lead.receivedAt,
+    receivedVia: lead.receivedVia ?? null,
     fullName: lead.fullName ?? null,
     email: lead.email ?? null,
     phone: lead.phone ?? null,

@@ -194,13 +194,18 @@ Deno.test("[server lock] a fresh heartbeat refuses while its server lives; gone 
   await t.step("cannot tell, and the holder keeps refreshing: refused", async () => {
     const kv = await Deno.openKv(":memory:");
     const holder = fresh(300, "other-box");
-    const timer = setInterval(() => writeHeartbeat(kv, { ...holder, at: Date.now() }), 10);
+    // The holder's refreshes; the last one may still be in flight when the step ends.
+    let refreshing: Promise<void> = Promise.resolve();
+    const timer = setInterval(() => {
+      refreshing = writeHeartbeat(kv, { ...holder, at: Date.now() });
+    }, 10);
     try {
       await writeHeartbeat(kv, holder);
       const claim = await claimAs(kv, null);
       assert.equal(claim.ok, false);
     } finally {
       clearInterval(timer);
+      await refreshing;
       kv.close();
     }
   });
