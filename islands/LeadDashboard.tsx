@@ -15,6 +15,7 @@ import {
 import { type Connection, type Feed, startFeed } from "./dashboard/feed.ts";
 import { LeadList } from "./dashboard/LeadList.tsx";
 import { compareRows, formLabel, type LeadRow, toLeadRow } from "./dashboard/row.ts";
+import { type SyncAnswer, syncMessage } from "./dashboard/sync_message.ts";
 import { leadToastText, type Toast, Toasts } from "./dashboard/Toasts.tsx";
 
 /** The island's props: JSON from the server. */
@@ -52,12 +53,6 @@ const MAX_TOASTS = 5;
 const PAGE_SIZE = 50;
 /** Longest a desktop notification waits for a new lead's name (details fetched from Meta). */
 const NOTIFY_WAIT_MS = 8_000;
-
-interface SyncAnswer {
-  inserted?: number;
-  skipped?: boolean;
-  error?: string;
-}
 
 /** The dashboard: toolbar (badge, Sync, alert choices), toasts, the list and "Load more". */
 export default function LeadDashboard(props: LeadDashboardProps) {
@@ -169,13 +164,8 @@ export default function LeadDashboard(props: LeadDashboardProps) {
       const answer = await requestSync();
       await feed.current?.pollNow();
       await reloadList();
-      if (answer.error) toast({ text: `Sync failed: ${answer.error}`, tone: "error" });
-      // A skipped request got the last sweep's result back: nothing new was looked for now.
-      else if (answer.inserted && !answer.skipped) {
-        toast({
-          text: `${answer.inserted} new lead${answer.inserted === 1 ? "" : "s"} from Meta`,
-        });
-      } else toast({ text: "Up to date" });
+      // A skipped request looked at nothing: the message says when the last sweep ran instead.
+      toast(syncMessage(answer));
     } catch {
       toast({ text: "Sync failed: cannot reach the server", tone: "error" });
     } finally {
