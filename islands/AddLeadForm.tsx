@@ -60,7 +60,8 @@ export default function AddLeadForm({ phoneCountry }: Props) {
       <label class={error ? "field field-invalid" : "field"}>
         <span>{label}</span>
         {input}
-        {error && <span class="field-error" data-error-for={name}>{label} {error}</span>}
+        {/* The server's reasons are whole sentences that name the field. */}
+        {error && <span class="field-error" data-error-for={name}>{error}</span>}
       </label>
     );
   }

@@ -115,7 +115,7 @@ export function normaliseEmail(raw: string): EmailCheck {
   if (email === "") return { ok: false, reason: "is empty" };
   if (email.length > 254) return { ok: false, reason: "is longer than 254 characters" };
   if (!/^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(email)) {
-    return { ok: false, reason: "is not an email address like name@example.com" };
+    return { ok: false, reason: "does not look like name@example.com" };
   }
   return { ok: true, email };
 }

@@ -130,7 +130,8 @@ Deno.test("[e2e] POST /api/leads answers 400 with a reason per field", async () 
     const body = await res.json();
     assert.match(body.error, /Cannot add lead/);
     assert.deepEqual(Object.keys(body.fields).sort(), ["fullName", "phone", "source"]);
-    assert.equal(body.fields.fullName, "is required");
+    assert.equal(body.fields.fullName, "Give the lead's name.");
+    assert.equal(body.fields.phone, "The phone number must have 10 digits (area code and number).");
 
     const notJson = await t.fetch("/api/leads", {
       method: "POST",
@@ -259,7 +260,9 @@ Deno.test("[e2e] live mode sweeps pages added in settings and pages leads arrive
 
     const bad = await t.fetch(...postJson("/api/admin/pages", { pageId: "12x" }));
     assert.equal(bad.status, 400);
-    assert.deepEqual((await bad.json()).fields, { pageId: "must be digits" });
+    assert.deepEqual((await bad.json()).fields, {
+      pageId: "A page id is a number: digits only, e.g. 104538291876543.",
+    });
     const added = await t.fetch(...postJson("/api/admin/pages", { pageId: pageA.id }));
     assert.equal(added.status, 201);
     await added.body?.cancel();
