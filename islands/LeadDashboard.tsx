@@ -49,7 +49,8 @@ const HINTS: Record<Connection, string> = {
 };
 const FRESH_MS = 6_000;
 const TOAST_MS = 10_000;
-const MAX_TOASTS = 5;
+/** Toasts on screen at once: new leads share one, so this is the lead toast and two messages. */
+const MAX_TOASTS = 3;
 const PAGE_SIZE = 50;
 /** Longest a desktop notification waits for a new lead's name (details fetched from Meta). */
 const NOTIFY_WAIT_MS = 8_000;
@@ -73,18 +74,29 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   const prefs = useSignal({ notify: false, sound: false });
   const feed = useRef<Feed | null>(null);
   const toastKey = useRef(0);
+  const toastTimers = useRef(new Map<number, ReturnType<typeof setTimeout>>());
   // New leads whose notification waits for their details, with the timer that gives up waiting.
   const notifyLater = useRef(new Map<string, ReturnType<typeof setTimeout>>());
   const empty = useComputed(() => rows.value.length === 0);
   const baseTitle = useMemo(() => typeof document === "undefined" ? "" : document.title, []);
 
-  function toast(entry: Omit<Toast, "key">) {
-    const key = ++toastKey.current;
-    toasts.value = [{ ...entry, key }, ...toasts.value].slice(0, MAX_TOASTS);
-    setTimeout(() => dismiss(key), TOAST_MS);
+  /** Shows a toast on top (replacing the one of `key`, when given) for TOAST_MS from now. */
+  function toast(entry: Omit<Toast, "key">, key = ++toastKey.current) {
+    const others = toasts.value.filter((t) => t.key !== key);
+    toasts.value = [{ ...entry, key }, ...others].slice(0, MAX_TOASTS);
+    clearTimeout(toastTimers.current.get(key));
+    toastTimers.current.set(key, setTimeout(() => dismiss(key), TOAST_MS));
+  }
+
+  /** New leads join the lead toast on screen, so a burst reads "5 new leads", not 5 toasts. */
+  function toastLeads(ids: string[]) {
+    const current = toasts.value.find((t) => t.leadIds);
+    toast({ leadIds: [...ids, ...(current?.leadIds ?? [])] }, current?.key);
   }
 
   function dismiss(key: number) {
+    clearTimeout(toastTimers.current.get(key));
+    toastTimers.current.delete(key);
     toasts.value = toasts.value.filter((t) => t.key !== key);
   }
 
@@ -125,7 +137,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     if (notifyLater.current.has(lead.id) && lead.details !== "pending") notifyLead(lead.id);
     for (const row of added) {
       markFresh(row.id);
-      toast({ leadId: row.id });
+      toastLeads([row.id]);
       // Unseen until the user comes back to the tab or touches the page.
       unseen.value++;
       if (prefs.value.sound) chime();
@@ -295,6 +307,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     return () => {
       feed.current?.stop();
       for (const timer of notifyLater.current.values()) clearTimeout(timer);
+      for (const timer of toastTimers.current.values()) clearTimeout(timer);
       clearInterval(clock);
       clearInterval(resync);
       document.removeEventListener("visibilitychange", seen);
