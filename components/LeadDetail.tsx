@@ -52,6 +52,7 @@ export function LeadDetail({ lead, timelineBefore = null, olderPage = false }: L
         the call; it comes back here (303) with the new status and its timeline line. */
       }
       <form
+        id="status"
         class="status-form"
         method="post"
         action={`/api/leads/${encodeURIComponent(lead.id)}/status`}

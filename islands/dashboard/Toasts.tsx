@@ -1,6 +1,7 @@
 // The toast area: new leads grouped into one toast ("5 new leads"), and sync or error messages.
 
 import type { Signal } from "@preact/signals";
+import { Fragment } from "preact";
 import { displayName, formLabel, type LeadRow } from "./row.ts";
 
 /** One toast: about new leads (their names follow as details fill in) or a plain message. */
@@ -56,12 +57,11 @@ function LeadToastBody({ ids, rows }: { ids: string[]; rows: LeadRow[] }) {
   // Each name opens its lead; the rest are at the top of the list, marked "Just in".
   return (
     <span class="toast-text" aria-label={leadGroupText(ids.map((id) => byId.get(id)))}>
-      <strong>{ids.length} new leads</strong>:{" "}
-      {named.map((id, i) => (
-        <>
+      <strong>{ids.length} new leads</strong>: {named.map((id, i) => (
+        <Fragment key={id}>
           {i > 0 && ", "}
-          <a key={id} class="toast-link" href={href(id)}>{shortName(byId.get(id))}</a>
-        </>
+          <a class="toast-link" href={href(id)}>{shortName(byId.get(id))}</a>
+        </Fragment>
       ))}
       {more > 0 && ` and ${more} more`}
     </span>
