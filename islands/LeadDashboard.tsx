@@ -15,6 +15,7 @@ import {
 import { type Connection, type Feed, startFeed } from "./dashboard/feed.ts";
 import { LeadList } from "./dashboard/LeadList.tsx";
 import { compareRows, formLabel, type LeadRow, toLeadRow } from "./dashboard/row.ts";
+import { timeZoneCookie } from "../lib/local_time.ts";
 import { type SyncAnswer, syncMessage } from "./dashboard/sync_message.ts";
 import { leadToastText, type Toast, Toasts } from "./dashboard/Toasts.tsx";
 
@@ -279,6 +280,9 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   useEffect(() => {
     hydrated.value = true;
     now.value = Date.now();
+    // Lets the lead page show times in this zone without a script of its own.
+    const zone = timeZoneCookie(Intl.DateTimeFormat().resolvedOptions().timeZone);
+    if (zone) document.cookie = zone;
     prefs.value = loadPrefs();
     feed.current = startFeed({
       cursor: props.cursor,
