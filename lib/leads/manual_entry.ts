@@ -1,6 +1,6 @@
 // Leads entered by hand (phone, SMS, walk-in): field-by-field validation, duplicate flag, store.
 
-import { normaliseEmail, normalisePhone } from "./contact.ts";
+import { isPhoneCountry, normaliseEmail, normalisePhone } from "./contact.ts";
 import { contactKeysOf, findPossibleDuplicate } from "./contact_index.ts";
 import { type Lead, LeadValidationError, type ManualLeadInput, newManualLead } from "./model.ts";
 import type { LeadStore } from "./store.ts";
@@ -46,8 +46,10 @@ function optionalText(
 
 /**
  * Checks a hand-entered lead: `fullName` required; `phone` and/or `email` (at least one), both
- * normalised (phone to E.164 when `defaultCountry` is set); `source` one of phone, sms, walk-in,
- * other; `notes` optional. Every bad field gets its own reason.
+ * normalised (phone to E.164 when a country is known); `source` one of phone, sms, walk-in,
+ * other; `notes` optional. `phoneCountry` (optional, e.g. "GB") is the country of a number typed
+ * without its country code: absent means `defaultCountry`, `""` means none (the number is kept as
+ * typed). Every bad field gets its own reason.
  */
 export function checkManualLead(
   body: unknown,
@@ -66,12 +68,24 @@ export function checkManualLead(
 
   const rawPhone = optionalText(record, "phone", fields);
   const rawEmail = optionalText(record, "email", fields);
+  let phoneCountry = options.defaultCountry;
+  if (record.phoneCountry !== undefined && record.phoneCountry !== null) {
+    const chosen = typeof record.phoneCountry === "string"
+      ? record.phoneCountry.trim().toUpperCase()
+      : null;
+    if (chosen === "") phoneCountry = null;
+    else if (chosen !== null && isPhoneCountry(chosen)) phoneCountry = chosen;
+    else {
+      fields.phoneCountry =
+        "Choose the phone number's country from the list, or none to keep the number as typed.";
+    }
+  }
   let phone: string | null = null;
   let email: string | null = null;
   if (rawPhone !== null) {
     const checked = rawPhone.length > MAX.raw
       ? { ok: false as const, reason: `is too long (at most ${MAX.raw} characters)` }
-      : normalisePhone(rawPhone, options.defaultCountry);
+      : normalisePhone(rawPhone, phoneCountry);
     if (checked.ok) phone = checked.phone;
     // contact.ts says what is wrong with the value ("must have 10 digits"); name the field.
     else fields.phone = `The phone number ${checked.reason}.`;
