@@ -12,6 +12,7 @@ import {
   startHeartbeat,
   withSecurityHeaders,
 } from "./lib/auth_web/mod.ts";
+import { portOf, simulateCommand } from "./lib/demo_command.ts";
 import { loadIslandBundles } from "./lib/islands/bundles.ts";
 import { openKv } from "./lib/kv_open.ts";
 import { loadIslands } from "./lib/islands/ssr.ts";
@@ -146,11 +147,21 @@ async function serve(): Promise<void> {
     hostname: config.hostname,
     onListen({ hostname, port }) {
       const url = `http://${hostname}:${port}/`;
+      app.services.listenPort = port;
+      const simulator = app.services.pipeline.simulator;
+      // In demo mode, how to send test leads, with this server's ports (PORT may have been 0).
+      const simulate = simulator
+        ? simulateCommand({ port, simulatorPort: portOf(simulator.url) })
+        : null;
       log.info("listening", {
         url,
         mode: config.meta ? "live" : "demo",
         kvPath: config.kvPath ?? "managed",
+        ...(simulate ? { hint: `send test leads from another terminal: ${simulate}` } : {}),
       });
+      if (simulate) {
+        console.log(`\nSend test leads from another terminal in this folder:\n  ${simulate}`);
+      }
       if (accounts.kind === "demo_admin_created") printDemoAdmin(url, accounts);
       else if (accounts.kind === "users_exist" && config.meta === null) {
         console.log(

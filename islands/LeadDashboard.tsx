@@ -373,7 +373,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
             {props.demo && (
               <p>
                 In demo mode, send a test lead through the real webhook path with the button below,
-                or run <code>deno task simulate</code> in a terminal.{" "}
+                or from a terminal with the command in the banner above.{" "}
                 <button
                   type="button"
                   data-action="send-test-lead"

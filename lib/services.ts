@@ -17,6 +17,8 @@ export interface AppServices {
   log: Logger;
   /** When this process started (ms since epoch). */
   startedAt: number;
+  /** The port the server listens on, once it does (PORT may be 0: any free port). */
+  listenPort?: number;
   /** PBKDF2 iterations for new password hashes; default 600,000. Tests lower it for speed. */
   passwordIterations?: number;
   /** The lead store (deduped inserts, updates, change log). */

@@ -118,6 +118,56 @@ Deno.test("[demo] deno task simulate --count 20 against a demo server gives 20 f
   }
 });
 
+Deno.test("[demo] the start-up log's simulate command, typed into a shell as shown, sends leads to this server", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "leadline-demo-" });
+  const server = await startServer(baseEnv({
+    KV_PATH: `${dir}/leadline.kv`,
+    PORT: "0",
+    HOSTNAME: "127.0.0.1",
+    GRAPH_SIMULATOR_PORT: String(freePort()),
+    LOG_LEVEL: "info",
+  }));
+  try {
+    const listening = server.output.map((line) => line.startsWith("{") ? JSON.parse(line) : {})
+      .find((entry) => entry.message === "listening");
+    const port = new URL(server.url).port;
+    const hint: string = listening.hint;
+    const command = hint.replace(/^send test leads from another terminal: /, "");
+    assert.match(
+      command,
+      new RegExp(
+        `^PORT=${port} GRAPH_SIMULATOR_PORT=\\d+ npx -y deno@2\\.9 task simulate --count 5$`,
+      ),
+    );
+    // The same for a person reading the terminal rather than the JSON log.
+    await waitFor(
+      () => Promise.resolve(server.output.some((line) => line === `  ${command}`) || null),
+      "the command printed for people",
+    );
+    // Typed into a POSIX shell as shown; only `npx -y deno@2.9` becomes this machine's deno, so
+    // the test needs no download.
+    const typed = command.replace("npx -y deno@2.9", `'${Deno.execPath()}'`);
+    const out = await new Deno.Command("sh", {
+      args: ["-c", typed],
+      cwd: ROOT,
+      env: baseEnv({}),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.match(
+      stdout,
+      new RegExp(`Sent 5 lead\\(s\\) to http://127\\.0\\.0\\.1:${port}/webhook .* 5 accepted`),
+    );
+  } finally {
+    await stopServer(server);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("[demo] deno task simulate without a demo server says so and fails", async () => {
   const run = await runSimulate(["--count", "1"], {
     PORT: String(freePort()),
