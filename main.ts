@@ -12,7 +12,7 @@ import {
   startHeartbeat,
   withSecurityHeaders,
 } from "./lib/auth_web/mod.ts";
-import { portOf, simulateCommand } from "./lib/demo_command.ts";
+import { DENO_VIA_NPM, portOf, simulateCommand } from "./lib/demo_command.ts";
 import { loadIslandBundles } from "./lib/islands/bundles.ts";
 import { openKv } from "./lib/kv_open.ts";
 import { loadIslands } from "./lib/islands/ssr.ts";
@@ -166,7 +166,8 @@ async function serve(): Promise<void> {
       else if (accounts.kind === "users_exist" && config.meta === null) {
         console.log(
           `\nSign in at ${url}login. Lost the demo admin's password (printed at the first ` +
-            "start)? Stop the server and run `deno task user:passwd --email admin@leadline.local`.\n",
+            `start)? Stop the server and run \`${DENO_VIA_NPM} task user:passwd --email ` +
+            "admin@leadline.local`.\n",
         );
       }
     },
@@ -218,7 +219,7 @@ function printDemoAdmin(url: string, admin: { email: string; password: string })
       `  email:    ${admin.email}`,
       `  password: ${admin.password}`,
       "This password is shown only this once. Change it with " +
-      `\`deno task user:passwd --email ${admin.email}\` while the server is stopped.`,
+      `\`${DENO_VIA_NPM} task user:passwd --email ${admin.email}\` while the server is stopped.`,
       "",
     ].join("\n"),
   );
