@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { createLeadStore } from "../../lib/leads/store.ts";
-import { startTestServer } from "../_helpers/app.ts";
+import { createTestApp, startTestServer } from "../_helpers/app.ts";
 import { liveEnv, waitFor } from "./_helpers.ts";
 import { baseEnv, freePort, ROOT, startServer, stopServer } from "./_server_process.ts";
-import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import { type SimLead, startGraphSimulator } from "../../lib/graph_sim/mod.ts";
 
 async function runSimulate(args: string[], env: Record<string, string>) {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -69,6 +69,29 @@ Deno.test("[demo] POST /api/demo/leads sends signed test leads through the webho
   } finally {
     await live.close();
     await sim.close();
+  }
+});
+
+Deno.test("[demo] 30 test leads from the dashboard's button spread over at least 3 forms and 2 campaigns", async () => {
+  const t = await createTestApp();
+  try {
+    const sim = t.app.services.pipeline.simulator!;
+    const res = await t.fetch("/api/demo/leads", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ count: 30, deliver: false }),
+    });
+    assert.equal(res.status, 201);
+    const { leads } = await res.json();
+    const simLeads = leads.map((lead: { leadgenId: string }) => sim.lead(lead.leadgenId)!);
+    const forms = new Set(simLeads.map((lead: SimLead) => lead.formId));
+    const campaigns = new Set(
+      simLeads.map((lead: SimLead) => lead.campaignId).filter((id: string | null) => id !== null),
+    );
+    assert.ok(forms.size >= 3, `${forms.size} forms`);
+    assert.ok(campaigns.size >= 2, `${campaigns.size} campaigns`);
+  } finally {
+    await t.close();
   }
 });
 

@@ -28,7 +28,11 @@ export const handler = define.handlers({
     }
     // `deliver: false` holds the leads back, like a webhook Meta never sent (Sync finds them).
     const deliver = body.deliver !== false;
-    const leads = Array.from({ length: count as number }, () => simulator.createLead());
+    // From every active form of the simulated pages, with their ads and campaigns (or organic).
+    const leads = Array.from(
+      { length: count as number },
+      () => simulator.createLead({ anyForm: true }),
+    );
     const deliveries: { leadgenId: string; status: number }[] = [];
     if (deliver) {
       // Through our own public webhook, exactly as Meta would call it.
