@@ -16,6 +16,7 @@ import {
 } from "./lib/auth_web/mod.ts";
 import { sessionsRevokedKey } from "./lib/auth/keys.ts";
 import { findEndedSessions } from "./lib/auth/sessions.ts";
+import { DENO_VIA_NPM, portOf, simulateCommand } from "./lib/demo_command.ts";
 import { IslandBuildError, loadIslandBundles } from "./lib/islands/bundles.ts";
 import { KvOpenError, openKv } from "./lib/kv_open.ts";
 import { loadIslands } from "./lib/islands/ssr.ts";
@@ -199,16 +200,26 @@ export async function serve(): Promise<void> {
     hostname: config.hostname,
     onListen({ hostname, port }) {
       const url = `http://${hostname}:${port}/`;
+      const simulator = app.services.pipeline.simulator;
+      // In demo mode, how to send test leads, with this server's ports (PORT may have been 0).
+      const simulate = simulator
+        ? simulateCommand({ port, simulatorPort: portOf(simulator.url) })
+        : null;
       log.info("listening", {
         url,
         mode: config.meta ? "live" : "demo",
         kvPath: config.kvPath ?? "managed",
+        ...(simulate ? { hint: `send test leads from another terminal: ${simulate}` } : {}),
       });
+      if (simulate) {
+        console.log(`\nSend test leads from another terminal in this folder:\n  ${simulate}`);
+      }
       if (accounts.kind === "demo_admin_created") printDemoAdmin(url, accounts);
       else if (accounts.kind === "users_exist" && config.meta === null) {
         console.log(
           `\nSign in at ${url}login. Lost the demo admin's password (printed at the first ` +
-            "start)? Stop the server and run `deno task user:passwd --email admin@leadline.local`.\n",
+            `start)? Stop the server and run \`${DENO_VIA_NPM} task user:passwd --email ` +
+            "admin@leadline.local`.\n",
         );
       }
     },
@@ -344,7 +355,7 @@ function printDemoAdmin(url: string, admin: { email: string; password: string })
       `  email:    ${admin.email}`,
       `  password: ${admin.password}`,
       "This password is shown only this once. Change it with " +
-      `\`deno task user:passwd --email ${admin.email}\` while the server is stopped.`,
+      `\`${DENO_VIA_NPM} task user:passwd --email ${admin.email}\` while the server is stopped.`,
       "",
     ].join("\n"),
   );

@@ -1,6 +1,7 @@
 // The dashboard: the newest leads rendered on the server, kept live by the LeadDashboard island.
 
 import { DemoBanner } from "../components/DemoBanner.tsx";
+import { portOf, simulateCommand } from "../lib/demo_command.ts";
 import { isDemo } from "../fresh.config.ts";
 import AddLeadForm from "../islands/AddLeadForm.tsx";
 import LeadDashboard, { type LeadDashboardProps } from "../islands/LeadDashboard.tsx";
@@ -18,6 +19,8 @@ const POLL_MS = 3_000;
 interface Data {
   dashboard: LeadDashboardProps;
   demo: boolean;
+  /** In demo mode, the command that sends test leads to this server; else null. */
+  simulate: string | null;
   olderPage: boolean;
   sync: SyncStatusProps;
   phoneCountry: string | null;
@@ -25,7 +28,7 @@ interface Data {
 
 export const handler = define.handlers<Data>({
   async GET(ctx) {
-    const { leads, alerts, config, reconciler } = ctx.state.services;
+    const { leads, alerts, config, reconciler, selfUrl, pipeline } = ctx.state.services;
     const cursor = ctx.url.searchParams.get("cursor") || null;
     // The head first: a change landing between the two reads is sent again by the stream, and
     // the island drops what it already has.
@@ -41,6 +44,12 @@ export const handler = define.handlers<Data>({
     }
     return ctx.render({
       demo: isDemo(config),
+      simulate: pipeline.simulator
+        ? simulateCommand({
+          port: selfUrl === null ? config.port : Number(new URL(selfUrl).port),
+          simulatorPort: portOf(pipeline.simulator.url),
+        })
+        : null,
       olderPage: cursor !== null,
       sync: { ...await reconciler.status(), renderedAt: Date.now() },
       phoneCountry: config.defaultPhoneCountry,
@@ -62,7 +71,7 @@ export const handler = define.handlers<Data>({
 export default define.page<Data>(function Dashboard({ data }) {
   return (
     <section>
-      {data.demo && <DemoBanner />}
+      {data.simulate && <DemoBanner simulate={data.simulate} />}
       {data.olderPage && (
         <p class="older-page">
           Showing older leads. <a href="/">Back to the newest</a>

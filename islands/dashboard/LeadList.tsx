@@ -100,6 +100,22 @@ function LeadRowItem(
             </button>
           </form>
         )}
+        {row.status !== "new" && (
+          // The button's place is kept (a hidden copy sizes it) so the row does not shrink and
+          // the list does not move under the pointer; the next step is on the lead's page.
+          <span class="row-action">
+            <span class="button button-small row-action-ghost" aria-hidden="true">
+              Mark contacted
+            </span>
+            <a
+              class="button button-small"
+              href={`/leads/${encodeURIComponent(row.id)}#status`}
+              data-action="update-status"
+            >
+              Update status
+            </a>
+          </span>
+        )}
       </div>
       <div class="lead-contact">
         <ContactLink text={row.phone} href={telHref(row.phone)} icon="☎" />

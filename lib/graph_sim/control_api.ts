@@ -105,6 +105,8 @@ async function createLeads(context: ControlApiContext, request: Request): Promis
       leads.push(context.createLead({
         pageId: body.pageId as string | undefined,
         formId: body.formId as string | undefined,
+        // Without a page or form, leads come from all the simulator's forms: the demo's variety.
+        anyForm: true,
         organic: typeof body.organic === "boolean" ? body.organic : undefined,
       }));
     }

@@ -101,9 +101,9 @@ export async function createLeadPipeline(options: LeadPipelineOptions): Promise<
       appSecret: webhook.appSecret,
       tokenForPage: () => accessToken,
     });
+    // The command to send test leads needs the server's port too: it is logged with "listening".
     log.info("demo mode: no Meta credentials are set; a Graph API simulator stands in for Meta", {
       simulatorUrl: simulator.url,
-      hint: "run `deno task simulate --count 5` to send test leads",
     });
   }
 
@@ -167,12 +167,18 @@ async function startDemoSimulator(
     return await startGraphSimulator({ appSecret, accessToken, verifyToken, port, seed });
   } catch (error) {
     if (!(error instanceof Deno.errors.AddrInUse) || port === 0) throw error;
+    const simulator = await startGraphSimulator({
+      appSecret,
+      accessToken,
+      verifyToken,
+      port: 0,
+      seed,
+    });
     log.warn(
-      "demo simulator port is taken; using a free port (deno task simulate will not find it)",
-      {
-        port,
-      },
+      "demo simulator port is taken; using another (the simulate command shown sets " +
+        "GRAPH_SIMULATOR_PORT to it)",
+      { port, simulatorUrl: simulator.url },
     );
-    return await startGraphSimulator({ appSecret, accessToken, verifyToken, port: 0, seed });
+    return simulator;
   }
 }

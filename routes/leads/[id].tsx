@@ -6,6 +6,7 @@ import type { Lead } from "../../lib/leads/model.ts";
 import { TimelineCursorError } from "../../lib/leads/timeline.ts";
 import { define, type PageProps } from "../../lib/web/define.ts";
 import { isUlid } from "../../lib/ids.ts";
+import { type Clock, clockOf } from "../../lib/local_time.ts";
 
 /** What the page renders: the lead, its timeline page in `lead.timeline`, and the older-page cursor. */
 interface LeadPageData {
@@ -13,6 +14,8 @@ interface LeadPageData {
   timelineBefore: string | null;
   /** True when showing an older page than the newest. */
   olderPage: boolean;
+  /** The reader's zone (from the cookie the dashboard sets) and locale, for the times shown. */
+  clock: Clock;
 }
 
 export const title = (props: PageProps) => {
@@ -42,6 +45,7 @@ export const handler = define.handlers<LeadPageData | null>({
       lead: { ...lead, timeline: page.events },
       timelineBefore: page.before,
       olderPage: before !== null,
+      clock: clockOf(ctx.req),
     };
     // Details on their way (just received, or retried): the page refreshes itself, without script,
     // until they are in.
@@ -65,6 +69,7 @@ export default define.page<LeadPageData | null>(function LeadPage({ data }) {
       lead={data.lead}
       timelineBefore={data.timelineBefore}
       olderPage={data.olderPage}
+      clock={data.clock}
     />
   );
 });

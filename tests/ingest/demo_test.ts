@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { createLeadStore } from "../../lib/leads/store.ts";
-import { startTestServer } from "../_helpers/app.ts";
+import { createTestApp, startTestServer } from "../_helpers/app.ts";
 import { liveEnv, waitFor } from "./_helpers.ts";
 import { baseEnv, freePort, ROOT, startServer, stopServer } from "./_server_process.ts";
-import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import { type SimLead, startGraphSimulator } from "../../lib/graph_sim/mod.ts";
 import { loopbackUrl } from "../../main.ts";
 
 async function runSimulate(args: string[], env: Record<string, string>) {
@@ -73,6 +73,29 @@ Deno.test("[demo] POST /api/demo/leads sends signed test leads through the webho
   }
 });
 
+Deno.test("[demo] 30 test leads from the dashboard's button spread over at least 3 forms and 2 campaigns", async () => {
+  const t = await createTestApp();
+  try {
+    const sim = t.app.services.pipeline.simulator!;
+    const res = await t.fetch("/api/demo/leads", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ count: 30, deliver: false }),
+    });
+    assert.equal(res.status, 201);
+    const { leads } = await res.json();
+    const simLeads = leads.map((lead: { leadgenId: string }) => sim.lead(lead.leadgenId)!);
+    const forms = new Set(simLeads.map((lead: SimLead) => lead.formId));
+    const campaigns = new Set(
+      simLeads.map((lead: SimLead) => lead.campaignId).filter((id: string | null) => id !== null),
+    );
+    assert.ok(forms.size >= 3, `${forms.size} forms`);
+    assert.ok(campaigns.size >= 2, `${campaigns.size} campaigns`);
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("[demo] deno task simulate --count 20 against a demo server gives 20 fetched leads", async () => {
   const dir = await Deno.makeTempDir({ prefix: "leadline-demo-" });
   const kvPath = `${dir}/leadline.kv`;
@@ -114,6 +137,56 @@ Deno.test("[demo] deno task simulate --count 20 against a demo server gives 20 f
     assert.equal(paced.code, 0, paced.stderr);
   } finally {
     kv?.close();
+    await stopServer(server);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("[demo] the start-up log's simulate command, typed into a shell as shown, sends leads to this server", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "leadline-demo-" });
+  const server = await startServer(baseEnv({
+    KV_PATH: `${dir}/leadline.kv`,
+    PORT: "0",
+    HOSTNAME: "127.0.0.1",
+    GRAPH_SIMULATOR_PORT: String(freePort()),
+    LOG_LEVEL: "info",
+  }));
+  try {
+    const listening = server.output.map((line) => line.startsWith("{") ? JSON.parse(line) : {})
+      .find((entry) => entry.message === "listening");
+    const port = new URL(server.url).port;
+    const hint: string = listening.hint;
+    const command = hint.replace(/^send test leads from another terminal: /, "");
+    assert.match(
+      command,
+      new RegExp(
+        `^PORT=${port} GRAPH_SIMULATOR_PORT=\\d+ npx -y deno@2\\.9 task simulate --count 5$`,
+      ),
+    );
+    // The same for a person reading the terminal rather than the JSON log.
+    await waitFor(
+      () => Promise.resolve(server.output.some((line) => line === `  ${command}`) || null),
+      "the command printed for people",
+    );
+    // Typed into a POSIX shell as shown; only `npx -y deno@2.9` becomes this machine's deno, so
+    // the test needs no download.
+    const typed = command.replace("npx -y deno@2.9", `'${Deno.execPath()}'`);
+    const out = await new Deno.Command("sh", {
+      args: ["-c", typed],
+      cwd: ROOT,
+      env: baseEnv({}),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.match(
+      stdout,
+      new RegExp(`Sent 5 lead\\(s\\) to http://127\\.0\\.0\\.1:${port}/webhook .* 5 accepted`),
+    );
+  } finally {
     await stopServer(server);
     await Deno.remove(dir, { recursive: true });
   }

@@ -34,7 +34,11 @@ export const handler = define.handlers({
     if (deliver && selfUrl === null) {
       throw new HttpError(503, "Cannot deliver test leads: this server is not listening yet");
     }
-    const leads = Array.from({ length: count as number }, () => simulator.createLead());
+    // From every active form of the simulated pages, with their ads and campaigns (or organic).
+    const leads = Array.from(
+      { length: count as number },
+      () => simulator.createLead({ anyForm: true }),
+    );
     const deliveries: { leadgenId: string; status: number }[] = [];
     if (deliver) {
       // Through our own public webhook, exactly as Meta would call it.
