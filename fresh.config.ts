@@ -1,5 +1,6 @@
 // Typed configuration, read and validated from the environment; a bad value names its variable.
 
+import { fileURLToPath } from "node:url";
 import { validateEmail } from "./lib/auth/model.ts";
 import { checkPasswordPolicy } from "./lib/auth/password.ts";
 import { isPhoneCountry, PHONE_COUNTRIES } from "./lib/leads/contact.ts";
@@ -53,6 +54,18 @@ export interface Config {
    * client address (login throttling). Off by default: anyone could send those headers.
    */
   trustProxy: boolean;
+  /** Checks of the Meta wiring (tokens, subscriptions, webhook URL): `meta:check` and the server's. */
+  metaHealth: MetaHealthConfig;
+}
+
+/** What the Meta health checks need beyond the credentials. */
+export interface MetaHealthConfig {
+  /** `META_APP_ID`: needed for `debug_token` (validity, expiry, scopes) and to find our app among a page's. */
+  appId: string | null;
+  /** `PUBLIC_URL`: the https address Meta calls; its `/webhook` must answer the verification handshake. */
+  publicUrl: string | null;
+  /** `META_CHECK_EVERY_MINUTES` (default 1, 1 to 59): how often the server runs the checks. */
+  everyMinutes: number;
 }
 
 /** The admin that start-up creates or updates (`ensureAdmin`). The password is a secret. */
@@ -77,6 +90,21 @@ export interface LiveConfig {
   maxStreams: number;
   /** `SSE_HEARTBEAT_MS` (default 15 000): a comment line on an idle stream keeps proxies open. */
   heartbeatMs: number;
+  /**
+   * `SSE_MAX_STREAMS_PER_SESSION` (default 5): open event streams one sign-in may hold; one more
+   * ends that session's oldest stream, so one session cannot take every slot.
+   */
+  maxStreamsPerSession: number;
+  /**
+   * `SSE_WRITE_TIMEOUT_MS` (default 30 000): a stream whose client has not taken one write within
+   * this (it stopped reading and the socket's buffers are full) is dropped, freeing its slot.
+   */
+  writeTimeoutMs: number;
+  /**
+   * `SSE_SESSION_CHECK_MS` (default 30 000): how often open streams check that their session
+   * still holds (expired ones end); sign-out, disable and removal end them at once regardless.
+   */
+  sessionCheckMs: number;
   /** `DASHBOARD_RESYNC_MS` (default 60 000): how often an open dashboard resyncs and asks for a sync. */
   resyncMs: number;
 }
@@ -106,7 +134,9 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-const DEFAULT_KV_PATH = new URL("./data/leadline.kv", import.meta.url).pathname;
+/** Where the KV file lives unless `KV_PATH` says otherwise (its folder is created on demand). */
+// fileURLToPath, not URL.pathname: the latter keeps %20 for a space in the project's path.
+export const DEFAULT_KV_PATH = fileURLToPath(new URL("./data/leadline.kv", import.meta.url));
 
 /** Reads and validates the configuration from `env` (default: the process environment). */
 export function loadConfig(env: Env = Deno.env.toObject()): Config {
@@ -131,6 +161,9 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     live: {
       maxStreams: readInt(env, "SSE_MAX_STREAMS", 1000, 1, 100_000),
       heartbeatMs: readInt(env, "SSE_HEARTBEAT_MS", 15_000, 50, 10 * 60 * 1000),
+      maxStreamsPerSession: readInt(env, "SSE_MAX_STREAMS_PER_SESSION", 5, 1, 100),
+      writeTimeoutMs: readInt(env, "SSE_WRITE_TIMEOUT_MS", 30_000, 100, 10 * 60 * 1000),
+      sessionCheckMs: readInt(env, "SSE_SESSION_CHECK_MS", 30_000, 100, 60 * 60 * 1000),
       resyncMs: readInt(env, "DASHBOARD_RESYNC_MS", 60_000, 500, 24 * 60 * 60 * 1000),
     },
     reconcile: {
@@ -143,7 +176,19 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     admin: readAdmin(env),
     sessionTtlMs: readInt(env, "SESSION_TTL_HOURS", 12, 1, 24 * 90) * 60 * 60 * 1000,
     trustProxy: readBoolean(env, "TRUST_PROXY", false),
+    metaHealth: {
+      appId: readDigits(env, "META_APP_ID"),
+      publicUrl: value(env, "PUBLIC_URL") === undefined ? null : readUrl(env, "PUBLIC_URL", ""),
+      everyMinutes: readInt(env, "META_CHECK_EVERY_MINUTES", 1, 1, 59),
+    },
   };
+}
+
+function readDigits(env: Env, name: string): string | null {
+  const raw = value(env, name);
+  if (raw === undefined) return null;
+  if (!/^\d{1,30}$/.test(raw)) throw new ConfigError(name, `expected a numeric id, got "${raw}"`);
+  return raw;
 }
 
 /** True when no Meta credentials are configured. */

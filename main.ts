@@ -1,25 +1,35 @@
 // Leadline's entry point: builds the app (KV, routes, islands, services) and serves it when run.
 
-import { type Config, ConfigError, loadConfig } from "./fresh.config.ts";
+import { type Config, ConfigError, DEFAULT_KV_PATH, loadConfig } from "./fresh.config.ts";
 import {
   authorizeRoute,
   bootstrapAccounts,
   BootstrapError,
   type BootstrapOutcome,
+  claimServerLock,
   csrfProtection,
+  type HeartbeatHandle,
   isHttps,
+  type ServerLockResult,
   sessionAuth,
-  startHeartbeat,
   withSecurityHeaders,
 } from "./lib/auth_web/mod.ts";
-import { loadIslandBundles } from "./lib/islands/bundles.ts";
-import { openKv } from "./lib/kv_open.ts";
+import { sessionsRevokedKey } from "./lib/auth/keys.ts";
+import { findEndedSessions } from "./lib/auth/sessions.ts";
+import { DENO_VIA_NPM, portOf, simulateCommand } from "./lib/demo_command.ts";
+import { IslandBuildError, loadIslandBundles } from "./lib/islands/bundles.ts";
+import { KvOpenError, openKv } from "./lib/kv_open.ts";
 import { loadIslands } from "./lib/islands/ssr.ts";
 import { createLeadWorker } from "./lib/lead_worker.ts";
 import { createLeadPipeline } from "./lib/leads/pipeline.ts";
 import { createLiveHub } from "./lib/leads/live.ts";
 import { createLogger, type Logger } from "./lib/log.ts";
-import { createAppReconciler, registerReconcileCron } from "./lib/reconcile/mod.ts";
+import { createAppMetaHealth } from "./lib/meta_health/for_app.ts";
+import {
+  createAppReconciler,
+  reconcileSchedule,
+  registerReconcileCron,
+} from "./lib/reconcile/mod.ts";
 import type { AppServices } from "./lib/services.ts";
 import { loadRouteTree } from "./lib/web/fs_routes.ts";
 import { createPageRenderer } from "./lib/web/render.ts";
@@ -45,6 +55,8 @@ export interface LeadlineApp {
   fetch(req: Request, info?: Deno.ServeHandlerInfo): Promise<Response>;
   hono: Hono<HonoEnv>;
   services: AppServices;
+  /** Tells the app where its server listens (`services.selfUrl`, e.g. for demo deliveries). */
+  listening(addr: Deno.NetAddr): void;
   /** Stops background work and closes what the app opened itself. */
   close(): Promise<void>;
 }
@@ -53,13 +65,15 @@ export interface LeadlineApp {
 export async function createApp(options: CreateAppOptions = {}): Promise<LeadlineApp> {
   const config = options.config ?? loadConfig();
   const log = options.log ?? createLogger({ level: config.logLevel });
-  const kv = options.kv ?? await openKv(config.kvPath);
+  const kv = options.kv ??
+    await openKv(config.kvPath, { createFolder: config.kvPath === DEFAULT_KV_PATH });
   const pipeline = await createLeadPipeline({ config, kv, log });
   const services: AppServices = {
     config,
     kv,
     log,
     startedAt: Date.now(),
+    selfUrl: null,
     passwordIterations: options.passwordIterations,
     leads: pipeline.leads,
     jobs: pipeline.jobs,
@@ -68,6 +82,11 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
     pipeline,
     live: createLiveHub(kv, pipeline.leads, {
       maxSubscribers: config.live.maxStreams,
+      // Each stream's owner is its session's digest: a revoked or expired session ends its streams.
+      maxPerOwner: config.live.maxStreamsPerSession,
+      checkOwners: (idHashes) => findEndedSessions(kv, idHashes),
+      revocationKey: sessionsRevokedKey(),
+      recheckMs: config.live.sessionCheckMs,
       onError: (error) => log.error("live hub watch failed; restarting it", { error }),
     }),
     reconciler: createAppReconciler(config, kv, log, pipeline),
@@ -77,6 +96,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
       log,
       defaultCountry: config.defaultPhoneCountry,
     }),
+    metaHealth: createAppMetaHealth(config, kv, log, pipeline),
   };
 
   const islandNames = await loadIslands(new URL("islands/", ROOT));
@@ -107,29 +127,62 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
     // Security headers go on here rather than in `middleware` so static files get them too.
     fetch: async (req, info) =>
       withSecurityHeaders(await hono.fetch(req, info), isHttps(req, config.trustProxy)),
+    listening(addr) {
+      services.selfUrl = loopbackUrl(addr);
+    },
     async close() {
       // Ends every event stream (with a retry hint) before the server waits for open requests.
       await services.live.stop();
       await services.worker.stop();
+      await services.metaHealth.stop();
       await pipeline.close();
       if (!options.kv) kv.close();
     },
   };
 }
 
-async function serve(): Promise<void> {
+/**
+ * The URL at which this machine reaches a server listening on `addr`: a wildcard address
+ * (`0.0.0.0`, `::`) is reached on loopback.
+ */
+export function loopbackUrl(addr: Deno.NetAddr): string {
+  let host = addr.hostname;
+  if (host === "0.0.0.0" || host === "") host = "127.0.0.1";
+  else if (host === "::" || host === "[::]") host = "::1";
+  return `http://${host.includes(":") ? `[${host}]` : host}:${addr.port}`;
+}
+
+// The one-line reason start-up stopped, then exit 1: no stack trace for a setting that is wrong.
+function refuseToStart(message: string): never {
+  console.error(`Cannot start Leadline: ${message}`);
+  Deno.exit(1);
+}
+
+/** Serves the app on `PORT` until SIGINT or SIGTERM; `deno task dev` calls it after a build. */
+export async function serve(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`Cannot start Leadline: ${err.message}`);
-      Deno.exit(1);
-    }
+    if (err instanceof ConfigError) refuseToStart(err.message);
     throw err;
   }
-  const app = await createApp({ config });
-  const log = app.services.log;
+  const log = createLogger({ level: config.logLevel });
+  let kv: Deno.Kv;
+  try {
+    kv = await openKv(config.kvPath, { createFolder: config.kvPath === DEFAULT_KV_PATH });
+  } catch (err) {
+    if (err instanceof KvOpenError) refuseToStart(`KV_PATH: ${err.message}`);
+    throw err;
+  }
+  const heartbeat = await claimKvFile(kv, config, log);
+  let app: LeadlineApp;
+  try {
+    app = await createApp({ config, kv, log });
+  } catch (err) {
+    if (err instanceof IslandBuildError) refuseToStart(err.message);
+    throw err;
+  }
   let accounts: BootstrapOutcome;
   try {
     accounts = await bootstrapAccounts(app.services.kv, {
@@ -138,9 +191,10 @@ async function serve(): Promise<void> {
     });
   } catch (err) {
     if (err instanceof BootstrapError) {
-      console.error(`Cannot start Leadline: ${err.message}`);
       await app.close();
-      Deno.exit(1);
+      await heartbeat?.stop();
+      kv.close();
+      refuseToStart(err.message);
     }
     throw err;
   }
@@ -155,41 +209,120 @@ async function serve(): Promise<void> {
     hostname: config.hostname,
     onListen({ hostname, port }) {
       const url = `http://${hostname}:${port}/`;
+      const simulator = app.services.pipeline.simulator;
+      // In demo mode, how to send test leads, with this server's ports (PORT may have been 0).
+      const simulate = simulator
+        ? simulateCommand({ port, simulatorPort: portOf(simulator.url) })
+        : null;
       log.info("listening", {
         url,
         mode: config.meta ? "live" : "demo",
         kvPath: config.kvPath ?? "managed",
+        ...(simulate ? { hint: `send test leads from another terminal: ${simulate}` } : {}),
       });
+      if (simulate) {
+        console.log(`\nSend test leads from another terminal in this folder:\n  ${simulate}`);
+      }
       if (accounts.kind === "demo_admin_created") printDemoAdmin(url, accounts);
       else if (accounts.kind === "users_exist" && config.meta === null) {
         console.log(
           `\nSign in at ${url}login. Lost the demo admin's password (printed at the first ` +
-            "start)? Stop the server and run `deno task user:passwd --email admin@leadline.local`.\n",
+            `start)? Stop the server and run \`${DENO_VIA_NPM} task user:passwd --email ` +
+            "admin@leadline.local`.\n",
         );
       }
     },
   }, app.fetch);
+  app.listening(server.addr);
   registerCronJobs(app);
-  const heartbeat = await startHeartbeat(app.services.kv, {
-    pid: Deno.pid,
-    url: `http://${server.addr.hostname}:${server.addr.port}/`,
-  });
+  await heartbeat?.setUrl(`http://${server.addr.hostname}:${server.addr.port}/`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     log.info("shutting down");
-    await heartbeat.stop();
-    // Event streams end first (with a retry hint) so the server can drain; requests in flight,
-    // such as a webhook mid-commit, finish before jobs stop and KV closes.
-    await app.services.live.stop();
-    await server.shutdown();
-    await app.close();
+    await stopServing(app, server);
+    // Last, so the CLI and a second server wait until nothing of ours writes to KV any more.
+    await heartbeat?.stop();
+    kv.close();
     Deno.exit(0);
   };
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   await server.finished;
+}
+
+/** How long a stop waits for open connections before it goes on without them. */
+export const DRAIN_DEADLINE_MS = 10_000;
+
+/**
+ * Stops serving: event streams end first (with a retry hint) so the server can drain; requests in
+ * flight, such as a webhook mid-commit, finish before jobs stop. A client that stopped reading
+ * keeps its connection open for as long as the socket holds unsent bytes (Deno cannot close one
+ * connection), which would hold a graceful shutdown forever: after `drainMs` the app stops anyway
+ * (the process exit then closes the socket). Resolves whether every connection drained.
+ */
+export async function stopServing(
+  app: LeadlineApp,
+  server: Deno.HttpServer,
+  drainMs: number = DRAIN_DEADLINE_MS,
+): Promise<boolean> {
+  await app.services.live.stop();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const drained = await Promise.race([
+    server.shutdown().then(() => true),
+    new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), drainMs)),
+  ]);
+  clearTimeout(timer);
+  if (!drained) {
+    app.services.log.warn("stopping with connections still open: their clients stopped reading", {
+      waitedMs: drainMs,
+    });
+  }
+  await app.close();
+  return drained;
+}
+
+/**
+ * One server per local KV file: claims the file's heartbeat or refuses to start while another
+ * live server holds it (`kv.watch` on a local file sees only its own process's writes, so a second
+ * server would never push the first one's leads, and both would run the same jobs). Deploy's
+ * managed KV is shared by design and `:memory:` by nobody, so neither takes the lock.
+ */
+async function claimKvFile(
+  kv: Deno.Kv,
+  config: Config,
+  log: Logger,
+): Promise<HeartbeatHandle | null> {
+  if (config.kvPath === null || config.kvPath === ":memory:") return null;
+  let claim: ServerLockResult;
+  try {
+    claim = await claimServerLock(kv, {
+      url: `http://${config.hostname}:${config.port}/`,
+      onLost: (holder) =>
+        log.error("another Leadline server took over this KV file; two servers now share it", {
+          kvPath: config.kvPath,
+          otherPid: holder.pid,
+          otherUrl: holder.url,
+        }),
+    });
+  } catch (err) {
+    kv.close();
+    refuseToStart(
+      `KV_PATH: cannot write the server heartbeat to ${config.kvPath}: ${
+        err instanceof Error ? err.message.split("\n")[0] : String(err)
+      }`,
+    );
+  }
+  if (!claim.ok) {
+    kv.close();
+    refuseToStart(
+      `KV_PATH: another Leadline server (pid ${claim.holder.pid}, ${claim.holder.url}) is ` +
+        `running on ${config.kvPath}; stop it first, or give this server its own KV_PATH ` +
+        "(two servers cannot share one local KV file: neither would see the other's leads live)",
+    );
+  }
+  return claim.handle;
 }
 
 /**
@@ -208,6 +341,21 @@ export function registerCronJobs(app: LeadlineApp): void {
     await app.services.worker.runOnce();
   });
   registerReconcileCron(app.services.reconciler, app.services.config.reconcile.everyMinutes);
+  // Meta health: once shortly after start (a new token set by a restart releases waiting leads),
+  // then every META_CHECK_EVERY_MINUTES.
+  const metaHealth = app.services.metaHealth;
+  metaHealth.start();
+  Deno.cron(
+    "leadline meta health",
+    reconcileSchedule(app.services.config.metaHealth.everyMinutes),
+    async () => {
+      try {
+        await metaHealth.check({ trigger: "cron" });
+      } catch (error) {
+        app.services.log.error("meta health check failed", { error: (error as Error).message });
+      }
+    },
+  );
 }
 
 // The one place a password is ever written out: the demo admin's random password, printed once
@@ -221,7 +369,7 @@ function printDemoAdmin(url: string, admin: { email: string; password: string })
       `  email:    ${admin.email}`,
       `  password: ${admin.password}`,
       "This password is shown only this once. Change it with " +
-      `\`deno task user:passwd --email ${admin.email}\` while the server is stopped.`,
+      `\`${DENO_VIA_NPM} task user:passwd --email ${admin.email}\` while the server is stopped.`,
       "",
     ].join("\n"),
   );

@@ -5,6 +5,7 @@
 import { ACTIVITY_KINDS, CALL_OUTCOMES, outcomeLabel } from "../lib/leads/activities.ts";
 import type { Lead } from "../lib/leads/model.ts";
 import { exactTime } from "../islands/dashboard/row.ts";
+import { type Clock, formatTime, UTC_CLOCK } from "../lib/local_time.ts";
 
 /** What an activity form held when it was refused, and why. */
 export interface ActivityDraft {
@@ -20,8 +21,6 @@ export interface LeadWorkProps {
   viewer: { id: string; role: "admin" | "agent" };
   /** Active team members, for an admin's "Assign to" (empty for agents). */
   members: { id: string; name: string }[];
-  /** The team's time zone: the follow-up field is a wall-clock time there. */
-  timeZone: string;
   /** A refused activity: its fields' reasons and what was typed. */
   activityErrors?: Record<string, string>;
   draft?: ActivityDraft;
@@ -38,14 +37,22 @@ const KIND_LABELS: Record<string, string> = {
 
 /** The owner and activity sections of the lead page. */
 export function LeadWork(
-  { lead, viewer, members, timeZone, activityErrors = {}, draft, ownerError }: LeadWorkProps & {
-    lead: Lead;
-  },
+  { lead, viewer, members, clock = UTC_CLOCK, activityErrors = {}, draft, ownerError }:
+    & LeadWorkProps
+    & {
+      lead: Lead;
+      /** The zone every time here is shown in, and the follow-up field is read in. */
+      clock?: Clock;
+    },
 ) {
   const action = `/leads/${encodeURIComponent(lead.id)}`;
   const mine = lead.ownerId === viewer.id;
   const admin = viewer.role === "admin";
   const values = draft ?? { kind: "call", outcome: "", text: "", followUpLocal: "" };
+  // As on the rest of the page: the reader's zone with its name, the exact UTC time as a tooltip.
+  const when = (iso: string) => (
+    <time dateTime={iso} title={exactTime(iso, false)}>{formatTime(iso, clock)}</time>
+  );
   const error = (field: string) =>
     activityErrors[field] && (
       <span class="field-error" id={`activity-${field}-error`}>
@@ -65,7 +72,7 @@ export function LeadWork(
         {lead.assignedAt && (
           <span class="muted">
             {" since "}
-            <time dateTime={lead.assignedAt}>{exactTime(lead.assignedAt, false)}</time>
+            {when(lead.assignedAt)}
           </span>
         )}
       </p>
@@ -107,8 +114,7 @@ export function LeadWork(
         {lead.nextFollowUpAt
           ? (
             <span data-next-follow-up>
-              Next follow-up{" "}
-              <time dateTime={lead.nextFollowUpAt}>{exactTime(lead.nextFollowUpAt, false)}</time>
+              Next follow-up {when(lead.nextFollowUpAt)}
             </span>
           )
           : <span data-next-follow-up>No follow-up planned</span>}
@@ -171,7 +177,8 @@ export function LeadWork(
           {error("text")}
         </div>
         <div class="field">
-          <label for="activity-follow-up">Follow up at ({timeZone})</label>
+          <label for="activity-follow-up">Follow up at ({clock.timeZone} time)</label>
+          <input type="hidden" name="followUpZone" value={clock.timeZone} />
           <input
             id="activity-follow-up"
             type="datetime-local"

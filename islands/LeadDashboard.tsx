@@ -22,6 +22,8 @@ import {
   type LeadRow,
   toLeadRow,
 } from "./dashboard/row.ts";
+import { timeZoneCookie } from "../lib/local_time.ts";
+import { type SyncAnswer, syncMessage } from "./dashboard/sync_message.ts";
 import { leadToastText, type Toast, Toasts } from "./dashboard/Toasts.tsx";
 
 /** The island's props: JSON from the server. */
@@ -61,16 +63,11 @@ const HINTS: Record<Connection, string> = {
 };
 const FRESH_MS = 6_000;
 const TOAST_MS = 10_000;
-const MAX_TOASTS = 5;
+/** Toasts on screen at once: new leads share one, so this is the lead toast and two messages. */
+const MAX_TOASTS = 3;
 const PAGE_SIZE = 50;
 /** Longest a desktop notification waits for a new lead's name (details fetched from Meta). */
 const NOTIFY_WAIT_MS = 8_000;
-
-interface SyncAnswer {
-  inserted?: number;
-  skipped?: boolean;
-  error?: string;
-}
 
 /** The dashboard: toolbar (badge, Sync, alert choices), toasts, the list and "Load more". */
 export default function LeadDashboard(props: LeadDashboardProps) {
@@ -92,18 +89,29 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   const prefs = useSignal({ notify: false, sound: false });
   const feed = useRef<Feed | null>(null);
   const toastKey = useRef(0);
+  const toastTimers = useRef(new Map<number, ReturnType<typeof setTimeout>>());
   // New leads whose notification waits for their details, with the timer that gives up waiting.
   const notifyLater = useRef(new Map<string, ReturnType<typeof setTimeout>>());
   const empty = useComputed(() => rows.value.length === 0);
   const baseTitle = useMemo(() => typeof document === "undefined" ? "" : document.title, []);
 
-  function toast(entry: Omit<Toast, "key">) {
-    const key = ++toastKey.current;
-    toasts.value = [{ ...entry, key }, ...toasts.value].slice(0, MAX_TOASTS);
-    setTimeout(() => dismiss(key), TOAST_MS);
+  /** Shows a toast on top (replacing the one of `key`, when given) for TOAST_MS from now. */
+  function toast(entry: Omit<Toast, "key">, key = ++toastKey.current) {
+    const others = toasts.value.filter((t) => t.key !== key);
+    toasts.value = [{ ...entry, key }, ...others].slice(0, MAX_TOASTS);
+    clearTimeout(toastTimers.current.get(key));
+    toastTimers.current.set(key, setTimeout(() => dismiss(key), TOAST_MS));
+  }
+
+  /** New leads join the lead toast on screen, so a burst reads "5 new leads", not 5 toasts. */
+  function toastLeads(ids: string[]) {
+    const current = toasts.value.find((t) => t.leadIds);
+    toast({ leadIds: [...ids, ...(current?.leadIds ?? [])] }, current?.key);
   }
 
   function dismiss(key: number) {
+    clearTimeout(toastTimers.current.get(key));
+    toastTimers.current.delete(key);
     toasts.value = toasts.value.filter((t) => t.key !== key);
   }
 
@@ -155,7 +163,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     if (notifyLater.current.has(lead.id) && lead.details !== "pending") notifyLead(lead.id);
     for (const row of added) {
       markFresh(row.id);
-      toast({ leadId: row.id });
+      toastLeads([row.id]);
       // Unseen until the user comes back to the tab or touches the page.
       unseen.value++;
       if (prefs.value.sound) chime();
@@ -194,13 +202,8 @@ export default function LeadDashboard(props: LeadDashboardProps) {
       const answer = await requestSync();
       await feed.current?.pollNow();
       await reloadList();
-      if (answer.error) toast({ text: `Sync failed: ${answer.error}`, tone: "error" });
-      // A skipped request got the last sweep's result back: nothing new was looked for now.
-      else if (answer.inserted && !answer.skipped) {
-        toast({
-          text: `${answer.inserted} new lead${answer.inserted === 1 ? "" : "s"} from Meta`,
-        });
-      } else toast({ text: "Up to date" });
+      // A skipped request looked at nothing: the message says when the last sweep ran instead.
+      toast(syncMessage(answer));
     } catch {
       toast({ text: "Sync failed: cannot reach the server", tone: "error" });
     } finally {
@@ -330,6 +333,9 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   useEffect(() => {
     hydrated.value = true;
     now.value = Date.now();
+    // Lets the lead page show times in this zone without a script of its own.
+    const zone = timeZoneCookie(Intl.DateTimeFormat().resolvedOptions().timeZone);
+    if (zone) document.cookie = zone;
     prefs.value = loadPrefs();
     feed.current = startFeed({
       cursor: props.cursor,
@@ -359,6 +365,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     return () => {
       feed.current?.stop();
       for (const timer of notifyLater.current.values()) clearTimeout(timer);
+      for (const timer of toastTimers.current.values()) clearTimeout(timer);
       clearInterval(clock);
       clearInterval(resync);
       document.removeEventListener("visibilitychange", seen);
@@ -426,7 +433,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
             {props.demo && (
               <p>
                 In demo mode, send a test lead through the real webhook path with the button below,
-                or run <code>deno task simulate</code> in a terminal.{" "}
+                or from a terminal with the command in the banner above.{" "}
                 <button
                   type="button"
                   data-action="send-test-lead"

@@ -108,35 +108,41 @@ export default function TeamStrip(props: TeamStripProps) {
       {owners.length > 0 && (
         <details class="team-agents" open>
           <summary>Per agent</summary>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Owner</th>
-                <th scope="col">Leads today</th>
-                <th scope="col">Contacted</th>
-                <th scope="col">Median today</th>
-                <th scope="col">Within 5 min</th>
-                <th scope="col">Median 7 days</th>
-              </tr>
-            </thead>
-            <tbody>
-              {owners.map((o) => {
-                const mine = t.byOwner.find((x) => x.ownerId === o.ownerId);
-                return (
-                  <tr key={o.ownerId ?? ""} data-agent={o.ownerId ?? ""}>
-                    <th scope="row">{o.name}</th>
-                    <td>{mine?.leads ?? 0}</td>
-                    <td>{mine?.contacted ?? 0}</td>
-                    <td>{duration(mine?.medianFirstContactMs ?? null)}</td>
-                    <td>{share(mine?.within5MinShare ?? null)}</td>
-                    <td>
-                      {duration(weekByOwner.get(o.ownerId ?? "")?.medianFirstContactMs ?? null)}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          {
+            /* Six columns do not fit a phone: the table scrolls sideways in its own box
+            (focusable, so a keyboard can scroll it too) rather than widening the page. */
+          }
+          <div class="table-scroll" role="region" aria-label="Per agent figures" tabIndex={0}>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Owner</th>
+                  <th scope="col">Leads today</th>
+                  <th scope="col">Contacted</th>
+                  <th scope="col">Median today</th>
+                  <th scope="col">Within 5 min</th>
+                  <th scope="col">Median 7 days</th>
+                </tr>
+              </thead>
+              <tbody>
+                {owners.map((o) => {
+                  const mine = t.byOwner.find((x) => x.ownerId === o.ownerId);
+                  return (
+                    <tr key={o.ownerId ?? ""} data-agent={o.ownerId ?? ""}>
+                      <th scope="row">{o.name}</th>
+                      <td>{mine?.leads ?? 0}</td>
+                      <td>{mine?.contacted ?? 0}</td>
+                      <td>{duration(mine?.medianFirstContactMs ?? null)}</td>
+                      <td>{share(mine?.within5MinShare ?? null)}</td>
+                      <td>
+                        {duration(weekByOwner.get(o.ownerId ?? "")?.medianFirstContactMs ?? null)}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
         </details>
       )}
     </section>

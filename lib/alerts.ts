@@ -1,11 +1,23 @@
-// Dashboard-wide alerts in KV (an expired page token, a missing permission, a lead stored shortened),
-// raised and cleared by jobs.
+// Dashboard-wide alerts in KV (an expired page token, a missing permission, lost webhooks, a lead
+// stored shortened), raised and cleared by jobs and checks.
 
 /**
- * What went wrong, in a word the dashboard can pick an icon and a fix for. `lead_truncated`: a
- * lead was too large to store whole and its answers were shortened (one alert per lead).
+ * What went wrong, in a word the dashboard can pick an icon and a fix for. Fetch jobs and sweeps
+ * raise `token_expired` and `permission_denied`; the Meta health checks (lib/meta_health) raise
+ * `token_expired` too, and own the page and app kinds. `lead_truncated`: a lead was too large to
+ * store whole and its answers were shortened (one alert per lead, expiring on its own).
  */
-export type AlertKind = "token_expired" | "permission_denied" | "lead_truncated";
+export type AlertKind =
+  | "token_expired"
+  | "permission_denied"
+  | "token_expiring"
+  | "scope_missing"
+  | "page_unsubscribed"
+  | "page_unreachable"
+  | "webhook_unreachable"
+  | "webhooks_lost"
+  | "app_credentials"
+  | "lead_truncated";
 
 /** One alert as stored at `["alerts", kind, pageId]` and shown in the dashboard's alert area. */
 export interface Alert {
@@ -28,17 +40,36 @@ export interface AlertStore {
   setAlert(alert: { kind: AlertKind; pageId: string | null; message: string }): Promise<Alert>;
   /** Clears one alert; true when there was one. */
   clearAlert(kind: AlertKind, pageId: string | null): Promise<boolean>;
-  /** Clears every alert about a page (after a Graph call for it succeeded); returns how many. */
+  /**
+   * Clears the page's token and permission alerts after a Graph call for it succeeded; returns
+   * how many. Other alerts about the page (unsubscribed, lost webhooks) stay: a working token
+   * says nothing about them.
+   */
   clearPageAlerts(pageId: string): Promise<number>;
   /** Every raised alert, oldest first. */
   listAlerts(): Promise<Alert[]>;
 }
 
+/** Every alert kind. */
+export const ALERT_KINDS: readonly AlertKind[] = [
+  "token_expired",
+  "permission_denied",
+  "token_expiring",
+  "scope_missing",
+  "page_unsubscribed",
+  "page_unreachable",
+  "webhook_unreachable",
+  "webhooks_lost",
+  "app_credentials",
+  "lead_truncated",
+];
+
 /**
- * The kinds about a page's access to Meta, cleared in one go when a Graph call for the page
- * succeeds. Alerts about one lead are not among them: they expire on their own (LEAD_ALERT_TTL_MS).
+ * The alerts a successful Graph call for a page disproves (its token works and may read leads),
+ * cleared in one go. Alerts about one lead are not among them: they expire on their own
+ * (LEAD_ALERT_TTL_MS).
  */
-export const ALERT_KINDS: readonly AlertKind[] = ["token_expired", "permission_denied"];
+export const ACCESS_ALERT_KINDS: readonly AlertKind[] = ["token_expired", "permission_denied"];
 
 /** How long an alert about one lead stays on the dashboard. */
 export const LEAD_ALERT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -111,7 +142,9 @@ export function createAlertStore(kv: Deno.Kv, options: { now?: () => Date } = {}
 
     async clearPageAlerts(pageId) {
       // A read first: this runs after every successful fetch, and almost always finds nothing.
-      const entries = await kv.getMany<Alert[]>(ALERT_KINDS.map((kind) => alertKey(kind, pageId)));
+      const entries = await kv.getMany<Alert[]>(
+        ACCESS_ALERT_KINDS.map((kind) => alertKey(kind, pageId)),
+      );
       const present = entries.filter((entry) => entry.value !== null);
       if (present.length === 0) return 0;
       const op = kv.atomic();

@@ -9,6 +9,7 @@ import type { LeadPipeline } from "./leads/pipeline.ts";
 import type { LiveHub } from "./leads/live.ts";
 import type { LeadStore } from "./leads/store.ts";
 import type { Logger } from "./log.ts";
+import type { MetaHealthMonitor } from "./meta_health/monitor.ts";
 import type { Reconciler } from "./reconcile/mod.ts";
 
 /** What the app was built with: configuration, storage and the long-lived core services. */
@@ -18,6 +19,12 @@ export interface AppServices {
   log: Logger;
   /** When this process started (ms since epoch). */
   startedAt: number;
+  /**
+   * This server's own base URL as it listens (loopback for a wildcard address, no trailing
+   * slash), set once it listens; null while not serving (an app called in-process). Never taken
+   * from a request's Host header.
+   */
+  selfUrl: string | null;
   /** PBKDF2 iterations for new password hashes; default 600,000. Tests lower it for speed. */
   passwordIterations?: number;
   /** The lead store (deduped inserts, updates, change log). */
@@ -36,4 +43,6 @@ export interface AppServices {
   reconciler: Reconciler;
   /** Routing, re-assignment and repeat-submission passes over the leads, once a second. */
   worker: LeadWorker;
+  /** Checks of the Meta wiring on a schedule: tokens, subscriptions, webhook URL, lost webhooks. */
+  metaHealth: MetaHealthMonitor;
 }

@@ -19,6 +19,7 @@ export default function App({ Component, title, asset, state }: AppProps) {
           {state.user && (
             <div class="account">
               {state.user.role === "admin" && <a href="/team">Team</a>}
+              {state.user.role === "admin" && <a href="/settings">Settings</a>}
               <span class="account-name">Signed in as {state.user.name}</span>
               <form method="post" action="/logout" class="signout">
                 <button type="submit" class="link-button">Sign out</button>

@@ -3,6 +3,7 @@
 
 import { listUsers } from "../lib/auth/users.ts";
 import { DemoBanner } from "../components/DemoBanner.tsx";
+import { portOf, simulateCommand } from "../lib/demo_command.ts";
 import { isDemo } from "../fresh.config.ts";
 import AddLeadForm from "../islands/AddLeadForm.tsx";
 import LeadDashboard, { type LeadDashboardProps } from "../islands/LeadDashboard.tsx";
@@ -38,6 +39,8 @@ interface Data {
   view: LeadView;
   onShift: boolean;
   demo: boolean;
+  /** In demo mode, the command that sends test leads to this server; else null. */
+  simulate: string | null;
   olderPage: boolean;
   sync: SyncStatusProps;
   phoneCountry: string | null;
@@ -51,7 +54,7 @@ const VIEW_LABELS: Record<LeadView, string> = {
 
 export const handler = define.handlers<Data>({
   async GET(ctx) {
-    const { leads, alerts, config, reconciler, kv } = ctx.state.services;
+    const { leads, alerts, config, reconciler, kv, selfUrl, pipeline } = ctx.state.services;
     const user = ctx.state.user!;
     const view = parseLeadView(ctx.url.searchParams.get("view"));
     const cursor = view === "due" ? null : ctx.url.searchParams.get("cursor") || null;
@@ -83,6 +86,12 @@ export const handler = define.handlers<Data>({
       view,
       onShift: await isOnShift(kv, user.id),
       demo: isDemo(config),
+      simulate: pipeline.simulator
+        ? simulateCommand({
+          port: selfUrl === null ? config.port : Number(new URL(selfUrl).port),
+          simulatorPort: portOf(pipeline.simulator.url),
+        })
+        : null,
       olderPage: cursor !== null,
       sync: { ...await reconciler.status(), renderedAt: now },
       phoneCountry: config.defaultPhoneCountry,
@@ -122,7 +131,7 @@ export const handler = define.handlers<Data>({
 export default define.page<Data>(function Dashboard({ data }) {
   return (
     <section>
-      {data.demo && <DemoBanner />}
+      {data.simulate && <DemoBanner simulate={data.simulate} />}
       <TeamStrip {...data.strip} />
       <div class="work-bar">
         <nav class="view-switch" aria-label="Which leads">

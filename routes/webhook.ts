@@ -3,6 +3,7 @@
 import { createWebhookForgeryLimiter, requestAddress } from "../lib/auth_web/mod.ts";
 import { BodyTooLargeError, readBodyBytes } from "../lib/body_limit.ts";
 import { constantTimeEqual } from "../lib/crypto.ts";
+import { recordRefusedDelivery, type RefusalReason } from "../lib/leads/deliveries.ts";
 import { define } from "../lib/web/define.ts";
 import { jsonResponse } from "../lib/web/http_error.ts";
 
@@ -50,6 +51,18 @@ export const handler = define.handlers({
     // well-formed signature is still checked and, when it is Meta's, accepted; anything else is
     // refused before its body is read.
     if (!limit.allowed && !/^sha256=[0-9a-f]{64}$/i.test(signature ?? "")) return tooMany();
+    // The deliveries log shows refusals too (metadata only, in a bounded ring); a failure to log
+    // one must not change the answer.
+    const logRefusal = (reason: RefusalReason, bytes: number | null) =>
+      recordRefusedDelivery(services.kv, {
+        requestId,
+        reason,
+        bytes,
+        address,
+        userAgent: req.headers.get("user-agent"),
+      }).catch((error) =>
+        services.log.error("refused delivery not logged", { requestId, error: error.message })
+      );
 
     let body: Uint8Array;
     try {
@@ -60,6 +73,8 @@ export const handler = define.handlers({
       );
     } catch (error) {
       if (!(error instanceof BodyTooLargeError)) throw error;
+      const claimed = Number(req.headers.get("content-length"));
+      await logRefusal("too_large", Number.isSafeInteger(claimed) ? claimed : null);
       return jsonResponse({ error: error.message, requestId }, 413);
     }
 
@@ -67,6 +82,7 @@ export const handler = define.handlers({
     switch (result.outcome) {
       case "unauthorized": {
         await forgeries.hit(address);
+        await logRefusal(result.reason, body.byteLength);
         if (!limit.allowed) return tooMany();
         const why = result.reason === "missing"
           ? "the X-Hub-Signature-256 header is missing"

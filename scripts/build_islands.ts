@@ -1,109 +1,275 @@
-// Bundles every island in islands/ for the browser, content-hashed, with a manifest for the server.
+// Bundles every island for the browser, content-hashed and precompressed, with a manifest for the server.
 // All islands build together with code splitting, so Preact and shared code load once per page.
 
-const root = new URL("../", import.meta.url);
-const islandsDir = new URL("islands/", root);
-const outDir = new URL("_build/islands/", root);
-const bootModule = new URL("lib/islands/boot.ts", root);
+import { existsSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import {
+  COMPRESSED_DIR,
+  ENCODED_SUFFIX,
+  FILES_DIR,
+  hashSources,
+  type IslandManifest,
+  MANIFEST_VERSION,
+  sha256Hex,
+} from "../lib/islands/manifest.ts";
+import { type ContentCoding, isCompressible, precompress } from "../lib/web/encoding.ts";
 
-/** What the build writes to `_build/islands/manifest.json`. */
-export interface IslandManifest {
-  /** Island name -> its boot module's file name. */
-  islands: Record<string, string>;
-  /** Island name -> the shared chunk files it imports, directly or not. */
-  chunks: Record<string, string[]>;
+const ROOT = new URL("../", import.meta.url);
+
+/** Where the islands come from and where the build goes; tests point these at fixtures. */
+export interface BuildIslandsOptions {
+  /** Folder of island modules (PascalCase `.tsx`/`.ts` files). Default: `islands/`. */
+  islandsDir?: URL;
+  /** The build's folder, replaced whole. Default: `_build/islands/`. */
+  outDir?: URL;
+  /** Source paths in the manifest are relative to this. Default: the project root. */
+  root?: URL;
+  /** The deno.json the bundler resolves imports with (its deno.lock beside it). Default: ours. */
+  config?: URL;
+  /** Also write source maps, served beside the bundles. Default: false. */
+  sourceMaps?: boolean;
 }
 
-async function contentHash(body: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", body));
-  return [...digest.slice(0, 5)].map((b) => b.toString(16).padStart(2, "0")).join("");
+/** What one build made. */
+export interface IslandBuildResult {
+  manifest: IslandManifest;
+  /** Every file the bundler wrote (entries renamed), as served under /_islands/. */
+  files: string[];
 }
 
-/** The relative chunk files a minified ES module imports. */
-function chunkImports(code: string): string[] {
-  return [...code.matchAll(/(?:from|import)\s*"\.\/(chunk-[\w-]+\.js)"/g)].map((m) => m[1]);
-}
-
-/** Builds all island bundles; returns the manifest. */
-export async function buildIslands(): Promise<IslandManifest> {
-  await Deno.remove(outDir, { recursive: true }).catch(() => {});
-  await Deno.mkdir(outDir, { recursive: true });
+/** Builds all island bundles into `outDir` (by default `_build/islands/`); returns the manifest. */
+export async function buildIslands(options: BuildIslandsOptions = {}): Promise<IslandBuildResult> {
+  const islandsDir = options.islandsDir ?? new URL("islands/", ROOT);
+  const outDir = fileURLToPath(options.outDir ?? new URL("_build/islands/", ROOT));
+  const root = options.root ?? ROOT;
+  const config = fileURLToPath(options.config ?? new URL("deno.json", ROOT));
+  const bootModule = new URL("lib/islands/boot.ts", ROOT);
   const work = await Deno.makeTempDir({ prefix: "leadline-islands-" });
-  const manifest: IslandManifest = { islands: {}, chunks: {} };
   try {
-    const names: string[] = [];
-    for await (const entry of Deno.readDir(islandsDir)) {
-      const match = entry.isFile && /^([A-Z][A-Za-z0-9]*)\.tsx?$/.exec(entry.name);
-      if (!match) continue;
-      names.push(match[1]);
+    const names = await islandNames(islandsDir);
+    const out = join(work, "out");
+    await Deno.mkdir(out, { recursive: true });
+    for (const [name, file] of names) {
       await Deno.writeTextFile(
-        `${work}/${match[1]}.ts`,
+        join(work, `${name}.ts`),
         `import { bootIsland } from ${JSON.stringify(bootModule.href)};\n` +
-          `import Island from ${JSON.stringify(new URL(entry.name, islandsDir).href)};\n` +
-          `bootIsland(${JSON.stringify(match[1])}, Island);\n`,
+          `import Island from ${JSON.stringify(new URL(file, islandsDir).href)};\n` +
+          `bootIsland(${JSON.stringify(name)}, Island);\n`,
       );
     }
-    names.sort();
-    if (names.length > 0) {
-      const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "bundle",
-          "--quiet",
-          "--config",
-          new URL("deno.json", root).pathname,
-          "--platform",
-          "browser",
-          "--minify",
-          "--code-splitting",
-          "--outdir",
-          `${work}/out`,
-          ...names.map((name) => `${work}/${name}.ts`),
-        ],
-        stdout: "inherit",
-        stderr: "piped",
-      }).output();
-      if (code !== 0) {
-        throw new Error(`Cannot bundle the islands:\n${new TextDecoder().decode(stderr)}`);
-      }
+    if (names.size > 0) {
+      await deno([
+        "bundle",
+        "--quiet",
+        "--config",
+        config,
+        "--platform",
+        "browser",
+        "--minify",
+        "--code-splitting",
+        ...(options.sourceMaps ? ["--sourcemap", "linked"] : []),
+        "--outdir",
+        out,
+        ...[...names.keys()].map((name) => join(work, `${name}.ts`)),
+      ], "Cannot bundle the islands");
     }
-    // esbuild names chunks by content hash already; entries get ours.
-    const chunkCode = new Map<string, string>();
-    await Deno.mkdir(`${work}/out`, { recursive: true });
-    for await (const file of Deno.readDir(`${work}/out`)) {
-      if (!file.name.startsWith("chunk-")) continue;
-      const body = await Deno.readFile(`${work}/out/${file.name}`);
-      chunkCode.set(file.name, new TextDecoder().decode(body));
-      await Deno.writeFile(new URL(file.name, outDir), body);
+    const manifest: IslandManifest = {
+      version: MANIFEST_VERSION,
+      islands: {},
+      chunks: {},
+      sources: {},
+    };
+    // esbuild names chunks and lazily imported modules by content hash; entries get ours.
+    for (const name of names.keys()) {
+      manifest.islands[name] = await renameEntry(out, name);
     }
-    for (const name of names) {
-      const body = await Deno.readFile(`${work}/out/${name}.js`);
-      const file = `${name}-${await contentHash(body)}.js`;
-      await Deno.writeFile(new URL(file, outDir), body);
-      manifest.islands[name] = file;
-      const seen = new Set<string>();
-      const queue = chunkImports(new TextDecoder().decode(body));
-      while (queue.length > 0) {
-        const chunk = queue.shift()!;
-        if (seen.has(chunk)) continue;
-        seen.add(chunk);
-        queue.push(...chunkImports(chunkCode.get(chunk) ?? ""));
-      }
-      manifest.chunks[name] = [...seen].sort();
-    }
+    manifest.chunks = await staticChunks(work, out, manifest.islands);
+    manifest.sources = await hashSources(root, await sourceFiles(work, names, root, config));
+    const files = await listFiles(out);
+    await writeBuild(outDir, out, files, manifest);
+    return { manifest, files };
   } finally {
     await Deno.remove(work, { recursive: true });
   }
-  await Deno.writeTextFile(new URL("manifest.json", outDir), JSON.stringify(manifest, null, 2));
-  return manifest;
+}
+
+/** Island name -> file name, for the PascalCase modules in `dir`. */
+async function islandNames(dir: URL): Promise<Map<string, string>> {
+  const names: [string, string][] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const match = entry.isFile && /^([A-Z][A-Za-z0-9]*)\.tsx?$/.exec(entry.name);
+    if (match) names.push([match[1], entry.name]);
+  }
+  return new Map(names.sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Runs a deno subcommand; returns its stdout, or throws `what` with its stderr. */
+async function deno(args: string[], what: string): Promise<string> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  if (code !== 0) throw new Error(`${what}:\n${new TextDecoder().decode(stderr)}`);
+  return new TextDecoder().decode(stdout);
+}
+
+/**
+ * Gives the entry `<name>.js` a content-hashed name (nothing imports an entry, so nothing else
+ * changes), with its source map if there is one.
+ */
+async function renameEntry(out: string, name: string): Promise<string> {
+  const body = await Deno.readFile(join(out, `${name}.js`));
+  const file = `${name}-${(await sha256Hex(body)).slice(0, 10)}.js`;
+  let code = new TextDecoder().decode(body);
+  if (existsSync(join(out, `${name}.js.map`))) {
+    await Deno.rename(join(out, `${name}.js.map`), join(out, `${file}.map`));
+    code = code.replace(/\/\/# sourceMappingURL=\S+\s*$/, `//# sourceMappingURL=${file}.map\n`);
+  }
+  await Deno.writeTextFile(join(out, file), code);
+  await Deno.remove(join(out, `${name}.js`));
+  return file;
+}
+
+interface GraphModule {
+  specifier: string;
+  dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+}
+
+async function moduleGraph(root: string, config: string | null): Promise<GraphModule[]> {
+  const args = [
+    "info",
+    "--json",
+    ...(config ? ["--config", config] : ["--no-config", "--no-lock"]),
+  ];
+  return JSON.parse(await deno([...args, root], "Cannot read the module graph")).modules;
+}
+
+/**
+ * Island name -> the chunks its entry imports statically, directly or not, read from Deno's own
+ * module graph of the output. Lazily imported chunks are left out: preloading them would undo the
+ * point of `import()`.
+ */
+async function staticChunks(
+  work: string,
+  out: string,
+  entries: Record<string, string>,
+): Promise<Record<string, string[]>> {
+  const chunks: Record<string, string[]> = {};
+  if (Object.keys(entries).length === 0) return chunks;
+  const graphRoot = join(work, "__entries.js");
+  await Deno.writeTextFile(
+    graphRoot,
+    Object.values(entries).map((file) => `import "./out/${file}";\n`).join(""),
+  );
+  const modules = new Map((await moduleGraph(graphRoot, null)).map((m) => [m.specifier, m]));
+  const outUrl = pathToFileURL(out + sep).href;
+  for (const [name, file] of Object.entries(entries)) {
+    const start = new URL(file, outUrl).href;
+    const seen = new Set<string>();
+    const queue = [start];
+    while (queue.length > 0) {
+      const specifier = queue.shift()!;
+      if (seen.has(specifier)) continue;
+      seen.add(specifier);
+      for (const dep of modules.get(specifier)?.dependencies ?? []) {
+        if (!dep.isDynamic && dep.code) queue.push(dep.code.specifier);
+      }
+    }
+    seen.delete(start);
+    chunks[name] = [...seen].map((s) => s.slice(outUrl.length)).sort();
+  }
+  return chunks;
+}
+
+/**
+ * Every file the island bundles are built from, relative to `root`: the local modules of the
+ * entries' graph (islands, lib/islands/boot.ts and whatever they import), the config and lock
+ * that resolve npm imports, and this script, whose options shape the output.
+ */
+async function sourceFiles(
+  work: string,
+  names: Map<string, string>,
+  root: URL,
+  config: string,
+): Promise<string[]> {
+  const files = [config, fileURLToPath(import.meta.url)];
+  const lock = join(dirname(config), "deno.lock");
+  if (existsSync(lock)) files.push(lock);
+  if (names.size > 0) {
+    const graphRoot = join(work, "__sources.ts");
+    await Deno.writeTextFile(
+      graphRoot,
+      [...names.keys()].map((name) => `import "./${name}.ts";\n`).join(""),
+    );
+    for (const module of await moduleGraph(graphRoot, config)) {
+      if (!module.specifier.startsWith("file:")) continue;
+      const path = fileURLToPath(module.specifier);
+      if (!path.startsWith(work + sep)) files.push(path);
+    }
+  }
+  const base = fileURLToPath(root);
+  return files.map((file) => relative(base, file).split(sep).join("/"));
+}
+
+/** Paths of every file under `dir`, relative to it with `/` separators, sorted. */
+async function listFiles(dir: string, prefix = ""): Promise<string[]> {
+  const files: string[] = [];
+  for await (const entry of Deno.readDir(join(dir, prefix))) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory) files.push(...await listFiles(dir, rel));
+    else if (entry.isFile) files.push(rel);
+  }
+  return files.sort();
+}
+
+/**
+ * Writes the build beside `outDir`, then swaps it in, so a server starting meanwhile reads the old
+ * build or the new one, never half of one: `files/` (served as is), `compressed/` (their gzip and
+ * brotli copies) and `manifest.json`.
+ */
+async function writeBuild(
+  outDir: string,
+  out: string,
+  files: string[],
+  manifest: IslandManifest,
+): Promise<void> {
+  const base = outDir.replace(/[\\/]+$/, "");
+  const staging = `${base}.new-${crypto.randomUUID().slice(0, 8)}`;
+  const old = `${base}.old-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    for (const file of files) {
+      const body = await Deno.readFile(join(out, file));
+      const target = join(staging, FILES_DIR, file);
+      await Deno.mkdir(dirname(target), { recursive: true });
+      await Deno.writeFile(target, body);
+      if (!isCompressible(file)) continue;
+      for (const [coding, encoded] of Object.entries(precompress(body))) {
+        const copy = join(staging, COMPRESSED_DIR, file + ENCODED_SUFFIX[coding as ContentCoding]);
+        await Deno.mkdir(dirname(copy), { recursive: true });
+        await Deno.writeFile(copy, encoded);
+      }
+    }
+    await Deno.mkdir(staging, { recursive: true });
+    await Deno.mkdir(dirname(base), { recursive: true });
+    await Deno.writeTextFile(join(staging, "manifest.json"), JSON.stringify(manifest, null, 2));
+    const hadOld = existsSync(base);
+    if (hadOld) await Deno.rename(base, old);
+    await Deno.rename(staging, base);
+    if (hadOld) await Deno.remove(old, { recursive: true });
+  } finally {
+    await Deno.remove(staging, { recursive: true }).catch(() => {});
+  }
 }
 
 if (import.meta.main) {
   const started = performance.now();
-  const manifest = await buildIslands();
+  const { manifest, files } = await buildIslands();
   const ms = Math.round(performance.now() - started);
-  const chunks = new Set(Object.values(manifest.chunks).flat()).size;
   console.log(
-    `Built ${Object.keys(manifest.islands).length} island bundle(s) and ${chunks} shared ` +
-      `chunk(s) in ${ms} ms`,
+    `Built ${Object.keys(manifest.islands).length} island bundle(s) into ${files.length} ` +
+      `file(s) in ${ms} ms`,
   );
 }

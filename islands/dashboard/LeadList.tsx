@@ -3,6 +3,7 @@
 import {
   adLabel,
   type ClockThresholds,
+  contactedIn,
   displayName,
   exactTime,
   formLabel,
@@ -86,6 +87,7 @@ function LeadRowItem(
 ) {
   const ad = adLabel(row);
   const wait = clock && waitClock(row, now, clock);
+  const contacted = clock && !wait ? contactedIn(row) : null;
   const path = `/api/leads/${encodeURIComponent(row.id)}`;
   const due = row.nextFollowUpAt !== null && Date.parse(row.nextFollowUpAt) <= now;
   return (
@@ -124,11 +126,28 @@ function LeadRowItem(
             </button>
           </form>
         )}
+        {row.status !== "new" && (
+          // The button's place is kept (a hidden copy sizes it) so the row does not shrink and
+          // the list does not move under the pointer; the next step is on the lead's page.
+          <span class="row-action">
+            <span class="button button-small row-action-ghost" aria-hidden="true">
+              Mark contacted
+            </span>
+            <a
+              class="button button-small"
+              href={`/leads/${encodeURIComponent(row.id)}#status`}
+              data-action="update-status"
+            >
+              Update status
+            </a>
+          </span>
+        )}
         {wait && (
           <span class={`lead-clock lead-clock-${wait.level}`} data-clock={wait.level}>
             {wait.text}
           </span>
         )}
+        {contacted && <span class="lead-contacted-in" data-contacted-in>{contacted}</span>}
         {row.possibleDuplicateOf && (
           <a
             class="tag tag-duplicate"

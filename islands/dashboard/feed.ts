@@ -41,6 +41,8 @@ interface ChangesAnswer {
 
 /** Page size of `GET /api/leads?since=`: a full page means more is waiting. */
 const CHANGES_PAGE = 500;
+/** After another tab of this sign-in took our stream slot, poll this long before reopening. */
+const REPLACED_REOPEN_MS = 60_000;
 
 /** Opens the stream and keeps the dashboard fed whether it works or not. */
 export function startFeed(options: FeedOptions): Feed {
@@ -101,17 +103,20 @@ export function startFeed(options: FeedOptions): Feed {
     es.addEventListener("heartbeat", alive);
     // The server is going down: fall back now rather than wait for the connection to drop.
     es.addEventListener("shutdown", () => fail(es));
+    // A newer tab of this sign-in took the slot: poll for a while instead of taking it straight
+    // back (which would only push out the next tab).
+    es.addEventListener("replaced", () => fail(es, REPLACED_REOPEN_MS));
     es.onerror = () => fail(es);
     alive();
   }
 
-  function fail(es: EventSource) {
+  function fail(es: EventSource, waitMs?: number) {
     if (es !== source || stopped) return;
     es.close();
     source = null;
     clearTimeout(watchdog);
     startPolling();
-    const base = Math.min(1000 * 2 ** attempts, maxBackoffMs);
+    const base = waitMs ?? Math.min(1000 * 2 ** attempts, maxBackoffMs);
     attempts++;
     reopenTimer = setTimeout(open, base * (0.75 + Math.random() * 0.5));
   }

@@ -75,6 +75,17 @@ export function waitClock(
   return { level, text: `Waiting ${waitText(ms)}` };
 }
 
+/**
+ * What the waiting clock stopped at once the lead was contacted, "Contacted in 16 min", in the
+ * clock's place (the row keeps its height); null while it still waits or when the time is unknown.
+ */
+export function contactedIn(row: LeadRow): string | null {
+  if (!row.firstContactAt) return null;
+  const ms = Date.parse(row.firstContactAt) - Date.parse(row.createdTime);
+  if (!Number.isFinite(ms)) return null;
+  return `Contacted in ${waitText(Math.max(0, ms))}`;
+}
+
 /** "45 s", "7 min", "2 h 5 min". */
 export function waitText(ms: number): string {
   const s = Math.floor(ms / 1000), m = Math.floor(s / 60);

@@ -33,12 +33,15 @@ export {
   withSecurityHeaders,
 } from "./security_headers.ts";
 export {
+  claimServerLock,
   findRunningServer,
   HEARTBEAT_EVERY_MS,
   HEARTBEAT_STALE_MS,
   type HeartbeatHandle,
   type ServerHeartbeat,
   serverHeartbeatKey,
+  type ServerLockOptions,
+  type ServerLockResult,
   startHeartbeat,
   writeHeartbeat,
 } from "./server_lock.ts";

@@ -1,9 +1,8 @@
 // Graph API client for lead ads: fetch a lead, a form, a form's leads and a page's forms.
 
-import { parseJsonExactIds } from "./exact_json.ts";
-import { classifyGraphError, GraphApiError, redactSecrets } from "./graph_errors.ts";
+import { GraphApiError } from "./graph_errors.ts";
+import { createGraphRequest } from "./graph_http.ts";
 import type { GraphLead } from "./lead_fields.ts";
-import { appSecretProof } from "./signature.ts";
 
 export { GraphApiError } from "./graph_errors.ts";
 export type { GraphLead } from "./lead_fields.ts";
@@ -76,10 +75,10 @@ export const LEAD_FIELDS = [
 ].join(",");
 
 const FORM_FIELDS = "id,name,status";
-const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_PAGE_SIZE = 100;
 
-function assertId(value: string, what: string): void {
+/** Throws a bad_request GraphApiError unless `value` is a Meta ID (a digit string). */
+export function assertId(value: string, what: string): void {
   if (typeof value !== "string" || !/^\d{1,30}$/.test(value)) {
     throw new GraphApiError({
       kind: "bad_request",
@@ -88,7 +87,8 @@ function assertId(value: string, what: string): void {
   }
 }
 
-function toForm(value: unknown): GraphForm {
+/** A form object from Graph JSON. */
+export function toForm(value: unknown): GraphForm {
   const form = (value ?? {}) as Record<string, unknown>;
   return {
     id: String(form.id ?? ""),
@@ -98,7 +98,7 @@ function toForm(value: unknown): GraphForm {
 }
 
 /** Reads the next-page cursor: Meta sends `paging.next` only when there is another page. */
-function nextCursor(body: Record<string, unknown>): string | null {
+export function nextCursor(body: Record<string, unknown>): string | null {
   const paging = body.paging as { next?: unknown; cursors?: { after?: unknown } } | undefined;
   if (typeof paging?.next !== "string") return null;
   const after = paging.cursors?.after;
@@ -111,17 +111,9 @@ function nextCursor(body: Record<string, unknown>): string | null {
  * kind "token"; network failures and timeouts give kind "transient").
  */
 export function createGraphClient(options: GraphClientOptions): GraphClient {
-  const baseUrl = options.baseUrl.replace(/\/+$/, "");
-  const version = options.version.replace(/^\/+|\/+$/g, "");
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!/^v\d+\.\d+$/.test(version)) {
-    throw new Error(`Cannot create Graph client: version "${version}" is not like "v21.0"`);
-  }
-  if (options.appSecret === "") {
-    throw new Error("Cannot create Graph client: the app secret is empty");
-  }
+  const request = createGraphRequest(options);
 
-  async function call(
+  function call(
     pageId: string,
     path: string,
     params: Record<string, string>,
@@ -134,66 +126,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
         message: `Graph API token: no access token is configured for page ${pageId}`,
       });
     }
-    const url = new URL(`${baseUrl}/${version}/${path}`);
-    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
-    url.searchParams.set("access_token", token);
-    url.searchParams.set("appsecret_proof", await appSecretProof(options.appSecret, token));
-    const secrets = [token, options.appSecret];
-    const where = `GET /${version}/${path}`;
-
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(url, {
-        headers: { accept: "application/json" },
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      const timedOut = error instanceof DOMException && error.name === "TimeoutError";
-      // Deno puts the request URL, token included, in the cause; keep the cause, not the URL query.
-      const cause = (error as Error)?.cause;
-      const detail = [String((error as Error)?.message ?? error), cause ? String(cause) : ""]
-        .filter((part) => part !== "").join(": ");
-      // The query string only repeats what `where` says, plus secrets: drop it.
-      const withoutQuery = detail.replace(/(https?:\/\/[^\s?)]+)\?[^\s)]*/g, "$1");
-      const reason = timedOut
-        ? `no answer within ${timeoutMs} ms`
-        : redactSecrets(withoutQuery, secrets);
-      throw new GraphApiError({
-        kind: "transient",
-        message: `Graph API transient: ${where} failed: ${reason}`,
-      });
-    }
-
-    let body: unknown = text;
-    try {
-      body = parseJsonExactIds(text);
-    } catch {
-      // Not JSON (a proxy's HTML page); classified below from the status.
-    }
-    const isObject = typeof body === "object" && body !== null && !Array.isArray(body);
-    if (!response.ok || (isObject && "error" in (body as Record<string, unknown>))) {
-      const error = classifyGraphError(response.status, body, response.headers);
-      throw new GraphApiError({
-        kind: error.kind,
-        message: redactSecrets(`${error.message} on ${where}`, secrets),
-        code: error.code,
-        subcode: error.subcode,
-        status: error.status,
-        retryAfterMs: error.retryAfterMs,
-        fbtraceId: error.fbtraceId,
-      });
-    }
-    if (!isObject) {
-      throw new GraphApiError({
-        kind: "transient",
-        message:
-          `Graph API transient: ${where} answered HTTP ${response.status} without a JSON object`,
-        status: response.status,
-      });
-    }
-    return body as Record<string, unknown>;
+    return request(token, path, params);
   }
 
   return {

@@ -127,12 +127,54 @@ export const FORM_TEMPLATES: readonly FormTemplate[] = [
 /** Page names for the simulated dealerships. */
 export const PAGE_NAMES = ["Harbor Motors", "Lakeside Auto Group"] as const;
 
-const CAMPAIGNS = [
-  ["Spring Sales Event 2026", "Lookalike 1% - 25-54", "Carousel - SUVs"],
-  ["Spring Sales Event 2026", "Retargeting - site visitors 30d", "Video - test drive 15s"],
-  ["Always-on service", "Local 25 km - car owners", "Single image - service offer"],
-  ["EV launch", "Interest - electric vehicles", "Reel - EV hatchback"],
-] as const;
+/** An ad campaign of the simulated dealerships: its ad sets, their ads, and the forms it promotes. */
+export interface CampaignTemplate {
+  name: string;
+  adsets: readonly { name: string; ads: readonly string[] }[];
+  /** Names of the forms (FORM_TEMPLATES) its ads lead to. */
+  forms: readonly string[];
+}
+
+/**
+ * The campaigns behind the simulated leads. One campaign promotes several forms and one form is
+ * promoted by several campaigns, so the demo's leads show a variety of ads, ad sets and campaigns.
+ */
+export const CAMPAIGN_TEMPLATES: readonly CampaignTemplate[] = [
+  {
+    name: "Spring Sales Event 2026",
+    adsets: [
+      { name: "Lookalike 1% - 25-54", ads: ["Carousel - SUVs", "Single image - hybrid sedan"] },
+      { name: "Retargeting - site visitors 30d", ads: ["Video - test drive 15s"] },
+    ],
+    forms: ["Spring test drive", "Finance pre-approval", "Trade-in valuation"],
+  },
+  {
+    name: "Always-on service",
+    adsets: [
+      {
+        name: "Local 25 km - car owners",
+        ads: ["Single image - service offer", "Carousel - seasonal check"],
+      },
+    ],
+    forms: ["Service booking", "Winter tyres offer"],
+  },
+  {
+    name: "EV launch",
+    adsets: [
+      { name: "Interest - electric vehicles", ads: ["Reel - EV hatchback"] },
+      { name: "Advantage+ audience", ads: ["Story - charging at home"] },
+    ],
+    forms: ["Spring test drive", "Finance pre-approval"],
+  },
+  {
+    name: "Trade-in month",
+    adsets: [{
+      name: "Owners of 5+ year old cars",
+      ads: ["Single image - top price for your car"],
+    }],
+    forms: ["Trade-in valuation", "Service booking"],
+  },
+];
 
 /** Ad attribution of a simulated lead. */
 export interface SimAd {
@@ -144,25 +186,53 @@ export interface SimAd {
   campaignName: string;
 }
 
-/** Makes the ads that point to one form; modern ad ids are 18 digits, beyond 2^53. */
-export function makeAds(random: SimRandom, count: number): SimAd[] {
-  const ads: SimAd[] = [];
-  const campaignIds = new Map<string, string>();
-  for (let i = 0; i < count; i++) {
-    const [campaignName, adsetName, adName] = random.pick(CAMPAIGNS);
-    let campaignId = campaignIds.get(campaignName);
-    if (!campaignId) {
-      campaignId = `1202${random.digits(14)}`;
-      campaignIds.set(campaignName, campaignId);
+/**
+ * Ids of campaigns and ad sets by name, kept for the whole simulator: the same campaign has one id
+ * whichever form its ads lead to, as at Meta.
+ */
+export type AdIdRegistry = Map<string, string>;
+
+/**
+ * Makes the ads that lead to the form named `formName`: one per ad of every campaign that
+ * promotes it, or `fallbackCount` ads from random campaigns for a form no campaign names. Modern
+ * ad ids are 18 digits, beyond 2^53.
+ */
+export function makeAds(
+  random: SimRandom,
+  formName: string,
+  registry: AdIdRegistry,
+  fallbackCount = 2,
+): SimAd[] {
+  const idOf = (kind: string, name: string) => {
+    const key = `${kind}:${name}`;
+    let id = registry.get(key);
+    if (!id) {
+      id = `1202${random.digits(14)}`;
+      registry.set(key, id);
     }
-    ads.push({
-      adId: `1202${random.digits(14)}`,
-      adName,
-      adsetId: `1202${random.digits(14)}`,
-      adsetName,
-      campaignId,
-      campaignName,
-    });
+    return id;
+  };
+  const promoting = CAMPAIGN_TEMPLATES.filter((campaign) => campaign.forms.includes(formName));
+  const campaigns = promoting.length > 0
+    ? promoting
+    : Array.from({ length: fallbackCount }, () => random.pick(CAMPAIGN_TEMPLATES));
+  const ads: SimAd[] = [];
+  for (const campaign of campaigns) {
+    const adsets = promoting.length > 0 ? campaign.adsets : [random.pick(campaign.adsets)];
+    for (const adset of adsets) {
+      const names = promoting.length > 0 ? adset.ads : [random.pick(adset.ads)];
+      for (const adName of names) {
+        ads.push({
+          // An ad leads to one form: its own id per form.
+          adId: `1202${random.digits(14)}`,
+          adName,
+          adsetId: idOf("adset", `${campaign.name}/${adset.name}`),
+          adsetName: adset.name,
+          campaignId: idOf("campaign", campaign.name),
+          campaignName: campaign.name,
+        });
+      }
+    }
   }
   return ads;
 }

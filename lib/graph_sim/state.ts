@@ -1,6 +1,13 @@
 // The simulator's world: pages, their lead forms, the ads pointing at them, and submitted leads.
 
-import { FORM_TEMPLATES, makeAds, makePerson, PAGE_NAMES, type SimAd } from "./fixtures.ts";
+import {
+  type AdIdRegistry,
+  FORM_TEMPLATES,
+  makeAds,
+  makePerson,
+  PAGE_NAMES,
+  type SimAd,
+} from "./fixtures.ts";
 import { leadId, type SimRandom } from "./random.ts";
 
 export type { SimAd } from "./fixtures.ts";
@@ -56,8 +63,13 @@ export interface SimLead {
 export interface CreateLeadOptions {
   /** Defaults to the form's page, else the first page. */
   pageId?: string;
-  /** Defaults to the page's first active form. */
+  /** Defaults to the page's first active form (see `anyForm`). */
   formId?: string;
+  /**
+   * With neither `pageId` nor `formId`: pick the form at random among every page's active forms,
+   * as the demo and `deno task simulate` do, rather than the first page's first form.
+   */
+  anyForm?: boolean;
   fields?: Partial<SimLeadFields>;
   /** Unix seconds; defaults to now. */
   createdTime?: number;
@@ -65,6 +77,8 @@ export interface CreateLeadOptions {
   organic?: boolean;
   /** Force an id beyond 2^53 (true) or below it (false); by default about 1 in 3 is big. */
   bigId?: boolean;
+  /** Where the form was filled in; by default about 3 in 10 leads come from Instagram. */
+  platform?: "fb" | "ig";
 }
 
 /** Options for SimState.createForm. */
@@ -88,6 +102,7 @@ export class SimState {
   readonly #leads = new Map<string, StoredLead>();
   readonly #leadsByForm = new Map<string, StoredLead[]>();
   readonly #ids = new Set<string>();
+  readonly #adIds: AdIdRegistry = new Map();
   #seq = 0;
 
   /** Builds two dealership pages with their forms and ads from the random source. */
@@ -148,7 +163,7 @@ export class SimState {
       status: options.status ?? "ACTIVE",
       locale: "en_US",
       questions: template?.questions ?? {},
-      ads: makeAds(this.#random, this.#random.int(2, 3)),
+      ads: makeAds(this.#random, name, this.#adIds, this.#random.int(2, 3)),
     };
     page.forms.push(form);
     this.#forms.set(form.id, form);
@@ -168,6 +183,11 @@ export class SimState {
           `Cannot create lead: form ${options.formId} is not on page ${options.pageId}`,
         );
       }
+    } else if (options.anyForm && options.pageId === undefined) {
+      const active = this.pages.flatMap((page) => page.forms)
+        .filter((item) => item.status === "ACTIVE");
+      if (active.length === 0) throw new Error("Cannot create lead: no page has an active form");
+      form = random.pick(active);
     } else {
       const page = options.pageId === undefined ? this.pages[0] : this.page(options.pageId);
       if (!page) throw new Error(`Cannot create lead: page ${options.pageId} does not exist`);
@@ -188,7 +208,7 @@ export class SimState {
       formId: form.id,
       createdTime: options.createdTime ?? Math.floor(Date.now() / 1000),
       isOrganic: organic,
-      platform: random.chance(0.3) ? "ig" : "fb",
+      platform: options.platform ?? (random.chance(0.3) ? "ig" : "fb"),
       adId: ad?.adId ?? null,
       adName: ad?.adName ?? null,
       adsetId: ad?.adsetId ?? null,

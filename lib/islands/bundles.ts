@@ -1,58 +1,160 @@
-// Island bundles on the server side: the build's manifest and the bytes served under /_islands/.
+// Island bundles on the server side: the build's manifest, checked against the sources, and every
+// file the bundler wrote, held in memory with its precompressed copies for /_islands/.
 
-/** A file the build wrote, served from memory. */
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  COMPRESSED_DIR,
+  ENCODED_SUFFIX,
+  FILES_DIR,
+  type IslandManifest,
+  staleReason,
+} from "./manifest.ts";
+
+/** A file the build wrote, held in memory. */
 export interface BundleFile {
-  /** Content-hashed file name, e.g. `LeadDashboard-1a2b3c4d5e.js` or `chunk-SOOF27AB.js`. */
-  file: string;
   body: Uint8Array<ArrayBuffer>;
+  /** Its gzip and brotli copies, made at build time; a coding is absent when not smaller. */
+  encoded: { br?: Uint8Array<ArrayBuffer>; gzip?: Uint8Array<ArrayBuffer> };
 }
 
-/** One built island: its boot module and the shared chunks that module imports. */
-export interface IslandBundle extends BundleFile {
-  chunks: BundleFile[];
+/** One built island: its entry module and the chunks worth preloading with it. */
+export interface IslandBundle {
+  /** Content-hashed file name of the entry, e.g. `LeadDashboard-1a2b3c4d5e.js`. */
+  file: string;
+  /** Chunks the entry imports statically, e.g. `chunk-SOOF27AB.js`: modulepreload hints only. */
+  chunks: string[];
 }
+
+/** A loaded build: what each island needs, and every file the bundler wrote. */
+export interface IslandBuild {
+  islands: Map<string, IslandBundle>;
+  /** Every file of the build by its path under {@linkcode BUNDLE_PREFIX}, lazy chunks included. */
+  files: Map<string, BundleFile>;
+}
+
+/** The project root, against which the manifest's source paths are written. */
+export const PROJECT_ROOT = new URL("../../", import.meta.url);
 
 /** Where `deno task build` writes the island bundles and their manifest. */
-export const BUNDLE_DIR = new URL("../../_build/islands/", import.meta.url);
+export const BUNDLE_DIR = new URL("_build/islands/", PROJECT_ROOT);
 
 /** URL path prefix the bundles are served under. */
 export const BUNDLE_PREFIX = "/_islands/";
 
-/** Reads every bundle named in the build manifest; fails loudly when an island was not built. */
-export async function loadIslandBundles(
-  islandNames: string[],
-  dir: URL = BUNDLE_DIR,
-): Promise<Map<string, IslandBundle>> {
-  let manifest: { islands?: Record<string, string>; chunks?: Record<string, string[]> };
-  try {
-    manifest = JSON.parse(await Deno.readTextFile(new URL("manifest.json", dir)));
-  } catch {
-    throw new Error(
-      "Cannot load island bundles: _build/islands/manifest.json is missing; run `deno task build`",
+/** The build is missing, unreadable or older than its sources; the message says what to run. */
+export class IslandBuildError extends Error {
+  constructor(why: string) {
+    super(
+      `Cannot load the island bundles: ${why}; run \`deno task build\` ` +
+        "(or `deno task dev`, which rebuilds on every change)",
     );
+    this.name = "IslandBuildError";
   }
-  const read = async (file: string): Promise<BundleFile> => ({
-    file,
-    body: await Deno.readFile(new URL(file, dir)),
-  });
-  const bundles = new Map<string, IslandBundle>();
-  for (const name of islandNames) {
-    const file = manifest.islands?.[name];
-    if (!file) {
-      throw new Error(`Cannot load island ${name}: it is not built yet; run \`deno task build\``);
-    }
-    const chunks = await Promise.all((manifest.chunks?.[name] ?? []).map(read));
-    bundles.set(name, { ...await read(file), chunks });
-  }
-  return bundles;
 }
 
-/** Bytes an island costs a browser gzip-compressed: its boot module plus its shared chunks. */
-export async function islandGzipSize(bundle: IslandBundle): Promise<number> {
-  let total = 0;
-  for (const part of [bundle, ...bundle.chunks]) {
-    const gzipped = new Blob([part.body]).stream().pipeThrough(new CompressionStream("gzip"));
-    total += (await new Response(gzipped).arrayBuffer()).byteLength;
+/** Where the bundles come from; tests point these at a fixture build. */
+export interface LoadIslandBundlesOptions {
+  /** The build's folder. Default: {@linkcode BUNDLE_DIR}. */
+  dir?: URL;
+  /** The root the manifest's source paths are relative to. Default: the project root. */
+  root?: URL;
+}
+
+/**
+ * Reads the build into memory. Refuses (throws {@linkcode IslandBuildError}) when the manifest is
+ * missing, lacks one of `islandNames`, or any source it was built from has changed since: serving
+ * an old bundle beside newer server code renders islands that hydrate wrongly or not at all.
+ * It never rebuilds: nothing may write to the file system at run time (Deno Deploy's is read-only),
+ * and parallel test processes would race on the same folder.
+ */
+export async function loadIslandBundles(
+  islandNames: string[],
+  options: LoadIslandBundlesOptions = {},
+): Promise<IslandBuild> {
+  const dir = fileURLToPath(options.dir ?? BUNDLE_DIR);
+  const shown = relative(Deno.cwd(), dir) || ".";
+  let text: string;
+  try {
+    text = await Deno.readTextFile(join(dir, "manifest.json"));
+  } catch {
+    throw new IslandBuildError(`${join(shown, "manifest.json")} is missing`);
   }
-  return total;
+  let manifest: IslandManifest;
+  try {
+    manifest = JSON.parse(text);
+  } catch {
+    throw new IslandBuildError(`${join(shown, "manifest.json")} is not valid JSON`);
+  }
+  const stale = await staleReason(manifest, options.root ?? PROJECT_ROOT, islandNames);
+  if (stale) throw new IslandBuildError(`the build in ${shown} is out of date: ${stale}`);
+
+  const files = new Map<string, BundleFile>();
+  for (const path of await listFiles(join(dir, FILES_DIR))) {
+    const encoded: BundleFile["encoded"] = {};
+    for (const coding of ["br", "gzip"] as const) {
+      const copy = join(dir, COMPRESSED_DIR, path + ENCODED_SUFFIX[coding]);
+      encoded[coding] = await Deno.readFile(copy).catch(() => undefined);
+    }
+    if (!encoded.br) delete encoded.br;
+    if (!encoded.gzip) delete encoded.gzip;
+    files.set(path, { body: await Deno.readFile(join(dir, FILES_DIR, path)), encoded });
+  }
+  const islands = new Map<string, IslandBundle>();
+  for (const name of islandNames) {
+    const bundle = { file: manifest.islands[name], chunks: manifest.chunks[name] ?? [] };
+    for (const file of [bundle.file, ...bundle.chunks]) {
+      if (!files.has(file)) {
+        throw new IslandBuildError(`the manifest names ${file}, which is not in ${shown}`);
+      }
+    }
+    islands.set(name, bundle);
+  }
+  return { islands, files };
+}
+
+/** Paths of every file under `dir`, relative to it with `/` separators. */
+async function listFiles(dir: string, prefix = ""): Promise<string[]> {
+  const files: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(join(dir, prefix))) {
+      const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (entry.isDirectory) files.push(...await listFiles(dir, rel));
+      else if (entry.isFile) files.push(rel);
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound) || prefix) throw err;
+  }
+  return files;
+}
+
+/** What a page's island scripts weigh on the wire, per coding. */
+export interface ScriptBytes {
+  /** The entries and preloaded chunks counted, each once. */
+  files: string[];
+  identity: number;
+  gzip: number;
+  br: number;
+}
+
+/**
+ * Bytes of the scripts a page with `islandNames` loads before it is interactive: each island's
+ * entry and its static chunks, each file once, as served (precompressed copies where they exist).
+ * Lazily imported chunks are not counted: they load only when used.
+ */
+export function pageScriptBytes(build: IslandBuild, islandNames: string[]): ScriptBytes {
+  const files = [
+    ...new Set(islandNames.flatMap((name) => {
+      const bundle = build.islands.get(name);
+      return bundle ? [bundle.file, ...bundle.chunks] : [];
+    })),
+  ].sort();
+  const bytes = { files, identity: 0, gzip: 0, br: 0 };
+  for (const path of files) {
+    const file = build.files.get(path)!;
+    bytes.identity += file.body.byteLength;
+    bytes.gzip += (file.encoded.gzip ?? file.body).byteLength;
+    bytes.br += (file.encoded.br ?? file.body).byteLength;
+  }
+  return bytes;
 }

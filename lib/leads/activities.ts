@@ -121,19 +121,18 @@ export function checkActivity(body: unknown, now: Date): ActivityCheck {
   return { ok: true, input: { kind: kind as ActivityKind, outcome, text, followUpAt } };
 }
 
-/** The timeline line of an activity: "call: talked", with its text as the detail. */
+/**
+ * The timeline line of an activity: "call: talked", with its text as the detail and its follow-up
+ * as a time of its own (each page shows it in its reader's zone).
+ */
 export function activityTimelineEvent(activity: LeadActivity): LeadTimelineEvent {
   const event: LeadTimelineEvent = {
     at: activity.at,
     event: activity.outcome ? `${activity.kind}: ${outcomeLabel(activity.outcome)}` : activity.kind,
     by: activity.byName,
   };
-  const parts = [];
-  if (activity.text) parts.push(activity.text);
-  if (activity.followUpAt) {
-    parts.push(`follow up ${activity.followUpAt.slice(0, 16).replace("T", " ")} UTC`);
-  }
-  if (parts.length) event.detail = parts.join(" · ");
+  if (activity.text) event.detail = activity.text;
+  if (activity.followUpAt) event.followUpAt = activity.followUpAt;
   return event;
 }
 

@@ -40,6 +40,11 @@ const KEEPS_LEADING_ZERO = new Set(["IT"]);
 /** Every country code `normalisePhone` accepts as a default. */
 export const PHONE_COUNTRIES: readonly string[] = Object.keys(CALLING_CODES);
 
+/** The calling code of `country` without the + ("44" for "GB"), or null for one we do not know. */
+export function callingCodeOf(country: string): string | null {
+  return Object.hasOwn(CALLING_CODES, country) ? CALLING_CODES[country] : null;
+}
+
 /** True when `country` (e.g. "US") is one `normalisePhone` knows. */
 export function isPhoneCountry(country: string): boolean {
   return Object.hasOwn(CALLING_CODES, country);
@@ -115,7 +120,7 @@ export function normaliseEmail(raw: string): EmailCheck {
   if (email === "") return { ok: false, reason: "is empty" };
   if (email.length > 254) return { ok: false, reason: "is longer than 254 characters" };
   if (!/^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(email)) {
-    return { ok: false, reason: "is not an email address like name@example.com" };
+    return { ok: false, reason: "does not look like name@example.com" };
   }
   return { ok: true, email };
 }

@@ -11,6 +11,7 @@ import {
   saveDelivery,
 } from "./deliveries.ts";
 import { FETCH_LEAD_DETAILS, type FetchLeadDetailsPayload } from "./fetch_details.ts";
+import { recordWebhookDuplicates } from "./late_webhooks.ts";
 import { type Lead, newMetaLead } from "./model.ts";
 import type { LeadStore } from "./store.ts";
 
@@ -175,6 +176,15 @@ async function ingestVerified(
       `Cannot store ${result.failed.length} lead(s) of the delivery, e.g. Meta lead ${lead.leadgenId}: ${error.message}`,
       { cause: error },
     );
+  }
+  if (result.duplicates.length > 0) {
+    // Rare (Meta's retries, or a webhook later than the sweep): the health checks must know that
+    // this lead's webhook did arrive. A failure costs no lead, so it is only logged.
+    await recordWebhookDuplicates(
+      deps.kv,
+      result.duplicates.flatMap((lead) => lead.leadgenId ? [lead.leadgenId] : []),
+      { now: deps.now },
+    ).catch((error) => log.error("late webhook not recorded", { error: (error as Error).message }));
   }
   log.info("webhook accepted", {
     deliveryId,

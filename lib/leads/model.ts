@@ -7,6 +7,8 @@ import { ulid } from "../ids.ts";
 export type LeadSource = "meta" | "phone" | "sms" | "walk-in" | "other";
 /** Whether the lead's answers have been fetched from the Graph API. */
 export type LeadDetailsState = "pending" | "fetched" | "failed";
+/** How a lead reached us. */
+export type LeadArrival = "webhook" | "sync" | "manual";
 /** Where the lead stands in the sales process. */
 export type LeadStatus = "new" | "contacted" | "qualified" | "won" | "lost";
 
@@ -34,6 +36,11 @@ export interface LeadTimelineEvent {
   detail?: string;
   /** Who did it (a signed-in user's name), when a person did. */
   by?: string;
+  /**
+   * ISO 8601: the follow-up an activity set, kept as a time (not words in `detail`) so each page
+   * shows it in its reader's zone.
+   */
+  followUpAt?: string;
 }
 
 /** A lead as stored and as served by the API. Meta ids are strings; absent values are null. */
@@ -63,6 +70,11 @@ export interface Lead {
   createdTimeReported: string | null;
   /** ISO 8601, when we stored it. */
   receivedAt: string;
+  /**
+   * How the lead reached us: a webhook delivery, a sync with Meta (the webhook never came) or
+   * typed in by hand. Null on leads stored before this was recorded (their timeline says it).
+   */
+  receivedVia: LeadArrival | null;
   fullName: string | null;
   email: string | null;
   phone: string | null;
@@ -191,6 +203,7 @@ export function newMetaLead(change: MetaLeadgenChange, now: Date): Lead {
     createdTime,
     createdTimeReported: reported,
     details: "pending",
+    receivedVia: "webhook",
     timeline: [{ at, event: "received", detail: "webhook" }],
   };
 }
@@ -270,6 +283,7 @@ export function newManualLead(input: ManualLeadInput, now: Date): Lead {
     })),
     // Nothing to fetch for a lead typed in by hand: its details are complete.
     details: "fetched",
+    receivedVia: "manual",
     timeline: [{ at, event: "received", detail: input.source }],
   };
 }
@@ -293,6 +307,7 @@ function emptyLead(at: string): Lead {
     createdTime: at,
     createdTimeReported: null,
     receivedAt: at,
+    receivedVia: null,
     fullName: null,
     email: null,
     phone: null,
@@ -446,6 +461,7 @@ export function toLeadJson(lead: Lead): Lead {
     createdTime: lead.createdTime,
     createdTimeReported: lead.createdTimeReported ?? null,
     receivedAt: lead.receivedAt,
+    receivedVia: lead.receivedVia ?? null,
     fullName: lead.fullName ?? null,
     email: lead.email ?? null,
     phone: lead.phone ?? null,

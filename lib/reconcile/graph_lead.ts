@@ -22,6 +22,7 @@ export function leadFromGraph(graphLead: GraphLead, form: ReconcileForm, now: Da
   const lead = applyLeadDetails(stub, graphLeadDetails(graphLead, form), now);
   return {
     ...lead,
+    receivedVia: "sync",
     timeline: lead.timeline.map((event) =>
       event.event === "received" ? { ...event, detail: "sync with Meta" } : event
     ),

@@ -93,10 +93,15 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   /** Why no sweep should run now, as the result to return; null when one should. */
   function skipReason(state: ReconcileState, at: number): SyncResult | null {
     if (state.resumeAt !== null) {
-      return Date.parse(state.resumeAt) > at ? skippedResult(state, at) : null;
+      return Date.parse(state.resumeAt) > at
+        ? skippedResult(state, at, { reason: "paused", nextAllowedAt: Date.parse(state.resumeAt) })
+        : null;
     }
     const last = state.lastResult;
-    if (last && at - Date.parse(last.finishedAt) < minIntervalMs) return skippedResult(state, at);
+    if (last && at - Date.parse(last.finishedAt) < minIntervalMs) {
+      const nextAllowedAt = Date.parse(last.finishedAt) + minIntervalMs;
+      return skippedResult(state, at, { reason: "recent", nextAllowedAt });
+    }
     return null;
   }
 
@@ -104,7 +109,12 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     const early = skipReason(await readState(), now().getTime());
     if (early) return early;
     const lock = await acquireSweepLock(kv, { ttlMs: lockTtlMs, now: () => now().getTime() });
-    if (lock === null) return skippedResult(await readState(), now().getTime());
+    if (lock === null) {
+      return skippedResult(await readState(), now().getTime(), {
+        reason: "running",
+        nextAllowedAt: null,
+      });
+    }
     try {
       // Another process may have finished a sweep between our read and the lock.
       const state = await readState();
@@ -228,10 +238,24 @@ function resultOf(outcome: SweepOutcome): SyncResult {
   return result;
 }
 
-/** The last sweep's result marked skipped; a zero result before the first sweep. */
-function skippedResult(state: ReconcileState, at: number): SyncResult {
+/**
+ * The last sweep's result marked skipped (a zero result before the first sweep), with why and
+ * when the next sweep may run: a caller must not take it for a look at Meta made just now.
+ */
+function skippedResult(
+  state: ReconcileState,
+  at: number,
+  skip: { reason: NonNullable<SyncResult["skipReason"]>; nextAllowedAt: number | null },
+): SyncResult {
   const iso = new Date(at).toISOString();
   const last = state.lastResult ??
     { forms: 0, scanned: 0, inserted: 0, startedAt: iso, finishedAt: iso, skipped: true };
-  return { ...last, skipped: true };
+  return {
+    ...last,
+    skipped: true,
+    skipReason: skip.reason,
+    lastFinishedAt: state.lastResult?.finishedAt ?? null,
+    nextAllowedAt: skip.nextAllowedAt === null ? null : new Date(skip.nextAllowedAt).toISOString(),
+    checkedAt: iso,
+  };
 }

@@ -14,6 +14,21 @@ export interface SyncResult {
   skipped: boolean;
   /** Why the sweep stopped early or what it could not reach; absent when all went well. */
   error?: string;
+  /**
+   * Only on a skipped answer: why no sweep ran now. `recent`: the last one finished within the
+   * minimum interval; `paused`: Meta's rate limit paused syncing; `running`: another process
+   * sweeps at this moment.
+   */
+  skipReason?: "recent" | "paused" | "running";
+  /** Only on a skipped answer: when the last sweep finished (ISO 8601), or null before the first. */
+  lastFinishedAt?: string | null;
+  /**
+   * Only on a skipped answer: the earliest time a request may sweep again (ISO 8601), or null when
+   * it depends on a sweep still running elsewhere.
+   */
+  nextAllowedAt?: string | null;
+  /** Only on a skipped answer: the server's time when it answered, to count the above from. */
+  checkedAt?: string;
 }
 
 /** How far the running (or last) sweep got, for the dashboard's progress bar. */

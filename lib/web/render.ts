@@ -2,7 +2,7 @@
 
 import { h } from "preact";
 import { renderWithIslands } from "../islands/ssr.ts";
-import type { IslandBundle } from "../islands/bundles.ts";
+import type { IslandBuild, IslandBundle } from "../islands/bundles.ts";
 import { BUNDLE_PREFIX } from "../islands/bundles.ts";
 import type { PageComponent, PageProps, State } from "./define.ts";
 import type { RouteModule, RouteTree } from "./fs_routes.ts";
@@ -19,7 +19,7 @@ export type PageRenderer = (
 export function createPageRenderer(
   tree: RouteTree,
   assets: StaticAssets,
-  bundles: Map<string, IslandBundle>,
+  bundles: IslandBuild,
 ): PageRenderer {
   return (page, props, options = {}) => {
     const title = typeof options.title === "function" ? options.title(props) : options.title;
@@ -33,10 +33,10 @@ export function createPageRenderer(
       }),
     );
     const used = islands
-      .map((name) => bundles.get(name))
+      .map((name) => bundles.islands.get(name))
       .filter((b): b is IslandBundle => b !== undefined);
     // Preloading the shared chunks saves a round trip before the islands can hydrate.
-    const chunks = [...new Set(used.flatMap((b) => b.chunks.map((c) => c.file)))];
+    const chunks = [...new Set(used.flatMap((b) => b.chunks))];
     const scripts = chunks
       .map((file) => `<link rel="modulepreload" href="${BUNDLE_PREFIX}${file}">`)
       .concat(used.map((b) => `<script type="module" src="${BUNDLE_PREFIX}${b.file}"></script>`))

@@ -4,6 +4,7 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import type { AppServices } from "../services.ts";
+import { noStore } from "./cache_control.ts";
 import type { Access, HandlerFn, HonoEnv, PageComponent, RouteContext, State } from "./define.ts";
 import { allowedMethods, type LoadedRoute, type RouteTree } from "./fs_routes.ts";
 import { HttpError, jsonResponse } from "./http_error.ts";
@@ -67,8 +68,11 @@ export function createWebApp(options: WebAppOptions): Hono<HonoEnv> {
     });
   });
 
+  app.use(noStore({ paths: isApiPath }));
+
   app.use(async (c, next) => {
-    const res = serveStatic(assets, c.req.raw, c.req.path);
+    // The path as it arrived: serveStatic decodes it once itself.
+    const res = serveStatic(assets, c.req.raw, new URL(c.req.url).pathname);
     if (res) return res;
     await next();
   });

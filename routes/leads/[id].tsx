@@ -21,6 +21,7 @@ import { getTeamSettings } from "../../lib/routing/settings.ts";
 import { parseLocalDateTime } from "../../lib/time_zone.ts";
 import { define, type PageProps, type RouteContext } from "../../lib/web/define.ts";
 import { isUlid } from "../../lib/ids.ts";
+import { type Clock, clockOf, isTimeZone } from "../../lib/local_time.ts";
 
 /** What the page renders: the lead, its timeline page in `lead.timeline`, and the older-page cursor. */
 interface LeadPageData {
@@ -29,6 +30,8 @@ interface LeadPageData {
   /** True when showing an older page than the newest. */
   olderPage: boolean;
   work: LeadWorkProps;
+  /** The reader's zone (from the cookie the dashboard sets) and locale, for the times shown. */
+  clock: Clock;
 }
 
 export const title = (props: PageProps) => {
@@ -67,10 +70,12 @@ async function pageData(
     lead: { ...found.lead, timeline: found.timeline.events },
     timelineBefore: found.timeline.before,
     olderPage: before !== null,
+    // The reader's zone once the dashboard has told us; the team's zone until then (UTC unless an
+    // admin set one). Every time shown and the follow-up typed are read in this one zone.
+    clock: clockOf(ctx.req, settings.timeZone),
     work: {
       viewer: { id: user.id, role: user.role },
       members,
-      timeZone: settings.timeZone,
       ...refusal,
     },
   };
@@ -90,7 +95,7 @@ export const handler = define.handlers<LeadPageData | null>({
 
   /**
    * The page's forms: `action` claim, release, assign (`ownerId`) or activity (`kind`, `outcome`,
-   * `text`, `followUpLocal` in the team's time zone). 303 back here when done; the page with the
+   * `text`, `followUpLocal` read in `followUpZone`, the zone the page showed its times in). 303 back here when done; the page with the
    * reason (and what was typed) when refused.
    */
   async POST(ctx) {
@@ -114,7 +119,11 @@ export const handler = define.handlers<LeadPageData | null>({
           await assignLead({ kv, store: leads }, id, form.ownerId || null, user);
           break;
         case "activity": {
-          const settings = await getTeamSettings(kv);
+          // The zone the form was shown in (its label names it), so what the rep typed means what
+          // they read; the page's own zone when the field is missing or not a zone.
+          const zone = isTimeZone(form.followUpZone ?? "")
+            ? form.followUpZone!
+            : clockOf(ctx.req, (await getTeamSettings(kv)).timeZone).timeZone;
           const draft: ActivityDraft = {
             kind: form.kind ?? "",
             outcome: form.outcome ?? "",
@@ -122,7 +131,7 @@ export const handler = define.handlers<LeadPageData | null>({
             followUpLocal: form.followUpLocal ?? "",
           };
           const local = draft.followUpLocal.trim();
-          const followUpMs = local === "" ? null : parseLocalDateTime(local, settings.timeZone);
+          const followUpMs = local === "" ? null : parseLocalDateTime(local, zone);
           const checked = checkActivity({
             kind: draft.kind,
             outcome: draft.outcome || null,
@@ -186,6 +195,7 @@ export default define.page<LeadPageData | null>(function LeadPage({ data }) {
       timelineBefore={data.timelineBefore}
       olderPage={data.olderPage}
       work={data.work}
+      clock={data.clock}
     />
   );
 });

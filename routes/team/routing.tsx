@@ -170,7 +170,8 @@ export default define.page<RoutingData>(function Routing({ data }) {
         <fieldset>
           <legend>Team</legend>
           <label>
-            Time zone (for "today", working hours and follow-up times)
+            Time zone (for "today" and working hours; lead pages show each reader's own zone once
+            their dashboard has told it, this one until then)
             <input type="text" name="timeZone" value={text("timeZone", s.timeZone)} required />
             {error("timeZone")}
           </label>

@@ -134,6 +134,7 @@ export async function startTestServer(options: TestAppOptions = {}): Promise<Tes
     testApp.app.fetch,
   );
   const url = `http://127.0.0.1:${server.addr.port}`;
+  testApp.app.listening(server.addr);
   return {
     ...testApp,
     url,

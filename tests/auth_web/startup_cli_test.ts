@@ -174,6 +174,8 @@ Deno.test("[startup] a fresh demo start prints the admin's password once, next t
     }
     const jsonLines = first.output.split("\n").filter((l) => l.startsWith("{"));
     assert.equal(jsonLines.join("\n").includes(match[2]), false, "the JSON log never has it");
+    // Who started with `npx -y deno@2.9 task start` has no `deno` command: hints say npx too.
+    assert.match(first.output, /Change it with `npx -y deno@2\.9 task user:passwd --email /);
 
     const second = await startServer({ KV_PATH: kvPath }, /"message":"listening"/);
     assert.doesNotMatch(second.output, /password:/, "a later start prints no password");

@@ -203,3 +203,38 @@ browserTest(
     });
   },
 );
+
+browserTest(
+  "[e2e] work - a burst's toast offers Claim next: the lead of the burst waiting longest, then the next",
+  async (browser) => {
+    await withDashboard(browser, async ({ server, sendLead, openDashboard, pageErrors }) => {
+      const page = await openDashboard();
+      const toast = page.locator("[data-toast]");
+      // One at a time, each in the toast before the next, so the order they arrived is known.
+      const ids: string[] = [];
+      for (const fullName of ["Una First", "Dev Second", "Tia Third"]) {
+        ids.push(await fetchedLeadId(server, (await sendLead({ fullName })).id));
+        await page.locator(`[data-toast][data-leads="${ids.length}"]`).waitFor({ timeout: 5_000 });
+      }
+      assert.equal(await toast.count(), 1);
+      const claim = toast.locator("[data-action=claim]");
+      assert.equal(await claim.count(), 1, "one Claim per toast, so it stays two lines high");
+      assert.equal(await claim.textContent(), "Claim next");
+      // Its name says which lead it takes: the one that has waited longest.
+      await page.locator(`[data-toast] [data-claim-lead="${ids[0]}"]`).waitFor();
+      assert.equal(
+        await claim.getAttribute("aria-label"),
+        "Claim next: Una First, waiting longest of these",
+      );
+
+      await claim.click();
+      await page.locator(`[data-lead-id="${ids[0]}"] .lead-owner`, { hasText: "Owner: You" })
+        .waitFor({ timeout: 5_000 });
+      // The button moves on to the next lead nobody owns.
+      await page.locator(`[data-toast] [data-claim-lead="${ids[1]}"]`).waitFor({ timeout: 5_000 });
+      assert.equal((await server.app.services.leads.getLead(ids[0]))?.ownerId, server.user.id);
+      assert.equal((await server.app.services.leads.getLead(ids[1]))?.ownerId ?? null, null);
+      assert.deepEqual(pageErrors, []);
+    });
+  },
+);

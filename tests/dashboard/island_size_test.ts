@@ -1,8 +1,52 @@
 import assert from "node:assert/strict";
-import { islandGzipSize, loadIslandBundles } from "../../lib/islands/bundles.ts";
+import { gunzipSync } from "node:zlib";
+import { pageScriptBytes } from "../../lib/islands/bundles.ts";
+import { loadIslandBundles } from "../../lib/islands/bundles.ts";
+import { createTestApp } from "../_helpers/app.ts";
 
-Deno.test("[islands] the LeadDashboard island, with its shared chunks, stays within 15 KB gzip", async () => {
-  const bundle = (await loadIslandBundles(["LeadDashboard"])).get("LeadDashboard")!;
-  const size = await islandGzipSize(bundle);
-  assert.ok(size <= 15 * 1024, `LeadDashboard is ${size} bytes gzip, over 15 KB`);
+// Issue 16's target is 15 KB gzip for all of a page's JS. The dashboard page's islands are
+// 17.5 KB today (grouped toasts, the honest Sync message, safe contact links): this budget stops
+// growth while the cut back to 15 KB waits for a change to the islands themselves (issue 16).
+const PAGE_BUDGET_GZIP = 18 * 1024;
+const DASHBOARD_ISLAND_BUDGET_GZIP = 15 * 1024;
+
+Deno.test("[islands] every script the dashboard page loads, counted on the wire, stays within budget", async () => {
+  const { fetch, close } = await createTestApp();
+  try {
+    const html = await (await fetch("/")).text();
+    const urls = [
+      ...html.matchAll(/<(?:script type="module" src|link rel="modulepreload" href)="([^"]+)"/g),
+    ].map((m) => m[1]);
+    const islands = [...new Set([...html.matchAll(/data-island="(\w+)"/g)].map((m) => m[1]))];
+    assert.deepEqual(islands.sort(), ["AddLeadForm", "LeadDashboard", "SyncStatus"]);
+    assert.equal(urls.length, islands.length + 1, "one entry per island and the shared chunk");
+
+    const wire = { identity: 0, gzip: 0, br: 0 };
+    for (const url of urls) {
+      for (const coding of ["identity", "gzip", "br"] as const) {
+        const res = await fetch(url, { headers: { "accept-encoding": coding } });
+        assert.equal(res.status, 200, url);
+        assert.equal(res.headers.get("content-encoding"), coding === "identity" ? null : coding);
+        const body = new Uint8Array(await res.arrayBuffer());
+        assert.equal(Number(res.headers.get("content-length")), body.byteLength);
+        wire[coding] += body.byteLength;
+        if (coding === "gzip") assert.ok(gunzipSync(body).byteLength > 0);
+      }
+    }
+    const build = await loadIslandBundles(islands);
+    const counted = pageScriptBytes(build, islands);
+    assert.deepEqual(
+      { identity: counted.identity, gzip: counted.gzip, br: counted.br },
+      wire,
+      "pageScriptBytes counts what the server sends",
+    );
+    assert.ok(wire.gzip <= PAGE_BUDGET_GZIP, `the dashboard page's JS is ${wire.gzip} B gzip`);
+    const dashboard = pageScriptBytes(build, ["LeadDashboard"]);
+    assert.ok(
+      dashboard.gzip <= DASHBOARD_ISLAND_BUDGET_GZIP,
+      `LeadDashboard with its chunks is ${dashboard.gzip} B gzip, over 15 KB`,
+    );
+  } finally {
+    await close();
+  }
 });

@@ -9,6 +9,7 @@ import {
   type LiveSubscription,
 } from "../../lib/leads/live.ts";
 import type { Lead } from "../../lib/leads/model.ts";
+import { leadChangesHeadKey } from "../../lib/leads/keys.ts";
 import { createLeadStore, type LeadStore } from "../../lib/leads/store.ts";
 
 async function insert(store: LeadStore, count: number): Promise<Lead[]> {
@@ -243,5 +244,90 @@ Deno.test("[live] a subscriber that has not read keeps only the newest alert lis
       ["1", "2", "3"],
     );
     assert.equal(await sub.next(20), "idle", "the older lists were dropped");
+  });
+});
+
+Deno.test("[live] one owner past its limit makes way: its oldest subscription closes as replaced", async () => {
+  await withHub(async ({ store, hub }) => {
+    const first = await hub.subscribe({ owner: "session-a" });
+    const second = await hub.subscribe({ owner: "session-a" });
+    const other = await hub.subscribe({ owner: "session-b" });
+    const third = await hub.subscribe({ owner: "session-a" });
+    assert.equal(first.closedReason, "replaced");
+    assert.equal(await first.next(), null);
+    assert.equal(second.closedReason, null);
+    assert.equal(hub.size, 3);
+    // Making way happens before the cap is checked: a full hub still takes the owner's new one.
+    const fourth = await hub.subscribe({ owner: "session-b" });
+    await assert.rejects(() => hub.subscribe({ owner: "session-c" }), LiveHubFullError);
+    await insert(store, 1);
+    for (const sub of [second, third, other, fourth]) {
+      assert.deepEqual(seqs(await take(sub, 1)), [1]);
+    }
+  }, { maxPerOwner: 2, maxSubscribers: 4 });
+});
+
+Deno.test("[live] a revocation closes the ended owners' subscriptions before any later change reaches them", async () => {
+  const ended = new Set<string>();
+  const checked: string[][] = [];
+  await withHub(async ({ kv, store, hub }) => {
+    const revoked = await hub.subscribe({ owner: "gone" });
+    const kept = await hub.subscribe({ owner: "still-here" });
+    const anonymous = await hub.subscribe();
+    ended.add("gone");
+    await kv.atomic().sum(["revocations"], 1n).commit();
+    await insert(store, 1);
+    assert.equal(await revoked.next(), null, "not even the change committed after it");
+    assert.equal(revoked.closedReason, "revoked");
+    assert.deepEqual(seqs(await take(kept, 1)), [1]);
+    assert.deepEqual(seqs(await take(anonymous, 1)), [1]);
+    assert.deepEqual(checked.at(-1)?.sort(), ["gone", "still-here"]);
+  }, {
+    revocationKey: ["revocations"],
+    checkOwners: (owners) => {
+      checked.push(owners);
+      return Promise.resolve(owners.filter((owner) => ended.has(owner)));
+    },
+  });
+});
+
+Deno.test("[live] owners are checked again every recheckMs, so an expired one ends without a revocation", async () => {
+  const ended = new Set<string>();
+  await withHub(async ({ hub }) => {
+    const expiring = await hub.subscribe({ owner: "expiring" });
+    const kept = await hub.subscribe({ owner: "kept" });
+    ended.add("expiring");
+    assert.equal(await expiring.next(), null);
+    assert.equal(expiring.closedReason, "revoked");
+    assert.equal(kept.closedReason, null);
+  }, {
+    recheckMs: 20,
+    checkOwners: (owners) => Promise.resolve(owners.filter((owner) => ended.has(owner))),
+  });
+});
+
+Deno.test("[live] a cursor past the store's head gets a reset to the head first, then live changes", async () => {
+  await withHub(async ({ store, hub }) => {
+    await insert(store, 2);
+    const sub = await hub.subscribe({ since: 1000 });
+    assert.equal(sub.cursor, 1000, "until the reset is handed out");
+    const [reset] = await take(sub, 1);
+    assert.deepEqual(reset, { type: "reset", head: 2 });
+    await insert(store, 1);
+    assert.deepEqual(seqs(await take(sub, 1)), [3]);
+  });
+});
+
+Deno.test("[live] a store whose head went back (a backup restored under the server) resets every subscriber", async () => {
+  await withHub(async ({ kv, store, hub }) => {
+    const sub = await hub.subscribe();
+    await insert(store, 3);
+    assert.deepEqual(seqs(await take(sub, 3)), [1, 2, 3]);
+    // The restored store is at seq 1: its next change is 2 again, which the cursor 3 would skip.
+    await kv.set(leadChangesHeadKey(), 1);
+    const [reset] = await take(sub, 1);
+    assert.deepEqual(reset, { type: "reset", head: 1 });
+    await insert(store, 1);
+    assert.deepEqual(seqs(await take(sub, 1)), [2]);
   });
 });

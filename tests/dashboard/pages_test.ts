@@ -95,7 +95,18 @@ Deno.test("[e2e] GET / with no leads explains how leads arrive (and in demo mode
     assert.match(body, /data-empty/);
     assert.match(body, /No leads yet/);
     assert.match(body, /data-action="send-test-lead"/);
-    assert.match(body, /deno task simulate/);
+    // Commands that work for someone who started with `npx -y deno@2.9 task start` (no `deno`),
+    // with the ports this server really uses (its simulator is on a free port here).
+    const simulatorPort = new URL(t.app.services.pipeline.simulator!.url).port;
+    assert.match(
+      body,
+      new RegExp(
+        `data-banner="demo"[^]*<code data-simulate="true">GRAPH_SIMULATOR_PORT=${simulatorPort} ` +
+          "npx -y deno@2\\.9 task simulate --count 5</code>",
+      ),
+    );
+    assert.match(body, /or from a terminal with the command in the banner above/);
+    assert.doesNotMatch(body, /(?<!deno@2\.9 )\bdeno task simulate/, "no bare deno command");
   } finally {
     await t.close();
   }

@@ -103,7 +103,7 @@ Deno.test("[pages] a crashing route shows the 500 page with a request id and log
     services,
     tree,
     assets,
-    render: createPageRenderer(tree, assets, new Map()),
+    render: createPageRenderer(tree, assets, { islands: new Map(), files: new Map() }),
     authorize: () => null,
   });
   try {

@@ -348,7 +348,11 @@ Deno.test("[graph_sim] control API: leads with delivery, faults, stats", async (
       assert.equal(stats.calls.lead, 2);
       assert.equal(stats.faults, 0);
       assert.equal(stats.pages.length, 2);
-      assert.equal(stats.pages[0].forms[0].leads, 5);
+      // Spread over the forms (the demo's variety), all counted.
+      const perForm = stats.pages.flatMap((page: { forms: { leads: number }[] }) =>
+        page.forms.map((form) => form.leads)
+      );
+      assert.equal(perForm.reduce((a: number, b: number) => a + b, 0), 5);
       const unknown = await fetch(`${sim.url}/__sim/nothing`);
       assert.equal(unknown.status, 404);
       await unknown.body?.cancel();
@@ -377,4 +381,41 @@ Deno.test("[graph_sim] close ends a slow answer at once", async () => {
   clearTimeout(guard);
   assert.equal(outcome, "closed");
   assert.ok([500, "failed"].includes(await pending));
+});
+
+Deno.test("[graph_sim] 30 simulated leads come from several forms, ads, ad sets and campaigns", async () => {
+  await withSim(async (sim) => {
+    const res = await fetch(`${sim.url}/__sim/leads`, {
+      method: "POST",
+      body: JSON.stringify({ count: 30 }),
+    });
+    assert.equal(res.status, 201);
+    const leads = (await res.json()).leads.map((lead: { id: string }) => sim.lead(lead.id)!);
+    const distinct = (values: (string | null)[]) => new Set(values.filter((v) => v !== null));
+    const forms = distinct(leads.map((lead: SimLead) => lead.formId));
+    const campaigns = distinct(leads.map((lead: SimLead) => lead.campaignId));
+    assert.ok(forms.size >= 3, `${forms.size} forms`);
+    assert.ok(campaigns.size >= 2, `${campaigns.size} campaigns`);
+    assert.ok(distinct(leads.map((lead: SimLead) => lead.adId)).size >= 4, "several ads");
+    assert.ok(distinct(leads.map((lead: SimLead) => lead.adsetId)).size >= 3, "several ad sets");
+    assert.ok(distinct(leads.map((lead: SimLead) => lead.pageId)).size === 2, "both pages");
+    assert.deepEqual(distinct(leads.map((lead: SimLead) => lead.platform)), new Set(["fb", "ig"]));
+    assert.ok(leads.some((lead: SimLead) => lead.isOrganic), "some organic");
+    assert.ok(leads.some((lead: SimLead) => !lead.isOrganic), "mostly paid");
+    // Only active forms get leads; a campaign keeps one id whichever form its ads lead to.
+    const archived = new Set(
+      sim.pages.flatMap((page) => page.forms).filter((f) => f.status !== "ACTIVE").map((f) => f.id),
+    );
+    assert.ok(leads.every((lead: SimLead) => !archived.has(lead.formId)));
+    const idsByCampaign = new Map<string, Set<string>>();
+    for (const ad of sim.pages.flatMap((page) => page.forms).flatMap((form) => form.ads)) {
+      idsByCampaign.set(
+        ad.campaignName,
+        (idsByCampaign.get(ad.campaignName) ?? new Set()).add(ad.campaignId),
+      );
+    }
+    for (const [name, ids] of idsByCampaign) assert.equal(ids.size, 1, name);
+    // A test that names no page or form still gets the first page's first form, as before.
+    assert.equal(sim.createLead().formId, sim.pages[0].forms[0].id);
+  });
 });

@@ -120,12 +120,13 @@ Deno.test("[activities] a call updates the counters, the follow-up, the timeline
   assert.equal(stored?.callAttempts, 2);
   const timeline = (await store.listTimeline(lead.id)).events.map((
     e,
-  ) => [e.event, e.detail ?? null, e.by ?? null]);
+  ) => [e.event, e.detail ?? null, e.by ?? null, e.followUpAt ?? null]);
+  // The follow-up is a time of its own, not words in UTC: the lead page shows it in local time.
   assert.deepEqual(timeline.slice(1), [
-    ["call: no answer", "follow up 2026-03-02 12:00 UTC", "Ann"],
-    ["note", "<b>prefers mornings</b>", "Ann"],
-    ["call: talked", "booked a test drive", "Ann"],
-    ["status changed", "new → contacted", "Ann"],
+    ["call: no answer", null, "Ann", "2026-03-02T12:00:00.000Z"],
+    ["note", "<b>prefers mornings</b>", "Ann", null],
+    ["call: talked", "booked a test drive", "Ann", null],
+    ["status changed", "new → contacted", "Ann", null],
   ]);
   const page = await listLeadActivities(kv, lead.id);
   assert.deepEqual(page.activities.map((a) => a.kind), ["call", "note", "call"], "newest first");

@@ -130,7 +130,8 @@ Deno.test("[e2e] POST /api/leads answers 400 with a reason per field", async () 
     const body = await res.json();
     assert.match(body.error, /Cannot add lead/);
     assert.deepEqual(Object.keys(body.fields).sort(), ["fullName", "phone", "source"]);
-    assert.equal(body.fields.fullName, "is required");
+    assert.equal(body.fields.fullName, "Give the lead's name.");
+    assert.equal(body.fields.phone, "The phone number must have 10 digits (area code and number).");
 
     const notJson = await t.fetch("/api/leads", {
       method: "POST",
@@ -142,6 +143,43 @@ Deno.test("[e2e] POST /api/leads answers 400 with a reason per field", async () 
     assert.equal(await t.app.services.leads.getChangeHead(), 0, "nothing stored");
   } finally {
     await t.close();
+  }
+});
+
+Deno.test("[e2e] POST /api/leads takes the phone's country per lead (phoneCountry), else the default", async () => {
+  const t = await createTestApp();
+  try {
+    const add = async (body: Record<string, unknown>) =>
+      await t.fetch(...postJson("/api/leads", { fullName: "Dana", source: "phone", ...body }));
+    // No DEFAULT_PHONE_COUNTRY: a national number is kept as typed (the form says so).
+    assert.equal((await (await add({ phone: "020 7946 0958" })).json()).phone, "02079460958");
+    const gb = await add({ phone: "020 7946 0958", phoneCountry: "GB" });
+    assert.equal(gb.status, 201);
+    assert.equal((await gb.json()).phone, "+442079460958");
+    assert.equal(
+      (await (await add({ phone: "030 1234567", phoneCountry: "de" })).json()).phone,
+      "+49301234567",
+    );
+    const bad = await add({ phone: "020 7946 0958", phoneCountry: "XX" });
+    assert.equal(bad.status, 400);
+    assert.deepEqual((await bad.json()).fields, {
+      phoneCountry:
+        "Choose the phone number's country from the list, or none to keep the number as typed.",
+    });
+  } finally {
+    await t.close();
+  }
+  const us = await createTestApp({ env: { DEFAULT_PHONE_COUNTRY: "US" } });
+  try {
+    const add = async (body: Record<string, unknown>) =>
+      await (await us.fetch(
+        ...postJson("/api/leads", { fullName: "Dana", source: "phone", ...body }),
+      ))
+        .json();
+    assert.equal((await add({ phone: "(415) 555-0142" })).phone, "+14155550142", "the default");
+    assert.equal((await add({ phone: "(415) 555-0142", phoneCountry: "" })).phone, "4155550142");
+  } finally {
+    await us.close();
   }
 });
 
@@ -259,7 +297,9 @@ Deno.test("[e2e] live mode sweeps pages added in settings and pages leads arrive
 
     const bad = await t.fetch(...postJson("/api/admin/pages", { pageId: "12x" }));
     assert.equal(bad.status, 400);
-    assert.deepEqual((await bad.json()).fields, { pageId: "must be digits" });
+    assert.deepEqual((await bad.json()).fields, {
+      pageId: "A page id is a number: digits only, e.g. 104538291876543.",
+    });
     const added = await t.fetch(...postJson("/api/admin/pages", { pageId: pageA.id }));
     assert.equal(added.status, 201);
     await added.body?.cancel();

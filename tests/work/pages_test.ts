@@ -3,7 +3,8 @@
 
 import assert from "node:assert/strict";
 import { applyLeadDetails } from "../../lib/leads/model.ts";
-import { getTeamSettings } from "../../lib/routing/settings.ts";
+import { TIME_ZONE_COOKIE } from "../../lib/local_time.ts";
+import { getTeamSettings, saveTeamSettings } from "../../lib/routing/settings.ts";
 import { createTestApp, type TestApp } from "../_helpers/app.ts";
 import { testMetaLead } from "../_helpers/leads.ts";
 
@@ -199,5 +200,56 @@ Deno.test("[e2e] /team/routing - admins change routing and the clock; agents may
     );
     assert.equal(refused.status, 403);
     await refused.body?.cancel();
+  });
+});
+
+Deno.test("[e2e] lead page - the follow-up is typed and shown in the reader's zone; the team's zone until the dashboard has told it", async () => {
+  await withApp(async (app) => {
+    // The team works in Tokyo (+9, no daylight saving); this reader's browser is in Kolkata (+5:30).
+    const current = await getTeamSettings(app.kv);
+    await saveTeamSettings(app.kv, { ...current, timeZone: "Asia/Tokyo" });
+    const res = await app.fetch("/api/leads", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ fullName: "Zoe Zone", phone: "+15555550160", source: "phone" }),
+    });
+    const id = (await res.json()).id;
+    const path = `/leads/${id}`;
+    const kolkata = `${app.user.cookie}; ${TIME_ZONE_COOKIE}=Asia%2FKolkata`;
+
+    const page = await (await app.fetch(path, { headers: { cookie: kolkata } })).text();
+    assert.match(page, /Follow up at \(Asia\/Kolkata time\)/);
+    assert.match(page, /<input type="hidden" name="followUpZone" value="Asia\/Kolkata"\/>/);
+
+    // Tomorrow at 15:30 as the reader typed it: 10:00 UTC.
+    const day = new Date(Date.now() + 864e5).toISOString().slice(0, 10);
+    const logged = await app.fetch(path, {
+      ...form({
+        action: "activity",
+        kind: "call",
+        outcome: "voicemail",
+        text: "",
+        followUpLocal: `${day}T15:30`,
+        followUpZone: "Asia/Kolkata",
+      }),
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie: kolkata },
+    });
+    assert.equal(logged.status, 303);
+    await logged.body?.cancel();
+    assert.equal(
+      (await app.app.services.leads.getLead(id))?.nextFollowUpAt,
+      `${day}T10:00:00.000Z`,
+    );
+
+    // Shown back as typed, in the reader's zone, on the work card and the timeline alike.
+    const after = await (await app.fetch(path, { headers: { cookie: kolkata } })).text();
+    const shown = new RegExp(`datetime="${day}T10:00:00.000Z"[^>]*>[^<]*15:30:00 GMT\\+5:30<`, "g");
+    assert.equal([...after.matchAll(shown)].length, 2, "next follow-up and its timeline line");
+    assert.doesNotMatch(after, />[^<]*\d UTC</, "no time in UTC");
+
+    // A reader whose dashboard has not told its zone yet reads (and types) the team's.
+    const plain = await (await app.fetch(path)).text();
+    assert.match(plain, /Follow up at \(Asia\/Tokyo time\)/);
+    assert.match(plain, new RegExp(`datetime="${day}T10:00:00.000Z"[^>]*>[^<]*19:00:00 GMT\\+9<`));
   });
 });

@@ -44,7 +44,9 @@ export const handler = define.handlers({
     } catch (error) {
       if (error instanceof PageIdError) {
         throw new HttpError(400, error.message, {
-          details: { fields: { pageId: "must be digits" } },
+          details: {
+            fields: { pageId: "A page id is a number: digits only, e.g. 104538291876543." },
+          },
         });
       }
       throw error;

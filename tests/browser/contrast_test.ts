@@ -1,0 +1,103 @@
+// Browser: every piece of text people see, buttons and links in every state, meets WCAG AA contrast.
+
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { startTestServer } from "../_helpers/app.ts";
+import { browserTest, signIn } from "../_helpers/browser.ts";
+import { contrastFailures, type ContrastSample, contrastSamples } from "./_contrast.ts";
+import { withDashboard } from "./_dashboard.ts";
+
+/** Waits until the lead of `leadgenId` leaves "pending"; returns its id. */
+async function settledLeadId(
+  leads: { getLeadByLeadgenId(id: string): Promise<{ id: string; details: string } | null> },
+  leadgenId: string,
+): Promise<string> {
+  for (let i = 0; i < 500; i++) {
+    const lead = await leads.getLeadByLeadgenId(leadgenId);
+    if (lead && lead.details !== "pending") return lead.id;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`lead ${leadgenId} never left pending`);
+}
+
+browserTest(
+  "[e2e] contrast - buttons, links, tags and text meet WCAG AA (4.5:1) in every state on every page",
+  async (browser) => {
+    await withDashboard(browser, async ({ sim, server, openDashboard, sendLead, pageErrors }) => {
+      const { leads } = server.app.services;
+      // A failed lead (Meta error 190 also raises the dashboard alert), a contacted one, new ones.
+      sim.injectFault({ path: "lead", code: 190, status: 400, times: 3 });
+      const failed = await settledLeadId(leads, (await sendLead({ fullName: "Fay Failed" })).id);
+      const contacted = await settledLeadId(
+        leads,
+        (await sendLead({ fullName: "Cole Called" })).id,
+      );
+      const res = await server.fetch(`/api/leads/${contacted}`, {
+        method: "PATCH",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ status: "contacted" }),
+      });
+      await res.body?.cancel();
+      await settledLeadId(leads, (await sendLead({ fullName: "Nell Newby" })).id);
+
+      const samples: ContrastSample[] = [];
+      const page = await openDashboard();
+      // A live lead: the "Just in" tag, the highlighted row and its toast.
+      await sendLead({ fullName: "Jess Justin" });
+      await page.locator(".tag-fresh").first().waitFor({ timeout: 10_000 });
+      await page.locator("[data-toast]").first().waitFor();
+      // The Add lead form open, with its field errors.
+      await page.click('[data-action="add-lead"]');
+      await page.locator('[data-form="add-lead"] button[type="submit"]').click();
+      await page.locator("[data-error-for]").first().waitFor();
+      samples.push(...await contrastSamples(page, "dashboard"));
+
+      await page.goto(`${server.url}/leads/${failed}`);
+      samples.push(...await contrastSamples(page, "lead page (failed)"));
+      await page.goto(`${server.url}/leads/${contacted}`);
+      samples.push(...await contrastSamples(page, "lead page (contacted)"));
+      await page.goto(`${server.url}/team`);
+      samples.push(...await contrastSamples(page, "team"));
+
+      const signedOut: Page = await (await browser.newContext()).newPage();
+      await signedOut.goto(`${server.url}/login`);
+      await signedOut.fill('input[name="email"]', "nobody@example.com");
+      await signedOut.fill('input[name="password"]', "wrong password here");
+      await signedOut.click('button[type="submit"]');
+      await signedOut.locator(".form-error").waitFor();
+      samples.push(...await contrastSamples(signedOut, "login"));
+      await signedOut.context().close();
+
+      // The pairs the issue named: the primary buttons (Sync, Add, Sign in) were measured.
+      for (const text of ["Sync", "Add", "Sign in", "Mark contacted", "Just in"]) {
+        assert.ok(
+          samples.some((s) => s.where.includes(`"${text}"`) && s.where.includes("[default]")),
+          `${text} was measured`,
+        );
+      }
+      assert.deepEqual(contrastFailures(samples), []);
+      assert.deepEqual(pageErrors, []);
+    });
+  },
+);
+
+browserTest(
+  "[e2e] contrast - the empty demo dashboard (banner, Send a test lead) meets WCAG AA",
+  async (browser) => {
+    const server = await startTestServer();
+    try {
+      const page = await (await browser.newContext()).newPage();
+      await signIn(page, server);
+      await page.goto(server.url + "/");
+      await page.locator('[data-action="send-test-lead"]').waitFor();
+      await page.locator('[data-connection="live"]').waitFor({ timeout: 10_000 });
+      const samples = await contrastSamples(page, "empty demo dashboard");
+      assert.ok(samples.some((s) => s.where.includes('"Send a test lead"')));
+      assert.ok(samples.some((s) => s.where.includes('"Demo mode."')));
+      assert.deepEqual(contrastFailures(samples), []);
+      await page.context().close();
+    } finally {
+      await server.close();
+    }
+  },
+);
