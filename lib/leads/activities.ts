@@ -48,7 +48,10 @@ export interface ActivityInput {
   followUpAt: string | null;
 }
 
-/** Field name -> why its value was refused (safe to show next to the field). */
+/**
+ * Field name -> why its value was refused: a whole sentence that names the field ("The call outcome
+ * must be one of …."), safe to show next to the field as it is (as manual entry's errors are).
+ */
 export type ActivityFieldErrors = Record<string, string>;
 
 /** The outcome of `checkActivity`. */
@@ -72,37 +75,40 @@ export function outcomeLabel(outcome: string): string {
  */
 export function checkActivity(body: unknown, now: Date): ActivityCheck {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return { ok: false, fields: { body: "must be a JSON object" } };
+    return { ok: false, fields: { body: "Send the activity as a JSON object." } };
   }
   const record = body as Record<string, unknown>;
   const fields: ActivityFieldErrors = {};
   for (const key of Object.keys(record)) {
     if (!["kind", "outcome", "text", "followUpAt"].includes(key)) {
-      fields[key.slice(0, 40)] = "is not a field of an activity";
+      fields[key.slice(0, 40)] = `An activity has no field ${key.slice(0, 40)}: leave it out.`;
     }
   }
   const kind = record.kind;
   if (typeof kind !== "string" || !(ACTIVITY_KINDS as readonly string[]).includes(kind)) {
-    fields.kind = `must be one of ${ACTIVITY_KINDS.join(", ")}`;
+    fields.kind = `Choose what was done: ${orList(ACTIVITY_KINDS)}.`;
   }
   let outcome: CallOutcome | null = null;
   if (record.outcome !== undefined && record.outcome !== null && record.outcome !== "") {
-    if (kind !== "call") fields.outcome = "only a call has an outcome";
-    else if (!(CALL_OUTCOMES as readonly unknown[]).includes(record.outcome)) {
-      fields.outcome = `must be one of ${CALL_OUTCOMES.join(", ")}`;
+    if (kind !== "call") {
+      fields.outcome = "Only a call has an outcome: leave the call outcome empty.";
+    } else if (!(CALL_OUTCOMES as readonly unknown[]).includes(record.outcome)) {
+      fields.outcome = `The call outcome must be ${orList(CALL_OUTCOMES)}.`;
     } else outcome = record.outcome as CallOutcome;
   }
   let text: string | null = null;
   if (record.text !== undefined && record.text !== null) {
-    if (typeof record.text !== "string") fields.text = "must be text";
+    if (typeof record.text !== "string") fields.text = "The notes must be text.";
     else {
       text = record.text.trim() || null;
       if (text !== null && text.length > ACTIVITY_TEXT_MAX) {
-        fields.text = `must be at most ${ACTIVITY_TEXT_MAX} characters`;
+        fields.text = `The notes must be at most ${ACTIVITY_TEXT_MAX} characters.`;
       }
     }
   }
-  if (kind === "note" && text === null && !fields.text) fields.text = "a note needs text";
+  if (kind === "note" && text === null && !fields.text) {
+    fields.text = "Write the note: a note needs text.";
+  }
   let followUpAt: string | null = null;
   if (record.followUpAt !== undefined && record.followUpAt !== null && record.followUpAt !== "") {
     const raw = record.followUpAt;
@@ -110,15 +116,21 @@ export function checkActivity(body: unknown, now: Date): ActivityCheck {
       ? Date.parse(raw)
       : NaN;
     if (!Number.isFinite(ms)) {
-      fields.followUpAt = "must be a time with its zone, e.g. 2026-12-02T15:00:00Z";
+      fields.followUpAt =
+        "The follow-up time must be a time with its zone, e.g. 2026-12-02T15:00:00Z.";
     } else if (ms < now.getTime() - FOLLOW_UP_BEHIND_MAX_MS) {
-      fields.followUpAt = "must not be more than a week in the past";
+      fields.followUpAt = "The follow-up time must not be more than a week in the past.";
     } else if (ms > now.getTime() + FOLLOW_UP_AHEAD_MAX_MS) {
-      fields.followUpAt = "must be within two years";
+      fields.followUpAt = "The follow-up time must be within two years.";
     } else followUpAt = new Date(ms).toISOString();
   }
   if (Object.keys(fields).length > 0) return { ok: false, fields };
   return { ok: true, input: { kind: kind as ActivityKind, outcome, text, followUpAt } };
+}
+
+/** "a, b or c". */
+function orList(items: readonly string[]): string {
+  return items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
 }
 
 /**

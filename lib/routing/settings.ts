@@ -75,8 +75,16 @@ export type TeamSettingsCheck =
 
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
+/** How a field error names each minutes field (errors are whole sentences naming the field). */
+const MINUTE_FIELDS: Record<string, string> = {
+  amberMinutes: "The amber threshold",
+  redMinutes: "The red threshold",
+  reassignAfterMinutes: "The re-assignment time",
+};
+
 /**
- * Checks `input` against the current settings and returns the new ones, or a reason per field.
+ * Checks `input` against the current settings and returns the new ones, or a reason per field (a
+ * whole sentence naming the field, shown as it is).
  * Switching routing on records now as `since`, so leads that were already waiting stay as they are.
  */
 export function checkTeamSettings(
@@ -87,7 +95,7 @@ export function checkTeamSettings(
   const fields: SettingsFieldErrors = {};
   const timeZone = input.timeZone === undefined ? current.timeZone : String(input.timeZone).trim();
   if (!isTimeZone(timeZone)) {
-    fields.timeZone = "must be a time zone name such as Europe/Berlin or UTC";
+    fields.timeZone = "The time zone must be a name such as Europe/Berlin or UTC.";
   }
   const amber = minutes(
     input.amberMinutes,
@@ -98,7 +106,7 @@ export function checkTeamSettings(
   );
   const red = minutes(input.redMinutes, current.clock.redMinutes, "redMinutes", fields, 0.05);
   if (!fields.amberMinutes && !fields.redMinutes && red <= amber) {
-    fields.redMinutes = "must be more than the amber threshold";
+    fields.redMinutes = "The red threshold must be more than the amber threshold.";
   }
   const enabled = flag(input.routingEnabled, current.routing.enabled);
   const hoursOn = flag(input.workingHoursEnabled, current.routing.workingHours !== null);
@@ -107,12 +115,14 @@ export function checkTeamSettings(
     const base = current.routing.workingHours ??
       { days: [1, 2, 3, 4, 5], start: "09:00", end: "17:00" };
     const days = input.workingDays === undefined ? base.days : dayList(input.workingDays);
-    if (days === null || days.length === 0) fields.workingDays = "pick at least one day";
+    if (days === null || days.length === 0) fields.workingDays = "Pick at least one working day.";
     const start = input.workStart === undefined ? base.start : String(input.workStart);
     const end = input.workEnd === undefined ? base.end : String(input.workEnd);
-    if (!HHMM.test(start)) fields.workStart = "must be a time such as 09:00";
-    if (!HHMM.test(end)) fields.workEnd = "must be a time such as 17:00";
-    else if (start === end) fields.workEnd = "must differ from the start";
+    if (!HHMM.test(start)) {
+      fields.workStart = "The start of working hours must be a time such as 09:00.";
+    }
+    if (!HHMM.test(end)) fields.workEnd = "The end of working hours must be a time such as 17:00.";
+    else if (start === end) fields.workEnd = "The end of working hours must differ from the start.";
     workingHours = { days: days ?? [], start, end };
   }
   let reassign = current.routing.reassignAfterMinutes;
@@ -121,7 +131,10 @@ export function checkTeamSettings(
     if (raw === null || raw === "" || raw === "0" || raw === 0) reassign = null;
     else {
       reassign = minutes(raw, 0, "reassignAfterMinutes", fields, 1);
-      if (reassign > 24 * 60) fields.reassignAfterMinutes = "must be at most 1440 (a day)";
+      if (reassign > 24 * 60) {
+        fields.reassignAfterMinutes =
+          "The re-assignment time must be at most 1440 minutes (a day).";
+      }
     }
   }
   if (Object.keys(fields).length > 0) return { ok: false, fields };
@@ -175,7 +188,8 @@ function minutes(
   if (raw === undefined) return fallback;
   const value = typeof raw === "number" ? raw : Number(String(raw).trim());
   if (String(raw).trim() === "" || !Number.isFinite(value) || value < min || value > 10_000) {
-    fields[name] = `must be a number of minutes from ${min} to 10000`;
+    fields[name] = `${MINUTE_FIELDS[name] ?? `The field ${name}`} must be a number of minutes ` +
+      `from ${min} to 10000.`;
     return fallback;
   }
   return value;

@@ -142,7 +142,7 @@ export const handler = define.handlers<LeadPageData | null>({
           }, new Date());
           if (!checked.ok) {
             if (checked.fields.followUpAt && followUpMs === null) {
-              checked.fields.followUpAt = "must be a date and time";
+              checked.fields.followUpAt = "The follow-up time must be a date and time.";
             }
             return await refuse(400, { activityErrors: checked.fields, draft });
           }

@@ -46,19 +46,27 @@ Deno.test("[activities] input is checked field by field", async (t) => {
       "outcome",
       "text",
     ]);
+    // Whole sentences that name the field, shown as they are (as manual entry's).
+    assert.deepEqual(!check.ok && check.fields, {
+      extra: "An activity has no field extra: leave it out.",
+      followUpAt: "The follow-up time must be a time with its zone, e.g. 2026-12-02T15:00:00Z.",
+      kind: "Choose what was done: call, note, email or sms.",
+      outcome: "Only a call has an outcome: leave the call outcome empty.",
+      text: "The notes must be text.",
+    });
   });
   await t.step("an outcome only for calls, text for notes, a zone on the follow-up", () => {
     const note = checkActivity({ kind: "note", outcome: "talked" }, NOW);
     assert.deepEqual(!note.ok && note.fields, {
-      outcome: "only a call has an outcome",
-      text: "a note needs text",
+      outcome: "Only a call has an outcome: leave the call outcome empty.",
+      text: "Write the note: a note needs text.",
     });
     const local = checkActivity({ kind: "call", followUpAt: "2026-03-03T09:00" }, NOW);
-    assert.match(!local.ok ? local.fields.followUpAt : "", /with its zone/);
+    assert.match(!local.ok ? local.fields.followUpAt : "", /^The follow-up time .* with its zone/);
     const far = checkActivity({ kind: "sms", followUpAt: "2031-01-01T00:00:00Z" }, NOW);
-    assert.match(!far.ok ? far.fields.followUpAt : "", /two years/);
+    assert.match(!far.ok ? far.fields.followUpAt : "", /^The follow-up time .*two years\.$/);
     const long = checkActivity({ kind: "email", text: "x".repeat(2_001) }, NOW);
-    assert.match(!long.ok ? long.fields.text : "", /at most 2000/);
+    assert.match(!long.ok ? long.fields.text : "", /^The notes must be at most 2000 characters\.$/);
     assert.equal(checkActivity([], NOW).ok, false);
   });
 });

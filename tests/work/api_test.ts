@@ -102,8 +102,8 @@ Deno.test("[e2e] POST /api/leads/:id/activities - 201 with the activity, 400 wit
     assert.equal(bad.status, 400);
     const body = await bad.json();
     assert.deepEqual(body.fields, {
-      outcome: "only a call has an outcome",
-      text: "a note needs text",
+      outcome: "Only a call has an outcome: leave the call outcome empty.",
+      text: "Write the note: a note needs text.",
     });
 
     const text = '<img src=x onerror="alert(1)"> call back after 5';

@@ -128,9 +128,9 @@ Deno.test("[e2e] lead page forms - claim, release, assign and log an activity wi
     );
     assert.equal(bad.status, 400);
     const badPage = await bad.text();
-    assert.match(badPage, /only a call has an outcome/);
-    assert.match(badPage, /a note needs text/);
-    assert.match(badPage, /must be a date and time/);
+    assert.match(badPage, /Only a call has an outcome: leave the call outcome empty\./);
+    assert.match(badPage, /Write the note: a note needs text\./);
+    assert.match(badPage, /The follow-up time must be a date and time\./);
 
     const tomorrow = new Date(Date.now() + 864e5).toISOString().slice(0, 16);
     const ok = await app.fetch(
@@ -163,8 +163,8 @@ Deno.test("[e2e] /team/routing - admins change routing and the clock; agents may
     );
     assert.equal(bad.status, 400);
     const badBody = await bad.text();
-    assert.match(badBody, /must be a time zone name/);
-    assert.match(badBody, /must be more than the amber threshold/);
+    assert.match(badBody, /The time zone must be a name such as Europe\/Berlin or UTC\./);
+    assert.match(badBody, /The red threshold must be more than the amber threshold\./);
 
     const saved = await app.fetch(
       "/team/routing",
