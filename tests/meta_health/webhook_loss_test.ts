@@ -159,6 +159,9 @@ Deno.test("[meta_health] webhook leads count as the page's last webhook, never a
     await sweep();
     fx.clock.advance(HOUR);
     const pageId = fx.sim.pages[0].id;
+    // One instant for all three: the clock runs with real time, so a millisecond ticking between
+    // them made a later stub the page's last webhook lead (the test failed now and then).
+    const receivedAt = fx.clock.now();
     const stubs = [1, 2, 3].map(() => {
       const lead = fx.sim.createLead({
         pageId,
@@ -171,7 +174,7 @@ Deno.test("[meta_health] webhook leads count as the page's last webhook, never a
         adId: null,
         adgroupId: null,
         createdTime: lead.createdTime,
-      }, fx.clock.now());
+      }, receivedAt);
     });
     await fx.store.insertLeads(stubs);
     fx.clock.advance(10 * MINUTE);
