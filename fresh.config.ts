@@ -54,6 +54,16 @@ export interface Config {
    * client address (login throttling). Off by default: anyone could send those headers.
    */
   trustProxy: boolean;
+  /**
+   * `METRICS_TOKEN`: a bearer token that may read `GET /metrics` (a scraper has no session); null
+   * lets only signed-in admins read it. Secret.
+   */
+  metricsToken: string | null;
+  /**
+   * `READY_MAX_JOB_DELAY_SECONDS` (default 300, 0 turns the check off): `GET /health/ready` is 503
+   * while a background job has been due for longer than this without a run taking it (ms).
+   */
+  readyMaxJobDelayMs: number;
 }
 
 /** The admin that start-up creates or updates (`ensureAdmin`). The password is a secret. */
@@ -164,6 +174,9 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     admin: readAdmin(env),
     sessionTtlMs: readInt(env, "SESSION_TTL_HOURS", 12, 1, 24 * 90) * 60 * 60 * 1000,
     trustProxy: readBoolean(env, "TRUST_PROXY", false),
+    metricsToken: readMetricsToken(env),
+    readyMaxJobDelayMs: readInt(env, "READY_MAX_JOB_DELAY_SECONDS", 300, 0, 7 * 24 * 60 * 60) *
+      1000,
   };
 }
 
@@ -241,6 +254,20 @@ function readBoolean(env: Env, name: string, fallback: boolean): boolean {
   if (["true", "1", "yes"].includes(raw)) return true;
   if (["false", "0", "no"].includes(raw)) return false;
   throw new ConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+// The token goes into an `Authorization: Bearer` header and guards the metrics: at least 16
+// visible ASCII characters (`openssl rand -hex 32` makes a good one). Never echoed in the message.
+function readMetricsToken(env: Env): string | null {
+  const raw = value(env, "METRICS_TOKEN");
+  if (raw === undefined) return null;
+  if (!/^[\x21-\x7e]+$/.test(raw)) {
+    throw new ConfigError("METRICS_TOKEN", "expected visible ASCII characters without spaces");
+  }
+  if (raw.length < 16) {
+    throw new ConfigError("METRICS_TOKEN", `expected at least 16 characters, got ${raw.length}`);
+  }
+  return raw;
 }
 
 // Both or neither; the password is checked against the policy here so a bad one stops start-up
