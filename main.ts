@@ -26,6 +26,7 @@ import { createAppReconciler, registerReconcileCron } from "./lib/reconcile/mod.
 import type { AppServices } from "./lib/services.ts";
 import { loadRouteTree } from "./lib/web/fs_routes.ts";
 import { createPageRenderer } from "./lib/web/render.ts";
+import { jsonResponse } from "./lib/web/http_error.ts";
 import { createWebApp, type Middleware } from "./lib/web/server.ts";
 import { loadStaticAssets } from "./lib/web/static.ts";
 import type { Hono } from "hono";
@@ -50,6 +51,12 @@ export interface LeadlineApp {
   services: AppServices;
   /** Tells the app where its server listens (`services.selfUrl`, e.g. for demo deliveries). */
   listening(addr: Deno.NetAddr): void;
+  /**
+   * Stops taking requests (each new one is answered 503 with `Retry-After`) and resolves once
+   * every request in flight has been answered (true), or after `timeoutMs` (false). An event
+   * stream counts as answered once its response has started.
+   */
+  drain(timeoutMs: number): Promise<boolean>;
   /** Stops background work and closes what the app opened itself. */
   close(): Promise<void>;
 }
@@ -106,14 +113,38 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
   pipeline.start();
   await services.live.start();
 
+  // Requests whose handler has not answered yet, so a stop can wait for them (see `drain`).
+  let answering = 0;
+  let draining = false;
+  let drained: (() => void) | null = null;
+
   return {
     hono,
     services,
-    // Security headers go on here rather than in `middleware` so static files get them too.
-    fetch: async (req, info) =>
-      withSecurityHeaders(await hono.fetch(req, info), isHttps(req, config.trustProxy)),
+    async fetch(req, info) {
+      const https = isHttps(req, config.trustProxy);
+      if (draining) return withSecurityHeaders(shuttingDown(), https);
+      answering++;
+      try {
+        // Security headers go on here rather than in `middleware` so static files get them too.
+        return withSecurityHeaders(await hono.fetch(req, info), https);
+      } finally {
+        if (--answering === 0) drained?.();
+      }
+    },
     listening(addr) {
       services.selfUrl = loopbackUrl(addr);
+    },
+    async drain(timeoutMs) {
+      draining = true;
+      if (answering === 0) return true;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = await Promise.race([
+        new Promise<true>((resolve) => drained = () => resolve(true)),
+        new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), timeoutMs)),
+      ]);
+      clearTimeout(timer);
+      return done;
     },
     async close() {
       // Ends every event stream (with a retry hint) before the server waits for open requests.
@@ -122,6 +153,16 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
       if (!options.kv) kv.close();
     },
   };
+}
+
+// What a request gets once a stop has begun: come back shortly (to this server after its
+// restart, or to another instance). Meta retries a webhook delivery answered this way.
+function shuttingDown(): Response {
+  return jsonResponse({ error: "The server is shutting down; try again shortly" }, 503, {
+    "retry-after": "5",
+    "cache-control": "no-store",
+    connection: "close",
+  });
 }
 
 /**
@@ -229,22 +270,31 @@ export async function serve(): Promise<void> {
 export const DRAIN_DEADLINE_MS = 10_000;
 
 /**
- * Stops serving: event streams end first (with a retry hint) so the server can drain; requests in
- * flight, such as a webhook mid-commit, finish before jobs stop. A client that stopped reading
- * keeps its connection open for as long as the socket holds unsent bytes (Deno cannot close one
- * connection), which would hold a graceful shutdown forever: after `drainMs` the app stops anyway
- * (the process exit then closes the socket). Resolves whether every connection drained.
+ * Stops serving: event streams end first (with a retry hint) so the server can drain; new
+ * requests get 503 while requests in flight, such as a webhook whose body is still arriving or
+ * mid-commit, are answered; only then does the server shut down (stops listening, waits for the
+ * responses to go out), and jobs stop after it. The app waits for its own requests before
+ * `server.shutdown()` because on Deno 2.9 that call makes the body of every request in flight
+ * unreadable at once (denoland/deno#36809): such a webhook delivery was answered 500.
+ * A client that stopped reading keeps its connection open for as long as the socket holds unsent
+ * bytes (Deno cannot close one connection), which would hold a graceful shutdown forever: after
+ * `drainMs` the app stops anyway (the process exit then closes the socket). Resolves whether
+ * every connection drained.
  */
 export async function stopServing(
   app: LeadlineApp,
   server: Deno.HttpServer,
   drainMs: number = DRAIN_DEADLINE_MS,
 ): Promise<boolean> {
+  const deadline = Date.now() + drainMs;
   await app.services.live.stop();
+  await app.drain(Math.max(0, deadline - Date.now()));
   let timer: ReturnType<typeof setTimeout> | undefined;
   const drained = await Promise.race([
     server.shutdown().then(() => true),
-    new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), drainMs)),
+    new Promise<false>((resolve) =>
+      timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))
+    ),
   ]);
   clearTimeout(timer);
   if (!drained) {
