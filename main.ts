@@ -22,7 +22,12 @@ import { loadIslands } from "./lib/islands/ssr.ts";
 import { createLeadPipeline } from "./lib/leads/pipeline.ts";
 import { createLiveHub } from "./lib/leads/live.ts";
 import { createLogger, type Logger } from "./lib/log.ts";
-import { createAppReconciler, registerReconcileCron } from "./lib/reconcile/mod.ts";
+import {
+  createAppReconciler,
+  RECONCILE_CRON_NAME,
+  reconcileCronHandler,
+  reconcileSchedule,
+} from "./lib/reconcile/mod.ts";
 import type { AppServices } from "./lib/services.ts";
 import { loadRouteTree } from "./lib/web/fs_routes.ts";
 import { createPageRenderer } from "./lib/web/render.ts";
@@ -191,6 +196,10 @@ export async function serve(): Promise<void> {
     if (err instanceof ConfigError) refuseToStart(err.message);
     throw err;
   }
+  // Before the first await: Deno Deploy finds a deployment's crons by evaluating the entry module
+  // up to Deno.serve, and does not see one registered later. They wait for the app to exist.
+  let running: LeadlineApp | null = null;
+  registerCronJobs(config, () => running);
   const log = createLogger({ level: config.logLevel });
   let kv: Deno.Kv;
   try {
@@ -228,6 +237,23 @@ export async function serve(): Promise<void> {
       action: accounts.action,
     });
   }
+  // Listening for signals before the server says it listens, with no await from here to
+  // Deno.serve: a signal that came before its listener would end the process on the spot (exit
+  // 143) with no graceful stop, and the handler runs only once `server` exists.
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down");
+    await stopServing(app, server);
+    // Last, so the CLI and a second server wait until nothing of ours writes to KV any more
+    // (the heartbeat's writes are queued: the URL below is saved before this stop).
+    await heartbeat?.stop();
+    kv.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
   const server = Deno.serve({
     port: config.port,
     hostname: config.hostname,
@@ -248,26 +274,16 @@ export async function serve(): Promise<void> {
     },
   }, app.fetch);
   app.listening(server.addr);
-  registerCronJobs(app);
+  running = app;
   await heartbeat?.setUrl(`http://${server.addr.hostname}:${server.addr.port}/`);
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    log.info("shutting down");
-    await stopServing(app, server);
-    // Last, so the CLI and a second server wait until nothing of ours writes to KV any more.
-    await heartbeat?.stop();
-    kv.close();
-    Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
   await server.finished;
 }
 
-/** How long a stop waits for open connections before it goes on without them. */
-export const DRAIN_DEADLINE_MS = 10_000;
+/**
+ * How long a stop waits for requests in flight and open connections before it goes on without
+ * them: within the 5 s Deno Deploy gives an instance after SIGINT (and `docker stop`'s 10 s).
+ */
+export const DRAIN_DEADLINE_MS = 4_000;
 
 /**
  * Stops serving: event streams end first (with a retry hint) so the server can drain; new
@@ -349,16 +365,23 @@ async function claimKvFile(
 }
 
 /**
- * Registers the `Deno.cron` sweeps. Only from `serve()`: a cron may be registered once per process
- * and tests call `services.pipeline.sweepJobs()` directly. On Deno Deploy the cron is what wakes an
+ * Registers the `Deno.cron` sweeps; each runs on `running()`, the app once it serves (a run
+ * before that does nothing). Only from `serve()`, before `Deno.serve`: a cron may be registered
+ * once per process, Deno Deploy only finds those registered before the server starts, and tests
+ * call `services.pipeline.sweepJobs()` directly. On Deno Deploy the cron is what wakes an
  * instance to pick up jobs whose in-process run never happened (a crash between commit and fetch).
  */
-export function registerCronJobs(app: LeadlineApp): void {
+export function registerCronJobs(config: Config, running: () => LeadlineApp | null): void {
   Deno.cron("leadline job sweep", "* * * * *", async () => {
+    const app = running();
+    if (app === null) return;
     const result = await app.services.pipeline.sweepJobs();
     if (result.claimed > 0) app.services.log.info("cron job sweep", { ...result });
   });
-  registerReconcileCron(app.services.reconciler, app.services.config.reconcile.everyMinutes);
+  Deno.cron(RECONCILE_CRON_NAME, reconcileSchedule(config.reconcile.everyMinutes), async () => {
+    const app = running();
+    if (app !== null) await reconcileCronHandler(app.services.reconciler)();
+  });
 }
 
 // The one place a password is ever written out: the demo admin's random password, printed once

@@ -34,15 +34,15 @@ async function drain(
 
 /**
  * Starts the server with `env`; resolves once it logs "listening", throws if it exits first.
- * `permissions` replaces `-A` (e.g. no `--allow-write`, as on Deno Deploy); `clearEnv` starts it
- * with `env` alone (see baseEnv), nothing inherited.
+ * `permissions` replaces `-A` (e.g. no `--allow-write`, as on Deno Deploy), `flags` go after them
+ * (e.g. `--preload`); `clearEnv` starts it with `env` alone (see baseEnv), nothing inherited.
  */
 export async function startServer(
   env: Record<string, string>,
-  options: { permissions?: string[]; clearEnv?: boolean } = {},
+  options: { permissions?: string[]; clearEnv?: boolean; flags?: string[] } = {},
 ): Promise<ServerProcess> {
   const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...(options.permissions ?? ["-A"]), "main.ts"],
+    args: ["run", ...(options.permissions ?? ["-A"]), ...(options.flags ?? []), "main.ts"],
     cwd: ROOT,
     env,
     clearEnv: options.clearEnv ?? false,

@@ -1,10 +1,12 @@
 // The app as Deno Deploy runs it: `DENO_DEPLOYMENT_ID` set, no KV_PATH (so `Deno.openKv()` with no
 // path: the platform's store), and a read-only file system: no `--allow-write` at all, so any
-// write of ours to disk fails. It starts, is ready, takes a signed webhook, fetches the lead,
-// serves the dashboard's stream and stops cleanly.
+// write of ours to disk fails. It registers its crons before serving (how Deploy finds them),
+// is ready, takes a signed webhook, fetches the lead, serves the dashboard's stream and stops
+// cleanly.
 
 import assert from "node:assert/strict";
 import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import { RECONCILE_CRON_NAME } from "../../lib/reconcile/mod.ts";
 import { readSse } from "../dashboard/_sse.ts";
 import { cookieValue, postForm, sessionSetCookie } from "../auth_web/_helpers.ts";
 import { parseExposition } from "../_helpers/prometheus.ts";
@@ -65,6 +67,7 @@ Deno.test("[deploy] with DENO_DEPLOYMENT_ID, no KV_PATH and no write permission 
     });
     const running = server = await startServer(env, {
       permissions: DEPLOY_PERMISSIONS,
+      flags: ["--preload", "tests/ops/_startup_order_preload.ts"],
       clearEnv: true,
     });
     const listening = running.output.map((line) => line.startsWith("{") ? JSON.parse(line) : {})
@@ -117,6 +120,14 @@ Deno.test("[deploy] with DENO_DEPLOYMENT_ID, no KV_PATH and no write permission 
       /NotCapable|PermissionDenied|write access|"level":"error"/.test(line)
     );
     assert.deepEqual(problems, [], "no write was attempted, nothing failed");
+    // Deploy finds the crons by running the entry module up to Deno.serve: they come first.
+    const order = running.output.filter((line) => line.startsWith("[order] "))
+      .map((line) => line.slice("[order] ".length));
+    assert.deepEqual(order, [
+      `cron ${JSON.stringify({ name: "leadline job sweep", schedule: "* * * * *" })}`,
+      `cron ${JSON.stringify({ name: RECONCILE_CRON_NAME, schedule: "*/15 * * * *" })}`,
+      "serve",
+    ]);
 
     // Without --allow-write no write of ours could succeed; the KV is where `Deno.openKv()`
     // keeps a store opened with no path.

@@ -161,3 +161,26 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     }
   });
 }
+
+Deno.test("[stop] SIGTERM the moment the server says it listens is a graceful stop (exit 0)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "leadline-stop-early-" });
+  const env = baseEnv({
+    KV_PATH: `${dir}/leadline.kv`,
+    PORT: "0",
+    HOSTNAME: "127.0.0.1",
+    GRAPH_SIMULATOR_PORT: "0",
+    LOG_LEVEL: "info",
+  });
+  try {
+    for (let round = 0; round < 3; round++) {
+      const child = await startServer(env);
+      child.process.kill("SIGTERM");
+      const status = await child.process.status;
+      await child.drained;
+      assert.equal(status.code, 0, `round ${round}: ${child.output.join("\n")}`);
+      assert.ok(child.output.some((line) => line.includes('"message":"shutting down"')));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
