@@ -54,6 +54,16 @@ export interface Config {
    * client address (login throttling). Off by default: anyone could send those headers.
    */
   trustProxy: boolean;
+  /**
+   * `METRICS_TOKEN`: a bearer token that may read `GET /metrics` (a scraper has no session); null
+   * lets only signed-in admins read it. Secret.
+   */
+  metricsToken: string | null;
+  /**
+   * `READY_MAX_JOB_DELAY_SECONDS` (default 300, 0 turns the check off): `GET /health/ready` is 503
+   * while a background job has been due for longer than this without a run taking it (ms).
+   */
+  readyMaxJobDelayMs: number;
   /** Checks of the Meta wiring (tokens, subscriptions, webhook URL): `meta:check` and the server's. */
   metaHealth: MetaHealthConfig;
 }
@@ -181,6 +191,9 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
       publicUrl: value(env, "PUBLIC_URL") === undefined ? null : readUrl(env, "PUBLIC_URL", ""),
       everyMinutes: readInt(env, "META_CHECK_EVERY_MINUTES", 1, 1, 59),
     },
+    metricsToken: readMetricsToken(env),
+    readyMaxJobDelayMs: readInt(env, "READY_MAX_JOB_DELAY_SECONDS", 300, 0, 7 * 24 * 60 * 60) *
+      1000,
   };
 }
 
@@ -265,6 +278,20 @@ function readBoolean(env: Env, name: string, fallback: boolean): boolean {
   if (["true", "1", "yes"].includes(raw)) return true;
   if (["false", "0", "no"].includes(raw)) return false;
   throw new ConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+// The token goes into an `Authorization: Bearer` header and guards the metrics: at least 16
+// visible ASCII characters (`openssl rand -hex 32` makes a good one). Never echoed in the message.
+function readMetricsToken(env: Env): string | null {
+  const raw = value(env, "METRICS_TOKEN");
+  if (raw === undefined) return null;
+  if (!/^[\x21-\x7e]+$/.test(raw)) {
+    throw new ConfigError("METRICS_TOKEN", "expected visible ASCII characters without spaces");
+  }
+  if (raw.length < 16) {
+    throw new ConfigError("METRICS_TOKEN", `expected at least 16 characters, got ${raw.length}`);
+  }
+  return raw;
 }
 
 // Both or neither; the password is checked against the policy here so a bad one stops start-up

@@ -27,12 +27,14 @@ import { createLogger, type Logger } from "./lib/log.ts";
 import { createAppMetaHealth } from "./lib/meta_health/for_app.ts";
 import {
   createAppReconciler,
+  RECONCILE_CRON_NAME,
+  reconcileCronHandler,
   reconcileSchedule,
-  registerReconcileCron,
 } from "./lib/reconcile/mod.ts";
 import type { AppServices } from "./lib/services.ts";
 import { loadRouteTree } from "./lib/web/fs_routes.ts";
 import { createPageRenderer } from "./lib/web/render.ts";
+import { jsonResponse } from "./lib/web/http_error.ts";
 import { createWebApp, type Middleware } from "./lib/web/server.ts";
 import { loadStaticAssets } from "./lib/web/static.ts";
 import type { Hono } from "hono";
@@ -57,6 +59,12 @@ export interface LeadlineApp {
   services: AppServices;
   /** Tells the app where its server listens (`services.selfUrl`, e.g. for demo deliveries). */
   listening(addr: Deno.NetAddr): void;
+  /**
+   * Stops taking requests (each new one is answered 503 with `Retry-After`) and resolves once
+   * every request in flight has been answered (true), or after `timeoutMs` (false). An event
+   * stream counts as answered once its response has started.
+   */
+  drain(timeoutMs: number): Promise<boolean>;
   /** Stops background work and closes what the app opened itself. */
   close(): Promise<void>;
 }
@@ -121,14 +129,38 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
   services.worker.start();
   await services.live.start();
 
+  // Requests whose handler has not answered yet, so a stop can wait for them (see `drain`).
+  let answering = 0;
+  let draining = false;
+  let drained: (() => void) | null = null;
+
   return {
     hono,
     services,
-    // Security headers go on here rather than in `middleware` so static files get them too.
-    fetch: async (req, info) =>
-      withSecurityHeaders(await hono.fetch(req, info), isHttps(req, config.trustProxy)),
+    async fetch(req, info) {
+      const https = isHttps(req, config.trustProxy);
+      if (draining) return withSecurityHeaders(shuttingDown(), https);
+      answering++;
+      try {
+        // Security headers go on here rather than in `middleware` so static files get them too.
+        return withSecurityHeaders(await hono.fetch(req, info), https);
+      } finally {
+        if (--answering === 0) drained?.();
+      }
+    },
     listening(addr) {
       services.selfUrl = loopbackUrl(addr);
+    },
+    async drain(timeoutMs) {
+      draining = true;
+      if (answering === 0) return true;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = await Promise.race([
+        new Promise<true>((resolve) => drained = () => resolve(true)),
+        new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), timeoutMs)),
+      ]);
+      clearTimeout(timer);
+      return done;
     },
     async close() {
       // Ends every event stream (with a retry hint) before the server waits for open requests.
@@ -139,6 +171,16 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
       if (!options.kv) kv.close();
     },
   };
+}
+
+// What a request gets once a stop has begun: come back shortly (to this server after its
+// restart, or to another instance). Meta retries a webhook delivery answered this way.
+function shuttingDown(): Response {
+  return jsonResponse({ error: "The server is shutting down; try again shortly" }, 503, {
+    "retry-after": "5",
+    "cache-control": "no-store",
+    connection: "close",
+  });
 }
 
 /**
@@ -167,6 +209,10 @@ export async function serve(): Promise<void> {
     if (err instanceof ConfigError) refuseToStart(err.message);
     throw err;
   }
+  // Before the first await: Deno Deploy finds a deployment's crons by evaluating the entry module
+  // up to Deno.serve, and does not see one registered later. They wait for the app to exist.
+  let running: LeadlineApp | null = null;
+  registerCronJobs(config, () => running);
   const log = createLogger({ level: config.logLevel });
   let kv: Deno.Kv;
   try {
@@ -204,6 +250,23 @@ export async function serve(): Promise<void> {
       action: accounts.action,
     });
   }
+  // Listening for signals before the server says it listens, with no await from here to
+  // Deno.serve: a signal that came before its listener would end the process on the spot (exit
+  // 143) with no graceful stop, and the handler runs only once `server` exists.
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down");
+    await stopServing(app, server);
+    // Last, so the CLI and a second server wait until nothing of ours writes to KV any more
+    // (the heartbeat's writes are queued: the URL below is saved before this stop).
+    await heartbeat?.stop();
+    kv.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
   const server = Deno.serve({
     port: config.port,
     hostname: config.hostname,
@@ -234,44 +297,46 @@ export async function serve(): Promise<void> {
     },
   }, app.fetch);
   app.listening(server.addr);
-  registerCronJobs(app);
+  running = app;
+  // Meta health: once shortly after start (a new token set by a restart releases waiting leads),
+  // then every META_CHECK_EVERY_MINUTES by the cron above.
+  app.services.metaHealth.start();
   await heartbeat?.setUrl(`http://${server.addr.hostname}:${server.addr.port}/`);
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    log.info("shutting down");
-    await stopServing(app, server);
-    // Last, so the CLI and a second server wait until nothing of ours writes to KV any more.
-    await heartbeat?.stop();
-    kv.close();
-    Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
   await server.finished;
 }
 
-/** How long a stop waits for open connections before it goes on without them. */
-export const DRAIN_DEADLINE_MS = 10_000;
+/**
+ * How long a stop waits for requests in flight and open connections before it goes on without
+ * them: within the 5 s Deno Deploy gives an instance after SIGINT (and `docker stop`'s 10 s).
+ */
+export const DRAIN_DEADLINE_MS = 4_000;
 
 /**
- * Stops serving: event streams end first (with a retry hint) so the server can drain; requests in
- * flight, such as a webhook mid-commit, finish before jobs stop. A client that stopped reading
- * keeps its connection open for as long as the socket holds unsent bytes (Deno cannot close one
- * connection), which would hold a graceful shutdown forever: after `drainMs` the app stops anyway
- * (the process exit then closes the socket). Resolves whether every connection drained.
+ * Stops serving: event streams end first (with a retry hint) so the server can drain; new
+ * requests get 503 while requests in flight, such as a webhook whose body is still arriving or
+ * mid-commit, are answered; only then does the server shut down (stops listening, waits for the
+ * responses to go out), and jobs stop after it. The app waits for its own requests before
+ * `server.shutdown()` because on Deno 2.9 that call makes the body of every request in flight
+ * unreadable at once (denoland/deno#36809): such a webhook delivery was answered 500.
+ * A client that stopped reading keeps its connection open for as long as the socket holds unsent
+ * bytes (Deno cannot close one connection), which would hold a graceful shutdown forever: after
+ * `drainMs` the app stops anyway (the process exit then closes the socket). Resolves whether
+ * every connection drained.
  */
 export async function stopServing(
   app: LeadlineApp,
   server: Deno.HttpServer,
   drainMs: number = DRAIN_DEADLINE_MS,
 ): Promise<boolean> {
+  const deadline = Date.now() + drainMs;
   await app.services.live.stop();
+  await app.drain(Math.max(0, deadline - Date.now()));
   let timer: ReturnType<typeof setTimeout> | undefined;
   const drained = await Promise.race([
     server.shutdown().then(() => true),
-    new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), drainMs)),
+    new Promise<false>((resolve) =>
+      timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))
+    ),
   ]);
   clearTimeout(timer);
   if (!drained) {
@@ -326,31 +391,37 @@ async function claimKvFile(
 }
 
 /**
- * Registers the `Deno.cron` sweeps. Only from `serve()`: a cron may be registered once per process
- * and tests call `services.pipeline.sweepJobs()` directly. On Deno Deploy the cron is what wakes an
+ * Registers the `Deno.cron` sweeps; each runs on `running()`, the app once it serves (a run
+ * before that does nothing). Only from `serve()`, before `Deno.serve`: a cron may be registered
+ * once per process, Deno Deploy only finds those registered before the server starts, and tests
+ * call `services.pipeline.sweepJobs()` directly. On Deno Deploy the cron is what wakes an
  * instance to pick up jobs whose in-process run never happened (a crash between commit and fetch).
  */
-export function registerCronJobs(app: LeadlineApp): void {
+export function registerCronJobs(config: Config, running: () => LeadlineApp | null): void {
   Deno.cron("leadline job sweep", "* * * * *", async () => {
+    const app = running();
+    if (app === null) return;
     const result = await app.services.pipeline.sweepJobs();
     if (result.claimed > 0) app.services.log.info("cron job sweep", { ...result });
   });
   // The worker runs every second in-process; on Deno Deploy the cron wakes an idle instance so
   // routing and re-assignment still happen.
   Deno.cron("leadline lead worker", "* * * * *", async () => {
-    await app.services.worker.runOnce();
+    const app = running();
+    if (app !== null) await app.services.worker.runOnce();
   });
-  registerReconcileCron(app.services.reconciler, app.services.config.reconcile.everyMinutes);
-  // Meta health: once shortly after start (a new token set by a restart releases waiting leads),
-  // then every META_CHECK_EVERY_MINUTES.
-  const metaHealth = app.services.metaHealth;
-  metaHealth.start();
+  Deno.cron(RECONCILE_CRON_NAME, reconcileSchedule(config.reconcile.everyMinutes), async () => {
+    const app = running();
+    if (app !== null) await reconcileCronHandler(app.services.reconciler)();
+  });
   Deno.cron(
     "leadline meta health",
-    reconcileSchedule(app.services.config.metaHealth.everyMinutes),
+    reconcileSchedule(config.metaHealth.everyMinutes),
     async () => {
+      const app = running();
+      if (app === null) return;
       try {
-        await metaHealth.check({ trigger: "cron" });
+        await app.services.metaHealth.check({ trigger: "cron" });
       } catch (error) {
         app.services.log.error("meta health check failed", { error: (error as Error).message });
       }

@@ -1,6 +1,7 @@
 // Meta's webhook: GET answers the subscription check, POST ingests signed lead deliveries.
 
 import { createWebhookForgeryLimiter, requestAddress } from "../lib/auth_web/mod.ts";
+import { countDeliveries } from "../lib/auth_web/webhook_metrics.ts";
 import { BodyTooLargeError, readBodyBytes } from "../lib/body_limit.ts";
 import { constantTimeEqual } from "../lib/crypto.ts";
 import { recordRefusedDelivery, type RefusalReason } from "../lib/leads/deliveries.ts";
@@ -35,7 +36,7 @@ export const handler = define.handlers({
     return text("Forbidden: hub.mode must be subscribe and hub.verify_token must match", 403);
   },
 
-  async POST({ req, state, hono }) {
+  POST: countDeliveries(async ({ req, state, hono }) => {
     const { services, requestId } = state;
     const address = requestAddress(hono);
     const forgeries = createWebhookForgeryLimiter(services.kv);
@@ -105,5 +106,5 @@ export const handler = define.handlers({
           requestId,
         });
     }
-  },
+  }),
 });

@@ -3,6 +3,7 @@
 import { GraphApiError } from "./graph_errors.ts";
 import { createGraphRequest } from "./graph_http.ts";
 import type { GraphLead } from "./lead_fields.ts";
+import { graphCallDuration, graphCalls } from "../metrics/mod.ts";
 
 export { GraphApiError } from "./graph_errors.ts";
 export type { GraphLead } from "./lead_fields.ts";
@@ -106,6 +107,16 @@ export function nextCursor(body: Record<string, unknown>): string | null {
 }
 
 /**
+ * The endpoint a call is counted under: ids become `{id}` (they would make a series per lead), a
+ * bare object is named by the fields asked for: `lead`, `form`, or `{id}`.
+ */
+function endpointOf(path: string, params: Record<string, string>): string {
+  const template = path.split("/").map((part) => /^\d+$/.test(part) ? "{id}" : part).join("/");
+  if (template !== "{id}") return template;
+  return params.fields === LEAD_FIELDS ? "lead" : params.fields === FORM_FIELDS ? "form" : template;
+}
+
+/**
  * Creates a Graph API client. Every call sends `access_token` and `appsecret_proof`, times out
  * after `timeoutMs`, parses IDs exactly, and throws GraphApiError (a page without a token gives
  * kind "token"; network failures and timeouts give kind "transient").
@@ -113,7 +124,29 @@ export function nextCursor(body: Record<string, unknown>): string | null {
 export function createGraphClient(options: GraphClientOptions): GraphClient {
   const request = createGraphRequest(options);
 
-  function call(
+  // Every call is counted by endpoint, outcome and Meta's error code, and timed (lib/metrics).
+  async function call(
+    pageId: string,
+    path: string,
+    params: Record<string, string>,
+  ): Promise<Record<string, unknown>> {
+    const endpoint = endpointOf(path, params);
+    const started = performance.now();
+    let outcome = "ok";
+    let code = "";
+    try {
+      return await send(pageId, path, params);
+    } catch (error) {
+      outcome = error instanceof GraphApiError ? error.kind : "error";
+      code = error instanceof GraphApiError && error.code !== null ? String(error.code) : "";
+      throw error;
+    } finally {
+      graphCalls.inc({ endpoint, outcome, code });
+      graphCallDuration.observe((performance.now() - started) / 1000, { endpoint });
+    }
+  }
+
+  function send(
     pageId: string,
     path: string,
     params: Record<string, string>,

@@ -2,6 +2,7 @@
 
 import { ulid } from "../ids.ts";
 import { commitAtomic, isKvLimitError } from "../kv_commit.ts";
+import { jobRuns } from "../metrics/mod.ts";
 import { PermanentJobError, RetryableJobError } from "./errors.ts";
 import {
   failedJobKey,
@@ -316,6 +317,7 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
 
   async function commitFinish(op: Deno.AtomicOperation, job: JobRecord, what: string) {
     const done = await commitAtomic(op);
+    if (done.ok) jobRuns.inc({ type: job.type, outcome: what });
     if (!done.ok) {
       log.warn(`Job ${what} not recorded: its lease expired and another run took it over`, {
         jobId: job.id,

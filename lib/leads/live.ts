@@ -1,6 +1,7 @@
 // The live hub: one kv.watch per process on the change and alert heads, fanned out to subscribers.
 
 import { type Alert, alertsHeadKey, createAlertStore } from "../alerts.ts";
+import { observeSince, storedToPushed } from "../metrics/mod.ts";
 import { leadChangesHeadKey } from "./keys.ts";
 import type { LeadChange, LeadChangesPage } from "./store.ts";
 
@@ -249,6 +250,9 @@ export function createLiveHub(
         return;
       }
       for (const change of page.changes) fanOut({ type: "change", change });
+      if (subscribers.size > 0) {
+        for (const c of page.changes) observeSince(storedToPushed, c.at);
+      }
       const last = page.changes.at(-1)?.seq;
       head = last !== undefined && last < page.head ? last : page.head;
       kvHead = Math.max(kvHead, page.head);

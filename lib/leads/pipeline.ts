@@ -20,6 +20,7 @@ import {
 import { recordReplay } from "./deliveries.ts";
 import { type IngestDeps, type IngestResult, ingestWebhook, replayDelivery } from "./ingest.ts";
 import { createLeadStore, type LeadStore } from "./store.ts";
+import { withStoreMetrics } from "./store_metrics.ts";
 
 /** The credentials the webhook checks; generated for the run in demo mode. Secrets. */
 export interface WebhookSecrets {
@@ -107,7 +108,7 @@ export async function createLeadPipeline(options: LeadPipelineOptions): Promise<
     });
   }
 
-  const leads = createLeadStore(kv);
+  const leads = withStoreMetrics(createLeadStore(kv));
   const alerts = createAlertStore(kv);
   const fetchDeps = { kv, leads, graph, alerts, log: log.child({ job: FETCH_LEAD_DETAILS }) };
   const jobs = createJobQueue(kv, {

@@ -40,6 +40,8 @@ export interface LeadChange {
   seq: number;
   kind: "created" | "updated";
   lead: Lead;
+  /** ISO 8601 time of the commit (absent from changes made up by a caller). */
+  at?: string;
 }
 
 /** Adds more writes (e.g. a fetch job) to the commit that stores `lead`. May run once per attempt. */
@@ -608,7 +610,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
       const changes: LeadChange[] = [];
       records.forEach((record, i) => {
         const lead = leads[i];
-        if (lead) changes.push({ seq: record.seq, kind: record.kind, lead });
+        if (lead) changes.push({ seq: record.seq, kind: record.kind, lead, at: record.at });
       });
       return { changes, head, gap: (records[0]?.seq ?? head + 1) !== since + 1 };
     },

@@ -20,11 +20,3 @@ export function reconcileCronHandler(reconciler: Reconciler): () => Promise<Sync
     return await reconciler.requestSync({ trigger: "cron" });
   };
 }
-
-/** Registers the cron with Deno; call once per process, from the serve path only. */
-export function registerReconcileCron(reconciler: Reconciler, everyMinutes: number): void {
-  const handler = reconcileCronHandler(reconciler);
-  Deno.cron(RECONCILE_CRON_NAME, reconcileSchedule(everyMinutes), async () => {
-    await handler();
-  });
-}

@@ -5,6 +5,7 @@ import type { JobQueue } from "../jobs/mod.ts";
 import type { LeadStore } from "../leads/store.ts";
 import type { Logger } from "../log.ts";
 import { commitAtomic } from "../kv_commit.ts";
+import { reconcileInserted, reconcileScanned, reconcileSweeps } from "../metrics/mod.ts";
 import { reconcileProgressKey, reconcileStateKey } from "./keys.ts";
 import { acquireSweepLock } from "./lock.ts";
 import { runSweep, type SweepOutcome } from "./sweep.ts";
@@ -137,11 +138,15 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         keepLock: () => lock.refresh(),
       });
       const result = resultOf(outcome);
+      countSweep(result);
       const resumeAt = outcome.pause ? new Date(outcome.pause.until).toISOString() : null;
       await saveState(state, result, resumeAt, outcome);
       await updateAlerts(outcome);
       log.info("reconcile sweep finished", { trigger, ...result });
       return result;
+    } catch (error) {
+      reconcileSweeps.inc({ outcome: "failed" });
+      throw error;
     } finally {
       await lock.release();
     }
@@ -215,6 +220,13 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     },
   };
   return reconciler;
+}
+
+/** Counts a sweep that ran: its outcome and the leads it listed and stored. */
+function countSweep(result: SyncResult): void {
+  reconcileSweeps.inc({ outcome: result.error === undefined ? "ok" : "error" });
+  reconcileScanned.inc(undefined, result.scanned);
+  reconcileInserted.inc(undefined, result.inserted);
 }
 
 function resultOf(outcome: SweepOutcome): SyncResult {

@@ -12,8 +12,11 @@ import { rawRequest } from "../_helpers/raw_http.ts";
 
 const ROUTES_DIR = new URL("../../routes/", import.meta.url);
 
-/** Routes that may be reached without a session; anything else added to routes/ is private. */
-const EXPECTED_PUBLIC = ["/health", "/login", "/webhook"];
+/**
+ * Routes that may be reached without a session; anything else added to routes/ is private.
+ * `/metrics` checks its own callers (a bearer token or an admin; tests/ops/metrics_http_test.ts).
+ */
+const EXPECTED_PUBLIC = ["/health", "/health/ready", "/login", "/metrics", "/webhook"];
 
 const SAMPLE_ULID = "01HZZZZZZZZZZZZZZZZZZZZZZZ";
 
@@ -190,7 +193,7 @@ async function userCount(server: TestServer): Promise<number> {
   return (await Array.fromAsync(server.kv.list({ prefix: ["users"] }))).length;
 }
 
-Deno.test("[e2e] route matrix: only /login, /webhook and /health are public", async () => {
+Deno.test("[e2e] route matrix: only /login, /webhook, /health, /health/ready and /metrics are public", async () => {
   const routes = await routeMethods();
   assert.ok(routes.length >= 5, "routes/ was read");
   const publicRoutes = routes.filter((r) => r.access === "public").map((r) => r.pattern).sort();

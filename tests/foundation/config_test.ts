@@ -64,3 +64,23 @@ Deno.test("[config] Meta credentials: all or nothing, named when missing", () =>
     /not a numeric page id/,
   );
 });
+
+Deno.test("[config] METRICS_TOKEN: at least 16 visible characters, never echoed; readiness job delay", () => {
+  assert.equal(loadConfig({}).metricsToken, null);
+  assert.equal(loadConfig({}).readyMaxJobDelayMs, 300_000);
+  const token = "s3cret-metrics-token-0123";
+  assert.equal(loadConfig({ METRICS_TOKEN: token }).metricsToken, token);
+  assert.equal(loadConfig({ READY_MAX_JOB_DELAY_SECONDS: "0" }).readyMaxJobDelayMs, 0);
+  for (const bad of ["short-token", "sixteen chars!! x"]) {
+    assert.throws(() => loadConfig({ METRICS_TOKEN: bad }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.variable, "METRICS_TOKEN");
+      assert.ok(!err.message.includes(bad), "the token is not in the message");
+      return true;
+    });
+  }
+  assert.throws(
+    () => loadConfig({ READY_MAX_JOB_DELAY_SECONDS: "soon" }),
+    /READY_MAX_JOB_DELAY_SECONDS/,
+  );
+});
