@@ -238,3 +238,40 @@ browserTest(
     });
   },
 );
+
+browserTest(
+  "[e2e] work - the lead page's activity form: no field runs under another (375, 800, 1280 px)",
+  async (browser) => {
+    await withDashboard(browser, async ({ server, sendLead }) => {
+      const id = await fetchedLeadId(server, (await sendLead({ fullName: "Fern Form" })).id);
+      const page = await openAs(browser, server, server.user);
+      await page.goto(`${server.url}/leads/${id}`);
+      for (const width of [375, 800, 1280]) {
+        await page.setViewportSize({ width, height: 900 });
+        const boxes = await page.locator(
+          "[data-activity-form] select, [data-activity-form] textarea, [data-activity-form] input:not([type=hidden]), [data-activity-form] button",
+        ).evaluateAll((els) =>
+          els.map((el) => {
+            const r = el.getBoundingClientRect();
+            return {
+              name: el.id || el.textContent!.trim(),
+              x: r.x,
+              y: r.y,
+              w: r.width,
+              h: r.height,
+            };
+          })
+        );
+        assert.equal(boxes.length, 5);
+        for (const a of boxes) {
+          for (const b of boxes) {
+            if (a === b) continue;
+            const overlap = a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h &&
+              b.y < a.y + a.h;
+            assert.ok(!overlap, `${width} px: ${a.name} runs under ${b.name}`);
+          }
+        }
+      }
+    });
+  },
+);
