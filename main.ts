@@ -20,6 +20,7 @@ import { DENO_VIA_NPM, portOf, simulateCommand } from "./lib/demo_command.ts";
 import { IslandBuildError, loadIslandBundles } from "./lib/islands/bundles.ts";
 import { KvOpenError, openKv } from "./lib/kv_open.ts";
 import { loadIslands } from "./lib/islands/ssr.ts";
+import { createLeadWorker } from "./lib/lead_worker.ts";
 import { createLeadPipeline } from "./lib/leads/pipeline.ts";
 import { createLiveHub } from "./lib/leads/live.ts";
 import { createLogger, type Logger } from "./lib/log.ts";
@@ -97,6 +98,12 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
       onError: (error) => log.error("live hub watch failed; restarting it", { error }),
     }),
     reconciler: createAppReconciler(config, kv, log, pipeline),
+    worker: createLeadWorker({
+      kv,
+      store: pipeline.leads,
+      log,
+      defaultCountry: config.defaultPhoneCountry,
+    }),
     metaHealth: createAppMetaHealth(config, kv, log, pipeline),
   };
 
@@ -119,6 +126,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
   });
   // Runs what is due at once (jobs left by a crash or a stop), then sweeps every second.
   pipeline.start();
+  services.worker.start();
   await services.live.start();
 
   // Requests whose handler has not answered yet, so a stop can wait for them (see `drain`).
@@ -157,6 +165,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
     async close() {
       // Ends every event stream (with a retry hint) before the server waits for open requests.
       await services.live.stop();
+      await services.worker.stop();
       await services.metaHealth.stop();
       await pipeline.close();
       if (!options.kv) kv.close();
@@ -394,6 +403,12 @@ export function registerCronJobs(config: Config, running: () => LeadlineApp | nu
     if (app === null) return;
     const result = await app.services.pipeline.sweepJobs();
     if (result.claimed > 0) app.services.log.info("cron job sweep", { ...result });
+  });
+  // The worker runs every second in-process; on Deno Deploy the cron wakes an idle instance so
+  // routing and re-assignment still happen.
+  Deno.cron("leadline lead worker", "* * * * *", async () => {
+    const app = running();
+    if (app !== null) await app.services.worker.runOnce();
   });
   Deno.cron(RECONCILE_CRON_NAME, reconcileSchedule(config.reconcile.everyMinutes), async () => {
     const app = running();

@@ -3,6 +3,7 @@
 import { type Lead, LEAD_STATUSES } from "../lib/leads/model.ts";
 import { describeSpeedToLead, speedToLeadMs } from "../lib/leads/speed_to_lead.ts";
 import { exactTime, mailtoHref, statusLabel, telHref } from "../islands/dashboard/row.ts";
+import { LeadWork, type LeadWorkProps } from "./LeadWork.tsx";
 import { type Clock, formatTime, UTC_CLOCK } from "../lib/local_time.ts";
 
 /** What the lead page shows: the lead with a page of its timeline in `lead.timeline`. */
@@ -12,6 +13,8 @@ export interface LeadDetailProps {
   timelineBefore?: string | null;
   /** True when the page shown is not the newest one. */
   olderPage?: boolean;
+  /** Owner controls, counters and the activity form (absent: not shown). */
+  work?: LeadWorkProps;
   /** The reader's zone and locale for every time shown; UTC until the dashboard has told us. */
   clock?: Clock;
 }
@@ -32,7 +35,7 @@ export function platformLabel(code: string): string {
 
 /** Server-rendered detail of `lead`; every value is rendered as text. */
 export function LeadDetail(
-  { lead, timelineBefore = null, olderPage = false, clock = UTC_CLOCK }: LeadDetailProps,
+  { lead, timelineBefore = null, olderPage = false, work, clock = UTC_CLOCK }: LeadDetailProps,
 ) {
   const leadPath = `/leads/${encodeURIComponent(lead.id)}`;
   // In the reader's zone, with the zone's name; the exact UTC time in the tooltip.
@@ -155,6 +158,9 @@ export function LeadDetail(
         </dl>
       </section>
 
+      {/* After the contact card: the number to call is above the form that logs the call. */}
+      {work && <LeadWork lead={lead} clock={clock} {...work} />}
+
       <section class="detail-card">
         <h2>Answers</h2>
         {lead.answers.length === 0
@@ -210,6 +216,14 @@ export function LeadDetail(
             <li key={i}>
               {when(entry.at)} <span class="timeline-event">{entry.event}</span>
               {entry.detail ? <span class="muted">: {entry.detail}</span> : null}
+              {entry.followUpAt
+                ? (
+                  <>
+                    {" "}
+                    <span class="muted">· follow up {when(entry.followUpAt)}</span>
+                  </>
+                )
+                : null}
               {entry.by ? <span class="timeline-by">{` · by ${entry.by}`}</span> : null}
             </li>
           ))}

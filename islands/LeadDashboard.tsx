@@ -14,7 +14,14 @@ import {
 } from "./dashboard/alerts.ts";
 import { type Connection, type Feed, startFeed } from "./dashboard/feed.ts";
 import { LeadList } from "./dashboard/LeadList.tsx";
-import { compareRows, formLabel, type LeadRow, toLeadRow } from "./dashboard/row.ts";
+import {
+  type ClockThresholds,
+  compareFollowUps,
+  compareRows,
+  formLabel,
+  type LeadRow,
+  toLeadRow,
+} from "./dashboard/row.ts";
 import { timeZoneCookie } from "../lib/local_time.ts";
 import { type SyncAnswer, syncMessage } from "./dashboard/sync_message.ts";
 import { leadToastText, type Toast, Toasts } from "./dashboard/Toasts.tsx";
@@ -34,6 +41,12 @@ export interface LeadDashboardProps {
   heartbeatMs: number;
   pollMs: number;
   resyncMs: number;
+  /** The signed-in user's id. */
+  me: string;
+  /** Which leads are listed: mine and unassigned, all, or the follow-ups due. */
+  view: "mine" | "all" | "due";
+  /** When the waiting clock on rows still new turns amber and red. */
+  clock: ClockThresholds;
 }
 
 const LABELS: Record<Connection, string> = {
@@ -65,6 +78,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   const fresh = useSignal<Set<string>>(new Set());
   const retrying = useSignal<Set<string>>(new Set());
   const marking = useSignal<Set<string>>(new Set());
+  const claiming = useSignal<Set<string>>(new Set());
   const toasts = useSignal<Toast[]>([]);
   const syncing = useSignal(false);
   const loadingMore = useSignal(false);
@@ -110,16 +124,27 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     }, FRESH_MS);
   }
 
-  /** Puts leads into the list: changed ones in place, new ones in order; returns the new ones. */
+  /**
+   * Puts leads into the list: changed ones in place, new ones in order; returns the new ones. A
+   * lead new to the list joins it only when it belongs to the view (the Due view takes none live);
+   * one already shown stays, with its new owner, until the list is reloaded.
+   */
   function merge(incoming: LeadRow[]): LeadRow[] {
     const byId = new Map(rows.value.map((row) => [row.id, row]));
     const added: LeadRow[] = [];
     for (const lead of incoming) {
       const row = toLeadRow(lead);
-      if (!byId.has(row.id)) added.push(row);
+      if (!byId.has(row.id)) {
+        if (
+          props.view === "due" || (props.view === "mine" && row.ownerId && row.ownerId !== props.me)
+        ) {
+          continue;
+        }
+        added.push(row);
+      }
       byId.set(row.id, row);
     }
-    rows.value = [...byId.values()].sort(compareRows);
+    rows.value = [...byId.values()].sort(props.view === "due" ? compareFollowUps : compareRows);
     return added;
   }
 
@@ -154,7 +179,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   /** Reloads the visible part of the list from the server (every resync, and after a reset). */
   async function reloadList() {
     const limit = Math.min(Math.max(rows.value.length, PAGE_SIZE), 500);
-    const res = await fetch(`/api/leads?limit=${limit}`, { cache: "no-store" });
+    const res = await fetch(`/api/leads?limit=${limit}&view=${props.view}`, { cache: "no-store" });
     if (!res.ok) return;
     const page: { leads: LeadRow[] } = await res.json();
     for (const row of merge(page.leads)) markFresh(row.id);
@@ -193,7 +218,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     loadingMore.value = true;
     try {
       const res = await fetch(
-        `/api/leads?limit=${PAGE_SIZE}&cursor=${encodeURIComponent(cursor)}`,
+        `/api/leads?limit=${PAGE_SIZE}&view=${props.view}&cursor=${encodeURIComponent(cursor)}`,
         { cache: "no-store" },
       );
       if (!res.ok) throw new Error(String(res.status));
@@ -246,6 +271,34 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     }
   }
 
+  /** Claims a lead; the one who lost a race learns who got it. Pushed to every dashboard. */
+  async function claim(id: string) {
+    claiming.value = new Set(claiming.value).add(id);
+    try {
+      const res = await fetch(`/api/leads/${encodeURIComponent(id)}/claim`, {
+        method: "POST",
+        headers: { accept: "application/json" },
+      });
+      const body = await res.json().catch(() => ({}));
+      if (res.ok) merge([body]);
+      else {
+        toast({
+          text: res.status === 409
+            ? `${body.owner?.name} claimed this lead first`
+            : `Could not claim: ${body.error ?? res.status}`,
+          tone: "error",
+        });
+        reloadList().catch(() => {});
+      }
+    } catch {
+      toast({ text: "Could not claim: cannot reach the server", tone: "error" });
+    } finally {
+      const next = new Set(claiming.value);
+      next.delete(id);
+      claiming.value = next;
+    }
+  }
+
   async function sendTestLead() {
     sending.value = true;
     try {
@@ -293,7 +346,8 @@ export default function LeadDashboard(props: LeadDashboardProps) {
       onAlerts: (next) => alerts.value = next,
       onConnection: (next) => connection.value = next,
     });
-    const clock = setInterval(() => now.value = Date.now(), 30_000);
+    // Every second: the waiting clocks on rows still new run.
+    const clock = setInterval(() => now.value = Date.now(), 1_000);
     // Whatever the stream's state: refresh the list, and let the server decide whether to ask Meta.
     const resync = setInterval(() => {
       reloadList().catch(() => {});
@@ -362,8 +416,14 @@ export default function LeadDashboard(props: LeadDashboardProps) {
           </label>
         </div>
       </div>
-      <Toasts toasts={toasts} rows={rows} dismiss={dismiss} />
-      {empty.value
+      <Toasts toasts={toasts} rows={rows} dismiss={dismiss} onClaim={claim} />
+      {empty.value && props.view === "due"
+        ? (
+          <p class="empty" data-empty>
+            No follow-ups due today. <a href="/?view=all">See all leads</a>
+          </p>
+        )
+        : empty.value
         ? (
           <div class="empty" data-empty>
             <p>
@@ -392,17 +452,21 @@ export default function LeadDashboard(props: LeadDashboardProps) {
             fresh={fresh.value}
             retrying={retrying.value}
             marking={marking.value}
+            claiming={claiming.value}
             now={now.value}
             local={hydrated.value}
+            me={props.me}
+            clock={props.clock}
             onRetry={retry}
             onStatus={setStatus}
+            onClaim={claim}
           />
         )}
       {nextCursor.value && (
         <p class="load-more">
           <a
             class="button"
-            href={`/?cursor=${encodeURIComponent(nextCursor.value)}`}
+            href={`/?cursor=${encodeURIComponent(nextCursor.value)}&view=${props.view}`}
             onClick={loadMore}
             aria-busy={loadingMore.value}
           >

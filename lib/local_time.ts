@@ -40,10 +40,11 @@ export function timeZoneCookie(timeZone: string | undefined): string | null {
 
 /**
  * The reader's clock from a request: the zone from the cookie (ignored when it is not a real
- * zone) and the first locale of `Accept-Language` this runtime knows; UTC_CLOCK's parts otherwise.
+ * zone) and the first locale of `Accept-Language` this runtime knows; UTC_CLOCK's locale and
+ * `fallbackZone` (UTC unless given, e.g. the team's zone) otherwise.
  */
-export function clockOf(req: Request): Clock {
-  let timeZone = UTC_CLOCK.timeZone;
+export function clockOf(req: Request, fallbackZone: string = UTC_CLOCK.timeZone): Clock {
+  let timeZone = isTimeZone(fallbackZone) ? fallbackZone : UTC_CLOCK.timeZone;
   for (const part of (req.headers.get("cookie") ?? "").split(";")) {
     const eq = part.indexOf("=");
     if (eq === -1 || part.slice(0, eq).trim() !== TIME_ZONE_COOKIE) continue;

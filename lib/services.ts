@@ -4,6 +4,7 @@ import type { Config } from "../fresh.config.ts";
 import type { AlertStore } from "./alerts.ts";
 import type { GraphClient } from "./facebook/graph_client.ts";
 import type { JobQueue } from "./jobs/mod.ts";
+import type { LeadWorker } from "./lead_worker.ts";
 import type { LeadPipeline } from "./leads/pipeline.ts";
 import type { LiveHub } from "./leads/live.ts";
 import type { LeadStore } from "./leads/store.ts";
@@ -40,6 +41,8 @@ export interface AppServices {
   live: LiveHub;
   /** Reconciliation with Meta (sync requests, cron, status and progress). */
   reconciler: Reconciler;
+  /** Routing, re-assignment and repeat-submission passes over the leads, once a second. */
+  worker: LeadWorker;
   /** Checks of the Meta wiring on a schedule: tokens, subscriptions, webhook URL, lost webhooks. */
   metaHealth: MetaHealthMonitor;
 }

@@ -101,6 +101,9 @@ export default define.page<TeamData>(function Team({ data }) {
   return (
     <section>
       <h1>Team</h1>
+      <p>
+        <a href="/team/routing">Routing, working hours and the speed-to-lead clock</a>
+      </p>
       {data.notice && <p class="form-notice" role="status">{data.notice}</p>}
       {data.error && <p class="form-error" role="alert">{data.error}</p>}
       <table class="team-table">

@@ -17,6 +17,8 @@ interface Props {
   toasts: Signal<Toast[]>;
   rows: Signal<LeadRow[]>;
   dismiss(key: number): void;
+  /** Claims a toast's lead (offered while one of its leads has no owner). */
+  onClaim?(leadId: string): void;
 }
 
 /** Names a grouped toast lists before "and N more". */
@@ -69,11 +71,50 @@ function LeadToastBody({ ids, rows }: { ids: string[]; rows: LeadRow[] }) {
 }
 
 /**
+ * The lead a toast's Claim button takes: its one lead, or of a burst the one nobody owns that has
+ * waited longest (speed to lead: the oldest first); undefined when every one has an owner.
+ */
+export function claimTarget(ids: string[], rows: LeadRow[]): LeadRow | undefined {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  // `ids` is newest first.
+  for (let i = ids.length - 1; i >= 0; i--) {
+    const row = byId.get(ids[i]);
+    if (row && !row.ownerId) return row;
+  }
+  return undefined;
+}
+
+function ClaimButton(
+  { ids, rows, onClaim }: { ids: string[]; rows: LeadRow[]; onClaim(leadId: string): void },
+) {
+  const target = claimTarget(ids, rows);
+  if (!target) return null;
+  // One button per toast, so a burst's toast stays two lines high, clear of the rows below; a
+  // burst's button names the lead it takes, and each row keeps its own Claim.
+  const label = ids.length === 1
+    ? `Claim ${displayName(target)}`
+    : `Claim next: ${shortName(target)}, waiting longest of these`;
+  return (
+    <button
+      type="button"
+      class="button-small toast-claim"
+      data-action="claim"
+      data-claim-lead={target.id}
+      aria-label={label}
+      title={label}
+      onClick={() => onClaim(target.id)}
+    >
+      {ids.length === 1 ? "Claim" : "Claim next"}
+    </button>
+  );
+}
+
+/**
  * Renders the toasts, newest on top, in a region of the page's own (between the toolbar and the
  * list, see styles.css) so they never cover a row's buttons; the region exists from the start so
- * screen readers hear it.
+ * screen readers hear it. A lead toast offers Claim while one of its leads has no owner.
  */
-export function Toasts({ toasts, rows, dismiss }: Props) {
+export function Toasts({ toasts, rows, dismiss, onClaim }: Props) {
   return (
     <div class="toasts" role="status" aria-live="polite">
       {toasts.value.map((toast) => (
@@ -86,6 +127,9 @@ export function Toasts({ toasts, rows, dismiss }: Props) {
           {toast.leadIds
             ? <LeadToastBody ids={toast.leadIds} rows={rows.value} />
             : <span class="toast-text">{toast.text}</span>}
+          {toast.leadIds && onClaim && (
+            <ClaimButton ids={toast.leadIds} rows={rows.value} onClaim={onClaim} />
+          )}
           <button
             type="button"
             class="toast-close"

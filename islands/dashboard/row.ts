@@ -15,6 +15,12 @@ export interface LeadRow {
   status: string;
   details: "pending" | "fetched" | "failed";
   detailsError: string | null;
+  ownerId: string | null;
+  ownerName: string | null;
+  firstContactAt: string | null;
+  callAttempts: number;
+  nextFollowUpAt: string | null;
+  possibleDuplicateOf: string | null;
 }
 
 /** The row of an API lead; unknown extra fields are dropped so island props stay small. */
@@ -33,7 +39,63 @@ export function toLeadRow(lead: LeadRow): LeadRow {
     status: lead.status,
     details: lead.details,
     detailsError: lead.detailsError ?? null,
+    ownerId: lead.ownerId ?? null,
+    ownerName: lead.ownerName ?? null,
+    firstContactAt: lead.firstContactAt ?? null,
+    callAttempts: lead.callAttempts ?? 0,
+    nextFollowUpAt: lead.nextFollowUpAt ?? null,
+    possibleDuplicateOf: lead.possibleDuplicateOf ?? null,
   };
+}
+
+/** Due view order: the oldest follow-up first, then as `compareRows`. */
+export function compareFollowUps(a: LeadRow, b: LeadRow): number {
+  const x = a.nextFollowUpAt ?? "~", y = b.nextFollowUpAt ?? "~";
+  return x < y ? -1 : x > y ? 1 : compareRows(a, b);
+}
+
+/** The speed-to-lead clock's thresholds, in ms since the form was submitted. */
+export interface ClockThresholds {
+  amberMs: number;
+  redMs: number;
+}
+
+/**
+ * The running clock of a row nobody has contacted yet (status new): its level and its words,
+ * "Waiting 7 min"; null once contacted. Colour is never the only signal: the words say it too.
+ */
+export function waitClock(
+  row: LeadRow,
+  now: number,
+  clock: ClockThresholds,
+): { level: "ok" | "amber" | "red"; text: string } | null {
+  if (row.status !== "new" || row.firstContactAt) return null;
+  const ms = Math.max(0, now - Date.parse(row.createdTime));
+  const level = ms >= clock.redMs ? "red" : ms >= clock.amberMs ? "amber" : "ok";
+  return { level, text: `Waiting ${waitText(ms)}` };
+}
+
+/**
+ * What the waiting clock stopped at once the lead was contacted, "Contacted in 16 min", in the
+ * clock's place (the row keeps its height); null while it still waits or when the time is unknown.
+ */
+export function contactedIn(row: LeadRow): string | null {
+  if (!row.firstContactAt) return null;
+  const ms = Date.parse(row.firstContactAt) - Date.parse(row.createdTime);
+  if (!Number.isFinite(ms)) return null;
+  return `Contacted in ${waitText(Math.max(0, ms))}`;
+}
+
+/** "45 s", "7 min", "2 h 5 min". */
+export function waitText(ms: number): string {
+  const s = Math.floor(ms / 1000), m = Math.floor(s / 60);
+  return s < 60 ? `${s} s` : m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** The owner as a row shows it: "You", their name, or "Unassigned". */
+export function ownerLabel(row: LeadRow, me?: string | null): string {
+  if (!row.ownerId) return "Unassigned";
+  return row.ownerId === me ? "You" : row.ownerName!;
 }
 
 /** Newest created first; ties broken by id (ULIDs sort by time) so the order is stable. */

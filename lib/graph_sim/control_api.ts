@@ -94,7 +94,7 @@ async function createLeads(context: ControlApiContext, request: Request): Promis
   if (deliver && (typeof callbackUrl !== "string" || !/^https?:\/\//.test(callbackUrl))) {
     return problem(400, "Cannot deliver leads: callbackUrl must be an http(s) URL");
   }
-  for (const name of ["pageId", "formId"] as const) {
+  for (const name of ["pageId", "formId", "repeatOf"] as const) {
     if (body[name] !== undefined && typeof body[name] !== "string") {
       return problem(400, `Cannot create leads: ${name} must be a string`);
     }
@@ -108,6 +108,8 @@ async function createLeads(context: ControlApiContext, request: Request): Promis
         // Without a page or form, leads come from all the simulator's forms: the demo's variety.
         anyForm: true,
         organic: typeof body.organic === "boolean" ? body.organic : undefined,
+        // A person submitting again, on purpose: the only way demo leads share a contact.
+        repeatOf: body.repeatOf as string | undefined,
       }));
     }
   } catch (error) {

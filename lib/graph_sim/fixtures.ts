@@ -81,7 +81,12 @@ const CITIES = [
 
 const EMAIL_DOMAINS = ["example.com", "example.net", "example.org", "mail.example"] as const;
 
-const AREA_CODES = ["212", "303", "312", "415", "512", "617", "702", "808", "919"] as const;
+// Every area code has the fictional numbers 555-0100 to 555-0199: 30 codes give 3,000 numbers, so
+// generated people do not share a phone by chance (a shared one flags a possible duplicate).
+const AREA_CODES: readonly string[] = (
+  "202 206 212 213 214 303 305 312 404 415 503 512 602 612 615 " +
+  "617 702 704 713 720 801 808 813 816 858 907 919 971 205 210"
+).split(" ");
 
 /** A form template: its name and the custom questions it asks after the contact fields. */
 export interface FormTemplate {
@@ -249,8 +254,22 @@ function asciiLocal(text: string): string {
   return text.normalize("NFD").replace(/[^A-Za-z]/g, "").toLowerCase();
 }
 
-/** Generates a person with a plausible email and a fictional (555-01xx) phone number. */
-export function makePerson(random: SimRandom): SimPerson {
+/**
+ * The phones and emails handed out so far, so that two generated people never share one by
+ * chance: the dashboard flags a shared phone or email as a possible duplicate, which in demo data
+ * should happen only when asked for (`CreateLeadOptions.repeatOf`).
+ */
+export interface UsedContacts {
+  phones: Set<string>;
+  emails: Set<string>;
+}
+
+/**
+ * Generates a person with a plausible email and a fictional (555-01xx) phone number. With `used`,
+ * a phone or email already handed out is replaced by the next free one (the random draws stay
+ * the same, so a seed still gives the same world); phones repeat only once all 3,000 are used.
+ */
+export function makePerson(random: SimRandom, used?: UsedContacts): SimPerson {
   const first = random.pick(FIRST_NAMES);
   const last = random.pick(LAST_NAMES);
   const style = random.int(0, 2);
@@ -259,10 +278,28 @@ export function makePerson(random: SimRandom): SimPerson {
     : style === 1
     ? `${asciiLocal(first)[0]}${asciiLocal(last)}${random.int(1, 99)}`
     : `${asciiLocal(first)}${asciiLocal(last)}`;
-  return {
+  const domain = random.pick(EMAIL_DOMAINS);
+  const area = random.int(0, AREA_CODES.length - 1);
+  const line = random.int(0, 99);
+  const person = {
     fullName: `${first} ${last}`,
-    email: `${local}@${random.pick(EMAIL_DOMAINS)}`,
-    phone: `+1${random.pick(AREA_CODES)}55501${String(random.int(0, 99)).padStart(2, "0")}`,
+    email: `${local}@${domain}`,
+    phone: fictionalPhone(area * 100 + line),
     city: random.pick(CITIES),
   };
+  if (used) {
+    const all = AREA_CODES.length * 100;
+    for (let step = 1; step < all && used.phones.has(person.phone); step++) {
+      person.phone = fictionalPhone((area * 100 + line + step) % all);
+    }
+    for (let n = 2; used.emails.has(person.email); n++) person.email = `${local}${n}@${domain}`;
+    used.phones.add(person.phone);
+    used.emails.add(person.email);
+  }
+  return person;
+}
+
+/** The `index`th fictional number: +1, an area code, 555-01 and two digits. */
+function fictionalPhone(index: number): string {
+  return `+1${AREA_CODES[Math.floor(index / 100)]}55501${String(index % 100).padStart(2, "0")}`;
 }

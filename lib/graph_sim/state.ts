@@ -7,6 +7,7 @@ import {
   makePerson,
   PAGE_NAMES,
   type SimAd,
+  type UsedContacts,
 } from "./fixtures.ts";
 import { leadId, type SimRandom } from "./random.ts";
 
@@ -79,6 +80,11 @@ export interface CreateLeadOptions {
   bigId?: boolean;
   /** Where the form was filled in; by default about 3 in 10 leads come from Instagram. */
   platform?: "fb" | "ig";
+  /**
+   * The id of an earlier simulated lead whose person submits again (same name, phone, email and
+   * city): the one way a generated lead shares a contact with another (`fields` aside).
+   */
+  repeatOf?: string;
 }
 
 /** Options for SimState.createForm. */
@@ -103,6 +109,7 @@ export class SimState {
   readonly #leadsByForm = new Map<string, StoredLead[]>();
   readonly #ids = new Set<string>();
   readonly #adIds: AdIdRegistry = new Map();
+  readonly #contacts: UsedContacts = { phones: new Set(), emails: new Set() };
   #seq = 0;
 
   /** Builds two dealership pages with their forms and ads from the random source. */
@@ -194,7 +201,20 @@ export class SimState {
       form = page.forms.find((item) => item.status === "ACTIVE") ?? page.forms[0];
       if (!form) throw new Error(`Cannot create lead: page ${page.id} has no forms`);
     }
-    const person = makePerson(random);
+    let earlier: SimLead | undefined;
+    if (options.repeatOf !== undefined) {
+      earlier = this.#leads.get(options.repeatOf)?.lead;
+      if (!earlier) throw new Error(`Cannot create lead: lead ${options.repeatOf} does not exist`);
+    }
+    const generated = makePerson(random, this.#contacts);
+    const person = earlier
+      ? {
+        fullName: earlier.fields.fullName,
+        email: earlier.fields.email,
+        phone: earlier.fields.phone,
+        city: earlier.fields.city,
+      }
+      : generated;
     const answers: Record<string, string> = {};
     for (const [question, choices] of Object.entries(form.questions)) {
       answers[question] = random.pick(choices);
@@ -221,6 +241,9 @@ export class SimState {
         answers: { ...answers, ...options.fields?.answers },
       },
     };
+    // Contacts given in `fields` are taken too: generated people do not share them by chance.
+    this.#contacts.phones.add(lead.fields.phone);
+    this.#contacts.emails.add(lead.fields.email);
     const stored = { lead, seq: ++this.#seq };
     this.#leads.set(lead.id, stored);
     this.#leadsByForm.get(form.id)!.push(stored);

@@ -104,13 +104,14 @@ export async function updateContactIndex(
 
 /**
  * The newest Meta lead created within the window whose phone or email matches, or null. The
- * index is brought up to date first, so a webhook lead fetched a moment ago counts.
+ * index is brought up to date first, so a webhook lead fetched a moment ago counts. With
+ * `earlierThan` (a Meta lead itself), only leads created before it count, never itself.
  */
 export async function findPossibleDuplicate(
   kv: Deno.Kv,
   store: LeadStore,
   contact: { phone: string | null; email: string | null },
-  options: ContactIndexOptions,
+  options: ContactIndexOptions & { earlierThan?: Pick<Lead, "id" | "createdTime"> },
 ): Promise<Lead | null> {
   const keys = contactKeysOf(contact, options.defaultCountry);
   if (!keys.phone && !keys.email) return null;
@@ -130,6 +131,8 @@ export async function findPossibleDuplicate(
   for (const id of ids) {
     const lead = await store.getLead(id);
     if (!lead || lead.source !== "meta" || Date.parse(lead.createdTime) < oldest) continue;
+    const later = options.earlierThan;
+    if (later && (lead.id === later.id || isLaterLead(lead, later))) continue;
     // The lead's contact may have changed since it was indexed: match what it holds now.
     const current = contactKeysOf(lead, options.defaultCountry);
     const matches = (keys.phone !== null && current.phone === keys.phone) ||
@@ -137,4 +140,13 @@ export async function findPossibleDuplicate(
     if (matches && (best === null || lead.createdTime > best.createdTime)) best = lead;
   }
   return best;
+}
+
+/** True when `a` came in after `b` (created later, or at the same time with a later id). */
+function isLaterLead(
+  a: Pick<Lead, "id" | "createdTime">,
+  b: Pick<Lead, "id" | "createdTime">,
+): boolean {
+  const at = Date.parse(a.createdTime), bt = Date.parse(b.createdTime);
+  return at > bt || (at === bt && a.id > b.id);
 }

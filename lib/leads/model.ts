@@ -36,6 +36,11 @@ export interface LeadTimelineEvent {
   detail?: string;
   /** Who did it (a signed-in user's name), when a person did. */
   by?: string;
+  /**
+   * ISO 8601: the follow-up an activity set, kept as a time (not words in `detail`) so each page
+   * shows it in its reader's zone.
+   */
+  followUpAt?: string;
 }
 
 /** A lead as stored and as served by the API. Meta ids are strings; absent values are null. */
@@ -84,6 +89,28 @@ export interface Lead {
   possibleDuplicateOf: string | null;
   /** Set when the answers were too large for one KV value and were shortened to fit; else null. */
   answersTruncated: LeadAnswersTruncation | null;
+  /** The team member (user id) who owns the lead, or null when nobody does. */
+  ownerId: string | null;
+  /**
+   * The owner's name as it was when the lead was given to them (a snapshot, so lists and live
+   * events need no user reads); null when nobody owns the lead.
+   */
+  ownerName: string | null;
+  /** ISO 8601, when the current owner got the lead (claim, assignment, routing); null without owner. */
+  assignedAt: string | null;
+  /** ISO 8601, when automatic routing first handed the lead out; null when it never did. */
+  routedAt: string | null;
+  /** Calls logged (activities of kind "call"), answered or not. */
+  callAttempts: number;
+  /** ISO 8601, the follow-up planned by the latest activity that set one; null when none is open. */
+  nextFollowUpAt: string | null;
+  /** ISO 8601, when the latest activity (call, note, email, sms) was logged; null before any. */
+  lastActivityAt: string | null;
+  /**
+   * Which version of the derived indexes and statistics this record is counted in (see
+   * lib/leads/indexes.ts); absent on leads stored before they existed. Never served.
+   */
+  indexed?: number;
   /**
    * Received, details fetched/failed, status changes: events to record. The timeline lives in
    * records of its own (`["lead_timeline", id, eventId]`, see timeline.ts), never in the lead's
@@ -293,6 +320,13 @@ function emptyLead(at: string): Lead {
     notes: null,
     possibleDuplicateOf: null,
     answersTruncated: null,
+    ownerId: null,
+    ownerName: null,
+    assignedAt: null,
+    routedAt: null,
+    callAttempts: 0,
+    nextFollowUpAt: null,
+    lastActivityAt: null,
     timeline: [],
     updatedAt: at,
   };
@@ -440,6 +474,14 @@ export function toLeadJson(lead: Lead): Lead {
     notes: lead.notes ?? null,
     possibleDuplicateOf: lead.possibleDuplicateOf ?? null,
     answersTruncated: lead.answersTruncated ?? null,
+    // Leads stored before ownership and activities existed read as unowned, with no activity.
+    ownerId: lead.ownerId ?? null,
+    ownerName: lead.ownerName ?? null,
+    assignedAt: lead.assignedAt ?? null,
+    routedAt: lead.routedAt ?? null,
+    callAttempts: lead.callAttempts ?? 0,
+    nextFollowUpAt: lead.nextFollowUpAt ?? null,
+    lastActivityAt: lead.lastActivityAt ?? null,
     timeline: lead.timeline ?? [],
     updatedAt: lead.updatedAt,
   };

@@ -8,9 +8,13 @@ import {
   leadByLeadgenKey,
   leadChangeKey,
   leadChangesHeadKey,
+  leadIndexVersionKey,
   leadKey,
   LEADS_BY_CREATED_PREFIX,
+  LEADS_PREFIX,
+  leadsByOwnerPrefix,
 } from "./keys.ts";
+import { addDerivedWrites, INDEX_VERSION } from "./indexes.ts";
 import { fitLeadRecord } from "./lead_size.ts";
 import { firstStatusChangeAt, type Lead, type LeadTimelineEvent } from "./model.ts";
 import {
@@ -123,6 +127,22 @@ export interface LeadStore {
   getLeadByLeadgenId(leadgenId: string): Promise<Lead | null>;
   /** A page of leads, newest createdTime first. */
   listLeads(options?: { limit?: number; cursor?: string | null }): Promise<LeadPage>;
+  /**
+   * A page of the leads that `owners` own (null: the leads nobody owns), newest createdTime first,
+   * read from the owner index; the cursor works as `listLeads`'s.
+   */
+  listLeadsOwnedBy(
+    owners: (string | null)[],
+    options?: { limit?: number; cursor?: string | null },
+  ): Promise<LeadPage>;
+  /** The leads with these ids, in that order (null for one not stored). */
+  getLeads(ids: string[]): Promise<(Lead | null)[]>;
+  /**
+   * Counts leads stored before the derived indexes existed (or with an older version of them) in
+   * the indexes and statistics: each is written once more through the update path. Runs once per
+   * index version (a marker in KV says it is done); resolves with how many leads it wrote.
+   */
+  indexStoredLeads(): Promise<number>;
   /** Changes with seq greater than `seq`, oldest first, at most `limit` (default 100). */
   listChangesSince(seq: number, limit?: number): Promise<LeadChangesPage>;
   /** The newest change seq (0 before the first change). */
@@ -148,8 +168,11 @@ const COMMIT_VALUE_BYTES = 600_000;
 const PER_LEAD_OVERHEAD_BYTES = 4_096;
 /** Mutations one insert commit carries at most (KV allows 1,000). */
 const COMMIT_MUTATIONS = 800;
-/** Mutations a lead brings besides its timeline records (lead, 2 indexes, change, 3 for a job). */
-const PER_LEAD_MUTATIONS = 8;
+/**
+ * Mutations a lead brings besides its timeline records (lead, 2 indexes, change, 3 for a job, 5
+ * derived index keys, a statistics bucket).
+ */
+const PER_LEAD_MUTATIONS = 14;
 /**
  * A lead stored with its timeline inline (before the timeline had records) moves it into records
  * at its next write when it has at most this many events; longer ones stay inline and are read
@@ -346,10 +369,11 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
         setChange(op, { seq, leadId: record.id, kind: "created", at });
         request.onCommit?.(op, record);
       }
+      await addDerivedWrites(kv, op, chunk.map(({ record }) => ({ before: null, after: record })));
       op.set(leadChangesHeadKey(), seq);
       if ((await commitAtomic(op)).ok) {
         for (const { request, record, events } of chunk) {
-          request.result.inserted.push({ ...record, timeline: events });
+          request.result.inserted.push(served({ ...record, timeline: events }));
         }
         return;
       }
@@ -408,9 +432,10 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
       if (shortened) addShortenedAlert(op, record, at);
       setChange(op, { seq, leadId: id, kind: "updated", at });
       op.set(leadChangesHeadKey(), seq);
+      await addDerivedWrites(kv, op, [{ before: entry.value, after: record }]);
       onCommit?.(op, record);
       if ((await commitAtomic(op)).ok) {
-        return { ...record, timeline: [...record.timeline, ...events] };
+        return served({ ...record, timeline: [...record.timeline, ...events] });
       }
       await delay(Math.random() * attempt * 2);
     }
@@ -429,7 +454,8 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     const timeline = lead.timeline ?? [];
     const migrate = inline.length <= INLINE_TIMELINE_MIGRATE_MAX;
     const events = migrate ? [...timeline] : timeline.slice(inline.length);
-    let base: Lead = { ...lead, timeline: migrate ? [] : inline };
+    // Every record written from now on is counted in the derived indexes (see indexes.ts).
+    let base: Lead = { ...lead, timeline: migrate ? [] : inline, indexed: INDEX_VERSION };
     if (migrate && inline.length > 0 && base.firstContactAt === null) {
       // Leads stored before firstContactAt existed read it from their inline timeline.
       base = { ...base, firstContactAt: firstStatusChangeAt(inline) };
@@ -485,7 +511,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     },
 
     async getLead(id) {
-      return (await kv.get<Lead>(leadKey(id))).value;
+      return served((await kv.get<Lead>(leadKey(id))).value);
     },
 
     async listTimeline(id, listOptions) {
@@ -498,12 +524,12 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     async getLeadWithTimeline(id, listOptions) {
       const lead = (await kv.get<Lead>(leadKey(id))).value;
       if (lead === null) return null;
-      return { lead, timeline: await listTimelineEvents(kv, lead, listOptions) };
+      return { lead: served(lead), timeline: await listTimelineEvents(kv, lead, listOptions) };
     },
 
     async getLeadByLeadgenId(leadgenId) {
       const id = (await kv.get<string>(leadByLeadgenKey(leadgenId))).value;
-      return id === null ? null : (await kv.get<Lead>(leadKey(id))).value;
+      return id === null ? null : served((await kv.get<Lead>(leadKey(id))).value);
     },
 
     async listLeads(listOptions = {}) {
@@ -523,6 +549,51 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
         leads: leads.filter((lead): lead is Lead => lead !== null),
         cursor: keys.length > limit && last ? `${last[0]}_${last[1]}` : null,
       };
+    },
+
+    async listLeadsOwnedBy(owners, listOptions = {}) {
+      const limit = Math.max(1, Math.min(Math.floor(listOptions.limit ?? 50), 500));
+      const after = listOptions.cursor ? decodeLeadCursor(listOptions.cursor) : null;
+      const keys: [number, string][] = [];
+      // Each owner's index is newest first; the page is the newest `limit` of their union.
+      for (const owner of new Set(owners)) {
+        const prefix = leadsByOwnerPrefix(owner);
+        const selector: Deno.KvListSelector = after
+          ? { prefix, end: [...prefix, after.createdMs, after.id] }
+          : { prefix };
+        for await (const entry of kv.list<string>(selector, { reverse: true, limit: limit + 1 })) {
+          keys.push([entry.key[2] as number, entry.value]);
+        }
+      }
+      keys.sort((a, b) => b[0] - a[0] || (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0));
+      const page = keys.slice(0, limit);
+      const leads = await readLeads(page.map(([, id]) => id));
+      const last = page.at(-1);
+      return {
+        leads: leads.filter((lead): lead is Lead => lead !== null),
+        cursor: keys.length > limit && last ? `${last[0]}_${last[1]}` : null,
+      };
+    },
+
+    getLeads(ids) {
+      return readLeads(ids);
+    },
+
+    async indexStoredLeads() {
+      if ((await kv.get<number>(leadIndexVersionKey())).value === INDEX_VERSION) return 0;
+      let written = 0;
+      for await (const entry of kv.list<Lead>({ prefix: LEADS_PREFIX })) {
+        if (entry.value.indexed === INDEX_VERSION) continue;
+        try {
+          // The same lead again: the write counts it in the indexes (see indexes.ts).
+          await this.updateLead(entry.value.id, (lead) => lead);
+          written++;
+        } catch (error) {
+          if (!(error instanceof LeadNotFoundError)) throw error;
+        }
+      }
+      await kv.set(leadIndexVersionKey(), INDEX_VERSION);
+      return written;
     },
 
     async listChangesSince(seq, limit = 100) {
@@ -551,8 +622,15 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
 
   async function readLeads(ids: string[]): Promise<(Lead | null)[]> {
     const entries = await getManyChunked<Lead>(kv, ids.map(leadKey));
-    return entries.map((entry) => entry.value);
+    return entries.map((entry) => served(entry.value));
   }
+}
+
+/** A lead as the store hands it out: without its internal index marker. */
+function served<T extends Lead | null>(lead: T): T {
+  if (lead === null || lead.indexed === undefined) return lead;
+  const { indexed: _indexed, ...rest } = lead;
+  return rest as T;
 }
 
 /** Throws when a lead cannot be stored: its id is not a ULID or its created time not a date. */

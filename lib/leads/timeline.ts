@@ -131,5 +131,8 @@ function boundedEvent(event: LeadTimelineEvent): LeadTimelineEvent {
       : event.detail;
   }
   if (event.by) bounded.by = event.by.slice(0, 200);
+  if (event.followUpAt && !Number.isNaN(Date.parse(event.followUpAt))) {
+    bounded.followUpAt = new Date(event.followUpAt).toISOString();
+  }
   return bounded;
 }

@@ -66,7 +66,10 @@ Deno.test("[e2e] PATCH /api/leads/:id - 400 with a reason, 404 for an unknown le
   await withLead(async (app, lead) => {
     const cases: [unknown, RegExp][] = [
       [{ status: "called" }, /"called" is not one of new, contacted, qualified, won, lost/],
-      [{ status: "won", fullName: "Mallory" }, /only "status" can be changed here, not "fullName"/],
+      [
+        { status: "won", fullName: "Mallory" },
+        /only "status" and "ownerId" can be changed here, not "fullName"/,
+      ],
       [{}, /no "status"/],
       ["[1]", /expected a JSON object/],
       ["{oops", /not valid JSON/],

@@ -419,3 +419,38 @@ Deno.test("[graph_sim] 30 simulated leads come from several forms, ads, ad sets 
     assert.equal(sim.createLead().formId, sim.pages[0].forms[0].id);
   });
 });
+
+Deno.test("[graph_sim] generated people never share a phone or email; repeatOf submits the same person again", async () => {
+  await withSim(async (sim) => {
+    const leads = Array.from({ length: 1_500 }, () => sim.createLead({ anyForm: true }));
+    assert.equal(new Set(leads.map((lead) => lead.fields.phone)).size, 1_500);
+    assert.equal(new Set(leads.map((lead) => lead.fields.email)).size, 1_500);
+    for (const lead of leads) {
+      assert.match(lead.fields.phone, /^\+1\d{3}55501\d{2}$/);
+      assert.match(lead.fields.email, /^[a-z0-9.]+@[a-z.]+$/);
+    }
+    // A phone given on purpose is not handed to a generated person later.
+    const given = sim.createLead({ fields: { phone: "+12125550100", email: "given@example.com" } });
+    const after = Array.from({ length: 50 }, () => sim.createLead());
+    assert.ok(after.every((lead) => lead.fields.phone !== given.fields.phone));
+
+    const res = await fetch(`${sim.url}/__sim/leads`, {
+      method: "POST",
+      body: JSON.stringify({ count: 1, repeatOf: leads[7].id }),
+    });
+    assert.equal(res.status, 201);
+    const [again] = (await res.json()).leads;
+    assert.notEqual(again.id, leads[7].id);
+    const stored = sim.createLead({ repeatOf: leads[7].id });
+    assert.deepEqual(
+      [again.fullName, again.email, stored.fields.phone],
+      [leads[7].fields.fullName, leads[7].fields.email, leads[7].fields.phone],
+    );
+    const unknown = await fetch(`${sim.url}/__sim/leads`, {
+      method: "POST",
+      body: JSON.stringify({ repeatOf: "999" }),
+    });
+    assert.equal(unknown.status, 400);
+    assert.match((await unknown.json()).error, /lead 999 does not exist/);
+  });
+});

@@ -9,7 +9,8 @@ import { createJobQueue } from "../../lib/jobs/mod.ts";
 import { signBody } from "../../lib/facebook/signature.ts";
 import type { SimLead } from "../../lib/graph_sim/mod.ts";
 import { ingestWebhook } from "../../lib/leads/ingest.ts";
-import { newMetaLead } from "../../lib/leads/model.ts";
+import { flagRepeatSubmissions } from "../../lib/leads/duplicates.ts";
+import { applyLeadDetails, newMetaLead } from "../../lib/leads/model.ts";
 import { createLogger } from "../../lib/log.ts";
 import {
   createMetaHealthMonitor,
@@ -159,6 +160,9 @@ Deno.test("[meta_health] webhook leads count as the page's last webhook, never a
     await sweep();
     fx.clock.advance(HOUR);
     const pageId = fx.sim.pages[0].id;
+    // One instant for all three: the clock runs with real time, so a millisecond ticking between
+    // them made a later stub the page's last webhook lead (the test failed now and then).
+    const receivedAt = fx.clock.now();
     const stubs = [1, 2, 3].map(() => {
       const lead = fx.sim.createLead({
         pageId,
@@ -171,7 +175,7 @@ Deno.test("[meta_health] webhook leads count as the page's last webhook, never a
         adId: null,
         adgroupId: null,
         createdTime: lead.createdTime,
-      }, fx.clock.now());
+      }, receivedAt);
     });
     await fx.store.insertLeads(stubs);
     fx.clock.advance(10 * MINUTE);
@@ -211,4 +215,65 @@ Deno.test("[meta_health] a lead's origin follows what the webhook and the sweep 
     now,
   );
   assert.equal(leadOrigin(sweptLead), "sweep");
+});
+
+Deno.test("[meta_health] a person who submits twice, the second only found by a sweep: flagged as a repeat and counted once as lost; a lead by webhook and sweep is no repeat", async () => {
+  await withLoss(async ({ fx, monitor, sweep, submit, deliver }) => {
+    const pageId = fx.sim.pages[0].id;
+    submit(1, 2 * HOUR);
+    await sweep();
+    fx.clock.advance(HOUR);
+    const deps = { kv: fx.kv, store: fx.store, defaultCountry: "US", now: fx.clock.now };
+    // Its details as the fetch job would store them (the fixture runs no jobs).
+    const fetched = async (simLead: SimLead) => {
+      const lead = (await fx.store.getLeadByLeadgenId(simLead.id))!;
+      const { fullName, email, phone } = simLead.fields;
+      if (lead.details === "pending") {
+        await fx.store.updateLead(
+          lead.id,
+          (current) => applyLeadDetails(current, { fullName, email, phone }, fx.clock.now()),
+        );
+      }
+      return (await fx.store.getLead(lead.id))!;
+    };
+
+    // The first submission comes by webhook; the sweep finds it stored: one lead, no repeat.
+    const [first] = submit(1, 0);
+    assert.equal(await deliver(first), 200);
+    const firstLead = await fetched(first);
+    assert.equal(firstLead.receivedVia, "webhook");
+    assert.equal(await sweep(), 0);
+    assert.equal(await flagRepeatSubmissions(deps), 0, "a lead is not a repeat of itself");
+
+    // Five minutes later the same person submits again; that webhook is lost: only a sweep finds it.
+    fx.clock.advance(5 * MINUTE);
+    const again = fx.sim.createLead({
+      pageId,
+      repeatOf: first.id,
+      createdTime: Math.floor(fx.clock.now().getTime() / 1000),
+    });
+    assert.equal(await sweep(), 1);
+    const againLead = await fetched(again);
+    assert.equal(againLead.receivedVia, "sync");
+    assert.equal(await flagRepeatSubmissions(deps), 1);
+    const flagged = (await fx.store.getLead(againLead.id))!;
+    assert.equal(flagged.possibleDuplicateOf, firstLead.id, "the repeat links the first");
+    assert.equal(flagged.receivedVia, "sync", "the flag leaves how it came alone");
+    assert.equal(leadOrigin(flagged), "sweep");
+    assert.equal((await fx.store.getLead(firstLead.id))?.possibleDuplicateOf, null);
+
+    // The flag is a change of the lead: webhook loss still counts the lead once.
+    fx.clock.advance(15 * MINUTE);
+    await monitor.check({ trigger: "cron" });
+    const stored = await monitor.check({ trigger: "cron" });
+    const page = stored.loss.pages.find((item) => item.pageId === pageId)!;
+    assert.equal(page.foundInWindow, 1);
+    assert.deepEqual(page.recent.map((lead) => lead.leadgenId), [again.id]);
+    assert.equal(page.lastWebhookAt, firstLead.receivedAt);
+
+    // Its webhook, very late: still one lead, still one flag.
+    assert.equal(await deliver(again), 200);
+    assert.equal(await flagRepeatSubmissions(deps), 0);
+    assert.equal((await fx.allLeads()).filter((lead) => lead.leadgenId === again.id).length, 1);
+  });
 });

@@ -125,6 +125,7 @@ Deno.test("[deploy] with DENO_DEPLOYMENT_ID, no KV_PATH and no write permission 
       .map((line) => line.slice("[order] ".length));
     assert.deepEqual(order, [
       `cron ${JSON.stringify({ name: "leadline job sweep", schedule: "* * * * *" })}`,
+      `cron ${JSON.stringify({ name: "leadline lead worker", schedule: "* * * * *" })}`,
       `cron ${JSON.stringify({ name: RECONCILE_CRON_NAME, schedule: "*/15 * * * *" })}`,
       `cron ${JSON.stringify({ name: "leadline meta health", schedule: "* * * * *" })}`,
       "serve",

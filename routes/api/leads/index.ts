@@ -4,6 +4,14 @@
 import { readJsonObject } from "../../../lib/auth_web/body.ts";
 import { addManualLead } from "../../../lib/leads/manual_entry.ts";
 import { toLeadJson } from "../../../lib/leads/model.ts";
+import {
+  endOfToday,
+  LEAD_VIEWS,
+  listDueLeads,
+  listLeadsForView,
+  parseLeadView,
+} from "../../../lib/leads/views.ts";
+import { getTeamSettings } from "../../../lib/routing/settings.ts";
 import { define } from "../../../lib/web/define.ts";
 import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";
 
@@ -50,9 +58,30 @@ export const handler = define.handlers({
     const limitRaw = url.searchParams.get("limit");
     const limit = limitRaw === null ? 50 : wholeNumber(limitRaw, "limit", 500);
     if (limit < 1) throw new HttpError(400, "Cannot list leads: limit must be at least 1");
+    // No view: every lead (as before views existed); `mine` is the user's and the unassigned.
+    const viewRaw = url.searchParams.get("view");
+    if (viewRaw !== null && !(LEAD_VIEWS as readonly string[]).includes(viewRaw)) {
+      throw new HttpError(400, `Cannot list leads: view must be one of ${LEAD_VIEWS.join(", ")}`);
+    }
+    const view = viewRaw === null ? "all" : parseLeadView(viewRaw);
+    const user = state.user!;
+    if (view === "due") {
+      const settings = await getTeamSettings(state.services.kv);
+      const due = await listDueLeads(state.services.kv, leads, {
+        until: endOfToday(Date.now(), settings.timeZone),
+        ownerId: user.role === "admin" ? null : user.id,
+        limit,
+      });
+      return jsonResponse({ leads: due.map(toLeadJson), cursor: null }, 200, {
+        "cache-control": "no-store",
+      });
+    }
     let page;
     try {
-      page = await leads.listLeads({ limit, cursor: url.searchParams.get("cursor") || null });
+      page = await listLeadsForView(leads, view, user.id, {
+        limit,
+        cursor: url.searchParams.get("cursor") || null,
+      });
     } catch (error) {
       if (error instanceof TypeError) throw new HttpError(400, error.message);
       throw error;
