@@ -164,10 +164,11 @@ export function createLeadEventFeed(deps: LeadEventFeedDeps): LeadEventFeed {
         rerun = false;
         result = await catchUpLeadFollower(kv, store, FOLLOWER, {
           visit,
-          async rebuild() {
+          rebuild() {
             // Changes older than the change log's retention were missed (the feed was stopped
             // for days): their events are not sent late. Leads catch up at their next change.
             log.warn("lead event feed was behind the change log; older events are skipped");
+            return Promise.resolve();
           },
         });
       } while (rerun && !stopped);
