@@ -1,0 +1,39 @@
+// Wires what reacts to lead events for one app: the feed, Web Push, outbound webhooks and the
+// Conversions API, each a module of its own (lib/push, lib/outbound, lib/capi).
+
+import type { Config } from "../../fresh.config.ts";
+import type { LeadPipeline } from "../leads/pipeline.ts";
+import type { Logger } from "../log.ts";
+import { createPush, type PushService } from "../push/mod.ts";
+import { createLeadEventFeed, type LeadEventFeed } from "./feed.ts";
+
+/** The services that act on lead events, as `AppServices` carries them. */
+export interface LeadEventServices {
+  /** Lead events from the change log, handed to push, webhooks and the Conversions API. */
+  leadEvents: LeadEventFeed;
+  /** Web Push: VAPID key, lead notifications, test messages. */
+  push: PushService;
+}
+
+/** Builds them on the pipeline's store and job queue; `startLeadEventServices` starts them. */
+export async function createLeadEventServices(
+  options: { config: Config; kv: Deno.Kv; log: Logger; pipeline: LeadPipeline },
+): Promise<LeadEventServices> {
+  const { config, kv, pipeline } = options;
+  const log = options.log.child({ part: "lead_events" });
+  const feed = createLeadEventFeed({ kv, store: pipeline.leads, log });
+  const common = { config, kv, store: pipeline.leads, jobs: pipeline.jobs, feed, log };
+  const push = await createPush(common);
+  return { leadEvents: feed, push };
+}
+
+/** Starts following lead changes. */
+export async function startLeadEventServices(services: LeadEventServices): Promise<void> {
+  await services.leadEvents.start();
+}
+
+/** Stops following lead changes and clears pending timers (jobs left run at the next start). */
+export async function stopLeadEventServices(services: LeadEventServices): Promise<void> {
+  await services.leadEvents.stop();
+  services.push.stop();
+}
