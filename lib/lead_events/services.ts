@@ -4,6 +4,7 @@
 import type { Config } from "../../fresh.config.ts";
 import type { LeadPipeline } from "../leads/pipeline.ts";
 import type { Logger } from "../log.ts";
+import { createOutbound, type OutboundService } from "../outbound/mod.ts";
 import { createPush, type PushService } from "../push/mod.ts";
 import { createLeadEventFeed, type LeadEventFeed } from "./feed.ts";
 
@@ -13,6 +14,8 @@ export interface LeadEventServices {
   leadEvents: LeadEventFeed;
   /** Web Push: VAPID key, lead notifications, test messages. */
   push: PushService;
+  /** Outbound webhooks: signed, ordered, retried deliveries of lead events to admins' URLs. */
+  outbound: OutboundService;
 }
 
 /** Builds them on the pipeline's store and job queue; `startLeadEventServices` starts them. */
@@ -24,7 +27,8 @@ export async function createLeadEventServices(
   const feed = createLeadEventFeed({ kv, store: pipeline.leads, log });
   const common = { config, kv, store: pipeline.leads, jobs: pipeline.jobs, feed, log };
   const push = await createPush(common);
-  return { leadEvents: feed, push };
+  const outbound = createOutbound(common);
+  return { leadEvents: feed, push, outbound };
 }
 
 /** Starts following lead changes. */
@@ -36,4 +40,5 @@ export async function startLeadEventServices(services: LeadEventServices): Promi
 export async function stopLeadEventServices(services: LeadEventServices): Promise<void> {
   await services.leadEvents.stop();
   services.push.stop();
+  services.outbound.stop();
 }

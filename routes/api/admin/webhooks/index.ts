@@ -1,0 +1,48 @@
+// Outbound webhook destinations (admins): GET lists them; POST `{url, events, description?}` adds
+// one and answers its signing secret, the only time it is shown.
+
+import { readJsonObject } from "../../../../lib/auth_web/body.ts";
+import {
+  addDestination,
+  DestinationInputError,
+  listDestinations,
+  toDestinationJson,
+} from "../../../../lib/outbound/destinations.ts";
+import { define } from "../../../../lib/web/define.ts";
+import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
+
+/** Only admins send lead data to other systems. */
+export const access = "admin";
+
+const NO_STORE = { "cache-control": "no-store" };
+
+export const handler = define.handlers({
+  async GET({ state }) {
+    const destinations = await listDestinations(state.services.kv);
+    return jsonResponse({ destinations: destinations.map(toDestinationJson) }, 200, NO_STORE);
+  },
+
+  async POST({ req, state }) {
+    const { kv, log } = state.services;
+    try {
+      const destination = await addDestination(kv, await readJsonObject(req), {
+        by: state.user!.name,
+      });
+      log.info("webhook destination added", {
+        requestId: state.requestId,
+        destinationId: destination.id,
+        host: new URL(destination.url).host,
+      });
+      return jsonResponse(
+        { destination: toDestinationJson(destination), secret: destination.secret },
+        201,
+        NO_STORE,
+      );
+    } catch (error) {
+      if (error instanceof DestinationInputError) {
+        throw new HttpError(400, error.message, { details: { fields: error.fields } });
+      }
+      throw error;
+    }
+  },
+});
