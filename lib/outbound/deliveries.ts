@@ -232,7 +232,7 @@ export function createOutboundDeliveries(deps: OutboundDeps): OutboundDeliveries
   }
 
   const sink: LeadEventSink = {
-    async prepare(lead: Lead, events: LeadEvent[]): Promise<SinkWrites | null> {
+    async prepare(_lead: Lead, events: LeadEvent[]): Promise<SinkWrites | null> {
       const destinations = await listDestinations(kv);
       const appends: Awaited<ReturnType<typeof prepareAppend>>[] = [];
       for (const destination of destinations) {
