@@ -2,6 +2,7 @@
 // Conversions API, each a module of its own (lib/push, lib/outbound, lib/capi).
 
 import type { Config } from "../../fresh.config.ts";
+import { type CapiService, createCapi } from "../capi/mod.ts";
 import type { LeadPipeline } from "../leads/pipeline.ts";
 import type { Logger } from "../log.ts";
 import { createOutbound, type OutboundService } from "../outbound/mod.ts";
@@ -16,6 +17,8 @@ export interface LeadEventServices {
   push: PushService;
   /** Outbound webhooks: signed, ordered, retried deliveries of lead events to admins' URLs. */
   outbound: OutboundService;
+  /** Lead quality back to Meta: mapped stages reported to the Conversions API (META_DATASET_ID). */
+  capi: CapiService;
 }
 
 /** Builds them on the pipeline's store and job queue; `startLeadEventServices` starts them. */
@@ -28,7 +31,8 @@ export async function createLeadEventServices(
   const common = { config, kv, store: pipeline.leads, jobs: pipeline.jobs, feed, log };
   const push = await createPush(common);
   const outbound = createOutbound(common);
-  return { leadEvents: feed, push, outbound };
+  const capi = createCapi({ ...common, pipeline });
+  return { leadEvents: feed, push, outbound, capi };
 }
 
 /** Starts following lead changes. */
