@@ -9,7 +9,7 @@ import type { Lead } from "../leads/model.ts";
 import type { LeadStore } from "../leads/store.ts";
 import type { Logger } from "../log.ts";
 import { listOnShift } from "../routing/shift.ts";
-import { leadNotifiedKey, pushProgressKey } from "./keys.ts";
+import { leadNotifiedKey, PUSH_SUBSCRIPTIONS_PREFIX, pushProgressKey } from "./keys.ts";
 import { getPushPreferences, isQuietAt } from "./preferences.ts";
 import { type PushMessage, sendPushMessage } from "./sender.ts";
 import {
@@ -179,6 +179,11 @@ export function pushNotifyHandler(deps: PushNotifyDeps) {
   };
 }
 
+async function anyDevice(kv: Deno.Kv): Promise<boolean> {
+  for await (const _ of kv.list({ prefix: PUSH_SUBSCRIPTIONS_PREFIX }, { limit: 1 })) return true;
+  return false;
+}
+
 /**
  * The lead event sink of notifications: a new lead gets a job, due once its details are fetched
  * (at once when they are) or NAME_WAIT_MS after it arrived, whichever comes first; details that
@@ -192,6 +197,8 @@ export function pushSink(
   const now = deps.now ?? (() => new Date());
   return {
     async prepare(lead: Lead, events: LeadEvent[]): Promise<SinkWrites | null> {
+      // No device anywhere (a team that never turned notifications on): no job per lead.
+      if (!await anyDevice(deps.kv)) return null;
       const at = now().getTime();
       const jobs: { key: string; payload: PushJobPayload; dueAt: number }[] = [];
       let hurry = false;
