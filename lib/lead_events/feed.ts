@@ -99,7 +99,8 @@ export function createLeadEventFeed(deps: LeadEventFeedDeps): LeadEventFeed {
       if (lines.length === 0) return;
       const events: LeadEvent[] = [];
       for (const { id, line } of lines) {
-        // Lines from before the feed first ran are history: nobody is told about them now.
+        // Lines from before the feed first ran are history: nobody is told about them now. (One
+        // of the very millisecond it first ran counts as news: better late than lost.)
         if (Date.parse(line.at) < epochMs) continue;
         const event = leadEventOf(lead.id, id, line);
         if (event) events.push(event);
@@ -211,8 +212,8 @@ export function createLeadEventFeed(deps: LeadEventFeedDeps): LeadEventFeed {
       if (!stopped) return;
       stopped = false;
       // The first run starts at the head: what happened before is history, not news.
-      const head = await store.getChangeHead();
       const at = now().toISOString();
+      const head = await store.getChangeHead();
       await commitAtomic(
         kv.atomic()
           .check({ key: leadEventEpochKey(), versionstamp: null })
