@@ -55,11 +55,15 @@ export const MAX_DESTINATIONS = 20;
 /** True for hosts on this machine or a private network, where plain http is allowed. */
 export function isPrivateHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (host === "localhost" || host === "::1") return true;
+  if (host === "localhost" || host.endsWith(".localhost") || host === "::1") return true;
+  // IPv6: unique local (fc00::/7) and link-local (fe80::/10). A name is never one of these,
+  // even one that starts with the same letters (fcm.googleapis.com).
+  if (host.includes(":")) return /^f[cd]/.test(host) || /^fe[89ab]/.test(host);
   const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
-  if (!v4) return host.startsWith("fd") || host.startsWith("fc");
+  if (!v4) return false;
   const [a, b] = [Number(v4[1]), Number(v4[2])];
-  return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+  return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) || (a === 169 && b === 254) || a === 0;
 }
 
 /** The warning a plain-http destination carries, or null. */

@@ -2,6 +2,7 @@
 
 import { bytesToHex } from "../crypto.ts";
 import { commitAtomic } from "../kv_commit.ts";
+import { isPrivateHost } from "../outbound/destinations.ts";
 import { fromBase64Url } from "./base64url.ts";
 import {
   PUSH_SUBSCRIPTIONS_PREFIX,
@@ -48,11 +49,14 @@ export class PushSubscriptionError extends Error {
 export const MAX_DEVICES_PER_USER = 10;
 
 /**
- * Checks `PushSubscription.toJSON()` as the browser sent it: an https endpoint (http only on a
- * loopback address, for tests and local push services), a 65-byte P-256 `p256dh`, a 16-byte
- * `auth`. Throws PushSubscriptionError.
+ * Checks `PushSubscription.toJSON()` as the browser sent it: an https endpoint on a public host
+ * (with `allowLocal`, as in demo mode, also a loopback or private one, plain http on loopback), a
+ * 65-byte P-256 `p256dh`, a 16-byte `auth`. Throws PushSubscriptionError.
  */
-export function parsePushSubscription(body: Record<string, unknown>): PushSubscriptionInput {
+export function parsePushSubscription(
+  body: Record<string, unknown>,
+  options: { allowLocal?: boolean } = {},
+): PushSubscriptionInput {
   const endpoint = body.endpoint;
   if (typeof endpoint !== "string" || endpoint.length > 2_000) {
     throw new PushSubscriptionError("The subscription needs its endpoint URL.");
@@ -62,6 +66,12 @@ export function parsePushSubscription(body: Record<string, unknown>): PushSubscr
     url = new URL(endpoint);
   } catch {
     throw new PushSubscriptionError("The subscription's endpoint is not a URL.");
+  }
+  // Push services are public https hosts. A loopback one (a push service stand-in) only in demo
+  // mode: elsewhere the server would POST wherever a signed-in user pointed it on its network.
+  const local = isPrivateHost(url.hostname);
+  if (local && !options.allowLocal) {
+    throw new PushSubscriptionError("The subscription's endpoint must be a public push service.");
   }
   const loopback = ["127.0.0.1", "[::1]", "localhost"].includes(url.hostname);
   if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {

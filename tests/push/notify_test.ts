@@ -9,6 +9,7 @@ import { listPushSubscriptions } from "../../lib/push/subscriptions.ts";
 import { setOnShift } from "../../lib/routing/shift.ts";
 import { startTestServer, type TestServer, type TestUser } from "../_helpers/app.ts";
 import {
+  makeSubscription,
   type PushServiceStandIn,
   startPushService,
   subscriptionIdOf,
@@ -266,4 +267,32 @@ Deno.test("[push] a subscription must be https (loopback aside) with P-256 keys;
     assert.deepEqual(await off.json(), { removed: true });
     assert.equal((await listPushSubscriptions(server.kv, other.id)).length, 0);
   });
+});
+
+Deno.test("[push] outside demo mode a subscription must name a public push service (fcm.googleapis.com is one)", async () => {
+  const { parsePushSubscription } = await import("../../lib/push/subscriptions.ts");
+  const keys = (await makeSubscription("https://x.example/push")).keys;
+  const parse = (endpoint: string, allowLocal = false) =>
+    parsePushSubscription({ endpoint, keys }, { allowLocal });
+  for (
+    const endpoint of [
+      "https://fcm.googleapis.com/fcm/send/abc:def",
+      "https://updates.push.services.mozilla.com/wpush/v2/abc",
+      "https://web.push.apple.com/QGx",
+      "https://fd.example.com/push",
+    ]
+  ) assert.equal(parse(endpoint).endpoint, endpoint);
+  for (
+    const endpoint of [
+      "https://127.0.0.1:8443/push",
+      "http://127.0.0.1:9000/push",
+      "https://10.0.0.5/push",
+      "https://192.168.1.2/push",
+      "https://[fd00::1]/push",
+      "https://localhost/push",
+      "https://169.254.169.254/latest",
+    ]
+  ) assert.throws(() => parse(endpoint), /public push service/, endpoint);
+  assert.equal(parse("http://127.0.0.1:9000/push", true).endpoint, "http://127.0.0.1:9000/push");
+  assert.throws(() => parse("http://10.0.0.5/push", true), /https/);
 });

@@ -37,7 +37,9 @@ export const handler = define.handlers({
     const { kv, log } = state.services;
     let input;
     try {
-      input = parsePushSubscription(await readJsonObject(req));
+      input = parsePushSubscription(await readJsonObject(req), {
+        allowLocal: state.services.config.meta === null,
+      });
     } catch (error) {
       if (error instanceof PushSubscriptionError) throw new HttpError(400, error.message);
       throw error;
