@@ -95,6 +95,14 @@ const BREAKER_FAILURES = 3;
 /** The longest error text kept on a delivery. */
 const ERROR_MAX = 300;
 
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "the destination";
+  }
+}
+
 /** The wait after failed attempt `attempt` (1-based), ±10%; fixed when `retryMs` is set. */
 export function outboundBackoff(options: OutboundOptions, attempt: number): number {
   if (options.retryMs !== null) return options.retryMs;
@@ -344,12 +352,20 @@ export function createOutboundDeliveries(deps: OutboundDeps): OutboundDeliveries
       };
     } catch (error) {
       const timedOut = error instanceof DOMException && error.name === "TimeoutError";
+      // Deno says "fetch failed" and puts why in the cause. A catch hook's URL is its password
+      // (Zapier's path is the secret): only its host is kept.
+      const cause = (error as Error)?.cause;
+      const reason = [String((error as Error)?.message ?? error), cause ? String(cause) : ""]
+        .filter((part) => part !== "").join(": ")
+        .replace(/https?:\/\/[^\s)'"]+/g, (url) => hostOf(url))
+        .slice(0, 200);
+      const host = hostOf(destination.url);
       return {
         ok: false,
         status: null,
         error: timedOut
-          ? `no answer within ${options.timeoutMs} ms`
-          : `could not connect: ${String((error as Error)?.message ?? error).slice(0, 200)}`,
+          ? `${host} did not answer within ${options.timeoutMs} ms`
+          : `could not connect to ${host}: ${reason}`,
       };
     }
   }

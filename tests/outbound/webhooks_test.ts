@@ -281,3 +281,30 @@ Deno.test("[outbound] the signature: a receiver accepts ours and refuses a chang
     reason: "timestamp too old",
   });
 });
+
+Deno.test("[outbound] an unreachable destination's error keeps its host, never its path (a catch hook's secret)", async () => {
+  const server = await startTestServer({ env: FAST });
+  const receiver = startWebhookReceiver();
+  try {
+    const secretPath = `${receiver.url}/s3cr3t-hook-path`;
+    const res = await server.fetch("/api/admin/webhooks", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ url: secretPath, events: ["lead.created"] }),
+    });
+    const { destination } = await res.json();
+    await receiver.close();
+    await deliverLead(server);
+    const failing = await waitUntil(async () => {
+      const log = await (await server.fetch(`/api/admin/webhooks/${destination.id}/deliveries`))
+        .json();
+      return log.deliveries[0]?.lastError ? log.deliveries[0] : null;
+    }, "a failed attempt");
+    assert.match(failing.lastError, /could not connect/);
+    assert.ok(failing.lastError.includes(new URL(receiver.url).host));
+    assert.ok(!failing.lastError.includes("s3cr3t"), failing.lastError);
+    assert.ok(!server.logs.join("\n").includes("s3cr3t"));
+  } finally {
+    await server.close();
+  }
+});
