@@ -1,6 +1,7 @@
 // Leadline's entry point: builds the app (KV, routes, islands, services) and serves it when run.
 
-import { type Config, ConfigError, DEFAULT_KV_PATH, loadConfig } from "./fresh.config.ts";
+import framework from "./fresh.config.ts";
+import { type Config, ConfigError, DEFAULT_KV_PATH, loadConfig } from "./lib/config.ts";
 import {
   authorizeRoute,
   bootstrapAccounts,
@@ -39,8 +40,6 @@ import { createWebApp, type Middleware } from "./lib/web/server.ts";
 import { loadStaticAssets } from "./lib/web/static.ts";
 import type { Hono } from "hono";
 import type { HonoEnv } from "./lib/web/define.ts";
-
-const ROOT = new URL("./", import.meta.url);
 
 /** Options for building an app; tests pass an in-memory KV and a quiet logger. */
 export interface CreateAppOptions {
@@ -107,10 +106,13 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
     metaHealth: createAppMetaHealth(config, kv, log, pipeline),
   };
 
-  const islandNames = await loadIslands(new URL("islands/", ROOT));
-  const tree = await loadRouteTree(new URL("routes/", ROOT));
-  const bundles = await loadIslandBundles(islandNames);
-  const assets = await loadStaticAssets(new URL("static/", ROOT), bundles);
+  const islandNames = await loadIslands(framework.islandsDir);
+  const tree = await loadRouteTree(framework.routesDir);
+  const bundles = await loadIslandBundles(islandNames, {
+    dir: framework.build.outDir,
+    root: framework.root,
+  });
+  const assets = await loadStaticAssets(framework.staticDir, bundles);
   const render = createPageRenderer(tree, assets, bundles);
   const middleware: Middleware[] = [
     csrfProtection({ trustProxy: config.trustProxy }),

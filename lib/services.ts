@@ -1,6 +1,6 @@
 // The services one app instance runs with; routes reach them through `ctx.state.services`.
 
-import type { Config } from "../fresh.config.ts";
+import type { Config } from "./config.ts";
 import type { AlertStore } from "./alerts.ts";
 import type { GraphClient } from "./facebook/graph_client.ts";
 import type { JobQueue } from "./jobs/mod.ts";

@@ -4,7 +4,7 @@
 import { listUsers } from "../lib/auth/users.ts";
 import { DemoBanner } from "../components/DemoBanner.tsx";
 import { portOf, simulateCommand } from "../lib/demo_command.ts";
-import { isDemo } from "../fresh.config.ts";
+import { isDemo } from "../lib/config.ts";
 import AddLeadForm from "../islands/AddLeadForm.tsx";
 import LeadDashboard, { type LeadDashboardProps } from "../islands/LeadDashboard.tsx";
 import SyncStatus, { type SyncStatusProps } from "../islands/SyncStatus.tsx";

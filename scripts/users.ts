@@ -2,7 +2,7 @@
 // directly, so it refuses to change anything while the server runs (use the Team page then).
 
 import { KvOpenError, openKv } from "../lib/kv_open.ts";
-import { DEFAULT_KV_PATH, loadConfig } from "../fresh.config.ts";
+import { DEFAULT_KV_PATH, loadConfig } from "../lib/config.ts";
 import { validateRole } from "../lib/auth/model.ts";
 import {
   createUser,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError, loadConfig } from "../../fresh.config.ts";
+import { ConfigError, loadConfig } from "../../lib/config.ts";
 import { verifyPassword } from "../../lib/auth/password.ts";
 import { countUsers, getUserByEmail, listUsers } from "../../lib/auth/users.ts";
 import {

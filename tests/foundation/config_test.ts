@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError, loadConfig } from "../../fresh.config.ts";
+import { ConfigError, loadConfig } from "../../lib/config.ts";
 
 Deno.test("[config] defaults: 127.0.0.1:8000, demo mode, v25.0, 1 MiB webhook limit", () => {
   const config = loadConfig({});

@@ -5,7 +5,7 @@ import { createLogger } from "../../lib/log.ts";
 import type { RouteTree } from "../../lib/web/fs_routes.ts";
 import { createPageRenderer } from "../../lib/web/render.ts";
 import { createWebApp } from "../../lib/web/server.ts";
-import { loadConfig } from "../../fresh.config.ts";
+import { loadConfig } from "../../lib/config.ts";
 import { createTestApp } from "../_helpers/app.ts";
 import type { AppServices } from "../../lib/services.ts";
 

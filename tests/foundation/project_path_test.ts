@@ -13,7 +13,7 @@ Deno.test("[project] in a folder whose path has spaces: the build works, KV goes
 
     const config = await run(dir, [
       "eval",
-      'import { loadConfig } from "./fresh.config.ts"; console.log(loadConfig({}).kvPath);',
+      'import { loadConfig } from "./lib/config.ts"; console.log(loadConfig({}).kvPath);',
     ]);
     assert.equal(config.code, 0, config.stderr);
     assert.equal(config.stdout.trim(), join(dir, "data", "leadline.kv"));

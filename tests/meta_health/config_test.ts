@@ -2,7 +2,7 @@
 // variable named.
 
 import assert from "node:assert/strict";
-import { ConfigError, loadConfig } from "../../fresh.config.ts";
+import { ConfigError, loadConfig } from "../../lib/config.ts";
 
 Deno.test("[config] Meta health settings: defaults, values, and errors that name the variable", () => {
   const defaults = loadConfig({ KV_PATH: ":memory:" });

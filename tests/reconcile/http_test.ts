@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { loadConfig } from "../../fresh.config.ts";
+import { loadConfig } from "../../lib/config.ts";
 import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
 import { type Lead, newMetaLead } from "../../lib/leads/model.ts";
 import { reconcileCronHandler, type SyncResult } from "../../lib/reconcile/mod.ts";
