@@ -1,7 +1,6 @@
 // Password policy, PBKDF2-SHA256 hashing and constant-time verification through WebCrypto.
 
-import { randomToken, timingSafeEqual } from "../crypto.ts";
-import { fromBase64, randomBytes, toBase64 } from "./_bytes.ts";
+import { base64ToBytes, randomBytes, randomToken, timingSafeEqual } from "../crypto.ts";
 import { PasswordPolicyError } from "./errors.ts";
 
 /** PBKDF2 iterations for new hashes (OWASP's 2023 figure for PBKDF2-HMAC-SHA256). */
@@ -54,7 +53,7 @@ export async function hashPassword(password: string, options: HashOptions = {}):
   const iterations = checkIterations(options.iterations ?? DEFAULT_ITERATIONS);
   const salt = randomBytes(SALT_BYTES);
   const hash = await derive(password, salt, iterations);
-  return `${SCHEME}$${iterations}$${toBase64(salt)}$${toBase64(hash)}`;
+  return `${SCHEME}$${iterations}$${salt.toBase64()}$${hash.toBase64()}`;
 }
 
 /**
@@ -109,8 +108,8 @@ function parseStoredHash(stored: string): ParsedHash | null {
   if (parts.length !== 4 || parts[0] !== SCHEME || !/^[1-9][0-9]{0,9}$/.test(parts[1])) return null;
   const iterations = Number(parts[1]);
   if (iterations > MAX_ITERATIONS) return null;
-  const salt = fromBase64(parts[2]);
-  const hash = fromBase64(parts[3]);
+  const salt = base64ToBytes(parts[2]);
+  const hash = base64ToBytes(parts[3]);
   if (salt === null || hash === null || salt.length !== SALT_BYTES || hash.length !== HASH_BYTES) {
     return null;
   }

@@ -1,6 +1,6 @@
 // Fixed-window event counters in KV, e.g. failed logins per account or bad webhook signatures per address.
 
-import { sha256Base64Url } from "./_bytes.ts";
+import { sha256Base64Url } from "../crypto.ts";
 import { rateLimitKey } from "./keys.ts";
 
 const WRITE_ATTEMPTS = 20;

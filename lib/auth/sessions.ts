@@ -1,7 +1,6 @@
 // Sign-in sessions in KV: random ids, stored only as SHA-256 digests, with a sliding expiry.
 
-import { randomToken } from "../crypto.ts";
-import { sha256Base64Url } from "./_bytes.ts";
+import { randomToken, sha256Base64Url } from "../crypto.ts";
 import {
   sessionByUserKey,
   sessionKey,
