@@ -22,6 +22,7 @@ import { isOnShift } from "../lib/routing/shift.ts";
 import { readTeamStats, readWaitingNow } from "../lib/stats/team_stats.ts";
 import { zonedDayStart } from "../lib/time_zone.ts";
 import { define } from "../lib/web/define.ts";
+import { InvalidCursorError } from "../lib/errors.ts";
 
 export const title = "Dashboard";
 
@@ -75,7 +76,8 @@ export const handler = define.handlers<Data>({
         }
         : await listLeadsForView(leads, view, user.id, { limit: PAGE_SIZE, cursor });
     } catch (error) {
-      if (error instanceof TypeError) {
+      // A hand-edited "Load more" link: the newest leads rather than an error page.
+      if (error instanceof InvalidCursorError) {
         return new Response(null, { status: 303, headers: { location: `/?view=${view}` } });
       }
       throw error;

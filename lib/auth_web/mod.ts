@@ -24,7 +24,6 @@ export {
   type OriginVerdict,
   STATE_CHANGING_METHODS,
 } from "./csrf.ts";
-export { authErrorStatus, toHttpError } from "./errors.ts";
 export { safeNextPath } from "./next_path.ts";
 export { clientAddress, isHttps, ownOrigin } from "./request_info.ts";
 export {

@@ -1,5 +1,6 @@
 // The lead model: its shape, how leads are born (Meta webhook or by hand) and pure state changes.
 
+import { DomainError } from "../errors.ts";
 import { CANONICAL_ID } from "../facebook/exact_json.ts";
 import { ulid } from "../ids.ts";
 
@@ -135,11 +136,10 @@ export interface LeadAnswersTruncation {
 }
 
 /** A lead (or input for one) broke a rule; the message says which. */
-export class LeadValidationError extends Error {
+export class LeadValidationError extends DomainError {
   /** Make the error; `message` is safe to show to the user. */
   constructor(message: string) {
-    super(message);
-    this.name = "LeadValidationError";
+    super("invalid_input", message);
   }
 }
 

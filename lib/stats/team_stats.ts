@@ -1,5 +1,6 @@
 // The team's speed to lead over a time range, read from the hourly buckets (never from the leads).
 
+import { DomainError } from "../errors.ts";
 import { LEADS_WAITING_PREFIX } from "../leads/keys.ts";
 import { HOUR_MS, hourStart, type OwnerBucket, type StatsBucket } from "./buckets.ts";
 import { statsHourKey, waitingCountKey } from "./keys.ts";
@@ -44,11 +45,10 @@ export interface WaitingNow {
 export const STATS_RANGE_MAX_MS = 93 * 24 * HOUR_MS;
 
 /** The range was not one the statistics can answer; the message says why. */
-export class StatsRangeError extends Error {
+export class StatsRangeError extends DomainError {
   /** Make the error. */
   constructor(message: string) {
-    super(message);
-    this.name = "StatsRangeError";
+    super("invalid_input", message);
   }
 }
 

@@ -7,7 +7,7 @@ import type { AppServices } from "../services.ts";
 import { noStore } from "./cache_control.ts";
 import type { Access, HandlerFn, HonoEnv, PageComponent, RouteContext, State } from "./define.ts";
 import { allowedMethods, type LoadedRoute, type RouteTree } from "./fs_routes.ts";
-import { HttpError, jsonResponse } from "./http_error.ts";
+import { errorAnswer, jsonResponse } from "./http_error.ts";
 import type { PageRenderer } from "./render.ts";
 import { isStaticPath, serveStatic, type StaticAssets } from "./static.ts";
 
@@ -95,11 +95,12 @@ export function createWebApp(options: WebAppOptions): Hono<HonoEnv> {
     const state = c.get("state");
     const url = new URL(c.req.url);
     const path = c.req.path;
-    if (err instanceof HttpError) {
+    const answer = errorAnswer(err);
+    if (answer) {
       return jsonResponse(
-        { error: err.message, ...err.details, requestId: state?.requestId },
-        err.status,
-        err.headers,
+        { error: err.message, ...answer.details, requestId: state?.requestId },
+        answer.status,
+        answer.headers,
       );
     }
     services.log.error("unhandled error", {

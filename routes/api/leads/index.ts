@@ -76,16 +76,10 @@ export const handler = define.handlers({
         "cache-control": "no-store",
       });
     }
-    let page;
-    try {
-      page = await listLeadsForView(leads, view, user.id, {
-        limit,
-        cursor: url.searchParams.get("cursor") || null,
-      });
-    } catch (error) {
-      if (error instanceof TypeError) throw new HttpError(400, error.message);
-      throw error;
-    }
+    const page = await listLeadsForView(leads, view, user.id, {
+      limit,
+      cursor: url.searchParams.get("cursor") || null,
+    });
     return jsonResponse(
       { leads: page.leads.map(toLeadJson), cursor: page.cursor },
       200,
