@@ -2,6 +2,7 @@
 
 import type { Config } from "./config.ts";
 import type { AlertStore } from "./alerts.ts";
+import type { RateLimiter } from "./auth/rate_limiter.ts";
 import type { GraphClient } from "./facebook/graph_client.ts";
 import type { JobQueue } from "./jobs/mod.ts";
 import type { LeadWorker } from "./lead_worker.ts";
@@ -25,8 +26,8 @@ export interface AppServices {
    * from a request's Host header.
    */
   selfUrl: string | null;
-  /** PBKDF2 iterations for new password hashes; default 600,000. Tests lower it for speed. */
-  passwordIterations?: number;
+  /** PBKDF2 iterations for new password hashes (600,000; tests lower it for speed). */
+  passwordIterations: number;
   /** The lead store (deduped inserts, updates, change log). */
   leads: LeadStore;
   /** Durable background jobs (lead details fetches). */
@@ -45,4 +46,6 @@ export interface AppServices {
   worker: LeadWorker;
   /** Checks of the Meta wiring on a schedule: tokens, subscriptions, webhook URL, lost webhooks. */
   metaHealth: MetaHealthMonitor;
+  /** Bad webhook signatures per client address: a flood of forgeries gets 429. */
+  webhookForgeries: RateLimiter;
 }

@@ -1,6 +1,6 @@
 import type { PublicUser, Role } from "../lib/auth/model.ts";
 import { createUser, listUsers, removeUser, setDisabled } from "../lib/auth/users.ts";
-import { passwordIterations, readForm } from "../lib/auth_web/mod.ts";
+import { readForm } from "../lib/web/body.ts";
 import { errorAnswer } from "../lib/web/http_error.ts";
 import { define, type RouteContext } from "../lib/web/define.ts";
 
@@ -45,7 +45,7 @@ export const handler = define.handlers<TeamData>({
           await createUser(
             kv,
             { email: form.email ?? "", name: form.name ?? "", role, password: form.password ?? "" },
-            { iterations: passwordIterations(ctx.state.services) },
+            { iterations: ctx.state.services.passwordIterations },
           );
           return seeTeam("added");
         case "disable":

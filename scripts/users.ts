@@ -11,7 +11,7 @@ import {
   removeUser,
   setPassword,
 } from "../lib/auth/users.ts";
-import { findRunningServer } from "../lib/auth_web/server_lock.ts";
+import { findRunningServer } from "../lib/server_lock.ts";
 
 const USAGE = `Usage:
   deno task user:add --email you@example.com --name "Your Name" [--role admin|agent]

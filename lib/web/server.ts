@@ -3,7 +3,6 @@
 
 import { Hono } from "hono";
 import type { Context } from "hono";
-import type { AppServices } from "../services.ts";
 import { noStore } from "./cache_control.ts";
 import type { Access, HandlerFn, HonoEnv, PageComponent, RouteContext, State } from "./define.ts";
 import { allowedMethods, type LoadedRoute, type RouteTree } from "./fs_routes.ts";
@@ -29,10 +28,15 @@ export type Authorizer = (
 
 /** What the web app is built from. */
 export interface WebAppOptions {
-  services: AppServices;
+  services: State["services"];
   tree: RouteTree;
   assets: StaticAssets;
   render: PageRenderer;
+  /**
+   * Middleware every request passes through first, before anything else answers it (static
+   * files, refusals, errors): fresh.config.ts's plugins, e.g. security headers.
+   */
+  plugins?: Middleware[];
   /** Middleware run for every request after the request state exists and before routing. */
   middleware?: Middleware[];
   /** The access check run for every matched route (and, as `user`, for unknown paths). */
@@ -51,6 +55,8 @@ export function isApiPath(path: string): boolean {
 export function createWebApp(options: WebAppOptions): Hono<HonoEnv> {
   const { services, tree, assets, render, authorize } = options;
   const app = new Hono<HonoEnv>();
+
+  for (const plugin of options.plugins ?? []) app.use(plugin);
 
   app.use(async (c, next) => {
     const started = performance.now();
@@ -179,6 +185,7 @@ async function handleRoute(
   const url = new URL(c.req.url);
   const ctx: RouteContext = {
     req: c.req.raw,
+    info: c.env as Deno.ServeHandlerInfo | undefined,
     url,
     params,
     state,

@@ -5,7 +5,7 @@
 import { type ActivityDraft, type LeadWorkProps } from "../../components/LeadWork.tsx";
 import { LeadDetail } from "../../components/LeadDetail.tsx";
 import { listUsers } from "../../lib/auth/users.ts";
-import { readForm } from "../../lib/auth_web/body.ts";
+import { readForm } from "../../lib/web/body.ts";
 import { addLeadActivity, checkActivity } from "../../lib/leads/activities.ts";
 import type { Lead } from "../../lib/leads/model.ts";
 import { NoSuchLeadError } from "../../lib/leads/not_found.ts";

@@ -2,16 +2,8 @@ import assert from "node:assert/strict";
 import { ConfigError, loadConfig } from "../../lib/config.ts";
 import { verifyPassword } from "../../lib/auth/password.ts";
 import { countUsers, getUserByEmail, listUsers } from "../../lib/auth/users.ts";
-import {
-  bootstrapAccounts,
-  BootstrapError,
-  DEMO_ADMIN_EMAIL,
-} from "../../lib/auth_web/bootstrap.ts";
-import {
-  findRunningServer,
-  startHeartbeat,
-  writeHeartbeat,
-} from "../../lib/auth_web/server_lock.ts";
+import { bootstrapAccounts, BootstrapError, DEMO_ADMIN_EMAIL } from "../../lib/auth/bootstrap.ts";
+import { findRunningServer, startHeartbeat, writeHeartbeat } from "../../lib/server_lock.ts";
 import { createTestUser } from "../_helpers/app.ts";
 
 const FAST = { iterations: 1_000 };

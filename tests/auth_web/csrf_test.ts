@@ -1,30 +1,56 @@
 import assert from "node:assert/strict";
-import { checkOrigin } from "../../lib/auth_web/csrf.ts";
+import { checkOrigin } from "../../lib/web/csrf.ts";
 import { startTestServer } from "../_helpers/app.ts";
 
-Deno.test("[auth_web] checkOrigin: Origin decides, then Referer, then the absence of a session", () => {
+Deno.test("[web] checkOrigin: Origin decides, then Referer, then the absence of a session", () => {
   const own = "http://127.0.0.1:8000";
   const req = (headers: Record<string, string>) =>
     new Request(own + "/api/x", { method: "POST", headers });
+  // As the app decides it: a session cookie is the ambient credential.
+  const check = (request: Request) =>
+    checkOrigin(request, own, { hasCredentials: request.headers.has("cookie") });
   const cookie = { cookie: "leadline_session=abc" };
-  assert.deepEqual(checkOrigin(req({ origin: own, ...cookie }), own), { ok: true });
-  assert.equal(checkOrigin(req({ origin: "https://evil.example", ...cookie }), own).ok, false);
-  assert.equal(checkOrigin(req({ origin: "null", ...cookie }), own).ok, false);
+  assert.deepEqual(check(req({ origin: own, ...cookie })), { ok: true });
+  assert.equal(check(req({ origin: "https://evil.example", ...cookie })).ok, false);
+  assert.equal(check(req({ origin: "null", ...cookie })).ok, false);
   assert.equal(
-    checkOrigin(req({ origin: "http://127.0.0.1:8001", ...cookie }), own).ok,
+    check(req({ origin: "http://127.0.0.1:8001", ...cookie })).ok,
     false,
     "another port is another origin",
   );
-  assert.deepEqual(checkOrigin(req({ referer: own + "/team", ...cookie }), own), { ok: true });
-  assert.equal(checkOrigin(req({ referer: "https://evil.example/", ...cookie }), own).ok, false);
-  assert.equal(checkOrigin(req({ referer: "not a url", ...cookie }), own).ok, false);
-  assert.equal(checkOrigin(req(cookie), own).ok, false, "a session with no origin at all");
-  assert.deepEqual(checkOrigin(req({}), own), { ok: true }, "no session, nothing to forge");
+  assert.deepEqual(check(req({ referer: own + "/team", ...cookie })), { ok: true });
+  assert.equal(check(req({ referer: "https://evil.example/", ...cookie })).ok, false);
+  assert.equal(check(req({ referer: "not a url", ...cookie })).ok, false);
+  assert.equal(check(req(cookie)).ok, false, "a session with no origin at all");
+  assert.deepEqual(check(req({})), { ok: true }, "no session, nothing to forge");
   assert.equal(
-    checkOrigin(req({ origin: "https://evil.example" }), own).ok,
+    check(req({ origin: "https://evil.example" })).ok,
     false,
     "a foreign Origin is refused even without a session (login CSRF)",
   );
+});
+
+Deno.test("[web] checkOrigin: the browser's Sec-Fetch-Site refuses another site's request whatever else it says", () => {
+  const own = "http://127.0.0.1:8000";
+  const req = (headers: Record<string, string>) =>
+    new Request(own + "/api/x", { method: "POST", headers });
+  const check = (request: Request) => checkOrigin(request, own, { hasCredentials: true });
+  for (const site of ["cross-site", "same-site", "Cross-Site"]) {
+    assert.deepEqual(
+      check(req({ "sec-fetch-site": site, origin: own })),
+      { ok: false, reason: `its Sec-Fetch-Site is ${site.toLowerCase()}` },
+      `${site}, even with our Origin`,
+    );
+  }
+  assert.deepEqual(check(req({ "sec-fetch-site": "same-origin", origin: own })), { ok: true });
+  assert.equal(
+    check(req({ "sec-fetch-site": "same-origin", origin: "https://evil.example" })).ok,
+    false,
+    "a foreign Origin still decides",
+  );
+  // A browser that vouches for the request needs no Origin (one that sends none is rare).
+  assert.deepEqual(check(req({ "sec-fetch-site": "same-origin" })), { ok: true });
+  assert.deepEqual(check(req({ "sec-fetch-site": "none" })), { ok: true });
 });
 
 Deno.test("[e2e] CSRF: a cross-site POST with a session gets 403 JSON and changes nothing", async () => {
@@ -129,7 +155,8 @@ Deno.test("[e2e] CSRF: the webhook is exempt (no session, signature-checked)", a
       body: "{}",
     });
     await res.body?.cancel();
-    assert.notEqual(res.status, 403, "the origin check does not apply to /webhook");
+    // Not refused as cross-site: the signature check answers (this delivery has none).
+    assert.equal(res.status, 401, "the origin check does not apply to /webhook");
   } finally {
     await server.close();
   }
@@ -146,6 +173,31 @@ Deno.test("[e2e] CSRF: behind a trusted proxy the https origin is ours", async (
     });
     await ok.body?.cancel();
     assert.equal(ok.status, 303);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("[e2e] CSRF: a request the browser marks cross-site is refused even with our Origin", async () => {
+  const server = await startTestServer();
+  try {
+    const refused = await server.fetch("/api/shift", {
+      method: "POST",
+      headers: { "sec-fetch-site": "cross-site", "content-type": "application/json" },
+      body: JSON.stringify({ onShift: true }),
+    });
+    assert.equal(refused.status, 403);
+    assert.match((await refused.json()).error, /Cross-site request refused: its Sec-Fetch-Site/);
+    const shift = await (await server.fetch("/api/shift")).json();
+    assert.equal(shift.onShift, false, "nothing changed");
+
+    const allowed = await server.fetch("/api/shift", {
+      method: "POST",
+      headers: { "sec-fetch-site": "same-origin", "content-type": "application/json" },
+      body: JSON.stringify({ onShift: true }),
+    });
+    assert.equal(allowed.status, 200);
+    assert.equal((await allowed.json()).onShift, true);
   } finally {
     await server.close();
   }

@@ -10,6 +10,14 @@ function assertSecurityHeaders(res: Response, what: string) {
   assert.equal(res.headers.get("x-content-type-options"), "nosniff", `${what}: nosniff`);
   assert.equal(res.headers.get("referrer-policy"), "same-origin", `${what}: referrer policy`);
   assert.equal(res.headers.get("x-frame-options"), "DENY", `${what}: no framing`);
+  assert.equal(res.headers.get("cross-origin-opener-policy"), "same-origin", `${what}: COOP`);
+  assert.equal(res.headers.get("cross-origin-resource-policy"), "same-origin", `${what}: CORP`);
+  assert.match(
+    res.headers.get("permissions-policy") ?? "",
+    /(^|, )camera=\(\)(,|$)/,
+    `${what}: Permissions-Policy turns off what we never use`,
+  );
+  assert.doesNotMatch(res.headers.get("permissions-policy") ?? "", /notifications|autoplay/);
 }
 
 Deno.test("[e2e] security headers on pages, API, static files, 401, 404, 405 and redirects", async () => {
@@ -26,6 +34,8 @@ Deno.test("[e2e] security headers on pages, API, static files, 401, 404, 405 and
       ["401 API", fetch(server.url + "/api/admin/users"), 401],
       ["303 to login", fetch(server.url + "/", { redirect: "manual" }), 303],
       ["405", server.fetch("/login", { method: "PUT" }), 405],
+      ["island bundle 404", fetch(server.url + "/_islands/nothing.js"), 404],
+      ["400 API", server.fetch("/api/leads?limit=x"), 400],
     ];
     for (const [what, pending, status] of cases) {
       const res = await pending;
@@ -80,6 +90,20 @@ Deno.test("[e2e] pages carry no inline script: every <script> is external or JSO
       }
       assert.doesNotMatch(html, /\son[a-z]+="/i, `${path}: no inline event handlers`);
     }
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("[e2e] security headers on the 503 answered once a stop has begun", async () => {
+  const server = await startTestServer();
+  try {
+    assert.equal(await server.app.drain(1_000), true);
+    const res = await fetch(server.url + "/health");
+    await res.body?.cancel();
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get("retry-after"), "5");
+    assertSecurityHeaders(res, "503 while stopping");
   } finally {
     await server.close();
   }

@@ -4,7 +4,7 @@
 // spelling routes nowhere. Never 2xx with data.
 
 import assert from "node:assert/strict";
-import { isApiPath } from "../../lib/auth_web/access.ts";
+import { isApiPath } from "../../lib/web/server.ts";
 import type { Access } from "../../lib/web/define.ts";
 import { allowedMethods, loadRouteTree } from "../../lib/web/fs_routes.ts";
 import { startTestServer, type TestServer, type TestUser } from "../_helpers/app.ts";

@@ -3,7 +3,7 @@
 // for every method, never 500.
 
 import assert from "node:assert/strict";
-import { isApiPath } from "../../lib/auth_web/access.ts";
+import { isApiPath } from "../../lib/web/server.ts";
 import {
   allowedMethods,
   loadRouteTree,

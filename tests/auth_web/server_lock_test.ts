@@ -8,7 +8,7 @@ import {
   type ServerHeartbeat,
   serverHeartbeatKey,
   writeHeartbeat,
-} from "../../lib/auth_web/server_lock.ts";
+} from "../../lib/server_lock.ts";
 import { baseEnv, ROOT, startServer, stopServer } from "../ingest/_server_process.ts";
 
 const MAIN = new URL("main.ts", ROOT).pathname;

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { getUserByEmail } from "../../lib/auth/users.ts";
 import { verifyPassword } from "../../lib/auth/password.ts";
-import { writeHeartbeat } from "../../lib/auth_web/server_lock.ts";
+import { writeHeartbeat } from "../../lib/server_lock.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const MAIN = new URL("main.ts", ROOT).pathname;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createAlertStore } from "../../lib/alerts.ts";
-import { BodyTooLargeError, readBodyBytes } from "../../lib/body_limit.ts";
+import { BodyTooLargeError, readBodyBytes } from "../../lib/web/body.ts";
 import { createGraphClient } from "../../lib/facebook/graph_client.ts";
 import { signBody } from "../../lib/facebook/signature.ts";
 import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";

@@ -1,7 +1,7 @@
 // One lead as JSON, by our id, with the newest page of its timeline; PATCH changes its status
 // (`{ "status": "contacted" }`) and/or its owner (`{ "ownerId": "<user id>" | null }`).
 
-import { readJsonObject } from "../../../lib/auth_web/body.ts";
+import { readJsonObject } from "../../../lib/web/body.ts";
 import { assignLead } from "../../../lib/leads/ownership.ts";
 import { parseLeadPatch, setLeadStatus } from "../../../lib/leads/status.ts";
 import { toLeadDetailJson } from "../../../lib/leads/timeline.ts";

@@ -1,7 +1,7 @@
 // The leads API: a page of leads newest first, the changes after a cursor with the current alerts
 // (the polling fallback), and POST for a lead entered by hand.
 
-import { readJsonObject } from "../../../lib/auth_web/body.ts";
+import { readJsonObject } from "../../../lib/web/body.ts";
 import { addManualLead } from "../../../lib/leads/manual_entry.ts";
 import { toLeadJson } from "../../../lib/leads/model.ts";
 import {

@@ -1,6 +1,6 @@
 // Admin: the Facebook pages reconciliation sweeps; list them, and add one by id in settings.
 
-import { readJsonObject } from "../../../../lib/auth_web/mod.ts";
+import { readJsonObject } from "../../../../lib/web/body.ts";
 import {
   addSettingsPage,
   followLeadPages,

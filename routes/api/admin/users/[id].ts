@@ -6,7 +6,7 @@ import {
   setRole,
 } from "../../../../lib/auth/users.ts";
 import { toPublicUser } from "../../../../lib/auth/model.ts";
-import { passwordIterations, readJsonObject } from "../../../../lib/auth_web/mod.ts";
+import { readJsonObject } from "../../../../lib/web/body.ts";
 import { define } from "../../../../lib/web/define.ts";
 import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
 import { isUlid } from "../../../../lib/ids.ts";
@@ -47,7 +47,7 @@ export const handler = define.handlers({
     if (!await getUser(kv, id)) throw new HttpError(404, `No user has id ${id}`);
     if (typeof body.password === "string") {
       await setPassword(kv, id, body.password, {
-        iterations: passwordIterations(ctx.state.services),
+        iterations: ctx.state.services.passwordIterations,
       });
     }
     if (typeof body.disabled === "boolean") await setDisabled(kv, id, body.disabled);

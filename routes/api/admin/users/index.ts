@@ -1,5 +1,5 @@
 import { createUser, listUsers } from "../../../../lib/auth/users.ts";
-import { passwordIterations, readJsonObject } from "../../../../lib/auth_web/mod.ts";
+import { readJsonObject } from "../../../../lib/web/body.ts";
 import { define } from "../../../../lib/web/define.ts";
 import { jsonResponse } from "../../../../lib/web/http_error.ts";
 
@@ -20,7 +20,7 @@ export const handler = define.handlers({
       name: String(body.name ?? ""),
       role: String(body.role ?? "agent") as "admin" | "agent",
       password: typeof body.password === "string" ? body.password : "",
-    }, { iterations: passwordIterations(ctx.state.services) });
+    }, { iterations: ctx.state.services.passwordIterations });
     return jsonResponse({ user }, 201, { location: `/api/admin/users/${user.id}` });
   },
 });

@@ -1,7 +1,7 @@
 // A lead's activities: GET a page of them (newest first, `?before=` for older), POST logs a call,
 // note, email or text (`{kind, outcome?, text?, followUpAt?}`): 201 with it, or 400 with `fields`.
 
-import { readJsonObject } from "../../../../lib/auth_web/body.ts";
+import { readJsonObject } from "../../../../lib/web/body.ts";
 import {
   addLeadActivity,
   checkActivity,

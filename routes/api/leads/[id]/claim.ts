@@ -1,7 +1,7 @@
 // Claims a lead for the signed-in user: 200 with the lead, or 409 with who owns it when someone
 // else got it first. A plain form post (no JavaScript) comes back to the page it was sent from.
 
-import { ownOrigin } from "../../../../lib/auth_web/request_info.ts";
+import { ownOrigin } from "../../../../lib/web/request_info.ts";
 import { claimLead, LeadClaimedError } from "../../../../lib/leads/ownership.ts";
 import { toLeadDetailJson } from "../../../../lib/leads/timeline.ts";
 import { define } from "../../../../lib/web/define.ts";

@@ -1,8 +1,8 @@
 // Changes a lead's status from a plain form (field `status`), for pages without JavaScript: 303
 // back to the lead's page, or to the dashboard it was sent from. JSON clients use PATCH /api/leads/:id.
 
-import { readForm } from "../../../../lib/auth_web/body.ts";
-import { ownOrigin } from "../../../../lib/auth_web/request_info.ts";
+import { readForm } from "../../../../lib/web/body.ts";
+import { ownOrigin } from "../../../../lib/web/request_info.ts";
 import { parseLeadStatus, setLeadStatus } from "../../../../lib/leads/status.ts";
 import { define } from "../../../../lib/web/define.ts";
 import { formReturnPath, isFormPost } from "../../../../lib/web/form_post.ts";

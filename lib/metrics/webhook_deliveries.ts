@@ -1,7 +1,6 @@
 // Counts webhook deliveries by how they were answered, and times those that stored a lead.
 
-import { type DeliveryOutcome, webhookDeliveries, webhookToStored } from "../metrics/mod.ts";
-import type { HandlerFn } from "../web/define.ts";
+import { type DeliveryOutcome, webhookDeliveries, webhookToStored } from "./app_metrics.ts";
 
 /**
  * Wraps the webhook's POST handler: every answer is counted by outcome (read from its status and,
@@ -9,8 +8,10 @@ import type { HandlerFn } from "../web/define.ts";
  * is timed from the handler taking it to its answer, which comes once every lead is committed.
  * Measuring from the outside keeps the handler itself free of metrics.
  */
-export function countDeliveries(post: HandlerFn): HandlerFn {
-  return async function countedWebhookPost(ctx) {
+export function countDeliveries<Ctx>(
+  post: (ctx: Ctx) => Promise<Response>,
+): (ctx: Ctx) => Promise<Response> {
+  return async function countedWebhookPost(ctx: Ctx) {
     const started = performance.now();
     let res: Response;
     try {

@@ -1,7 +1,7 @@
 // Start-up accounts: the admin from the environment, a demo admin, or a refusal to start with none.
 
-import { generatePassword } from "../auth/password.ts";
-import { countUsers, createUser, ensureAdmin, type EnsureAdminResult } from "../auth/users.ts";
+import { generatePassword } from "./password.ts";
+import { countUsers, createUser, ensureAdmin, type EnsureAdminResult } from "./users.ts";
 
 /** Email of the admin created in demo mode when no user exists. */
 export const DEMO_ADMIN_EMAIL = "admin@leadline.local";
