@@ -3,7 +3,6 @@
 import { useComputed, useSignal, useSignalEffect } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { AlertList } from "./dashboard/AlertList.tsx";
-import type { Alert } from "../lib/alerts.ts";
 import {
   askNotifyPermission,
   chime,
@@ -14,15 +13,9 @@ import {
 } from "./dashboard/alerts.ts";
 import { type Connection, type Feed, startFeed } from "./dashboard/feed.ts";
 import { LeadList } from "./dashboard/LeadList.tsx";
-import {
-  type ClockThresholds,
-  compareFollowUps,
-  compareRows,
-  formLabel,
-  type LeadRow,
-  toLeadRow,
-} from "./dashboard/row.ts";
-import { timeZoneCookie } from "../lib/local_time.ts";
+import { compareFollowUps, compareRows, formLabel, toLeadRow } from "../lib/format/lead_row.ts";
+import { timeZoneCookie } from "../lib/format/time.ts";
+import type { Alert, ClockThresholds, LeadRow } from "../lib/wire.ts";
 import { type SyncAnswer, syncMessage } from "./dashboard/sync_message.ts";
 import { leadToastText, type Toast, Toasts } from "./dashboard/Toasts.tsx";
 

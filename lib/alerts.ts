@@ -1,38 +1,7 @@
 // Dashboard-wide alerts in KV (an expired page token, a missing permission, lost webhooks, a lead
-// stored shortened), raised and cleared by jobs and checks.
+// stored shortened), raised and cleared by jobs and checks. Their shape is in lib/wire.ts.
 
-/**
- * What went wrong, in a word the dashboard can pick an icon and a fix for. Fetch jobs and sweeps
- * raise `token_expired` and `permission_denied`; the Meta health checks (lib/meta_health) raise
- * `token_expired` too, and own the page and app kinds. `lead_truncated`: a lead was too large to
- * store whole and its answers were shortened (one alert per lead, expiring on its own).
- */
-export type AlertKind =
-  | "token_expired"
-  | "permission_denied"
-  | "token_expiring"
-  | "scope_missing"
-  | "page_unsubscribed"
-  | "page_unreachable"
-  | "webhook_unreachable"
-  | "webhooks_lost"
-  | "app_credentials"
-  | "lead_truncated";
-
-/** One alert as stored at `["alerts", kind, pageId]` and shown in the dashboard's alert area. */
-export interface Alert {
-  kind: AlertKind;
-  /** The Facebook page it concerns, or null when it concerns the whole app. */
-  pageId: string | null;
-  /** The lead it concerns (our id), for alerts about one lead. */
-  leadId?: string | null;
-  /** Readable, safe to show (never holds a token). */
-  message: string;
-  /** ISO 8601: when it was first raised (kept when the same alert is raised again). */
-  since: string;
-  /** ISO 8601: when it was last raised. */
-  updatedAt: string;
-}
+import type { Alert, AlertKind } from "./wire.ts";
 
 /** Alerts over one KV. */
 export interface AlertStore {

@@ -4,7 +4,7 @@
 import { fileURLToPath } from "node:url";
 import { validateEmail } from "./auth/model.ts";
 import { checkPasswordPolicy } from "./auth/password.ts";
-import { isPhoneCountry, PHONE_COUNTRIES } from "./leads/contact.ts";
+import { isPhoneCountry, PHONE_COUNTRIES } from "./format/phone.ts";
 
 /** How much the logger prints. */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";

@@ -9,7 +9,7 @@ import AddLeadForm from "../islands/AddLeadForm.tsx";
 import LeadDashboard, { type LeadDashboardProps } from "../islands/LeadDashboard.tsx";
 import SyncStatus, { type SyncStatusProps } from "../islands/SyncStatus.tsx";
 import TeamStrip, { type TeamStripProps } from "../islands/TeamStrip.tsx";
-import { toLeadRow } from "../islands/dashboard/row.ts";
+import { toLeadRow } from "../lib/format/lead_row.ts";
 import {
   endOfToday,
   type LeadView,

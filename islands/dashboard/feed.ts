@@ -1,7 +1,6 @@
 // The dashboard's connection: the event stream, a 3 s polling fallback, reopening with backoff.
 
-import type { Alert } from "../../lib/alerts.ts";
-import type { LeadRow } from "./row.ts";
+import type { Alert, LeadChangesAnswer, LeadRow, StreamReady } from "../../lib/wire.ts";
 
 /** What the badge shows. */
 export type Connection = "connecting" | "live" | "polling" | "offline";
@@ -30,13 +29,6 @@ export interface Feed {
   /** Asks the server for the changes after our cursor now (used by Sync). */
   pollNow(): Promise<void>;
   stop(): void;
-}
-
-interface ChangesAnswer {
-  changes: { seq: number; lead: LeadRow }[];
-  cursor: string;
-  reset?: boolean;
-  alerts?: Alert[];
 }
 
 /** Page size of `GET /api/leads?since=`: a full page means more is waiting. */
@@ -80,7 +72,7 @@ export function startFeed(options: FeedOptions): Feed {
     };
     es.addEventListener("ready", (event) => {
       alive();
-      const ready = JSON.parse((event as MessageEvent<string>).data);
+      const ready: StreamReady = JSON.parse((event as MessageEvent<string>).data);
       if (Array.isArray(ready.alerts)) options.onAlerts(ready.alerts);
       attempts = 0;
       stopPolling();
@@ -128,7 +120,7 @@ export function startFeed(options: FeedOptions): Feed {
         headers: { accept: "application/json" },
       });
       if (!res.ok) throw new Error(`Polling failed: the server answered ${res.status}`);
-      const answer: ChangesAnswer = await res.json();
+      const answer: LeadChangesAnswer = await res.json();
       if (answer.alerts) options.onAlerts(answer.alerts);
       if (answer.reset) {
         cursor = Number(answer.cursor) || 0;

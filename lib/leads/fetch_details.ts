@@ -1,6 +1,7 @@
 // The fetch job: reads a lead's answers from the Graph API into the stored lead, or says why it cannot.
 
-import type { AlertKind, AlertStore } from "../alerts.ts";
+import type { AlertStore } from "../alerts.ts";
+import type { AlertKind } from "../wire.ts";
 import type { GraphClient } from "../facebook/graph_client.ts";
 import { GraphApiError } from "../facebook/graph_errors.ts";
 import { mapLeadDetails } from "../facebook/lead_fields.ts";

@@ -1,6 +1,7 @@
 // The live hub: one kv.watch per process on the change and alert heads, fanned out to subscribers.
 
-import { type Alert, alertsHeadKey, createAlertStore } from "../alerts.ts";
+import { alertsHeadKey, createAlertStore } from "../alerts.ts";
+import type { Alert } from "../wire.ts";
 import { DomainError } from "../errors.ts";
 import { observeSince, storedToPushed } from "../metrics/mod.ts";
 import { leadChangesHeadKey } from "./keys.ts";

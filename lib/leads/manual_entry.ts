@@ -1,6 +1,7 @@
 // Leads entered by hand (phone, SMS, walk-in): field-by-field validation, duplicate flag, store.
 
-import { isPhoneCountry, normaliseEmail, normalisePhone } from "./contact.ts";
+import { isPhoneCountry } from "../format/phone.ts";
+import { normaliseEmail, normalisePhone } from "./contact.ts";
 import { contactKeysOf, findPossibleDuplicate } from "./contact_index.ts";
 import { type Lead, LeadValidationError, type ManualLeadInput, newManualLead } from "./model.ts";
 import type { LeadStore } from "./store.ts";

@@ -9,13 +9,8 @@ import { reconcileInserted, reconcileScanned, reconcileSweeps } from "../metrics
 import { reconcileProgressKey, reconcileStateKey } from "./keys.ts";
 import { acquireSweepLock } from "./lock.ts";
 import { runSweep, type SweepOutcome } from "./sweep.ts";
-import type {
-  PageAccessProblem,
-  ReconcileState,
-  ReconcileStatus,
-  SweepProgress,
-  SyncResult,
-} from "./types.ts";
+import type { ReconcileState } from "./types.ts";
+import type { PageAccessProblem, ReconcileStatus, SweepProgress, SyncResult } from "../wire.ts";
 
 /** What asked for a sync; logged, and "resume" is the job that ends a pause. */
 export type SyncTrigger = "manual" | "auto" | "cron" | "resume";

@@ -7,7 +7,8 @@ import type { Logger } from "../log.ts";
 import { discoverPageForms, formNeedsSweep, saveReconcileForm } from "./forms.ts";
 import { graphLeadDetails, leadFromGraph } from "./graph_lead.ts";
 import { reconcileProgressKey } from "./keys.ts";
-import type { PageAccessProblem, ReconcileForm, SweepProgress } from "./types.ts";
+import type { ReconcileForm } from "./types.ts";
+import type { PageAccessProblem, SweepProgress } from "../wire.ts";
 
 /** What a sweep needs; everything is passed in so it runs the same from a route, cron or a test. */
 export interface SweepDeps {

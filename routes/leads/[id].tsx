@@ -16,7 +16,8 @@ import { parseLocalDateTime } from "../../lib/time_zone.ts";
 import { define, type PageProps, type RouteContext } from "../../lib/web/define.ts";
 import { errorAnswer } from "../../lib/web/http_error.ts";
 import { isUlid } from "../../lib/ids.ts";
-import { type Clock, clockOf, isTimeZone } from "../../lib/local_time.ts";
+import { type Clock, isTimeZone } from "../../lib/format/time.ts";
+import { clockOf } from "../../lib/local_time.ts";
 
 /** What the page renders: the lead, its timeline page in `lead.timeline`, and the older-page cursor. */
 interface LeadPageData {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatTime } from "../../lib/local_time.ts";
+import { formatTime } from "../../lib/format/time.ts";
 import { browserTest, signIn } from "../_helpers/browser.ts";
 import { withDashboard } from "./_dashboard.ts";
 

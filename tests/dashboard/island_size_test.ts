@@ -11,8 +11,12 @@ import { createTestApp } from "../_helpers/app.ts";
 // B identity, 18,115 B br) and LeadDashboard with its chunk 16,363 B gzip. These budgets are those
 // numbers rounded up to the next 0.5 KB: they stop further growth, not the cut back to 15 KB,
 // which waits for a change to the islands themselves (issue 16).
+// Issue 14 gave the dashboard, the sync line and the team strip one duration and "… ago" formatter
+// (lib/format/durations.ts) instead of a copy each: the bundler puts it in a chunk of its own,
+// which the page loads once (page 20,123 B gzip, +34 B) but which counts whole with LeadDashboard
+// (16,511 B gzip, +148 B): its budget moved to the next 0.5 KB.
 const PAGE_BUDGET_GZIP = 20 * 1024;
-const DASHBOARD_ISLAND_BUDGET_GZIP = 16 * 1024;
+const DASHBOARD_ISLAND_BUDGET_GZIP = 16.5 * 1024;
 
 Deno.test("[islands] every script the dashboard page loads, counted on the wire, stays within budget", async () => {
   const { fetch, close } = await createTestApp();
@@ -23,7 +27,6 @@ Deno.test("[islands] every script the dashboard page loads, counted on the wire,
     ].map((m) => m[1]);
     const islands = [...new Set([...html.matchAll(/data-island="(\w+)"/g)].map((m) => m[1]))];
     assert.deepEqual(islands.sort(), ["AddLeadForm", "LeadDashboard", "SyncStatus", "TeamStrip"]);
-    assert.equal(urls.length, islands.length + 1, "one entry per island and the shared chunk");
 
     const wire = { identity: 0, gzip: 0, br: 0 };
     for (const url of urls) {
@@ -39,6 +42,16 @@ Deno.test("[islands] every script the dashboard page loads, counted on the wire,
     }
     const build = await loadIslandBundles(islands);
     const counted = pageScriptBytes(build, islands);
+    assert.equal(
+      urls.length,
+      counted.files.length,
+      "one entry per island and each shared chunk, each once",
+    );
+    assert.equal(
+      counted.files.filter((file) => !file.startsWith("chunk-")).length,
+      islands.length,
+      "one entry per island",
+    );
     assert.deepEqual(
       { identity: counted.identity, gzip: counted.gzip, br: counted.br },
       wire,
@@ -48,7 +61,7 @@ Deno.test("[islands] every script the dashboard page loads, counted on the wire,
     const dashboard = pageScriptBytes(build, ["LeadDashboard"]);
     assert.ok(
       dashboard.gzip <= DASHBOARD_ISLAND_BUDGET_GZIP,
-      `LeadDashboard with its chunks is ${dashboard.gzip} B gzip, over its 16 KB budget`,
+      `LeadDashboard with its chunks is ${dashboard.gzip} B gzip, over its 16.5 KB budget`,
     );
   } finally {
     await close();

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { applyLeadDetails } from "../../lib/leads/model.ts";
 import {
-  clockOf,
   formatTime,
   isTimeZone,
   TIME_ZONE_COOKIE,
   timeZoneCookie,
   UTC_CLOCK,
-} from "../../lib/local_time.ts";
+} from "../../lib/format/time.ts";
+import { clockOf } from "../../lib/local_time.ts";
 import { createTestApp } from "../_helpers/app.ts";
 import { testMetaLead } from "../_helpers/leads.ts";
 

@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { renderToString } from "preact-render-to-string";
 import { LeadList } from "../../islands/dashboard/LeadList.tsx";
-import { mailtoHref, telHref, toLeadRow } from "../../islands/dashboard/row.ts";
+import { mailtoHref, telHref } from "../../lib/format/contact_links.ts";
+import { toLeadRow } from "../../lib/format/lead_row.ts";
 import { applyLeadDetails, type Lead } from "../../lib/leads/model.ts";
 import { createTestApp, type TestApp } from "../_helpers/app.ts";
 import { testMetaLead } from "../_helpers/leads.ts";

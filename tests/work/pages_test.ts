@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { applyLeadDetails } from "../../lib/leads/model.ts";
-import { TIME_ZONE_COOKIE } from "../../lib/local_time.ts";
+import { TIME_ZONE_COOKIE } from "../../lib/format/time.ts";
 import { getTeamSettings, saveTeamSettings } from "../../lib/routing/settings.ts";
 import { createTestApp, type TestApp } from "../_helpers/app.ts";
 import { testMetaLead } from "../_helpers/leads.ts";

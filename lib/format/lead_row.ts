@@ -1,27 +1,8 @@
-// The slice of a lead one dashboard row shows, and the helpers that format it (browser and server).
+// How a lead's row reads: its name, form, ad, owner, waiting clock and order. Pure, for the
+// dashboard island and the server's pages alike (its shape, LeadRow, is in lib/wire.ts).
 
-/** What the list needs of a lead; built from the API's Lead JSON. */
-export interface LeadRow {
-  id: string;
-  fullName: string | null;
-  email: string | null;
-  phone: string | null;
-  formName: string | null;
-  formId: string | null;
-  adName: string | null;
-  campaignName: string | null;
-  source: string;
-  createdTime: string;
-  status: string;
-  details: "pending" | "fetched" | "failed";
-  detailsError: string | null;
-  ownerId: string | null;
-  ownerName: string | null;
-  firstContactAt: string | null;
-  callAttempts: number;
-  nextFollowUpAt: string | null;
-  possibleDuplicateOf: string | null;
-}
+import type { ClockThresholds, LeadRow } from "../wire.ts";
+import { waitText } from "./durations.ts";
 
 /** The row of an API lead; unknown extra fields are dropped so island props stay small. */
 export function toLeadRow(lead: LeadRow): LeadRow {
@@ -54,12 +35,6 @@ export function compareFollowUps(a: LeadRow, b: LeadRow): number {
   return x < y ? -1 : x > y ? 1 : compareRows(a, b);
 }
 
-/** The speed-to-lead clock's thresholds, in ms since the form was submitted. */
-export interface ClockThresholds {
-  amberMs: number;
-  redMs: number;
-}
-
 /**
  * The running clock of a row nobody has contacted yet (status new): its level and its words,
  * "Waiting 7 min"; null once contacted. Colour is never the only signal: the words say it too.
@@ -84,12 +59,6 @@ export function contactedIn(row: LeadRow): string | null {
   const ms = Date.parse(row.firstContactAt) - Date.parse(row.createdTime);
   if (!Number.isFinite(ms)) return null;
   return `Contacted in ${waitText(Math.max(0, ms))}`;
-}
-
-/** "45 s", "7 min", "2 h 5 min". */
-export function waitText(ms: number): string {
-  const s = Math.floor(ms / 1000), m = Math.floor(s / 60);
-  return s < 60 ? `${s} s` : m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
 /** The owner as a row shows it: "You", their name, or "Unassigned". */
@@ -126,64 +95,7 @@ export function adLabel(row: LeadRow): string | null {
   return parts.length ? parts.join(" · ") : null;
 }
 
-/** "just now", "5 min ago", "3 h ago", "2 d ago", then the date. */
-export function relativeTime(iso: string, now: number): string {
-  const ms = Date.parse(iso);
-  const seconds = Math.round((now - ms) / 1000);
-  if (seconds < 45) return "just now";
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `${minutes} min ago`;
-  const hours = Math.round(minutes / 60);
-  if (hours < 24) return `${hours} h ago`;
-  const days = Math.round(hours / 24);
-  if (days < 14) return `${days} d ago`;
-  return iso.slice(0, 10);
-}
-
-/** The exact time for a tooltip: local time in the browser, UTC on the server (no locale there). */
-export function exactTime(iso: string, local: boolean): string {
-  const date = new Date(iso);
-  if (local) return date.toLocaleString();
-  return iso.replace("T", " ").replace(/\.\d+Z$/, " UTC").replace(/Z$/, " UTC");
-}
-
 /** Status words for people: "new" -> "New". */
 export function statusLabel(status: string): string {
   return status.charAt(0).toUpperCase() + status.slice(1);
-}
-
-const EMAIL_LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
-const EMAIL_DOMAIN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
-
-/**
- * A `mailto:` link for `email` when it is one plain address (`local@domain.tld`), else null: show
- * the text without a link then. The address comes from a form anyone can fill in, so
- * `a@b?cc=evil@x` must never become a link that adds recipients or headers; characters a mail URL
- * reads as syntax (`?`, `#`, `&`, `=`, `%`, `/`) are escaped in the local part.
- */
-export function mailtoHref(email: string | null | undefined): string | null {
-  if (!email || email.length > 254) return null;
-  const at = email.lastIndexOf("@");
-  if (at <= 0) return null;
-  const local = email.slice(0, at);
-  const domain = email.slice(at + 1);
-  if (local.length > 64 || !EMAIL_LOCAL.test(local) || !EMAIL_DOMAIN.test(domain)) return null;
-  const escaped = local.replace(
-    /[^A-Za-z0-9.!$'*+_~-]/g,
-    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
-  );
-  return `mailto:${escaped}@${domain}`;
-}
-
-/**
- * A `tel:` link for `phone` when it is a phone number (digits with spaces, dots, dashes, slashes or
- * brackets, an optional leading +, 3 to 15 digits as E.164 allows), else null: show the text alone.
- */
-export function telHref(phone: string | null | undefined): string | null {
-  if (!phone || phone.length > 40) return null;
-  const trimmed = phone.trim();
-  if (!/^\+?[\d\s().\/-]+$/.test(trimmed)) return null;
-  const digits = trimmed.replace(/\D/g, "");
-  if (digits.length < 3 || digits.length > 15) return null;
-  return `tel:${trimmed.startsWith("+") ? "+" : ""}${digits}`;
 }
