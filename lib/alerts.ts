@@ -1,6 +1,7 @@
 // Dashboard-wide alerts in KV (an expired page token, a missing permission, lost webhooks, a lead
 // stored shortened), raised and cleared by jobs and checks. Their shape is in lib/wire.ts.
 
+import { commitAtomic } from "./kv_commit.ts";
 import type { Alert, AlertKind } from "./wire.ts";
 
 /** Alerts over one KV. */
@@ -94,8 +95,10 @@ export function createAlertStore(kv: Deno.Kv, options: { now?: () => Date } = {}
           since: entry.value?.since ?? at,
           updatedAt: at,
         };
-        const res = await kv.atomic().check(entry).set(alertKey(kind, pageId), alert)
-          .sum(alertsHeadKey(), 1n).commit();
+        const res = await commitAtomic(
+          kv.atomic().check(entry).set(alertKey(kind, pageId), alert)
+            .sum(alertsHeadKey(), 1n),
+        );
         if (res.ok) return alert;
       }
       throw new Error(`Cannot raise alert ${kind}: it kept changing for 10 attempts`);
@@ -104,8 +107,9 @@ export function createAlertStore(kv: Deno.Kv, options: { now?: () => Date } = {}
     async clearAlert(kind, pageId) {
       const entry = await kv.get<Alert>(alertKey(kind, pageId));
       if (entry.value === null) return false;
-      const res = await kv.atomic().check(entry).delete(entry.key).sum(alertsHeadKey(), 1n)
-        .commit();
+      const res = await commitAtomic(
+        kv.atomic().check(entry).delete(entry.key).sum(alertsHeadKey(), 1n),
+      );
       return res.ok;
     },
 
@@ -118,7 +122,7 @@ export function createAlertStore(kv: Deno.Kv, options: { now?: () => Date } = {}
       if (present.length === 0) return 0;
       const op = kv.atomic();
       for (const entry of present) op.check(entry).delete(entry.key);
-      const res = await op.sum(alertsHeadKey(), 1n).commit();
+      const res = await commitAtomic(op.sum(alertsHeadKey(), 1n));
       return res.ok ? present.length : 0;
     },
 

@@ -1,6 +1,8 @@
 // The running server's heartbeat in KV: one server per local KV file, and the user CLI refuses to
 // write behind its back.
 
+import { commitAtomic } from "./kv_commit.ts";
+
 /** How often the server refreshes its heartbeat. */
 export const HEARTBEAT_EVERY_MS = 10_000;
 /** A heartbeat older than this means the server is gone (crashed or killed). */
@@ -114,10 +116,11 @@ export async function claimServerLock(
       }
     }
     ours.at = now();
-    const committed = await kv.atomic()
-      .check(entry)
-      .set(serverHeartbeatKey(), ours, { expireIn: HEARTBEAT_STALE_MS })
-      .commit();
+    const committed = await commitAtomic(
+      kv.atomic()
+        .check(entry)
+        .set(serverHeartbeatKey(), ours, { expireIn: HEARTBEAT_STALE_MS }),
+    );
     if (committed.ok) {
       return { ok: true, handle: runHeartbeat(kv, ours, committed.versionstamp, everyMs, options) };
     }
@@ -163,10 +166,11 @@ function runHeartbeat(
       options.onLost?.(current.value!);
       return;
     }
-    const committed = await kv.atomic()
-      .check(current)
-      .set(serverHeartbeatKey(), ours, { expireIn: HEARTBEAT_STALE_MS })
-      .commit();
+    const committed = await commitAtomic(
+      kv.atomic()
+        .check(current)
+        .set(serverHeartbeatKey(), ours, { expireIn: HEARTBEAT_STALE_MS }),
+    );
     if (committed.ok) stamp = committed.versionstamp;
   }
 
@@ -184,7 +188,7 @@ function runHeartbeat(
       await queue(async () => {
         const current = await kv.get<ServerHeartbeat>(serverHeartbeatKey());
         if (current.value?.id !== ours.id) return; // another server's: never ours to delete
-        await kv.atomic().check(current).delete(serverHeartbeatKey()).commit();
+        await commitAtomic(kv.atomic().check(current).delete(serverHeartbeatKey()));
       });
     },
   };

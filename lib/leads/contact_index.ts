@@ -1,5 +1,6 @@
 // Finds recent Meta leads by normalised phone or email, so a hand-entered lead can be flagged as a possible duplicate.
 
+import { commitAtomic } from "../kv_commit.ts";
 import { normaliseEmail, normalisePhone } from "./contact.ts";
 import { catchUpLeadFollower } from "./lead_follower.ts";
 import type { Lead } from "./model.ts";
@@ -68,12 +69,12 @@ export async function indexLeadContacts(
     if (keys.email) op.set(leadByEmailKey(keys.email, lead.id), entry, { expireIn });
     writes += 2;
     if (writes >= 200) {
-      await op.commit();
+      await commitAtomic(op);
       op = kv.atomic();
       writes = 0;
     }
   }
-  if (writes > 0) await op.commit();
+  if (writes > 0) await commitAtomic(op);
 }
 
 /**

@@ -1,5 +1,6 @@
 // The pages reconciliation sweeps: configured ones, every page a lead arrived from, and those added in settings.
 
+import { commitAtomic } from "../kv_commit.ts";
 import { DomainError } from "../errors.ts";
 import { catchUpLeadFollower } from "../leads/lead_follower.ts";
 import type { LeadStore } from "../leads/store.ts";
@@ -49,7 +50,7 @@ export async function recordSeenPages(kv: Deno.Kv, pageIds: Iterable<string>, no
       writes++;
     });
     // A failed check means another process recorded the page first: nothing left to do.
-    if (writes > 0) await op.commit();
+    if (writes > 0) await commitAtomic(op);
   }
 }
 
