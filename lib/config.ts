@@ -2,8 +2,8 @@
 // variable. Sits at the bottom of lib/ (it imports only leaf modules), so any module may read it.
 
 import { fileURLToPath } from "node:url";
-import { validateEmail } from "./auth/model.ts";
-import { checkPasswordPolicy } from "./auth/password.ts";
+import { passwordPolicyProblem } from "./auth/password_policy.ts";
+import { checkEmail, MAX_EMAIL_LENGTH } from "./email.ts";
 import { isPhoneCountry, PHONE_COUNTRIES } from "./format/phone.ts";
 
 /** How much the logger prints. */
@@ -314,16 +314,16 @@ function readAdmin(env: Env): AdminBootstrap | null {
       "LEADLINE_ADMIN_EMAIL is set without it; set both or neither",
     );
   }
-  try {
-    validateEmail(email);
-  } catch (err) {
-    throw new ConfigError("LEADLINE_ADMIN_EMAIL", (err as Error).message);
+  // The rules accounts apply (lib/email.ts, lib/auth/password_policy.ts), checked here so a bad
+  // value stops start-up with the variable's name; the password never appears in the message.
+  if (!checkEmail(email, { dottedDomain: false }).ok) {
+    throw new ConfigError(
+      "LEADLINE_ADMIN_EMAIL",
+      `it must look like name@example.com, without spaces, in at most ${MAX_EMAIL_LENGTH} characters`,
+    );
   }
-  try {
-    checkPasswordPolicy(password);
-  } catch (err) {
-    throw new ConfigError("LEADLINE_ADMIN_PASSWORD", (err as Error).message);
-  }
+  const problem = passwordPolicyProblem(password);
+  if (problem !== null) throw new ConfigError("LEADLINE_ADMIN_PASSWORD", problem);
   return { email, password };
 }
 

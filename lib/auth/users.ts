@@ -4,15 +4,15 @@ import { commitAtomic } from "../kv_commit.ts";
 import { isUlid, ulid } from "../ids.ts";
 import { DuplicateEmailError, LastAdminError, UserNotFoundError } from "./errors.ts";
 import { userByEmailKey, userKey, usersPrefix } from "./keys.ts";
+import { normaliseEmail } from "../email.ts";
 import {
-  normaliseEmail,
   type PublicUser,
   type Role,
   toPublicUser,
   type User,
-  validateEmail,
   validateName,
   validateRole,
+  validateUserEmail,
 } from "./model.ts";
 import { hashPassword, verifyPassword } from "./password.ts";
 import { endUserSessions } from "./sessions.ts";
@@ -46,7 +46,7 @@ export async function createUser(
   input: NewUser,
   options: UserWriteOptions = {},
 ): Promise<PublicUser> {
-  const email = validateEmail(input.email);
+  const email = validateUserEmail(input.email);
   const name = validateName(input.name);
   const role = validateRole(input.role);
   // Fail fast before spending a PBKDF2 derivation; the atomic check below decides.
@@ -201,7 +201,7 @@ export async function ensureAdmin(
   name?: string,
   options: UserWriteOptions = {},
 ): Promise<EnsureAdminResult> {
-  const normalised = validateEmail(email);
+  const normalised = validateUserEmail(email);
   let existing = await getUserByEmail(kv, normalised);
   if (existing === null) {
     try {

@@ -1,5 +1,6 @@
 // Validates and normalises a phone number (E.164 with a default country) and an email address.
 
+import { checkEmail, type EmailCheck } from "../email.ts";
 import { callingCodeOf } from "../format/phone.ts";
 
 /** Countries where the leading 0 of a national number is part of it (no trunk prefix). */
@@ -66,16 +67,10 @@ export function normalisePhone(raw: string, defaultCountry: string | null = null
   return { ok: true, phone: `+${code}${digits}` };
 }
 
-/** An email address checked: the normalised form, or why it is not one. */
-export type EmailCheck = { ok: true; email: string } | { ok: false; reason: string };
-
-/** Checks an email address and normalises it to lower case without surrounding spaces. */
-export function normaliseEmail(raw: string): EmailCheck {
-  const email = raw.trim().toLowerCase();
-  if (email === "") return { ok: false, reason: "is empty" };
-  if (email.length > 254) return { ok: false, reason: "is longer than 254 characters" };
-  if (!/^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(email)) {
-    return { ok: false, reason: "does not look like name@example.com" };
-  }
-  return { ok: true, email };
+/**
+ * A lead's email address checked and normalised (lib/email.ts): it must reach the internet, so
+ * its domain has a dot (`name@example.com`).
+ */
+export function checkLeadEmail(raw: string): EmailCheck {
+  return checkEmail(raw, { dottedDomain: true });
 }

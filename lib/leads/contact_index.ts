@@ -1,7 +1,7 @@
 // Finds recent Meta leads by normalised phone or email, so a hand-entered lead can be flagged as a possible duplicate.
 
 import { commitAtomic } from "../kv_commit.ts";
-import { normaliseEmail, normalisePhone } from "./contact.ts";
+import { checkLeadEmail, normalisePhone } from "./contact.ts";
 import { catchUpLeadFollower } from "./lead_follower.ts";
 import type { Lead } from "./model.ts";
 import type { LeadStore } from "./store.ts";
@@ -42,7 +42,7 @@ export function contactKeysOf(
   defaultCountry: string | null,
 ): { phone: string | null; email: string | null } {
   const phone = contact.phone ? normalisePhone(contact.phone, defaultCountry) : null;
-  const email = contact.email ? normaliseEmail(contact.email) : null;
+  const email = contact.email ? checkLeadEmail(contact.email) : null;
   return { phone: phone?.ok ? phone.phone : null, email: email?.ok ? email.email : null };
 }
 
