@@ -1,6 +1,12 @@
 // The shapes that travel between the server and the browser (API answers, event stream data,
-// island props): one definition both sides import. Types only, so it adds nothing to a bundle and
-// imports nothing.
+// island props), and the few numbers both sides must agree on: one definition both sides import.
+// It imports nothing and holds no code.
+
+/** Leads on the dashboard's first screen and per "Load more"; `GET /api/leads`'s default limit. */
+export const LEAD_PAGE_SIZE = 50;
+
+/** Changes per `GET /api/leads?since=` answer: a client that gets this many asks again. */
+export const CHANGES_PAGE_SIZE = 500;
 
 // ---- leads ------------------------------------------------------------------------------------
 

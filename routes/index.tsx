@@ -10,6 +10,7 @@ import LeadDashboard, { type LeadDashboardProps } from "../islands/LeadDashboard
 import SyncStatus, { type SyncStatusProps } from "../islands/SyncStatus.tsx";
 import TeamStrip, { type TeamStripProps } from "../islands/TeamStrip.tsx";
 import { toLeadRow } from "../lib/format/lead_row.ts";
+import { LEAD_PAGE_SIZE } from "../lib/wire.ts";
 import {
   endOfToday,
   type LeadView,
@@ -26,8 +27,6 @@ import { InvalidCursorError } from "../lib/errors.ts";
 
 export const title = "Dashboard";
 
-/** Leads on the first screen and per "Load more". */
-const PAGE_SIZE = 50;
 /** The polling fallback's interval; fixed, the issue says 3 s. */
 const POLL_MS = 3_000;
 /** How often the team strip refreshes its numbers. */
@@ -74,7 +73,7 @@ export const handler = define.handlers<Data>({
           }),
           cursor: null,
         }
-        : await listLeadsForView(leads, view, user.id, { limit: PAGE_SIZE, cursor });
+        : await listLeadsForView(leads, view, user.id, { limit: LEAD_PAGE_SIZE, cursor });
     } catch (error) {
       // A hand-edited "Load more" link: the newest leads rather than an error page.
       if (error instanceof InvalidCursorError) {

@@ -1,6 +1,12 @@
 // The dashboard's connection: the event stream, a 3 s polling fallback, reopening with backoff.
 
-import type { Alert, LeadChangesAnswer, LeadRow, StreamReady } from "../../lib/wire.ts";
+import {
+  type Alert,
+  CHANGES_PAGE_SIZE,
+  type LeadChangesAnswer,
+  type LeadRow,
+  type StreamReady,
+} from "../../lib/wire.ts";
 
 /** What the badge shows. */
 export type Connection = "connecting" | "live" | "polling" | "offline";
@@ -31,8 +37,6 @@ export interface Feed {
   stop(): void;
 }
 
-/** Page size of `GET /api/leads?since=`: a full page means more is waiting. */
-const CHANGES_PAGE = 500;
 /** After another tab of this sign-in took our stream slot, poll this long before reopening. */
 const REPLACED_REOPEN_MS = 60_000;
 
@@ -129,7 +133,7 @@ export function startFeed(options: FeedOptions): Feed {
       }
       for (const change of answer.changes) apply(change.seq, change.lead);
       cursor = Math.max(cursor, Number(answer.cursor) || 0);
-      if (answer.changes.length < CHANGES_PAGE) return;
+      if (answer.changes.length < CHANGES_PAGE_SIZE) return;
     }
   }
 
