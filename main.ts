@@ -20,11 +20,11 @@ import { createLiveHub } from "./lib/leads/live.ts";
 import { createLogger, type Logger } from "./lib/log.ts";
 import { createAppMetaHealth } from "./lib/meta_health/for_app.ts";
 import {
-  createAppReconciler,
   RECONCILE_CRON_NAME,
   reconcileCronHandler,
   reconcileSchedule,
-} from "./lib/reconcile/mod.ts";
+} from "./lib/reconcile/cron.ts";
+import { createAppReconciler } from "./lib/reconcile/for_app.ts";
 import { claimServerLock, type HeartbeatHandle, type ServerLockResult } from "./lib/server_lock.ts";
 import type { AppServices } from "./lib/services.ts";
 import { csrfProtection } from "./lib/web/csrf.ts";

@@ -4,14 +4,14 @@ import type { Config } from "./config.ts";
 import type { AlertStore } from "./alerts.ts";
 import type { RateLimiter } from "./auth/rate_limiter.ts";
 import type { GraphClient } from "./facebook/graph_client.ts";
-import type { JobQueue } from "./jobs/mod.ts";
+import type { JobQueue } from "./jobs/queue.ts";
 import type { LeadWorker } from "./lead_worker.ts";
 import type { LeadPipeline } from "./leads/pipeline.ts";
 import type { LiveHub } from "./leads/live.ts";
 import type { LeadStore } from "./leads/store.ts";
 import type { Logger } from "./log.ts";
 import type { MetaHealthMonitor } from "./meta_health/monitor.ts";
-import type { Reconciler } from "./reconcile/mod.ts";
+import type { Reconciler } from "./reconcile/reconciler.ts";
 
 /** What the app was built with: configuration, storage and the long-lived core services. */
 export interface AppServices {

@@ -3,7 +3,7 @@
 import { alertsHeadKey, createAlertStore } from "../alerts.ts";
 import type { Alert } from "../wire.ts";
 import { DomainError } from "../errors.ts";
-import { observeSince, storedToPushed } from "../metrics/mod.ts";
+import { observeSince, storedToPushed } from "../metrics/app_metrics.ts";
 import { leadChangesHeadKey } from "./keys.ts";
 import type { LeadChange, LeadChangesPage } from "./store.ts";
 

@@ -10,7 +10,7 @@ import {
   type JobQueue,
   type JobQueueOptions,
   type RunDueResult,
-} from "../jobs/mod.ts";
+} from "../jobs/queue.ts";
 import type { Logger } from "../log.ts";
 import {
   FETCH_LEAD_DETAILS,

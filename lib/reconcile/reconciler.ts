@@ -1,11 +1,11 @@
 // Decides when a sweep runs: one at a time across processes, at most once per interval, resumed after a pause.
 
 import type { GraphClient } from "../facebook/graph_client.ts";
-import type { JobQueue } from "../jobs/mod.ts";
+import type { JobQueue } from "../jobs/queue.ts";
 import type { LeadStore } from "../leads/store.ts";
 import type { Logger } from "../log.ts";
 import { commitAtomic } from "../kv_commit.ts";
-import { reconcileInserted, reconcileScanned, reconcileSweeps } from "../metrics/mod.ts";
+import { reconcileInserted, reconcileScanned, reconcileSweeps } from "../metrics/app_metrics.ts";
 import { reconcileProgressKey, reconcileStateKey } from "./keys.ts";
 import { acquireSweepLock } from "./lock.ts";
 import { runSweep, type SweepOutcome } from "./sweep.ts";

@@ -1,6 +1,8 @@
 // One sweep: discover each page's forms, list each form's leads since its watermark, store what is new.
 
-import { GraphApiError, type GraphClient, type GraphLead } from "../facebook/graph_client.ts";
+import type { GraphClient } from "../facebook/graph_client.ts";
+import { GraphApiError } from "../facebook/graph_errors.ts";
+import type { GraphLead } from "../facebook/lead_fields.ts";
 import { applyLeadDetails } from "../leads/model.ts";
 import type { LeadStore } from "../leads/store.ts";
 import type { Logger } from "../log.ts";

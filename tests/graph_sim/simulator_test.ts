@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { hmacSha256Hex } from "../../lib/crypto.ts";
 import { parseWebhookDelivery } from "../../lib/facebook/payload.ts";
 import { verifySignature } from "../../lib/facebook/signature.ts";
-import { type GraphSimulator, type SimLead, startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import { type GraphSimulator, startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import type { SimLead } from "../../lib/graph_sim/state.ts";
 
 const APP_SECRET = "sim-app-secret-for-tests";
 const TOKEN = "sim-page-token-for-tests";

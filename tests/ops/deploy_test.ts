@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
-import { RECONCILE_CRON_NAME } from "../../lib/reconcile/mod.ts";
+import { RECONCILE_CRON_NAME } from "../../lib/reconcile/cron.ts";
 import { readSse } from "../dashboard/_sse.ts";
 import { cookieValue, postForm, sessionSetCookie } from "../auth_web/_helpers.ts";
 import { parseExposition } from "../_helpers/prometheus.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PROMETHEUS_CONTENT_TYPE } from "../../lib/metrics/mod.ts";
+import { PROMETHEUS_CONTENT_TYPE } from "../../lib/metrics/registry.ts";
 import { startTestServer } from "../_helpers/app.ts";
 import { type Exposition, parseExposition } from "../_helpers/prometheus.ts";
 import { readSse } from "../dashboard/_sse.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { loadConfig } from "../../lib/config.ts";
 import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
 import { type Lead, newMetaLead } from "../../lib/leads/model.ts";
-import { reconcileCronHandler } from "../../lib/reconcile/mod.ts";
+import { reconcileCronHandler } from "../../lib/reconcile/cron.ts";
 import type { SyncResult } from "../../lib/wire.ts";
 import { createTestApp, startTestServer } from "../_helpers/app.ts";
 import { readSse } from "../dashboard/_sse.ts";

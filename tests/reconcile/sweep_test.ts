@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { createJobQueue } from "../../lib/jobs/mod.ts";
+import { createJobQueue } from "../../lib/jobs/queue.ts";
 import { getKnownForm } from "../../lib/leads/forms.ts";
 import { markLeadDetailsFailed, newMetaLead } from "../../lib/leads/model.ts";
-import { reconcileCronHandler, RESUME_SYNC_JOB } from "../../lib/reconcile/mod.ts";
+import { reconcileCronHandler } from "../../lib/reconcile/cron.ts";
+import { RESUME_SYNC_JOB } from "../../lib/reconcile/reconciler.ts";
 import { nowSeconds, reconcileFixture } from "./_helpers.ts";
 
 const DAY = 24 * 60 * 60;

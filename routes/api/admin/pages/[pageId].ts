@@ -1,6 +1,6 @@
 // Admin: stop sweeping a page that was added in settings.
 
-import { isPageId, removeSettingsPage } from "../../../../lib/reconcile/mod.ts";
+import { isPageId, removeSettingsPage } from "../../../../lib/reconcile/pages.ts";
 import { define } from "../../../../lib/web/define.ts";
 import { HttpError } from "../../../../lib/web/http_error.ts";
 

@@ -6,7 +6,7 @@ import {
   followLeadPages,
   listSeenPages,
   listSettingsPages,
-} from "../../../../lib/reconcile/mod.ts";
+} from "../../../../lib/reconcile/pages.ts";
 import { define } from "../../../../lib/web/define.ts";
 import { jsonResponse } from "../../../../lib/web/http_error.ts";
 
