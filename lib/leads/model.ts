@@ -2,6 +2,7 @@
 
 import { DomainError } from "../errors.ts";
 import { CANONICAL_ID } from "../facebook/exact_json.ts";
+import type { LeadAdOrigin } from "../facebook/lead_fields.ts";
 import { ulid } from "../ids.ts";
 
 /** Where a lead came from. */
@@ -44,8 +45,11 @@ export interface LeadTimelineEvent {
   followUpAt?: string;
 }
 
-/** A lead as stored and as served by the API. Meta ids are strings; absent values are null. */
-export interface Lead {
+/**
+ * A lead as stored and as served by the API, with the ad it came through (LeadAdOrigin). Meta ids
+ * are strings; absent values are null.
+ */
+export interface Lead extends LeadAdOrigin {
   /** Our id, a ULID (time-ordered), for every source. */
   id: string;
   source: LeadSource;
@@ -53,12 +57,6 @@ export interface Lead {
   pageId: string | null;
   formId: string | null;
   formName: string | null;
-  adId: string | null;
-  adName: string | null;
-  adsetId: string | null;
-  adsetName: string | null;
-  campaignId: string | null;
-  campaignName: string | null;
   isOrganic: boolean | null;
   platform: string | null;
   /**

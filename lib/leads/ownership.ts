@@ -107,24 +107,12 @@ export async function claimLead(
   options: OwnershipOptions = {},
 ): Promise<Lead> {
   const now = options.now ?? (() => new Date());
-  let unchanged: Lead | null = null;
-  const changed = await orNoSuchLead(id, () =>
-    store.updateLead(id, (lead) => {
-      unchanged = null;
-      if (lead.ownerId && lead.ownerId !== actor.id) {
-        throw new LeadClaimedError({ id: lead.ownerId, name: lead.ownerName ?? "someone" });
-      }
-      const next = changeLeadOwner(lead, actor, now(), {
-        event: "claimed",
-        detail: "",
-        by: actor.name,
-      });
-      if (next === null) unchanged = lead;
-      return next;
-    }, { onCommit: options.onCommit }));
-  const lead = changed ?? unchanged;
-  if (lead === null) throw new NoSuchLeadError(id);
-  return lead;
+  return await updateOwner(store, id, options, (lead) => {
+    if (lead.ownerId && lead.ownerId !== actor.id) {
+      throw new LeadClaimedError({ id: lead.ownerId, name: lead.ownerName ?? "someone" });
+    }
+    return changeLeadOwner(lead, actor, now(), { event: "claimed", detail: "", by: actor.name });
+  });
 }
 
 /**
@@ -152,29 +140,41 @@ export async function assignLead(
     if (!user || ("disabled" in user && user.disabled)) throw new UnknownOwnerError(ownerId);
     owner = { id: user.id, name: user.name };
   }
+  return await updateOwner(deps.store, id, options, (lead) => {
+    const current = lead.ownerId ?? null;
+    if (actor.role !== "admin" && current !== null && current !== actor.id) {
+      throw new OwnershipForbiddenError(
+        `Cannot change the lead's owner: ${lead.ownerName ?? "someone else"} owns it; ask an admin`,
+      );
+    }
+    const event = owner === null
+      ? "released"
+      : owner.id === actor.id && current === null
+      ? "claimed"
+      : "assigned";
+    return changeLeadOwner(lead, owner, now(), {
+      event,
+      detail: event === "claimed" ? "" : undefined,
+      by: actor.name,
+    });
+  });
+}
+
+/**
+ * Runs `change` on lead `id` in the commit that writes it (re-run on a race) and returns the lead
+ * as it now is: changed, or as it was when `change` returned null. Throws NoSuchLeadError.
+ */
+async function updateOwner(
+  store: LeadStore,
+  id: string,
+  options: OwnershipOptions,
+  change: (lead: Lead) => Lead | null,
+): Promise<Lead> {
   let unchanged: Lead | null = null;
   const changed = await orNoSuchLead(id, () =>
-    deps.store.updateLead(id, (lead) => {
-      unchanged = null;
-      const current = lead.ownerId ?? null;
-      if (actor.role !== "admin" && current !== null && current !== actor.id) {
-        throw new OwnershipForbiddenError(
-          `Cannot change the lead's owner: ${
-            lead.ownerName ?? "someone else"
-          } owns it; ask an admin`,
-        );
-      }
-      const event = owner === null
-        ? "released"
-        : owner.id === actor.id && current === null
-        ? "claimed"
-        : "assigned";
-      const next = changeLeadOwner(lead, owner, now(), {
-        event,
-        detail: event === "claimed" ? "" : undefined,
-        by: actor.name,
-      });
-      if (next === null) unchanged = lead;
+    store.updateLead(id, (lead) => {
+      const next = change(lead);
+      unchanged = next === null ? lead : null;
       return next;
     }, { onCommit: options.onCommit }));
   const lead = changed ?? unchanged;
