@@ -10,7 +10,8 @@ Deno.test("[routes] file names map to Fresh-style URL patterns", () => {
   assert.equal(routePattern("api/leads/index.ts"), "/api/leads");
   assert.equal(routePattern("api/leads/[id].ts"), "/api/leads/:id");
   assert.equal(routePattern("api/leads/[id]/retry.ts"), "/api/leads/:id/retry");
-  assert.equal(routePattern("files/[...path].ts"), "/files/*");
+  // The rest keeps its name: a handler reads `params.path` (was an anonymous `*`).
+  assert.equal(routePattern("files/[...path].ts"), "/files/:path{.+}");
   assert.equal(routePattern("(marketing)/about.tsx"), "/about");
   assert.equal(routePattern("_app.tsx"), null);
   assert.equal(routePattern("_components/x.tsx"), null);
@@ -18,8 +19,10 @@ Deno.test("[routes] file names map to Fresh-style URL patterns", () => {
 });
 
 Deno.test("[routes] static segments win over parameters, catch-alls come last", () => {
-  const sorted = ["/api/leads/:id", "/*", "/api/leads/sync", "/api/leads"].sort(compareRoutes);
-  assert.deepEqual(sorted, ["/api/leads", "/api/leads/sync", "/api/leads/:id", "/*"]);
+  const sorted = ["/api/leads/:id", "/:rest{.+}", "/api/leads/sync", "/api/leads"].sort(
+    compareRoutes,
+  );
+  assert.deepEqual(sorted, ["/api/leads", "/api/leads/sync", "/api/leads/:id", "/:rest{.+}"]);
 });
 
 /** A concrete URL for a pattern: parameters become a sample value. */
