@@ -2,6 +2,7 @@
 // server only ever deletes its own heartbeat.
 
 import assert from "node:assert/strict";
+import { waitFor } from "../_helpers/wait.ts";
 import {
   claimServerLock,
   findRunningServer,
@@ -132,9 +133,7 @@ Deno.test("[server lock] stop deletes only our own heartbeat; a server that was 
       hostname: "box",
     };
     await writeHeartbeat(kv, other);
-    for (let i = 0; i < 200 && lost.length === 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitFor(() => lost.length > 0, "the heartbeat to notice the other server");
     assert.equal(lost[0]?.pid, 200, "the next refresh notices and reports the new holder");
     assert.equal((await findRunningServer(kv))?.pid, 200, "and does not overwrite it");
 

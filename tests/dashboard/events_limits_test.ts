@@ -3,6 +3,7 @@
 // that stops reading is dropped.
 
 import assert from "node:assert/strict";
+import { waitFor } from "../_helpers/wait.ts";
 import { createSession } from "../../lib/auth/sessions.ts";
 import { SESSION_COOKIE } from "../../lib/auth_web/cookies.ts";
 import type { Lead } from "../../lib/leads/model.ts";
@@ -20,14 +21,6 @@ async function insert(server: TestServer, count: number): Promise<Lead[]> {
     await server.app.services.leads.insertLeads(leads.slice(i, i + 100));
   }
   return leads;
-}
-
-async function waitUntil(what: string, probe: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + DEADLINE_MS;
-  while (!await probe()) {
-    if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 async function open(server: TestServer, cookie: string, headers: HeadersInit = {}) {
@@ -221,7 +214,11 @@ Deno.test("[e2e] GET /api/events with a cursor past the server's head gets a res
   const readers: SseReader[] = [];
   try {
     await insert(server, 2);
-    await waitUntil("the hub to see both leads", () => server.app.services.live.head === 2);
+    await waitFor(
+      () => server.app.services.live.head === 2,
+      "the hub to see both leads",
+      DEADLINE_MS,
+    );
     const ways: [string, Record<string, string>][] = [
       ["/api/events", { "last-event-id": "1000" }],
       ["/api/events?since=1000", {}],
@@ -308,7 +305,11 @@ Deno.test("[e2e] GET /api/events drops a client that stops reading, even when fe
     const agent = await server.addUser("agent");
     const latecomer = await server.addUser("agent");
     stalled = await openStalled(server, agent);
-    await waitUntil("the stalled stream to open", () => server.app.services.live.size === 1);
+    await waitFor(
+      () => server.app.services.live.size === 1,
+      "the stalled stream to open",
+      DEADLINE_MS,
+    );
     const reading = await open(server, server.user.cookie);
     readers.push(reading.reader);
     const full = await fetch(`${server.url}/api/events`, {
@@ -335,8 +336,12 @@ Deno.test("[e2e] GET /api/events drops a client that stops reading, even when fe
     for (let i = 0; i < leads.length; i += 20) {
       await server.app.services.leads.insertLeads(leads.slice(i, i + 20));
     }
-    await waitUntil("the reader to get every lead", () => received === leads.length);
-    await waitUntil("the stalled client to be dropped", () => server.app.services.live.size === 1);
+    await waitFor(() => received === leads.length, "the reader to get every lead", DEADLINE_MS);
+    await waitFor(
+      () => server.app.services.live.size === 1,
+      "the stalled client to be dropped",
+      DEADLINE_MS,
+    );
 
     const now = await open(server, latecomer.cookie);
     readers.push(now.reader);
@@ -369,7 +374,11 @@ Deno.test("[e2e] stopping the server goes on after the drain deadline when a cli
   let stalled: Deno.TcpConn | null = null;
   try {
     stalled = await openStalled(base, testApp.user);
-    await waitUntil("the stalled stream to open", () => testApp.app.services.live.size === 1);
+    await waitFor(
+      () => testApp.app.services.live.size === 1,
+      "the stalled stream to open",
+      DEADLINE_MS,
+    );
     // More than the sockets hold: the server has bytes for this client it can never send.
     const leads = Array.from({ length: 1000 }, () => ({
       ...testMetaLead(),
@@ -378,7 +387,11 @@ Deno.test("[e2e] stopping the server goes on after the drain deadline when a cli
     for (let i = 0; i < leads.length; i += 20) {
       await testApp.app.services.leads.insertLeads(leads.slice(i, i + 20));
     }
-    await waitUntil("the hub to fan every lead out", () => testApp.app.services.live.head === 1000);
+    await waitFor(
+      () => testApp.app.services.live.head === 1000,
+      "the hub to fan every lead out",
+      DEADLINE_MS,
+    );
 
     let timer: ReturnType<typeof setTimeout> | undefined;
     const drained = await Promise.race([

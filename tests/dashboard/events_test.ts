@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { waitFor } from "../_helpers/wait.ts";
 import { testMetaLead } from "../_helpers/leads.ts";
 import type { Lead } from "../../lib/leads/model.ts";
 import { startTestServer, type TestServer } from "../_helpers/app.ts";
@@ -16,9 +17,7 @@ async function insert(server: TestServer, count: number): Promise<Lead[]> {
 
 /** The hub learns of commits through kv.watch, a moment after them; wait until it has. */
 async function hubAt(server: TestServer, head: number): Promise<void> {
-  for (let i = 0; i < 500 && server.app.services.live.head < head; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await waitFor(() => server.app.services.live.head >= head, `the hub to see change ${head}`);
   assert.equal(server.app.services.live.head, head, "the hub saw the commits");
 }
 
@@ -140,16 +139,13 @@ Deno.test("[e2e] GET /api/events past the cap answers 503 with Retry-After; a fr
 
     await readers.shift()!.close();
     // The server sees the browser go when its next write fails or the body is cancelled.
-    let reopened: Response | null = null;
-    for (let i = 0; i < 200 && !reopened; i++) {
+    const reopened = await waitFor(async () => {
       const res = await server.fetch("/api/events");
-      if (res.status === 200) reopened = res;
-      else {
-        await res.body?.cancel();
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    }
-    assert.ok(reopened, "the slot of a closed stream is given back");
+      if (res.status === 200) return res;
+      assert.equal(res.status, 503, "the only refusal is a full hub");
+      await res.body?.cancel();
+      return null;
+    }, "the slot of a closed stream to be given back");
     readers.push(readSse(reopened));
   } finally {
     for (const reader of readers) await reader.close();
@@ -194,10 +190,10 @@ Deno.test("[e2e] HEAD /api/events answers the headers and leaves no subscription
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type") ?? "", /^text\/event-stream/);
     assert.equal(await res.text(), "");
-    for (let i = 0; i < 100 && server.app.services.live.size > 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    assert.equal(server.app.services.live.size, 0, "the HEAD request's subscription was closed");
+    await waitFor(
+      () => server.app.services.live.size === 0,
+      "the HEAD request's subscription to be closed",
+    );
   } finally {
     await server.close();
   }
@@ -209,9 +205,7 @@ Deno.test("[e2e] GET /api/events sends the alerts with ready, then every alert c
   const { alerts } = server.app.services;
   try {
     await alerts.setAlert({ kind: "permission_denied", pageId: "222", message: "Grant it." });
-    for (let i = 0; i < 500 && server.app.services.live.alerts.length === 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitFor(() => server.app.services.live.alerts.length > 0, "the hub to see the alert");
     const reader = await open(server);
     readers.push(reader);
     const [ready] = await events(reader, 1);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { waitFor } from "../_helpers/wait.ts";
 import { testMetaLead } from "../_helpers/leads.ts";
 import { createAlertStore } from "../../lib/alerts.ts";
 import {
@@ -231,9 +232,7 @@ Deno.test("[live] a subscriber that has not read keeps only the newest alert lis
     for (const pageId of ["1", "2", "3"]) {
       await alerts.setAlert({ kind: "token_expired", pageId, message: "Renew." });
       // Let the hub see each commit on its own before the next one.
-      for (let i = 0; i < 200 && hub.alerts.length < Number(pageId); i++) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      await waitFor(() => hub.alerts.length >= Number(pageId), `the hub to see alert ${pageId}`);
     }
     assert.equal(hub.alerts.length, 3);
     const event = await sub.next(0);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { waitFor } from "../_helpers/wait.ts";
 import { join } from "node:path";
 import { copyProject } from "../_helpers/project_copy.ts";
 
@@ -16,13 +17,18 @@ function collect(stream: ReadableStream<Uint8Array>) {
     done,
     /** Waits until `pattern` matches the n-th time (1-based); returns that match. */
     async waitFor(pattern: RegExp, nth: number, timeoutMs = 60_000): Promise<RegExpMatchArray> {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        const matches = [...text.matchAll(new RegExp(pattern.source, "g"))];
-        if (matches.length >= nth) return matches[nth - 1];
-        await new Promise((resolve) => setTimeout(resolve, 50));
+      try {
+        return await waitFor(
+          () => {
+            const matches = [...text.matchAll(new RegExp(pattern.source, "g"))];
+            return matches.length >= nth && matches[nth - 1];
+          },
+          `${pattern} (#${nth})`,
+          { timeoutMs, intervalMs: 50 },
+        );
+      } catch (error) {
+        throw new Error(`${(error as Error).message}; output so far:\n${text}`);
       }
-      throw new Error(`Timed out waiting for ${pattern} (#${nth}); output so far:\n${text}`);
     },
   };
 }

@@ -3,7 +3,7 @@
 // including the server's own /webhook handshake.
 
 import assert from "node:assert/strict";
-import { waitFor } from "../ingest/_helpers.ts";
+import { waitFor } from "../_helpers/wait.ts";
 import { baseEnv, freePort, startServer, stopServer } from "../ingest/_server_process.ts";
 
 const SCRIPT = new URL("../../scripts/meta_check.ts", import.meta.url).pathname;

@@ -9,7 +9,7 @@ import {
   saveDelivery,
 } from "../../lib/leads/deliveries.ts";
 import { startTestServer, type TestServer } from "../_helpers/app.ts";
-import { waitFor } from "../ingest/_helpers.ts";
+import { waitFor } from "../_helpers/wait.ts";
 import { secondsFromNow } from "./_helpers.ts";
 
 const FORM = { "content-type": "application/x-www-form-urlencoded" };

@@ -10,13 +10,8 @@ import { RECONCILE_CRON_NAME } from "../../lib/reconcile/cron.ts";
 import { readSse } from "../dashboard/_sse.ts";
 import { cookieValue, postForm, sessionSetCookie } from "../auth_web/_helpers.ts";
 import { parseExposition } from "../_helpers/prometheus.ts";
-import {
-  ACCESS_TOKEN,
-  APP_SECRET,
-  postDelivery,
-  VERIFY_TOKEN,
-  waitFor,
-} from "../ingest/_helpers.ts";
+import { ACCESS_TOKEN, APP_SECRET, postDelivery, VERIFY_TOKEN } from "../ingest/_helpers.ts";
+import { waitFor } from "../_helpers/wait.ts";
 import { baseEnv, type ServerProcess, startServer, stopServer } from "../ingest/_server_process.ts";
 
 const ADMIN_EMAIL = "deploy-admin@example.com";

@@ -3,13 +3,8 @@ import { PROMETHEUS_CONTENT_TYPE } from "../../lib/metrics/registry.ts";
 import { startTestServer } from "../_helpers/app.ts";
 import { type Exposition, parseExposition } from "../_helpers/prometheus.ts";
 import { readSse } from "../dashboard/_sse.ts";
-import {
-  APP_SECRET,
-  postDelivery,
-  waitFor,
-  waitForSettled,
-  withPipeline,
-} from "../ingest/_helpers.ts";
+import { APP_SECRET, postDelivery, waitForSettled, withPipeline } from "../ingest/_helpers.ts";
+import { waitFor } from "../_helpers/wait.ts";
 
 const METRICS_TOKEN = "metrics-test-token-0123456789";
 
