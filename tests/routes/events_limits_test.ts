@@ -10,7 +10,7 @@ import type { Lead } from "../../lib/leads/model.ts";
 import { stopServing } from "../../main.ts";
 import { createTestApp, startTestServer, type TestServer, type TestUser } from "../_helpers/app.ts";
 import { testMetaLead } from "../_helpers/leads.ts";
-import { readSse, type SseMessage, type SseReader } from "./_sse.ts";
+import { readSse, type SseMessage, type SseReader } from "../_helpers/sse.ts";
 
 /** Long enough for anything that should happen; reaching it fails the test rather than hang. */
 const DEADLINE_MS = 15_000;

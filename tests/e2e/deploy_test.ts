@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
 import { RECONCILE_CRON_NAME } from "../../lib/reconcile/cron.ts";
-import { readSse } from "../dashboard/_sse.ts";
-import { cookieValue, postForm, sessionSetCookie } from "../auth_web/_helpers.ts";
+import { readSse } from "../_helpers/sse.ts";
+import { cookieValue, postForm, sessionSetCookie } from "../routes/_helpers.ts";
 import { parseExposition } from "../_helpers/prometheus.ts";
 import { ACCESS_TOKEN, APP_SECRET, postDelivery, VERIFY_TOKEN } from "../ingest/_helpers.ts";
 import { waitFor } from "../_helpers/wait.ts";
@@ -62,7 +62,7 @@ Deno.test("[deploy] with DENO_DEPLOYMENT_ID, no KV_PATH and no write permission 
     });
     const running = server = await startServer(env, {
       permissions: DEPLOY_PERMISSIONS,
-      flags: ["--preload", "tests/ops/_startup_order_preload.ts"],
+      flags: ["--preload", "tests/e2e/_startup_order_preload.ts"],
       clearEnv: true,
     });
     const listening = running.output.map((line) => line.startsWith("{") ? JSON.parse(line) : {})

@@ -10,7 +10,7 @@ import {
 } from "../../lib/leads/deliveries.ts";
 import { startTestServer, type TestServer } from "../_helpers/app.ts";
 import { waitFor } from "../_helpers/wait.ts";
-import { secondsFromNow } from "./_helpers.ts";
+import { secondsFromNow } from "../meta_health/_helpers.ts";
 
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
 

@@ -12,7 +12,7 @@ import {
   secondsFromNow,
   TOKEN,
   VERIFY_TOKEN,
-} from "./_helpers.ts";
+} from "../meta_health/_helpers.ts";
 
 const SCRIPT = new URL("../../scripts/meta_check.ts", import.meta.url).pathname;
 

@@ -1,4 +1,4 @@
-// Preloaded before main.ts by tests/ops/deploy_test.ts: prints, in order, each `Deno.cron`
+// Preloaded before main.ts by tests/e2e/deploy_test.ts: prints, in order, each `Deno.cron`
 // registration and the `Deno.serve` call, as Deno Deploy's discovery of crons depends on it.
 
 const cron = Deno.cron;

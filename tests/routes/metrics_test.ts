@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { PROMETHEUS_CONTENT_TYPE } from "../../lib/metrics/registry.ts";
 import { startTestServer } from "../_helpers/app.ts";
 import { type Exposition, parseExposition } from "../_helpers/prometheus.ts";
-import { readSse } from "../dashboard/_sse.ts";
+import { readSse } from "../_helpers/sse.ts";
 import { APP_SECRET, postDelivery, waitForSettled, withPipeline } from "../ingest/_helpers.ts";
 import { waitFor } from "../_helpers/wait.ts";
 

@@ -5,7 +5,7 @@ import { type Lead, newMetaLead } from "../../lib/leads/model.ts";
 import { reconcileCronHandler } from "../../lib/reconcile/cron.ts";
 import type { SyncResult } from "../../lib/wire.ts";
 import { createTestApp, startTestServer } from "../_helpers/app.ts";
-import { readSse } from "../dashboard/_sse.ts";
+import { readSse } from "../_helpers/sse.ts";
 
 const JSON_HEADERS = { "content-type": "application/json" };
 

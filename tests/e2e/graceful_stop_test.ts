@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { signBody } from "../../lib/facebook/signature.ts";
 import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
 import { createTestUser } from "../_helpers/app.ts";
-import { readSse } from "../dashboard/_sse.ts";
+import { readSse } from "../_helpers/sse.ts";
 import { ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN } from "../ingest/_helpers.ts";
 import { waitFor } from "../_helpers/wait.ts";
 import { baseEnv, type ServerProcess, startServer, stopServer } from "../ingest/_server_process.ts";

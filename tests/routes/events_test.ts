@@ -3,7 +3,7 @@ import { waitFor } from "../_helpers/wait.ts";
 import { testMetaLead } from "../_helpers/leads.ts";
 import type { Lead } from "../../lib/leads/model.ts";
 import { startTestServer, type TestServer } from "../_helpers/app.ts";
-import { readSse, type SseReader } from "./_sse.ts";
+import { readSse, type SseReader } from "../_helpers/sse.ts";
 
 async function insert(server: TestServer, count: number): Promise<Lead[]> {
   const leads: Lead[] = [];
