@@ -1,4 +1,7 @@
-// Test helper: reads a text/event-stream response message by message (comments included).
+// Test helper: reads a text/event-stream response message by message (comments included); every
+// read has a deadline, so a message that never comes fails the test instead of hanging it.
+
+import { DEFAULT_WAIT_MS } from "./wait.ts";
 
 /** One message of an event stream, or a comment line (`: heartbeat`). */
 export interface SseMessage {
@@ -19,8 +22,12 @@ export interface SseReader {
   close(): Promise<void>;
 }
 
-/** Wraps `res.body` in a reader that splits it into messages. */
-export function readSse(res: Response): SseReader {
+/**
+ * Wraps `res.body` in a reader that splits it into messages. A read that gets nothing within
+ * `timeoutMs` (default {@linkcode DEFAULT_WAIT_MS}) throws.
+ */
+export function readSse(res: Response, options: { timeoutMs?: number } = {}): SseReader {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   const pending: SseMessage[] = [];
@@ -44,10 +51,25 @@ export function readSse(res: Response): SseReader {
     if (Object.keys(message).length > 0) pending.push(message);
   }
 
+  // A read that outlived a deadline is picked up by the next call, so no chunk is lost.
+  let reading: Promise<ReadableStreamReadResult<string>> | null = null;
+
   async function next(): Promise<SseMessage | null> {
+    const deadline = Date.now() + timeoutMs;
     while (pending.length === 0) {
       if (done) return null;
-      const { value, done: ended } = await reader.read();
+      reading ??= reader.read();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const { value, done: ended } = await Promise.race([
+        reading,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`No event-stream message within ${timeoutMs} ms`)),
+            Math.max(0, deadline - Date.now()),
+          );
+        }),
+      ]).finally(() => clearTimeout(timer));
+      reading = null;
       if (ended) {
         done = true;
         if (buffer.trim()) parseBlock(buffer);

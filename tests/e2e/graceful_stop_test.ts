@@ -8,21 +8,37 @@ import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
 import { createTestUser } from "../_helpers/app.ts";
 import { readSse } from "../_helpers/sse.ts";
 import { ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN } from "../ingest/_helpers.ts";
-import { waitFor } from "../_helpers/wait.ts";
+import { DEFAULT_WAIT_MS, waitFor } from "../_helpers/wait.ts";
 import { baseEnv, type ServerProcess, startServer, stopServer } from "../ingest/_server_process.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Reads from `conn` until `done(text so far)` holds or the peer closes; returns the text. */
+/**
+ * Reads from `conn` until `done(text so far)` holds or the peer closes; returns the text. Throws
+ * (and closes the connection) when that takes longer than the shared wait's deadline.
+ */
 async function readUntil(conn: Deno.Conn, done: (text: string) => boolean): Promise<string> {
   let text = "";
   const buf = new Uint8Array(16 * 1024);
-  while (!done(text)) {
-    const n = await conn.read(buf);
-    if (n === null) break;
-    text += decoder.decode(buf.subarray(0, n), { stream: true });
+  let late = false;
+  const timer = setTimeout(() => {
+    late = true;
+    conn.close();
+  }, DEFAULT_WAIT_MS);
+  try {
+    while (!done(text)) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      text += decoder.decode(buf.subarray(0, n), { stream: true });
+    }
+  } catch (error) {
+    if (late) throw new Error(`Gave up reading after ${DEFAULT_WAIT_MS} ms; got: ${text}`);
+    throw error;
+  } finally {
+    clearTimeout(timer);
   }
+  if (late) throw new Error(`Gave up reading after ${DEFAULT_WAIT_MS} ms; got: ${text}`);
   return text;
 }
 
