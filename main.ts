@@ -1,23 +1,17 @@
 // Leadline's entry point: builds the app (KV, routes, islands, services) and serves it when run.
 
-import { type Config, ConfigError, DEFAULT_KV_PATH, loadConfig } from "./fresh.config.ts";
-import {
-  authorizeRoute,
-  bootstrapAccounts,
-  BootstrapError,
-  type BootstrapOutcome,
-  claimServerLock,
-  csrfProtection,
-  type HeartbeatHandle,
-  isHttps,
-  type ServerLockResult,
-  sessionAuth,
-  withSecurityHeaders,
-} from "./lib/auth_web/mod.ts";
+import framework from "./fresh.config.ts";
+import { type Config, ConfigError, DEFAULT_KV_PATH, loadConfig } from "./lib/config.ts";
+import { authorizeRoute } from "./lib/auth_web/access.ts";
+import { readSessionCookie } from "./lib/auth_web/cookies.ts";
+import { sessionAuth } from "./lib/auth_web/session_middleware.ts";
+import { bootstrapAccounts, BootstrapError, type BootstrapOutcome } from "./lib/auth/bootstrap.ts";
 import { sessionsRevokedKey } from "./lib/auth/keys.ts";
+import { DEFAULT_ITERATIONS } from "./lib/auth/password.ts";
 import { findEndedSessions } from "./lib/auth/sessions.ts";
 import { DENO_VIA_NPM, portOf, simulateCommand } from "./lib/demo_command.ts";
 import { IslandBuildError, loadIslandBundles } from "./lib/islands/bundles.ts";
+import { createWebhookForgeryLimiter } from "./lib/facebook/webhook_forgeries.ts";
 import { KvOpenError, openKv } from "./lib/kv_open.ts";
 import { loadIslands } from "./lib/islands/ssr.ts";
 import { createLeadWorker } from "./lib/lead_worker.ts";
@@ -31,12 +25,14 @@ import { createLiveHub } from "./lib/leads/live.ts";
 import { createLogger, type Logger } from "./lib/log.ts";
 import { createAppMetaHealth } from "./lib/meta_health/for_app.ts";
 import {
-  createAppReconciler,
   RECONCILE_CRON_NAME,
   reconcileCronHandler,
   reconcileSchedule,
-} from "./lib/reconcile/mod.ts";
+} from "./lib/reconcile/cron.ts";
+import { createAppReconciler } from "./lib/reconcile/for_app.ts";
+import { claimServerLock, type HeartbeatHandle, type ServerLockResult } from "./lib/server_lock.ts";
 import type { AppServices } from "./lib/services.ts";
+import { csrfProtection } from "./lib/web/csrf.ts";
 import { loadRouteTree } from "./lib/web/fs_routes.ts";
 import { createPageRenderer } from "./lib/web/render.ts";
 import { jsonResponse } from "./lib/web/http_error.ts";
@@ -44,8 +40,6 @@ import { createWebApp, type Middleware } from "./lib/web/server.ts";
 import { loadStaticAssets } from "./lib/web/static.ts";
 import type { Hono } from "hono";
 import type { HonoEnv } from "./lib/web/define.ts";
-
-const ROOT = new URL("./", import.meta.url);
 
 /** Options for building an app; tests pass an in-memory KV and a quiet logger. */
 export interface CreateAppOptions {
@@ -87,7 +81,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
     log,
     startedAt: Date.now(),
     selfUrl: null,
-    passwordIterations: options.passwordIterations,
+    passwordIterations: options.passwordIterations ?? DEFAULT_ITERATIONS,
     leads: pipeline.leads,
     jobs: pipeline.jobs,
     graph: pipeline.graph,
@@ -110,16 +104,35 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
       defaultCountry: config.defaultPhoneCountry,
     }),
     metaHealth: createAppMetaHealth(config, kv, log, pipeline),
+    webhookForgeries: createWebhookForgeryLimiter(kv),
     ...await createLeadEventServices({ config, kv, log, pipeline }),
   };
 
-  const islandNames = await loadIslands(new URL("islands/", ROOT));
-  const tree = await loadRouteTree(new URL("routes/", ROOT));
-  const bundles = await loadIslandBundles(islandNames);
-  const assets = await loadStaticAssets(new URL("static/", ROOT), bundles);
+  const islandNames = await loadIslands(framework.islandsDir);
+  const tree = await loadRouteTree(framework.routesDir);
+  const bundles = await loadIslandBundles(islandNames, {
+    dir: framework.build.outDir,
+    root: framework.root,
+  });
+  const assets = await loadStaticAssets(framework.staticDir, bundles);
   const render = createPageRenderer(tree, assets, bundles);
+  // Requests whose handler has not answered yet, so a stop can wait for them (see `drain`).
+  let answering = 0;
+  let draining = false;
+  let drained: (() => void) | null = null;
+
+  // After the plugins (security headers): once a stop has begun, every request gets a 503.
+  const refuseWhileDraining: Middleware = async function drainMiddleware(_c, next) {
+    if (draining) return shuttingDown();
+    await next();
+  };
   const middleware: Middleware[] = [
-    csrfProtection({ trustProxy: config.trustProxy }),
+    csrfProtection({
+      trustProxy: config.trustProxy,
+      // Meta calls it without a session; the signature is its credential.
+      exemptPaths: ["/webhook"],
+      hasCredentials: (req) => readSessionCookie(req) !== null,
+    }),
     sessionAuth({ trustProxy: config.trustProxy }),
   ];
   const hono = createWebApp({
@@ -127,6 +140,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
     tree,
     assets,
     render,
+    plugins: [...framework.plugins({ trustProxy: config.trustProxy }), refuseWhileDraining],
     middleware,
     authorize: authorizeRoute,
   });
@@ -136,21 +150,13 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
   await services.live.start();
   await startLeadEventServices(services);
 
-  // Requests whose handler has not answered yet, so a stop can wait for them (see `drain`).
-  let answering = 0;
-  let draining = false;
-  let drained: (() => void) | null = null;
-
   return {
     hono,
     services,
     async fetch(req, info) {
-      const https = isHttps(req, config.trustProxy);
-      if (draining) return withSecurityHeaders(shuttingDown(), https);
       answering++;
       try {
-        // Security headers go on here rather than in `middleware` so static files get them too.
-        return withSecurityHeaders(await hono.fetch(req, info), https);
+        return await hono.fetch(req, info);
       } finally {
         if (--answering === 0) drained?.();
       }

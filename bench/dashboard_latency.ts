@@ -2,7 +2,7 @@
 // Run with `deno task bench:live` (after `deno task build`); writes bench/results/dashboard_latency.json.
 
 import { chromium } from "playwright-core";
-import { loadConfig } from "../fresh.config.ts";
+import { loadConfig } from "../lib/config.ts";
 import { createSession } from "../lib/auth/sessions.ts";
 import { createUser } from "../lib/auth/users.ts";
 import { SESSION_COOKIE } from "../lib/auth_web/cookies.ts";

@@ -2,7 +2,7 @@
 // service stand-in on 127.0.0.1, one lead at a time, over a file-backed KV as in production.
 // Run with `deno run -A bench/push_latency.ts [leads]` after `deno task build`; prints p50/p90/p99.
 
-import { loadConfig } from "../fresh.config.ts";
+import { loadConfig } from "../lib/config.ts";
 import { createUser } from "../lib/auth/users.ts";
 import { signBody } from "../lib/facebook/signature.ts";
 import { startGraphSimulator } from "../lib/graph_sim/mod.ts";

@@ -2,7 +2,7 @@
 // Measures POST /webhook -> 200 (one lead, signed), 200 -> lead fetched, and a 1,000-change batch.
 // Run: deno run -A bench/webhook_bench.ts  (writes bench/results/webhook.json)
 
-import { loadConfig } from "../fresh.config.ts";
+import { loadConfig } from "../lib/config.ts";
 import { signBody } from "../lib/facebook/signature.ts";
 import { startGraphSimulator } from "../lib/graph_sim/mod.ts";
 import { createLogger } from "../lib/log.ts";

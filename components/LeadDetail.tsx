@@ -2,9 +2,10 @@
 
 import { type Lead, LEAD_STATUSES } from "../lib/leads/model.ts";
 import { describeSpeedToLead, speedToLeadMs } from "../lib/leads/speed_to_lead.ts";
-import { exactTime, mailtoHref, statusLabel, telHref } from "../islands/dashboard/row.ts";
+import { mailtoHref, telHref } from "../lib/format/contact_links.ts";
+import { statusLabel } from "../lib/format/lead_row.ts";
 import { LeadWork, type LeadWorkProps } from "./LeadWork.tsx";
-import { type Clock, formatTime, UTC_CLOCK } from "../lib/local_time.ts";
+import { type Clock, exactTime, formatTime, UTC_CLOCK } from "../lib/format/time.ts";
 
 /** What the lead page shows: the lead with a page of its timeline in `lead.timeline`. */
 export interface LeadDetailProps {

@@ -4,8 +4,7 @@
 
 import { ACTIVITY_KINDS, CALL_OUTCOMES, outcomeLabel } from "../lib/leads/activities.ts";
 import type { Lead } from "../lib/leads/model.ts";
-import { exactTime } from "../islands/dashboard/row.ts";
-import { type Clock, formatTime, UTC_CLOCK } from "../lib/local_time.ts";
+import { type Clock, exactTime, formatTime, UTC_CLOCK } from "../lib/format/time.ts";
 
 /** What an activity form held when it was refused, and why. */
 export interface ActivityDraft {

@@ -1,7 +1,7 @@
 // "Add lead": an agent types in a phoned-in, texted or walk-in lead; every dashboard shows it live.
 
 import { useMemo, useState } from "preact/hooks";
-import { callingCodeOf, PHONE_COUNTRIES } from "../lib/leads/contact.ts";
+import { callingCodeOf, PHONE_COUNTRIES } from "../lib/format/phone.ts";
 
 interface Props {
   /** The configured DEFAULT_PHONE_COUNTRY: the country chosen at first; null chooses none. */

@@ -3,7 +3,6 @@
 import { useComputed, useSignal, useSignalEffect } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { AlertList } from "./dashboard/AlertList.tsx";
-import type { Alert } from "../lib/alerts.ts";
 import {
   askNotifyPermission,
   chime,
@@ -14,15 +13,9 @@ import {
 } from "./dashboard/alerts.ts";
 import { type Connection, type Feed, startFeed } from "./dashboard/feed.ts";
 import { LeadList } from "./dashboard/LeadList.tsx";
-import {
-  type ClockThresholds,
-  compareFollowUps,
-  compareRows,
-  formLabel,
-  type LeadRow,
-  toLeadRow,
-} from "./dashboard/row.ts";
-import { timeZoneCookie } from "../lib/local_time.ts";
+import { compareFollowUps, compareRows, formLabel, toLeadRow } from "../lib/format/lead_row.ts";
+import { timeZoneCookie } from "../lib/format/time.ts";
+import { type Alert, type ClockThresholds, LEAD_PAGE_SIZE, type LeadRow } from "../lib/wire.ts";
 import { type SyncAnswer, syncMessage } from "./dashboard/sync_message.ts";
 import { leadToastText, type Toast, Toasts } from "./dashboard/Toasts.tsx";
 
@@ -65,7 +58,6 @@ const FRESH_MS = 6_000;
 const TOAST_MS = 10_000;
 /** Toasts on screen at once: new leads share one, so this is the lead toast and two messages. */
 const MAX_TOASTS = 3;
-const PAGE_SIZE = 50;
 /** Longest a desktop notification waits for a new lead's name (details fetched from Meta). */
 const NOTIFY_WAIT_MS = 8_000;
 
@@ -178,7 +170,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
 
   /** Reloads the visible part of the list from the server (every resync, and after a reset). */
   async function reloadList() {
-    const limit = Math.min(Math.max(rows.value.length, PAGE_SIZE), 500);
+    const limit = Math.min(Math.max(rows.value.length, LEAD_PAGE_SIZE), 500);
     const res = await fetch(`/api/leads?limit=${limit}&view=${props.view}`, { cache: "no-store" });
     if (!res.ok) return;
     const page: { leads: LeadRow[] } = await res.json();
@@ -218,7 +210,9 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     loadingMore.value = true;
     try {
       const res = await fetch(
-        `/api/leads?limit=${PAGE_SIZE}&view=${props.view}&cursor=${encodeURIComponent(cursor)}`,
+        `/api/leads?limit=${LEAD_PAGE_SIZE}&view=${props.view}&cursor=${
+          encodeURIComponent(cursor)
+        }`,
         { cache: "no-store" },
       );
       if (!res.ok) throw new Error(String(res.status));

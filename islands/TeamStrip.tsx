@@ -2,7 +2,8 @@
 // people (today and over 7 days, and per agent); server-rendered, refreshed every 30 s.
 
 import { useEffect, useState } from "preact/hooks";
-import type { OwnerStats, TeamStats, WaitingNow } from "../lib/stats/team_stats.ts";
+import { waitText } from "../lib/format/durations.ts";
+import type { OwnerStats, TeamStats, TeamStatsAnswer, WaitingNow } from "../lib/wire.ts";
 
 /** The island's props: JSON from the server. */
 export interface TeamStripProps {
@@ -16,14 +17,6 @@ export interface TeamStripProps {
   refreshMs: number;
 }
 
-/** "45 s", "7 min", "2 h 5 min" (a copy of row.ts's: sharing it would split a chunk off the dashboard). */
-function waitText(ms: number): string {
-  const s = Math.floor(ms / 1000), m = Math.floor(s / 60), h = Math.floor(m / 60);
-  if (s < 60) return `${s} s`;
-  if (m < 60) return `${m} min`;
-  return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
-}
-
 function duration(ms: number | null): string {
   return ms === null ? "—" : waitText(ms);
 }
@@ -32,7 +25,7 @@ function share(value: number | null): string {
   return value === null ? "—" : `${Math.round(value * 100)}%`;
 }
 
-async function load(path: string): Promise<(TeamStats & { waiting: WaitingNow }) | null> {
+async function load(path: string): Promise<TeamStatsAnswer | null> {
   const res = await fetch(path, { cache: "no-store", headers: { accept: "application/json" } });
   return res.ok ? await res.json() : null;
 }

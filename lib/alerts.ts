@@ -1,38 +1,8 @@
 // Dashboard-wide alerts in KV (an expired page token, a missing permission, lost webhooks, a lead
-// stored shortened), raised and cleared by jobs and checks.
+// stored shortened), raised and cleared by jobs and checks. Their shape is in lib/wire.ts.
 
-/**
- * What went wrong, in a word the dashboard can pick an icon and a fix for. Fetch jobs and sweeps
- * raise `token_expired` and `permission_denied`; the Meta health checks (lib/meta_health) raise
- * `token_expired` too, and own the page and app kinds. `lead_truncated`: a lead was too large to
- * store whole and its answers were shortened (one alert per lead, expiring on its own).
- */
-export type AlertKind =
-  | "token_expired"
-  | "permission_denied"
-  | "token_expiring"
-  | "scope_missing"
-  | "page_unsubscribed"
-  | "page_unreachable"
-  | "webhook_unreachable"
-  | "webhooks_lost"
-  | "app_credentials"
-  | "lead_truncated";
-
-/** One alert as stored at `["alerts", kind, pageId]` and shown in the dashboard's alert area. */
-export interface Alert {
-  kind: AlertKind;
-  /** The Facebook page it concerns, or null when it concerns the whole app. */
-  pageId: string | null;
-  /** The lead it concerns (our id), for alerts about one lead. */
-  leadId?: string | null;
-  /** Readable, safe to show (never holds a token). */
-  message: string;
-  /** ISO 8601: when it was first raised (kept when the same alert is raised again). */
-  since: string;
-  /** ISO 8601: when it was last raised. */
-  updatedAt: string;
-}
+import { commitAtomic } from "./kv_commit.ts";
+import type { Alert, AlertKind } from "./wire.ts";
 
 /** Alerts over one KV. */
 export interface AlertStore {
@@ -125,8 +95,10 @@ export function createAlertStore(kv: Deno.Kv, options: { now?: () => Date } = {}
           since: entry.value?.since ?? at,
           updatedAt: at,
         };
-        const res = await kv.atomic().check(entry).set(alertKey(kind, pageId), alert)
-          .sum(alertsHeadKey(), 1n).commit();
+        const res = await commitAtomic(
+          kv.atomic().check(entry).set(alertKey(kind, pageId), alert)
+            .sum(alertsHeadKey(), 1n),
+        );
         if (res.ok) return alert;
       }
       throw new Error(`Cannot raise alert ${kind}: it kept changing for 10 attempts`);
@@ -135,8 +107,9 @@ export function createAlertStore(kv: Deno.Kv, options: { now?: () => Date } = {}
     async clearAlert(kind, pageId) {
       const entry = await kv.get<Alert>(alertKey(kind, pageId));
       if (entry.value === null) return false;
-      const res = await kv.atomic().check(entry).delete(entry.key).sum(alertsHeadKey(), 1n)
-        .commit();
+      const res = await commitAtomic(
+        kv.atomic().check(entry).delete(entry.key).sum(alertsHeadKey(), 1n),
+      );
       return res.ok;
     },
 
@@ -149,7 +122,7 @@ export function createAlertStore(kv: Deno.Kv, options: { now?: () => Date } = {}
       if (present.length === 0) return 0;
       const op = kv.atomic();
       for (const entry of present) op.check(entry).delete(entry.key);
-      const res = await op.sum(alertsHeadKey(), 1n).commit();
+      const res = await commitAtomic(op.sum(alertsHeadKey(), 1n));
       return res.ok ? present.length : 0;
     },
 

@@ -1,4 +1,5 @@
-// Small WebCrypto helpers: HMAC-SHA256, hex encoding, constant-time comparison, random tokens.
+// Small WebCrypto helpers: HMAC-SHA256, SHA-256 digests, hex and base64, constant-time comparison,
+// random bytes and tokens.
 
 const encoder = new TextEncoder();
 
@@ -21,6 +22,15 @@ export function hexToBytes(hex: string): Uint8Array<ArrayBuffer> | null {
     bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   }
   return bytes;
+}
+
+/** Decodes standard base64 (with padding), or returns null when the text is not valid base64. */
+export function base64ToBytes(text: string): Uint8Array | null {
+  try {
+    return Uint8Array.fromBase64(text, { lastChunkHandling: "strict" });
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -72,11 +82,21 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return timingSafeEqual(encoder.encode(a), encoder.encode(b));
 }
 
+/** SHA-256 of a UTF-8 string, as unpadded base64url: KV keys hold such digests, not secrets. */
+export async function sha256Base64Url(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
+  return new Uint8Array(digest).toBase64({ alphabet: "base64url", omitPadding: true });
+}
+
+/** Returns `size` cryptographically random bytes. */
+export function randomBytes(size: number): Uint8Array<ArrayBuffer> {
+  return crypto.getRandomValues(new Uint8Array(size));
+}
+
 /** Returns `bytes` cryptographically random bytes as unpadded base64url text. */
 export function randomToken(bytes = 32): string {
   if (!Number.isInteger(bytes) || bytes < 1) {
     throw new RangeError(`Cannot create random token: byte count must be a positive integer`);
   }
-  return crypto.getRandomValues(new Uint8Array(bytes))
-    .toBase64({ alphabet: "base64url", omitPadding: true });
+  return randomBytes(bytes).toBase64({ alphabet: "base64url", omitPadding: true });
 }

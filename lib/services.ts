@@ -1,9 +1,10 @@
 // The services one app instance runs with; routes reach them through `ctx.state.services`.
 
-import type { Config } from "../fresh.config.ts";
+import type { Config } from "./config.ts";
 import type { AlertStore } from "./alerts.ts";
+import type { RateLimiter } from "./auth/rate_limiter.ts";
 import type { GraphClient } from "./facebook/graph_client.ts";
-import type { JobQueue } from "./jobs/mod.ts";
+import type { JobQueue } from "./jobs/queue.ts";
 import type { LeadWorker } from "./lead_worker.ts";
 import type { LeadEventServices } from "./lead_events/services.ts";
 import type { LeadPipeline } from "./leads/pipeline.ts";
@@ -11,7 +12,7 @@ import type { LiveHub } from "./leads/live.ts";
 import type { LeadStore } from "./leads/store.ts";
 import type { Logger } from "./log.ts";
 import type { MetaHealthMonitor } from "./meta_health/monitor.ts";
-import type { Reconciler } from "./reconcile/mod.ts";
+import type { Reconciler } from "./reconcile/reconciler.ts";
 
 /** What the app was built with: configuration, storage and the long-lived core services. */
 export interface AppServices extends LeadEventServices {
@@ -26,8 +27,8 @@ export interface AppServices extends LeadEventServices {
    * from a request's Host header.
    */
   selfUrl: string | null;
-  /** PBKDF2 iterations for new password hashes; default 600,000. Tests lower it for speed. */
-  passwordIterations?: number;
+  /** PBKDF2 iterations for new password hashes (600,000; tests lower it for speed). */
+  passwordIterations: number;
   /** The lead store (deduped inserts, updates, change log). */
   leads: LeadStore;
   /** Durable background jobs (lead details fetches). */
@@ -46,4 +47,6 @@ export interface AppServices extends LeadEventServices {
   worker: LeadWorker;
   /** Checks of the Meta wiring on a schedule: tokens, subscriptions, webhook URL, lost webhooks. */
   metaHealth: MetaHealthMonitor;
+  /** Bad webhook signatures per client address: a flood of forgeries gets 429. */
+  webhookForgeries: RateLimiter;
 }

@@ -33,17 +33,6 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return found;
 }
 
-/** True when `timeZone` is an IANA zone name this runtime knows (e.g. "Europe/Berlin", "UTC"). */
-export function isTimeZone(timeZone: unknown): timeZone is string {
-  if (typeof timeZone !== "string" || timeZone.length === 0 || timeZone.length > 64) return false;
-  try {
-    formatter(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The wall clock in `timeZone` at `ms`. */
 export function zonedParts(ms: number, timeZone: string): ZonedParts {
   const parts: Record<string, string> = {};

@@ -4,12 +4,13 @@
 import { listUsers } from "../lib/auth/users.ts";
 import { DemoBanner } from "../components/DemoBanner.tsx";
 import { portOf, simulateCommand } from "../lib/demo_command.ts";
-import { isDemo } from "../fresh.config.ts";
+import { isDemo } from "../lib/config.ts";
 import AddLeadForm from "../islands/AddLeadForm.tsx";
 import LeadDashboard, { type LeadDashboardProps } from "../islands/LeadDashboard.tsx";
 import SyncStatus, { type SyncStatusProps } from "../islands/SyncStatus.tsx";
 import TeamStrip, { type TeamStripProps } from "../islands/TeamStrip.tsx";
-import { toLeadRow } from "../islands/dashboard/row.ts";
+import { toLeadRow } from "../lib/format/lead_row.ts";
+import { LEAD_PAGE_SIZE } from "../lib/wire.ts";
 import {
   endOfToday,
   type LeadView,
@@ -22,11 +23,10 @@ import { isOnShift } from "../lib/routing/shift.ts";
 import { readTeamStats, readWaitingNow } from "../lib/stats/team_stats.ts";
 import { zonedDayStart } from "../lib/time_zone.ts";
 import { define } from "../lib/web/define.ts";
+import { InvalidCursorError } from "../lib/errors.ts";
 
 export const title = "Dashboard";
 
-/** Leads on the first screen and per "Load more". */
-const PAGE_SIZE = 50;
 /** The polling fallback's interval; fixed, the issue says 3 s. */
 const POLL_MS = 3_000;
 /** How often the team strip refreshes its numbers. */
@@ -73,9 +73,10 @@ export const handler = define.handlers<Data>({
           }),
           cursor: null,
         }
-        : await listLeadsForView(leads, view, user.id, { limit: PAGE_SIZE, cursor });
+        : await listLeadsForView(leads, view, user.id, { limit: LEAD_PAGE_SIZE, cursor });
     } catch (error) {
-      if (error instanceof TypeError) {
+      // A hand-edited "Load more" link: the newest leads rather than an error page.
+      if (error instanceof InvalidCursorError) {
         return new Response(null, { status: 303, headers: { location: `/?view=${view}` } });
       }
       throw error;

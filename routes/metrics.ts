@@ -2,7 +2,8 @@
 
 import { authorizeMetrics } from "../lib/auth_web/metrics_access.ts";
 import { readJobBacklog } from "../lib/jobs/backlog.ts";
-import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from "../lib/metrics/mod.ts";
+import { renderMetrics } from "../lib/metrics/app_metrics.ts";
+import { PROMETHEUS_CONTENT_TYPE } from "../lib/metrics/registry.ts";
 import { define } from "../lib/web/define.ts";
 
 /**

@@ -2,7 +2,8 @@
 // see their devices, and set quiet hours.
 
 import PushSettings from "../islands/PushSettings.tsx";
-import { type Clock, clockOf, formatTime } from "../lib/local_time.ts";
+import { type Clock, formatTime } from "../lib/format/time.ts";
+import { clockOf } from "../lib/local_time.ts";
 import { getPushPreferences, type PushPreferences } from "../lib/push/preferences.ts";
 import { listPushSubscriptions, type PushSubscriptionRecord } from "../lib/push/subscriptions.ts";
 import { getTeamSettings } from "../lib/routing/settings.ts";

@@ -6,7 +6,7 @@ import { MetaHealthReport } from "../components/MetaHealthReport.tsx";
 import { type DeliveryLogEntry, listDeliveryLog } from "../lib/leads/deliveries.ts";
 import { describeTime } from "../lib/meta_health/format.ts";
 import type { StoredMetaHealth } from "../lib/meta_health/monitor.ts";
-import type { SyncResult } from "../lib/reconcile/types.ts";
+import type { SyncResult } from "../lib/wire.ts";
 import { define } from "../lib/web/define.ts";
 
 /** What the Settings page shows. */

@@ -1,12 +1,12 @@
 // Meta's webhook: GET answers the subscription check, POST ingests signed lead deliveries.
 
-import { createWebhookForgeryLimiter, requestAddress } from "../lib/auth_web/mod.ts";
-import { countDeliveries } from "../lib/auth_web/webhook_metrics.ts";
-import { BodyTooLargeError, readBodyBytes } from "../lib/body_limit.ts";
 import { constantTimeEqual } from "../lib/crypto.ts";
 import { recordRefusedDelivery, type RefusalReason } from "../lib/leads/deliveries.ts";
-import { define } from "../lib/web/define.ts";
+import { countDeliveries } from "../lib/metrics/webhook_deliveries.ts";
+import { BodyTooLargeError, readBodyBytes } from "../lib/web/body.ts";
+import { define, type RouteContext } from "../lib/web/define.ts";
 import { jsonResponse } from "../lib/web/http_error.ts";
+import { clientAddress } from "../lib/web/request_info.ts";
 
 function text(body: string, status: number): Response {
   return new Response(body, {
@@ -36,10 +36,10 @@ export const handler = define.handlers({
     return text("Forbidden: hub.mode must be subscribe and hub.verify_token must match", 403);
   },
 
-  POST: countDeliveries(async ({ req, state, hono }) => {
+  POST: countDeliveries(async ({ req, info, state }: RouteContext) => {
     const { services, requestId } = state;
-    const address = requestAddress(hono);
-    const forgeries = createWebhookForgeryLimiter(services.kv);
+    const address = clientAddress(req, info, services.config.trustProxy);
+    const forgeries = services.webhookForgeries;
     const limit = await forgeries.check(address);
     const signature = req.headers.get("x-hub-signature-256");
     const tooMany = () =>

@@ -6,7 +6,7 @@
 // the running demo server's Graph API simulator the same way. Exit 0 when all is well, 1 when
 // anything is wrong, 2 when it cannot run.
 
-import { ConfigError, loadConfig } from "../fresh.config.ts";
+import { ConfigError, loadConfig } from "../lib/config.ts";
 import { createGraphAdminClient } from "../lib/facebook/graph_admin.ts";
 import {
   configuredTokens,

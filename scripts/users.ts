@@ -2,7 +2,7 @@
 // directly, so it refuses to change anything while the server runs (use the Team page then).
 
 import { KvOpenError, openKv } from "../lib/kv_open.ts";
-import { DEFAULT_KV_PATH, loadConfig } from "../fresh.config.ts";
+import { DEFAULT_KV_PATH, loadConfig } from "../lib/config.ts";
 import { validateRole } from "../lib/auth/model.ts";
 import {
   createUser,
@@ -11,7 +11,7 @@ import {
   removeUser,
   setPassword,
 } from "../lib/auth/users.ts";
-import { findRunningServer } from "../lib/auth_web/server_lock.ts";
+import { findRunningServer } from "../lib/server_lock.ts";
 
 const USAGE = `Usage:
   deno task user:add --email you@example.com --name "Your Name" [--role admin|agent]

@@ -1,7 +1,7 @@
 // The alert area: dashboard-wide alerts (an expired token, a missing permission, lost webhooks, a lead stored
 // shortened) needing action.
 
-import type { Alert, AlertKind } from "../../lib/alerts.ts";
+import type { Alert, AlertKind } from "../../lib/wire.ts";
 
 /** The banner's title for each kind of alert. */
 const TITLES: Record<AlertKind, string> = {

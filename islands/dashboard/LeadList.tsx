@@ -1,20 +1,18 @@
 // The list of leads: one row per lead with contact links, form, ad, time, status and details mark.
 
+import { mailtoHref, telHref } from "../../lib/format/contact_links.ts";
 import {
   adLabel,
-  type ClockThresholds,
   contactedIn,
   displayName,
-  exactTime,
   formLabel,
-  type LeadRow,
-  mailtoHref,
   ownerLabel,
-  relativeTime,
   statusLabel,
-  telHref,
   waitClock,
-} from "./row.ts";
+} from "../../lib/format/lead_row.ts";
+import { relativeTime } from "../../lib/format/durations.ts";
+import { exactTime } from "../../lib/format/time.ts";
+import type { ClockThresholds, LeadRow } from "../../lib/wire.ts";
 
 interface Props {
   rows: LeadRow[];

@@ -2,7 +2,8 @@
 
 import type { Signal } from "@preact/signals";
 import { Fragment } from "preact";
-import { displayName, formLabel, type LeadRow } from "./row.ts";
+import { displayName, formLabel } from "../../lib/format/lead_row.ts";
+import type { LeadRow } from "../../lib/wire.ts";
 
 /** One toast: about new leads (their names follow as details fill in) or a plain message. */
 export interface Toast {

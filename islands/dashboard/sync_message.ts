@@ -1,16 +1,12 @@
 // What the Sync button says about the server's answer: honest about a request that did not look.
 
-/** The parts of `POST /api/leads/sync`'s answer the message needs. */
-export interface SyncAnswer {
-  inserted?: number;
-  skipped?: boolean;
-  skipReason?: "recent" | "paused" | "running";
-  lastFinishedAt?: string | null;
-  nextAllowedAt?: string | null;
-  /** The server's time of the answer: ages are counted from it, not from the browser's clock. */
-  checkedAt?: string;
-  error?: string;
-}
+import type { SyncResult } from "../../lib/wire.ts";
+
+/**
+ * `POST /api/leads/sync`'s answer as the message reads it; a request that failed has only `error`.
+ * Ages are counted from `checkedAt`, the server's time, not from the browser's clock.
+ */
+export type SyncAnswer = Partial<SyncResult>;
 
 /** A toast's text and tone. */
 export interface SyncMessage {

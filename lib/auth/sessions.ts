@@ -1,7 +1,7 @@
 // Sign-in sessions in KV: random ids, stored only as SHA-256 digests, with a sliding expiry.
 
-import { randomToken } from "../crypto.ts";
-import { sha256Base64Url } from "./_bytes.ts";
+import { commitAtomic } from "../kv_commit.ts";
+import { randomToken, sha256Base64Url } from "../crypto.ts";
 import {
   sessionByUserKey,
   sessionKey,
@@ -78,11 +78,12 @@ export async function createSession(
   const id = randomToken(32);
   const idHash = await sha256Base64Url(id);
   const session: Session = { userId: user.id, createdAt: now, expiresAt: now + ttlMs, ttlMs };
-  const result = await kv.atomic()
-    .check({ key: sessionKey(idHash), versionstamp: null })
-    .set(sessionKey(idHash), session, { expireIn: ttlMs })
-    .set(sessionByUserKey(user.id, idHash), session.expiresAt, { expireIn: ttlMs })
-    .commit();
+  const result = await commitAtomic(
+    kv.atomic()
+      .check({ key: sessionKey(idHash), versionstamp: null })
+      .set(sessionKey(idHash), session, { expireIn: ttlMs })
+      .set(sessionByUserKey(user.id, idHash), session.expiresAt, { expireIn: ttlMs }),
+  );
   if (!result.ok) {
     throw new Error("Cannot create session: the random id collided, which should never happen");
   }
@@ -121,11 +122,14 @@ export async function getSession(
     return { user: toPublicUser(user.value), session, renewed: false };
   }
   const renewed: Session = { ...session, expiresAt: now + session.ttlMs };
-  const result = await kv.atomic()
-    .check(entry)
-    .set(sessionKey(idHash), renewed, { expireIn: session.ttlMs })
-    .set(sessionByUserKey(session.userId, idHash), renewed.expiresAt, { expireIn: session.ttlMs })
-    .commit();
+  const result = await commitAtomic(
+    kv.atomic()
+      .check(entry)
+      .set(sessionKey(idHash), renewed, { expireIn: session.ttlMs })
+      .set(sessionByUserKey(session.userId, idHash), renewed.expiresAt, {
+        expireIn: session.ttlMs,
+      }),
+  );
   // A failed check means a concurrent request renewed or ended it; this request still
   // saw a live session, and the next one will see the outcome.
   return result.ok
@@ -153,12 +157,12 @@ export async function endUserSessions(kv: Deno.Kv, userId: string): Promise<numb
     inBatch++;
     ended++;
     if (inBatch === DELETE_BATCH) {
-      await batch.sum(sessionsRevokedKey(), ONE.value).commit();
+      await commitAtomic(batch.sum(sessionsRevokedKey(), ONE.value));
       batch = kv.atomic();
       inBatch = 0;
     }
   }
-  if (inBatch > 0) await batch.sum(sessionsRevokedKey(), ONE.value).commit();
+  if (inBatch > 0) await commitAtomic(batch.sum(sessionsRevokedKey(), ONE.value));
   return ended;
 }
 
@@ -206,9 +210,10 @@ export async function findEndedSessions(
 }
 
 async function deleteSession(kv: Deno.Kv, userId: string, idHash: string): Promise<void> {
-  await kv.atomic()
-    .delete(sessionKey(idHash))
-    .delete(sessionByUserKey(userId, idHash))
-    .sum(sessionsRevokedKey(), ONE.value)
-    .commit();
+  await commitAtomic(
+    kv.atomic()
+      .delete(sessionKey(idHash))
+      .delete(sessionByUserKey(userId, idHash))
+      .sum(sessionsRevokedKey(), ONE.value),
+  );
 }

@@ -2,14 +2,10 @@
 // mapped (e.g. qualified), a durable job reports it once per lead and stage to the dataset in
 // META_DATASET_ID, and the lead's timeline says so. Off until META_DATASET_ID is set.
 
-import type { Config } from "../../fresh.config.ts";
+import type { Config } from "../config.ts";
 import { GraphApiError } from "../facebook/graph_errors.ts";
-import {
-  type JobContext,
-  type JobQueue,
-  PermanentJobError,
-  RetryableJobError,
-} from "../jobs/mod.ts";
+import { PermanentJobError, RetryableJobError } from "../jobs/errors.ts";
+import type { JobContext, JobQueue } from "../jobs/queue.ts";
 import { commitAtomic } from "../kv_commit.ts";
 import type { LeadEvent } from "../lead_events/events.ts";
 import type { LeadEventFeed, SinkWrites } from "../lead_events/feed.ts";

@@ -3,10 +3,7 @@
 import { GraphApiError } from "./graph_errors.ts";
 import { createGraphRequest } from "./graph_http.ts";
 import type { GraphLead } from "./lead_fields.ts";
-import { graphCallDuration, graphCalls } from "../metrics/mod.ts";
-
-export { GraphApiError } from "./graph_errors.ts";
-export type { GraphLead } from "./lead_fields.ts";
+import { graphCallDuration, graphCalls } from "../metrics/app_metrics.ts";
 
 /** Options for createGraphClient. */
 export interface GraphClientOptions {

@@ -16,22 +16,6 @@ import {
 } from "./state.ts";
 import { deliverWebhook, webhookBody, type WebhookBodyOptions } from "./webhook.ts";
 
-export type { SimAppSubscription, SimTokenState, SimTokenType } from "./auth.ts";
-export { SIM_DEFAULT_SCOPES } from "./auth.ts";
-export type { FaultOptions, SimCallKind } from "./faults.ts";
-export type { SimDatasetEvent } from "./datasets.ts";
-export type {
-  CreateFormOptions,
-  CreateLeadOptions,
-  SimAd,
-  SimForm,
-  SimLead,
-  SimLeadFields,
-  SimPage,
-} from "./state.ts";
-export type { WebhookBodyOptions } from "./webhook.ts";
-export { graphTime } from "./graph_api.ts";
-
 /** Options for startGraphSimulator. */
 export interface GraphSimulatorOptions {
   /** Signs webhook deliveries and checks appsecret_proof. */

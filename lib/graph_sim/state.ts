@@ -11,8 +11,6 @@ import {
 } from "./fixtures.ts";
 import { leadId, type SimRandom } from "./random.ts";
 
-export type { SimAd } from "./fixtures.ts";
-
 /** A lead form on a page. */
 export interface SimForm {
   id: string;

@@ -2,7 +2,7 @@
 
 import { ulid } from "../ids.ts";
 import { commitAtomic, isKvLimitError } from "../kv_commit.ts";
-import { jobRuns } from "../metrics/mod.ts";
+import { jobRuns } from "../metrics/app_metrics.ts";
 import { PermanentJobError, RetryableJobError } from "./errors.ts";
 import {
   failedJobKey,

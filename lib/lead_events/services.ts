@@ -1,7 +1,7 @@
 // Wires what reacts to lead events for one app: the feed, Web Push, outbound webhooks and the
 // Conversions API, each a module of its own (lib/push, lib/outbound, lib/capi).
 
-import type { Config } from "../../fresh.config.ts";
+import type { Config } from "../config.ts";
 import { type CapiService, createCapi } from "../capi/mod.ts";
 import type { LeadPipeline } from "../leads/pipeline.ts";
 import type { Logger } from "../log.ts";

@@ -5,7 +5,9 @@ import { isUlid, ulid } from "../ids.ts";
 import { leadActivitiesPrefix, leadActivityKey } from "./keys.ts";
 import { changeLeadStatus, type Lead, type LeadTimelineEvent } from "./model.ts";
 import type { LeadActor } from "./ownership.ts";
-import { LeadNotFoundError, type LeadStore } from "./store.ts";
+import { InvalidCursorError } from "../errors.ts";
+import { NoSuchLeadError, orNoSuchLead } from "./not_found.ts";
+import type { LeadStore } from "./store.ts";
 
 /** What was done. */
 export type ActivityKind = "call" | "note" | "email" | "sms";
@@ -182,7 +184,7 @@ export interface AddActivityOptions {
 /**
  * Logs an activity on lead `id`: its record, its timeline line and the lead's counters land in
  * one commit (a change every open dashboard receives). A lead takes any number of activities:
- * none of them is kept in its record. Throws LeadNotFoundError.
+ * none of them is kept in its record. Throws NoSuchLeadError.
  */
 export async function addLeadActivity(
   store: LeadStore,
@@ -193,26 +195,27 @@ export async function addLeadActivity(
 ): Promise<{ activity: LeadActivity; lead: Lead }> {
   const now = options.now ?? (() => new Date());
   let activity: LeadActivity | null = null;
-  const lead = await store.updateLead(id, (current) => {
-    const at = now();
-    activity = {
-      id: ulid(at.getTime()),
-      leadId: id,
-      kind: input.kind,
-      outcome: input.kind === "call" ? input.outcome : null,
-      text: input.text,
-      followUpAt: input.followUpAt,
-      at: at.toISOString(),
-      byId: actor.id,
-      byName: actor.name,
-    };
-    return applyActivity(current, activity, at);
-  }, {
-    onCommit(op) {
-      if (activity) op.set(leadActivityKey(id, activity.id), activity);
-    },
-  });
-  if (lead === null || activity === null) throw new LeadNotFoundError(id);
+  const lead = await orNoSuchLead(id, () =>
+    store.updateLead(id, (current) => {
+      const at = now();
+      activity = {
+        id: ulid(at.getTime()),
+        leadId: id,
+        kind: input.kind,
+        outcome: input.kind === "call" ? input.outcome : null,
+        text: input.text,
+        followUpAt: input.followUpAt,
+        at: at.toISOString(),
+        byId: actor.id,
+        byName: actor.name,
+      };
+      return applyActivity(current, activity, at);
+    }, {
+      onCommit(op) {
+        if (activity) op.set(leadActivityKey(id, activity.id), activity);
+      },
+    }));
+  if (lead === null || activity === null) throw new NoSuchLeadError(id);
   return { activity, lead };
 }
 
@@ -223,7 +226,10 @@ export interface LeadActivityPage {
   before: string | null;
 }
 
-/** A page of lead `leadId`'s activities, newest first; `before` is a cursor from an earlier page. */
+/**
+ * A page of lead `leadId`'s activities, newest first; `before` is a cursor from an earlier page.
+ * Throws InvalidCursorError for a cursor we did not give out.
+ */
 export async function listLeadActivities(
   kv: Deno.Kv,
   leadId: string,
@@ -232,7 +238,7 @@ export async function listLeadActivities(
   const limit = Math.max(1, Math.min(Math.floor(options.limit ?? 50), 500));
   const before = options.before ?? null;
   if (before !== null && !isUlid(before)) {
-    throw new TypeError(
+    throw new InvalidCursorError(
       `Cannot list activities: cursor "${before.slice(0, 40)}" is not one we gave out`,
     );
   }

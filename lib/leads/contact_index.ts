@@ -1,6 +1,7 @@
 // Finds recent Meta leads by normalised phone or email, so a hand-entered lead can be flagged as a possible duplicate.
 
-import { normaliseEmail, normalisePhone } from "./contact.ts";
+import { commitAtomic } from "../kv_commit.ts";
+import { checkLeadEmail, normalisePhone } from "./contact.ts";
 import { catchUpLeadFollower } from "./lead_follower.ts";
 import type { Lead } from "./model.ts";
 import type { LeadStore } from "./store.ts";
@@ -41,7 +42,7 @@ export function contactKeysOf(
   defaultCountry: string | null,
 ): { phone: string | null; email: string | null } {
   const phone = contact.phone ? normalisePhone(contact.phone, defaultCountry) : null;
-  const email = contact.email ? normaliseEmail(contact.email) : null;
+  const email = contact.email ? checkLeadEmail(contact.email) : null;
   return { phone: phone?.ok ? phone.phone : null, email: email?.ok ? email.email : null };
 }
 
@@ -68,12 +69,12 @@ export async function indexLeadContacts(
     if (keys.email) op.set(leadByEmailKey(keys.email, lead.id), entry, { expireIn });
     writes += 2;
     if (writes >= 200) {
-      await op.commit();
+      await commitAtomic(op);
       op = kv.atomic();
       writes = 0;
     }
   }
-  if (writes > 0) await op.commit();
+  if (writes > 0) await commitAtomic(op);
 }
 
 /**

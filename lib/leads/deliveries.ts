@@ -195,7 +195,9 @@ export async function recordReplay(
       ...entry.value,
       replays: [...(entry.value.replays ?? []), replay].slice(-10),
     };
-    const res = await kv.atomic().check(entry).set(deliveryKey(id), record, { expireIn }).commit();
+    const res = await commitAtomic(
+      kv.atomic().check(entry).set(deliveryKey(id), record, { expireIn }),
+    );
     if (res.ok) return true;
   }
   throw new Error(`Cannot record the replay of delivery ${id}: it kept changing for 10 attempts`);
@@ -224,7 +226,7 @@ export async function recordRefusedDelivery(
   options: DeliveryLogOptions = {},
 ): Promise<void> {
   const now = (options.now ?? (() => new Date()))();
-  await kv.atomic().sum(refusalSeqKey(), 1n).commit();
+  await commitAtomic(kv.atomic().sum(refusalSeqKey(), 1n));
   const seq = (await kv.get<Deno.KvU64>(refusalSeqKey())).value?.value ?? 0n;
   const slot = Number(seq % BigInt(REFUSAL_SLOTS));
   const record: RefusedDelivery = {

@@ -2,7 +2,7 @@
 
 import { parseWebhookDelivery, PayloadError, type RejectedChange } from "../facebook/payload.ts";
 import { verifySignature } from "../facebook/signature.ts";
-import type { JobQueue } from "../jobs/mod.ts";
+import type { JobQueue } from "../jobs/queue.ts";
 import type { Logger } from "../log.ts";
 import {
   type DeliveryOutcome,

@@ -1,6 +1,8 @@
 // Webhooks that arrived for a lead already stored (by a sweep, or an earlier delivery): remembered
 // for a week, so a lead the sweep found first is not counted as lost when its webhook was only late.
 
+import { commitAtomic } from "../kv_commit.ts";
+
 /** `["webhook_duplicates", leadgenId]` -> ISO 8601 time a webhook brought the already stored lead. */
 export function webhookDuplicateKey(leadgenId: string): Deno.KvKey {
   return ["webhook_duplicates", leadgenId];
@@ -20,7 +22,7 @@ export async function recordWebhookDuplicates(
     for (const leadgenId of leadgenIds.slice(i, i + 100)) {
       op.set(webhookDuplicateKey(leadgenId), at, { expireIn: WEEK_MS });
     }
-    await op.commit();
+    await commitAtomic(op);
   }
 }
 

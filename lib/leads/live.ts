@@ -1,7 +1,9 @@
 // The live hub: one kv.watch per process on the change and alert heads, fanned out to subscribers.
 
-import { type Alert, alertsHeadKey, createAlertStore } from "../alerts.ts";
-import { observeSince, storedToPushed } from "../metrics/mod.ts";
+import { alertsHeadKey, createAlertStore } from "../alerts.ts";
+import type { Alert } from "../wire.ts";
+import { DomainError } from "../errors.ts";
+import { observeSince, storedToPushed } from "../metrics/app_metrics.ts";
 import { leadChangesHeadKey } from "./keys.ts";
 import type { LeadChange, LeadChangesPage } from "./store.ts";
 
@@ -112,21 +114,26 @@ export interface LiveHub {
   readonly alerts: Alert[];
 }
 
+/** Seconds a stream refused by a full or stopping hub is asked to wait before it tries again. */
+export const LIVE_RETRY_AFTER_SECONDS = 5;
+
 /** `subscribe` was called with every slot taken; the caller should retry later. */
-export class LiveHubFullError extends Error {
+export class LiveHubFullError extends DomainError {
   /** Make the error; `max` is the cap that was hit. */
   constructor(readonly max: number) {
-    super(`Cannot open a live stream: all ${max} slots are taken`);
-    this.name = "LiveHubFullError";
+    super("unavailable", `Cannot open a live stream: all ${max} slots are taken`, {
+      retryAfterSeconds: LIVE_RETRY_AFTER_SECONDS,
+    });
   }
 }
 
 /** `subscribe` was called after `stop`. */
-export class LiveHubStoppedError extends Error {
+export class LiveHubStoppedError extends DomainError {
   /** Make the error. */
   constructor() {
-    super("Cannot open a live stream: the server is shutting down");
-    this.name = "LiveHubStoppedError";
+    super("unavailable", "Cannot open a live stream: the server is shutting down", {
+      retryAfterSeconds: LIVE_RETRY_AFTER_SECONDS,
+    });
   }
 }
 

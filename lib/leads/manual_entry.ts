@@ -1,6 +1,7 @@
 // Leads entered by hand (phone, SMS, walk-in): field-by-field validation, duplicate flag, store.
 
-import { isPhoneCountry, normaliseEmail, normalisePhone } from "./contact.ts";
+import { isPhoneCountry } from "../format/phone.ts";
+import { checkLeadEmail, normalisePhone } from "./contact.ts";
 import { contactKeysOf, findPossibleDuplicate } from "./contact_index.ts";
 import { type Lead, LeadValidationError, type ManualLeadInput, newManualLead } from "./model.ts";
 import type { LeadStore } from "./store.ts";
@@ -91,7 +92,7 @@ export function checkManualLead(
     else fields.phone = `The phone number ${checked.reason}.`;
   }
   if (rawEmail !== null) {
-    const checked = normaliseEmail(rawEmail);
+    const checked = checkLeadEmail(rawEmail);
     if (checked.ok) email = checked.email;
     else fields.email = `The email address ${checked.reason}.`;
   }

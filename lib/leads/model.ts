@@ -1,6 +1,8 @@
 // The lead model: its shape, how leads are born (Meta webhook or by hand) and pure state changes.
 
+import { DomainError } from "../errors.ts";
 import { CANONICAL_ID } from "../facebook/exact_json.ts";
+import type { LeadAdOrigin } from "../facebook/lead_fields.ts";
 import { ulid } from "../ids.ts";
 
 /** Where a lead came from. */
@@ -43,8 +45,11 @@ export interface LeadTimelineEvent {
   followUpAt?: string;
 }
 
-/** A lead as stored and as served by the API. Meta ids are strings; absent values are null. */
-export interface Lead {
+/**
+ * A lead as stored and as served by the API, with the ad it came through (LeadAdOrigin). Meta ids
+ * are strings; absent values are null.
+ */
+export interface Lead extends LeadAdOrigin {
   /** Our id, a ULID (time-ordered), for every source. */
   id: string;
   source: LeadSource;
@@ -52,12 +57,6 @@ export interface Lead {
   pageId: string | null;
   formId: string | null;
   formName: string | null;
-  adId: string | null;
-  adName: string | null;
-  adsetId: string | null;
-  adsetName: string | null;
-  campaignId: string | null;
-  campaignName: string | null;
   isOrganic: boolean | null;
   platform: string | null;
   /**
@@ -135,11 +134,10 @@ export interface LeadAnswersTruncation {
 }
 
 /** A lead (or input for one) broke a rule; the message says which. */
-export class LeadValidationError extends Error {
+export class LeadValidationError extends DomainError {
   /** Make the error; `message` is safe to show to the user. */
   constructor(message: string) {
-    super(message);
-    this.name = "LeadValidationError";
+    super("invalid_input", message);
   }
 }
 

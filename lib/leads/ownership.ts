@@ -3,7 +3,9 @@
 
 import { getUser } from "../auth/users.ts";
 import type { Lead, LeadTimelineEvent } from "./model.ts";
-import { LeadNotFoundError, type LeadStore, type OnLeadCommit } from "./store.ts";
+import { DomainError } from "../errors.ts";
+import { NoSuchLeadError, orNoSuchLead } from "./not_found.ts";
+import type { LeadStore, OnLeadCommit } from "./store.ts";
 
 /** The person acting: the signed-in user. */
 export interface LeadActor {
@@ -18,30 +20,32 @@ export interface LeadOwner {
   name: string;
 }
 
-/** The lead already belongs to someone else (a claim lost the race): answer 409 with the owner. */
-export class LeadClaimedError extends Error {
+/** The lead already belongs to someone else (a claim lost the race): a conflict naming the owner. */
+export class LeadClaimedError extends DomainError {
   /** Make the error for a lead that `owner` holds. */
   constructor(readonly owner: LeadOwner) {
-    super(`Cannot claim the lead: ${owner.name} owns it already`);
-    this.name = "LeadClaimedError";
+    super("conflict", `Cannot claim the lead: ${owner.name} owns it already`, {
+      details: { owner },
+    });
   }
 }
 
 /** The actor may not make this change of owner (agents move leads only to or from themselves). */
-export class OwnershipForbiddenError extends Error {
+export class OwnershipForbiddenError extends DomainError {
   /** Make the error; `message` is safe to show. */
   constructor(message: string) {
-    super(message);
-    this.name = "OwnershipForbiddenError";
+    super("forbidden", message);
   }
 }
 
 /** The owner asked for is no team member who can take leads (unknown or disabled). */
-export class UnknownOwnerError extends Error {
+export class UnknownOwnerError extends DomainError {
   /** Make the error for user id `ownerId`. */
   constructor(ownerId: string) {
-    super(`Cannot assign the lead: no active team member has the id ${ownerId.slice(0, 40)}`);
-    this.name = "UnknownOwnerError";
+    super(
+      "invalid_input",
+      `Cannot assign the lead: no active team member has the id ${ownerId.slice(0, 40)}`,
+    );
   }
 }
 
@@ -94,7 +98,7 @@ export interface OwnershipOptions {
  * Claims lead `id` for `actor`. In the commit that writes the claim the lead must still be
  * unowned (the store checks the record's versionstamp and re-reads it on a race), so of two
  * people claiming at once exactly one gets the lead and the other a LeadClaimedError naming the
- * owner. Claiming a lead one already owns changes nothing. Throws LeadNotFoundError.
+ * owner. Claiming a lead one already owns changes nothing. Throws NoSuchLeadError.
  */
 export async function claimLead(
   store: LeadStore,
@@ -103,30 +107,19 @@ export async function claimLead(
   options: OwnershipOptions = {},
 ): Promise<Lead> {
   const now = options.now ?? (() => new Date());
-  let unchanged: Lead | null = null;
-  const changed = await store.updateLead(id, (lead) => {
-    unchanged = null;
+  return await updateOwner(store, id, options, (lead) => {
     if (lead.ownerId && lead.ownerId !== actor.id) {
       throw new LeadClaimedError({ id: lead.ownerId, name: lead.ownerName ?? "someone" });
     }
-    const next = changeLeadOwner(lead, actor, now(), {
-      event: "claimed",
-      detail: "",
-      by: actor.name,
-    });
-    if (next === null) unchanged = lead;
-    return next;
-  }, { onCommit: options.onCommit });
-  const lead = changed ?? unchanged;
-  if (lead === null) throw new LeadNotFoundError(id);
-  return lead;
+    return changeLeadOwner(lead, actor, now(), { event: "claimed", detail: "", by: actor.name });
+  });
 }
 
 /**
  * Gives lead `id` to `ownerId`, or releases it (null). Admins move any lead to any active team
  * member; agents only to themselves (a lead nobody owns) or away from themselves: anything else
  * throws OwnershipForbiddenError. The rule is checked against the lead in the commit that changes
- * it. Throws UnknownOwnerError for an unknown or disabled owner, LeadNotFoundError.
+ * it. Throws UnknownOwnerError for an unknown or disabled owner, NoSuchLeadError.
  */
 export async function assignLead(
   deps: { kv: Deno.Kv; store: LeadStore },
@@ -147,9 +140,7 @@ export async function assignLead(
     if (!user || ("disabled" in user && user.disabled)) throw new UnknownOwnerError(ownerId);
     owner = { id: user.id, name: user.name };
   }
-  let unchanged: Lead | null = null;
-  const changed = await deps.store.updateLead(id, (lead) => {
-    unchanged = null;
+  return await updateOwner(deps.store, id, options, (lead) => {
     const current = lead.ownerId ?? null;
     if (actor.role !== "admin" && current !== null && current !== actor.id) {
       throw new OwnershipForbiddenError(
@@ -161,15 +152,32 @@ export async function assignLead(
       : owner.id === actor.id && current === null
       ? "claimed"
       : "assigned";
-    const next = changeLeadOwner(lead, owner, now(), {
+    return changeLeadOwner(lead, owner, now(), {
       event,
       detail: event === "claimed" ? "" : undefined,
       by: actor.name,
     });
-    if (next === null) unchanged = lead;
-    return next;
-  }, { onCommit: options.onCommit });
+  });
+}
+
+/**
+ * Runs `change` on lead `id` in the commit that writes it (re-run on a race) and returns the lead
+ * as it now is: changed, or as it was when `change` returned null. Throws NoSuchLeadError.
+ */
+async function updateOwner(
+  store: LeadStore,
+  id: string,
+  options: OwnershipOptions,
+  change: (lead: Lead) => Lead | null,
+): Promise<Lead> {
+  let unchanged: Lead | null = null;
+  const changed = await orNoSuchLead(id, () =>
+    store.updateLead(id, (lead) => {
+      const next = change(lead);
+      unchanged = next === null ? lead : null;
+      return next;
+    }, { onCommit: options.onCommit }));
   const lead = changed ?? unchanged;
-  if (lead === null) throw new LeadNotFoundError(id);
+  if (lead === null) throw new NoSuchLeadError(id);
   return lead;
 }

@@ -1,6 +1,6 @@
 // Wires lead ingestion for one app: store, job queue, Graph client, alerts, and the demo simulator.
 
-import type { Config } from "../../fresh.config.ts";
+import type { Config } from "../config.ts";
 import { type AlertStore, createAlertStore } from "../alerts.ts";
 import { randomToken } from "../crypto.ts";
 import { createGraphClient, type GraphClient } from "../facebook/graph_client.ts";
@@ -10,7 +10,7 @@ import {
   type JobQueue,
   type JobQueueOptions,
   type RunDueResult,
-} from "../jobs/mod.ts";
+} from "../jobs/queue.ts";
 import type { Logger } from "../log.ts";
 import {
   FETCH_LEAD_DETAILS,

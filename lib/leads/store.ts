@@ -24,8 +24,6 @@ import {
   type ListTimelineOptions,
 } from "./timeline.ts";
 
-export { leadChangesHeadKey } from "./keys.ts";
-
 /** What the change log holds per seq; the lead itself is read fresh when listing. */
 export interface LeadChangeRecord {
   seq: number;

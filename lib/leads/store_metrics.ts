@@ -1,6 +1,6 @@
 // Counts what the lead store commits: new leads by source, and details fetched or failed.
 
-import { leadDetails, leadsStored } from "../metrics/mod.ts";
+import { leadDetails, leadsStored } from "../metrics/app_metrics.ts";
 import type { LeadStore } from "./store.ts";
 
 /**

@@ -1,5 +1,6 @@
 // The dashboard's views of the leads: mine and unassigned, all, and the follow-ups due.
 
+import { InvalidCursorError } from "../errors.ts";
 import { zonedDayStart } from "../time_zone.ts";
 import { leadByFollowUpKey, LEADS_BY_FOLLOW_UP_PREFIX } from "./keys.ts";
 import type { Lead } from "./model.ts";
@@ -48,19 +49,29 @@ export async function listDueLeads(
   return (await store.getLeads(ids)).filter((lead): lead is Lead => lead !== null);
 }
 
+// The shape of the store's page cursors: `<created ms>_<lead id>` (issue 14, phase B: the store
+// itself throws InvalidCursorError once the ingest rewrite has landed, and this check goes).
+const LEAD_CURSOR = /^-?\d+_[0-9A-Z]{26}$/;
+
 /**
  * A page of `view` for `user` (not for "due": see listDueLeads): "mine" is the leads the user owns
- * and those nobody owns, "all" every lead; newest first.
+ * and those nobody owns, "all" every lead; newest first. Throws InvalidCursorError for a cursor
+ * the store did not give out.
  */
-export function listLeadsForView(
+export async function listLeadsForView(
   store: LeadStore,
   view: Exclude<LeadView, "due">,
   userId: string,
   options: { limit?: number; cursor?: string | null } = {},
 ): Promise<LeadPage> {
-  return view === "all"
+  if (options.cursor && !LEAD_CURSOR.test(options.cursor)) {
+    throw new InvalidCursorError(
+      `Cannot list leads: cursor "${options.cursor}" is not one we gave out`,
+    );
+  }
+  return await (view === "all"
     ? store.listLeads(options)
-    : store.listLeadsOwnedBy([userId, null], options);
+    : store.listLeadsOwnedBy([userId, null], options));
 }
 
 /**

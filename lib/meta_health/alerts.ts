@@ -1,6 +1,7 @@
 // Turns a Meta health report and the webhook loss summary into dashboard-wide alerts: raise, refresh, clear.
 
-import type { Alert, AlertKind, AlertStore } from "../alerts.ts";
+import type { AlertStore } from "../alerts.ts";
+import type { Alert, AlertKind } from "../wire.ts";
 import type { MetaHealthReport, MetaProblemKind } from "./types.ts";
 import type { WebhookLossSummary } from "./webhook_loss.ts";
 

@@ -1,6 +1,6 @@
 // Builds the app's Meta health monitor from its configuration and pipeline (demo mode checks the simulator).
 
-import type { Config } from "../../fresh.config.ts";
+import type { Config } from "../config.ts";
 import { createGraphAdminClient } from "../facebook/graph_admin.ts";
 import type { LeadPipeline } from "../leads/pipeline.ts";
 import type { Logger } from "../log.ts";

@@ -2,7 +2,7 @@
 
 import type { AlertStore } from "../alerts.ts";
 import type { GraphAdminClient } from "../facebook/graph_admin.ts";
-import type { JobQueue } from "../jobs/mod.ts";
+import type { JobQueue } from "../jobs/queue.ts";
 import type { LeadStore } from "../leads/store.ts";
 import type { Logger } from "../log.ts";
 import { type AlertChanges, applyHealthAlerts } from "./alerts.ts";

@@ -6,7 +6,8 @@ import {
   retryLeadDetails,
 } from "../leads/fetch_details.ts";
 import type { LeadStore } from "../leads/store.ts";
-import { type FailedJobRecord, type JobQueue, JOBS_FAILED_PREFIX } from "../jobs/mod.ts";
+import { JOBS_FAILED_PREFIX } from "../jobs/keys.ts";
+import type { FailedJobRecord, JobQueue } from "../jobs/queue.ts";
 
 /**
  * Whether a lead's failure reason is Meta refusing the token or a permission: the reasons

@@ -1,5 +1,6 @@
 // Webhook loss: leads a sweep found that no webhook delivered, per page, and the last webhook lead per page.
 
+import { commitAtomic } from "../kv_commit.ts";
 import { catchUpLeadFollower } from "../leads/lead_follower.ts";
 import type { Lead } from "../leads/model.ts";
 import { webhookDuplicatesOf } from "../leads/late_webhooks.ts";
@@ -137,15 +138,16 @@ export async function recordLeadOrigins(
         };
         // Only the first visit writes: a later change of the lead must not undo a settled record.
         const key = sweepFoundKey(lead.pageId, receivedMs, lead.id);
-        await kv.atomic().check({ key, versionstamp: null }).set(key, record, { expireIn })
-          .commit();
+        await commitAtomic(
+          kv.atomic().check({ key, versionstamp: null }).set(key, record, { expireIn }),
+        );
       }
     }
     for (const last of newest.values()) {
       const stored = await kv.get<LastWebhookLead>(lastWebhookKey(last.pageId));
       if (stored.value && stored.value.at >= last.at) continue;
       // A lost race means another process stored a lead at least as new: nothing to do.
-      await kv.atomic().check(stored).set(lastWebhookKey(last.pageId), last).commit();
+      await commitAtomic(kv.atomic().check(stored).set(lastWebhookKey(last.pageId), last));
     }
   }
   await catchUpLeadFollower(kv, store, FOLLOWER, {
@@ -186,7 +188,7 @@ async function settlePending(kv: Deno.Kv, now: Date, graceMs: number, retentionM
       else op.set(entry.key, { ...record, state: "lost" }, { expireIn });
     }
     // A refused check means another process settled it first.
-    await op.commit();
+    await commitAtomic(op);
   }
 }
 

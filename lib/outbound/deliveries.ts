@@ -3,7 +3,7 @@
 // POSTs the signed event, retries with backoff for up to a day, and keeps a log per destination.
 
 import { ulid } from "../ids.ts";
-import type { JobQueue } from "../jobs/mod.ts";
+import type { JobQueue } from "../jobs/queue.ts";
 import { commitAtomic } from "../kv_commit.ts";
 import type { LeadEvent, LeadEventChange, LeadEventType } from "../lead_events/events.ts";
 import type { LeadEventSink, SinkWrites } from "../lead_events/feed.ts";

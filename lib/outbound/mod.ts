@@ -1,8 +1,8 @@
 // Outbound webhooks for one app: destinations admins manage, and signed, ordered, retried
 // deliveries of lead events to them; see createOutbound.
 
-import type { Config } from "../../fresh.config.ts";
-import type { JobQueue } from "../jobs/mod.ts";
+import type { Config } from "../config.ts";
+import type { JobQueue } from "../jobs/queue.ts";
 import type { LeadEventFeed } from "../lead_events/feed.ts";
 import type { LeadStore } from "../leads/store.ts";
 import type { Logger } from "../log.ts";

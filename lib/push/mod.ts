@@ -1,10 +1,9 @@
 // Web Push for one app: VAPID keys (from the environment, or made once and kept in KV), the lead
 // notification job and sink, and a test message; see createPush.
 
-import type { Config } from "../../fresh.config.ts";
-import { ConfigError } from "../../fresh.config.ts";
+import { type Config, ConfigError } from "../config.ts";
 import { commitAtomic } from "../kv_commit.ts";
-import type { JobQueue } from "../jobs/mod.ts";
+import type { JobQueue } from "../jobs/queue.ts";
 import type { LeadEventFeed } from "../lead_events/feed.ts";
 import type { LeadStore } from "../leads/store.ts";
 import type { Logger } from "../log.ts";

@@ -2,7 +2,8 @@
 // sends them (retried on 429 and 5xx, devices the push service says are gone removed).
 
 import { getUser } from "../auth/users.ts";
-import { type JobQueue, RetryableJobError } from "../jobs/mod.ts";
+import { RetryableJobError } from "../jobs/errors.ts";
+import type { JobQueue } from "../jobs/queue.ts";
 import type { LeadEvent } from "../lead_events/events.ts";
 import type { LeadEventSink, SinkWrites } from "../lead_events/feed.ts";
 import type { Lead } from "../leads/model.ts";

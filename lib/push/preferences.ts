@@ -1,6 +1,7 @@
 // A team member's notification preferences: quiet hours in their own time zone.
 
-import { isTimeZone, zonedParts } from "../time_zone.ts";
+import { isTimeZone } from "../format/time.ts";
+import { zonedParts } from "../time_zone.ts";
 import { pushPreferencesKey } from "./keys.ts";
 
 /** What one user chose. */

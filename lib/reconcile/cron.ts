@@ -1,7 +1,7 @@
 // The Deno.cron trigger of reconciliation: a sweep every N minutes, whatever the dashboards do.
 
 import type { Reconciler } from "./reconciler.ts";
-import type { SyncResult } from "./types.ts";
+import type { SyncResult } from "../wire.ts";
 
 /** The cron job's name: unique per process; Deno.cron allows only letters, digits, spaces, - and _. */
 export const RECONCILE_CRON_NAME = "leadline reconcile with Meta";

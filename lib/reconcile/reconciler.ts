@@ -1,21 +1,16 @@
 // Decides when a sweep runs: one at a time across processes, at most once per interval, resumed after a pause.
 
 import type { GraphClient } from "../facebook/graph_client.ts";
-import type { JobQueue } from "../jobs/mod.ts";
+import type { JobQueue } from "../jobs/queue.ts";
 import type { LeadStore } from "../leads/store.ts";
 import type { Logger } from "../log.ts";
 import { commitAtomic } from "../kv_commit.ts";
-import { reconcileInserted, reconcileScanned, reconcileSweeps } from "../metrics/mod.ts";
+import { reconcileInserted, reconcileScanned, reconcileSweeps } from "../metrics/app_metrics.ts";
 import { reconcileProgressKey, reconcileStateKey } from "./keys.ts";
 import { acquireSweepLock } from "./lock.ts";
 import { runSweep, type SweepOutcome } from "./sweep.ts";
-import type {
-  PageAccessProblem,
-  ReconcileState,
-  ReconcileStatus,
-  SweepProgress,
-  SyncResult,
-} from "./types.ts";
+import type { ReconcileState } from "./types.ts";
+import type { PageAccessProblem, ReconcileStatus, SweepProgress, SyncResult } from "../wire.ts";
 
 /** What asked for a sync; logged, and "resume" is the job that ends a pause. */
 export type SyncTrigger = "manual" | "auto" | "cron" | "resume";

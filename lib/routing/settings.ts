@@ -1,7 +1,8 @@
 // The team's settings an admin sets: routing on or off, working hours, re-assignment, the time
 // zone and the speed-to-lead clock's thresholds.
 
-import { isTimeZone, zonedParts } from "../time_zone.ts";
+import { isTimeZone } from "../format/time.ts";
+import { zonedParts } from "../time_zone.ts";
 import { teamSettingsKey } from "./keys.ts";
 
 /** When routing hands out leads, in the team's time zone. */

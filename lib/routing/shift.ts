@@ -1,5 +1,6 @@
 // Who is on shift: the team members who switched themselves on to take routed leads.
 
+import { commitAtomic } from "../kv_commit.ts";
 import { getUser } from "../auth/users.ts";
 import { ON_SHIFT_PREFIX, onShiftKey } from "./keys.ts";
 
@@ -19,8 +20,10 @@ export async function setOnShift(
 ): Promise<void> {
   if (on) {
     const record: OnShiftRecord = { userId, since: now.toISOString() };
-    await kv.atomic().check({ key: onShiftKey(userId), versionstamp: null })
-      .set(onShiftKey(userId), record).commit();
+    await commitAtomic(
+      kv.atomic().check({ key: onShiftKey(userId), versionstamp: null })
+        .set(onShiftKey(userId), record),
+    );
   } else await kv.delete(onShiftKey(userId));
 }
 

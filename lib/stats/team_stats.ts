@@ -1,54 +1,19 @@
 // The team's speed to lead over a time range, read from the hourly buckets (never from the leads).
 
+import { DomainError } from "../errors.ts";
+import type { OwnerStats, TeamStats, WaitingNow } from "../wire.ts";
 import { LEADS_WAITING_PREFIX } from "../leads/keys.ts";
 import { HOUR_MS, hourStart, type OwnerBucket, type StatsBucket } from "./buckets.ts";
 import { statsHourKey, waitingCountKey } from "./keys.ts";
-
-/** The figures of one owner (or of the unassigned leads: `ownerId` null). */
-export interface OwnerStats {
-  ownerId: string | null;
-  name: string;
-  leads: number;
-  contacted: number;
-  medianFirstContactMs: number | null;
-  p90FirstContactMs: number | null;
-  /** Leads contacted within 5 minutes over all leads; null without leads. */
-  within5MinShare: number | null;
-}
-
-/** The team's figures for a range: `GET /api/stats`. */
-export interface TeamStats {
-  /** ISO 8601: the range actually counted, whole UTC hours (leads created within it). */
-  from: string;
-  to: string;
-  leads: number;
-  contacted: number;
-  medianFirstContactMs: number | null;
-  p90FirstContactMs: number | null;
-  within5MinShare: number | null;
-  /** False when some bucket was full and kept counts without durations (medians then skip those). */
-  exact: boolean;
-  byOwner: OwnerStats[];
-}
-
-/** Leads waiting now: status new, not contacted. */
-export interface WaitingNow {
-  count: number;
-  /** ISO 8601 created time of the lead waiting longest, or null when none waits. */
-  oldestCreatedTime: string | null;
-  /** Its id. */
-  oldestLeadId: string | null;
-}
 
 /** The longest range one request may ask for: 93 days of hourly buckets. */
 export const STATS_RANGE_MAX_MS = 93 * 24 * HOUR_MS;
 
 /** The range was not one the statistics can answer; the message says why. */
-export class StatsRangeError extends Error {
+export class StatsRangeError extends DomainError {
   /** Make the error. */
   constructor(message: string) {
-    super(message);
-    this.name = "StatsRangeError";
+    super("invalid_input", message);
   }
 }
 

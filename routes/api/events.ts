@@ -4,12 +4,7 @@
 import { streamSSE } from "hono/streaming";
 import { findEndedSessions, sessionIdHash } from "../../lib/auth/sessions.ts";
 import { readSessionCookie } from "../../lib/auth_web/cookies.ts";
-import {
-  type LiveCloseReason,
-  LiveHubFullError,
-  LiveHubStoppedError,
-  type LiveSubscription,
-} from "../../lib/leads/live.ts";
+import type { LiveCloseReason } from "../../lib/leads/live.ts";
 import { toLeadJson } from "../../lib/leads/model.ts";
 import { define } from "../../lib/web/define.ts";
 import { HttpError, jsonResponse } from "../../lib/web/http_error.ts";
@@ -18,8 +13,6 @@ import { HttpError, jsonResponse } from "../../lib/web/http_error.ts";
 const RECONNECT_MS = 2_000;
 /** After a shutdown hint, a stream whose client does not read is cut off after this. */
 const SHUTDOWN_GRACE_MS = 1_000;
-/** Seconds a refused browser is asked to wait when every stream slot is taken. */
-const FULL_RETRY_AFTER_S = 5;
 /** Why the hub ended a stream that must stop at once, with nothing more written to it. */
 const CUT_OFF: LiveCloseReason[] = ["overflow", "revoked"];
 
@@ -42,26 +35,14 @@ export const handler = define.handlers({
     // its digest, which the hub checks whenever a session ends and every few seconds.
     const owner = await sessionIdHash(readSessionCookie(ctx.req)) ?? undefined;
     let abortStream: (() => void) | null = null;
-    let subscription: LiveSubscription;
-    try {
-      subscription = await live.subscribe({
-        since,
-        owner,
-        // A stalled browser is cut off at once (it resumes by cursor), and so is one whose session
-        // ended: not one more event goes out. A shutdown or a replaced stream ends gracefully.
-        onClose: (reason) => CUT_OFF.includes(reason) && abortStream?.(),
-      });
-    } catch (error) {
-      if (error instanceof LiveHubFullError || error instanceof LiveHubStoppedError) {
-        return jsonResponse(
-          { error: error.message },
-          503,
-          { "retry-after": String(FULL_RETRY_AFTER_S), "cache-control": "no-store" },
-        );
-      }
-      throw error;
-    }
-    const sub = subscription;
+    // Every slot taken, or the server stopping: 503 with Retry-After (the hub's errors say so).
+    const sub = await live.subscribe({
+      since,
+      owner,
+      // A stalled browser is cut off at once (it resumes by cursor), and so is one whose session
+      // ended: not one more event goes out. A shutdown or a replaced stream ends gracefully.
+      onClose: (reason) => CUT_OFF.includes(reason) && abortStream?.(),
+    });
     // The session was checked before the stream was registered with the hub; a sign-out in
     // between would have slipped past both checks. From here on the hub sees every revocation,
     // so one more read closes that gap.

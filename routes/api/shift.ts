@@ -1,8 +1,8 @@
 // The signed-in user's shift: GET says whether they are on it and who is; POST `{onShift: bool}`
 // (or a form's `onShift=on|off`, which comes back to the dashboard) switches it.
 
-import { readForm, readJsonObject } from "../../lib/auth_web/body.ts";
-import { ownOrigin } from "../../lib/auth_web/request_info.ts";
+import { readForm, readJsonObject } from "../../lib/web/body.ts";
+import { ownOrigin } from "../../lib/web/request_info.ts";
 import { isOnShift, listOnShift, setOnShift } from "../../lib/routing/shift.ts";
 import { define } from "../../lib/web/define.ts";
 import { formReturnPath, isFormPost } from "../../lib/web/form_post.ts";

@@ -3,7 +3,7 @@
 
 import { listUsers } from "../../lib/auth/users.ts";
 import { getTeamSettings } from "../../lib/routing/settings.ts";
-import { readTeamStats, readWaitingNow, StatsRangeError } from "../../lib/stats/team_stats.ts";
+import { readTeamStats, readWaitingNow } from "../../lib/stats/team_stats.ts";
 import { zonedDayStart } from "../../lib/time_zone.ts";
 import { define } from "../../lib/web/define.ts";
 import { HttpError, jsonResponse } from "../../lib/web/http_error.ts";
@@ -28,14 +28,9 @@ export const handler = define.handlers({
       zonedDayStart(now, settings.timeZone);
     const to = instant(url.searchParams.get("to"), "to") ?? now;
     const names = new Map((await listUsers(kv)).map((user) => [user.id, user.name]));
-    try {
-      const stats = await readTeamStats(kv, { from, to }, names);
-      return jsonResponse({ ...stats, waiting: await readWaitingNow(kv) }, 200, {
-        "cache-control": "no-store",
-      });
-    } catch (error) {
-      if (error instanceof StatsRangeError) throw new HttpError(400, error.message);
-      throw error;
-    }
+    const stats = await readTeamStats(kv, { from, to }, names);
+    return jsonResponse({ ...stats, waiting: await readWaitingNow(kv) }, 200, {
+      "cache-control": "no-store",
+    });
   },
 });

@@ -5,23 +5,19 @@
 import { type ActivityDraft, type LeadWorkProps } from "../../components/LeadWork.tsx";
 import { LeadDetail } from "../../components/LeadDetail.tsx";
 import { listUsers } from "../../lib/auth/users.ts";
-import { readForm } from "../../lib/auth_web/body.ts";
+import { readForm } from "../../lib/web/body.ts";
 import { addLeadActivity, checkActivity } from "../../lib/leads/activities.ts";
 import type { Lead } from "../../lib/leads/model.ts";
-import {
-  assignLead,
-  claimLead,
-  LeadClaimedError,
-  OwnershipForbiddenError,
-  UnknownOwnerError,
-} from "../../lib/leads/ownership.ts";
-import { LeadNotFoundError } from "../../lib/leads/store.ts";
+import { NoSuchLeadError } from "../../lib/leads/not_found.ts";
+import { assignLead, claimLead } from "../../lib/leads/ownership.ts";
 import { TimelineCursorError } from "../../lib/leads/timeline.ts";
 import { getTeamSettings } from "../../lib/routing/settings.ts";
 import { parseLocalDateTime } from "../../lib/time_zone.ts";
 import { define, type PageProps, type RouteContext } from "../../lib/web/define.ts";
+import { errorAnswer } from "../../lib/web/http_error.ts";
 import { isUlid } from "../../lib/ids.ts";
-import { type Clock, clockOf, isTimeZone } from "../../lib/local_time.ts";
+import { type Clock, isTimeZone } from "../../lib/format/time.ts";
+import { clockOf } from "../../lib/local_time.ts";
 
 /** What the page renders: the lead, its timeline page in `lead.timeline`, and the older-page cursor. */
 interface LeadPageData {
@@ -159,17 +155,11 @@ export const handler = define.handlers<LeadPageData | null>({
           return await refuse(400, { ownerError: "Unknown action." });
       }
     } catch (error) {
-      if (error instanceof LeadNotFoundError) return ctx.render(null, { status: 404 });
-      if (error instanceof LeadClaimedError) {
-        return await refuse(409, { ownerError: error.message });
-      }
-      if (error instanceof OwnershipForbiddenError) {
-        return await refuse(403, { ownerError: error.message });
-      }
-      if (error instanceof UnknownOwnerError) {
-        return await refuse(400, { ownerError: error.message });
-      }
-      throw error;
+      // The page again with the reason, at the status the API would answer with.
+      if (error instanceof NoSuchLeadError) return ctx.render(null, { status: 404 });
+      const refused = errorAnswer(error);
+      if (refused === null) throw error;
+      return await refuse(refused.status, { ownerError: (error as Error).message });
     }
     return new Response(null, {
       status: 303,

@@ -2,7 +2,7 @@
 // Conversions API's stage map. Plain forms: it works without JavaScript.
 
 import { OutboundDeliveryLog } from "../../components/OutboundDeliveryLog.tsx";
-import { readLimitedText } from "../../lib/auth_web/body.ts";
+import { readLimitedText } from "../../lib/web/body.ts";
 import type { CapiReport } from "../../lib/capi/mod.ts";
 import { type CapiSettings, checkCapiSettings } from "../../lib/capi/settings.ts";
 import { LEAD_EVENT_TYPES } from "../../lib/lead_events/events.ts";

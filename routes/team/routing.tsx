@@ -1,7 +1,7 @@
 // Routing settings (admins): automatic round robin on or off, working hours, re-assignment after N
 // minutes, the team's time zone and the speed-to-lead clock's thresholds; and who is on shift.
 
-import { readLimitedText } from "../../lib/auth_web/body.ts";
+import { readLimitedText } from "../../lib/web/body.ts";
 import {
   checkTeamSettings,
   getTeamSettings,

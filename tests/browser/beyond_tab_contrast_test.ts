@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { startTestServer } from "../_helpers/app.ts";
 import { browserTest, signIn } from "../_helpers/browser.ts";
 import { startWebhookReceiver } from "../_helpers/webhook_receiver.ts";
-import { waitUntil } from "../_helpers/wait.ts";
+import { waitFor } from "../_helpers/wait.ts";
 import { contrastFailures, contrastSamples } from "./_contrast.ts";
 
 browserTest(
@@ -27,7 +27,7 @@ browserTest(
       const simulator = server.app.services.pipeline.simulator!;
       await (await simulator.deliver([simulator.createLead()], `${server.url}/webhook`)).body
         ?.cancel();
-      await waitUntil(() => receiver.requests.length >= 1, "a first, refused attempt");
+      await waitFor(() => receiver.requests.length >= 1, "a first, refused attempt");
 
       await page.goto(`${server.url}/notifications`);
       await page.getByRole("button", { name: "Turn on notifications on this device" }).waitFor();

@@ -7,18 +7,14 @@ import { startTestServer } from "../_helpers/app.ts";
 import { browserTest, signIn } from "../_helpers/browser.ts";
 import { contrastFailures, type ContrastSample, contrastSamples } from "./_contrast.ts";
 import { withDashboard } from "./_dashboard.ts";
+import { waitForLeadDetails } from "../_helpers/leads.ts";
 
 /** Waits until the lead of `leadgenId` leaves "pending"; returns its id. */
 async function settledLeadId(
-  leads: { getLeadByLeadgenId(id: string): Promise<{ id: string; details: string } | null> },
+  leads: Parameters<typeof waitForLeadDetails>[0],
   leadgenId: string,
 ): Promise<string> {
-  for (let i = 0; i < 500; i++) {
-    const lead = await leads.getLeadByLeadgenId(leadgenId);
-    if (lead && lead.details !== "pending") return lead.id;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`lead ${leadgenId} never left pending`);
+  return (await waitForLeadDetails(leads, leadgenId)).id;
 }
 
 browserTest(

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { browserTest } from "../_helpers/browser.ts";
 import { withDashboard } from "./_dashboard.ts";
+import { waitForLeadDetails } from "../_helpers/leads.ts";
 
 for (const viewport of [{ width: 375, height: 740 }, { width: 1280, height: 800 }]) {
   browserTest(
@@ -18,11 +19,7 @@ for (const viewport of [{ width: 375, height: 740 }, { width: 1280, height: 800 
         const res = await sim.deliver(leads, server.url + "/webhook");
         await res.body?.cancel();
         for (const lead of leads) {
-          for (let i = 0; i < 500; i++) {
-            const stored = await server.app.services.leads.getLeadByLeadgenId(lead.id);
-            if (stored?.details === "fetched") break;
-            await new Promise((resolve) => setTimeout(resolve, 20));
-          }
+          await waitForLeadDetails(server.app.services.leads, lead.id, "fetched");
         }
         const page = await openDashboard();
         await page.setViewportSize(viewport);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { waitFor } from "../_helpers/wait.ts";
 import type { Page } from "playwright-core";
 import { browserTest } from "../_helpers/browser.ts";
 import { withDashboard } from "./_dashboard.ts";
@@ -65,13 +66,10 @@ for (const viewport of [{ width: 375, height: 740 }, { width: 1280, height: 800 
         // The names fill in as Meta's details arrive (the three newest are named; the burst's
         // deliveries may land in any order).
         const names = burst.map((lead) => lead.fields.fullName);
-        const deadline = Date.now() + 10_000;
-        let named: string[] = [];
-        while (Date.now() < deadline) {
-          named = await toast.locator(".toast-link").allTextContents();
-          if (named.length === 3 && named.every((name) => names.includes(name))) break;
-          await page.waitForTimeout(50);
-        }
+        const named = await waitFor(async () => {
+          const shown = await toast.locator(".toast-link").allTextContents();
+          return shown.length === 3 && shown.every((name) => names.includes(name)) && shown;
+        }, "the toast to name the three newest leads of the burst");
         assert.equal(named.length, 3, `three names shown: ${named}`);
         assert.ok(named.every((name) => names.includes(name)), `the burst's names: ${named}`);
         assert.ok(

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { startTestServer } from "../_helpers/app.ts";
 import { browserTest, signIn } from "../_helpers/browser.ts";
 import { startWebhookReceiver } from "../_helpers/webhook_receiver.ts";
-import { waitUntil } from "../_helpers/wait.ts";
+import { waitFor } from "../_helpers/wait.ts";
 
 browserTest(
   "[e2e] integrations - add a webhook destination, see its secret once, its delivery log, resend",
@@ -33,7 +33,7 @@ browserTest(
       const simulator = server.app.services.pipeline.simulator!;
       const simLead = simulator.createLead();
       await (await simulator.deliver([simLead], `${server.url}/webhook`)).body?.cancel();
-      await waitUntil(() => receiver.acceptedCount() === 2, "created and details_fetched");
+      await waitFor(() => receiver.acceptedCount() === 2, "created and details_fetched");
 
       await page.goto(`${server.url}/settings/integrations`);
       assert.equal(await page.locator("[data-created-secret]").count(), 0, "shown only once");
@@ -46,7 +46,7 @@ browserTest(
       );
       await rows.last().getByRole("button", { name: "Resend" }).click();
       await page.getByText("Sent again").waitFor();
-      await waitUntil(
+      await waitFor(
         () => receiver.requests.length === 3 ? true : null,
         "the resent event",
       );

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { formatTime } from "../../lib/local_time.ts";
+import { formatTime } from "../../lib/format/time.ts";
 import { browserTest, signIn } from "../_helpers/browser.ts";
+import { waitForLeadDetails } from "../_helpers/leads.ts";
 import { withDashboard } from "./_dashboard.ts";
 
 browserTest(
@@ -10,12 +11,7 @@ browserTest(
       const simLead = sim.createLead({ organic: false, platform: "ig" });
       const res = await sim.deliver([simLead], server.url + "/webhook");
       await res.body?.cancel();
-      let lead = await server.app.services.leads.getLeadByLeadgenId(simLead.id);
-      for (let i = 0; i < 500 && lead?.details !== "fetched"; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        lead = await server.app.services.leads.getLeadByLeadgenId(simLead.id);
-      }
-      assert.equal(lead?.details, "fetched");
+      const lead = await waitForLeadDetails(server.app.services.leads, simLead.id, "fetched");
       const kolkata = { timeZone: "Asia/Kolkata", locale: "en-GB" };
       const expected = formatTime(lead!.createdTime, kolkata);
       assert.match(expected, /GMT\+5:30$/);

@@ -10,7 +10,7 @@ import { listPushSubscriptions } from "../../lib/push/subscriptions.ts";
 import { startTestServer } from "../_helpers/app.ts";
 import { browserTest, signIn } from "../_helpers/browser.ts";
 import { startPushService } from "../_helpers/push_service.ts";
-import { waitUntil } from "../_helpers/wait.ts";
+import { waitFor } from "../_helpers/wait.ts";
 
 /** Stands in for `PushManager.subscribe` with a subscription on the stand-in (keys made by the test). */
 function fakePushManager(
@@ -82,7 +82,7 @@ browserTest(
         registrations.push(...event.registrations);
       });
       await cdp.send("ServiceWorker.enable");
-      const registration = await waitUntil(
+      const registration = await waitFor(
         () => registrations.find((r) => !r.isDeleted && r.scopeURL === `${server.url}/`),
         "the service worker's registration",
       );
@@ -96,7 +96,7 @@ browserTest(
 
       // ...and hands it to the browser, whose worker (once active) shows it. A message that
       // reaches a worker still starting is sent again: the same tag replaces, never doubles.
-      await waitUntil(
+      await waitFor(
         () => page.evaluate(() => navigator.serviceWorker.ready.then((r) => r.active?.state)),
         "an active worker",
       ).then((state) => assert.equal(state, "activated"));
@@ -107,7 +107,7 @@ browserTest(
           registrationId: registration.registrationId,
           data: JSON.stringify(message.payload),
         });
-        [shown] = await waitUntil(
+        [shown] = await waitFor(
           async () => {
             const list = await notifications(page);
             return list.length > 0 ? list : null;
@@ -140,7 +140,7 @@ browserTest(
       // The worker keeps island bundles and versioned static files, never a page or /api answer.
       await page.goto(`${server.url}/`);
       await page.locator("[data-island]").first().waitFor();
-      const cached = await waitUntil(async () => {
+      const cached = await waitFor(async () => {
         const urls = await page.evaluate(async () => {
           const cache = await caches.open("leadline-shell-v1");
           return (await cache.keys()).map((request) => new URL(request.url));

@@ -8,6 +8,7 @@ import { newManualLead } from "../../lib/leads/model.ts";
 import type { TestServer, TestUser } from "../_helpers/app.ts";
 import { browserTest } from "../_helpers/browser.ts";
 import { withDashboard } from "./_dashboard.ts";
+import { waitForLeadDetails } from "../_helpers/leads.ts";
 
 /** Opens `path` in a new browser context signed in as `user`, waiting for the live badge. */
 async function openAs(
@@ -33,13 +34,7 @@ async function openAs(
 }
 
 async function fetchedLeadId(server: TestServer, leadgenId: string): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const lead = await server.app.services.leads.getLeadByLeadgenId(leadgenId);
-    if (lead && lead.details !== "pending") return lead.id;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`lead ${leadgenId} never got its details`);
+  return (await waitForLeadDetails(server.app.services.leads, leadgenId)).id;
 }
 
 browserTest(

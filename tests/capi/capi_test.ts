@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { crmEventData } from "../../lib/capi/send.ts";
 import { parseDatasetEvents } from "../../lib/graph_sim/datasets.ts";
 import { startTestServer, type TestServer } from "../_helpers/app.ts";
-import { waitUntil } from "../_helpers/wait.ts";
+import { waitFor } from "../_helpers/wait.ts";
 
 const DATASET = "1234567890123456";
 
@@ -14,7 +14,7 @@ async function metaLead(server: TestServer) {
   const simulator = server.app.services.pipeline.simulator!;
   const simLead = simulator.createLead();
   await (await simulator.deliver([simLead], `${server.url}/webhook`)).body?.cancel();
-  const lead = await waitUntil(async () => {
+  const lead = await waitFor(async () => {
     const found = await server.app.services.leads.getLeadByLeadgenId(simLead.id);
     return found?.details === "fetched" ? found : null;
   }, "the lead's details");
@@ -46,7 +46,7 @@ Deno.test("[capi] a qualified Meta lead is reported once per stage, lead id exac
     for (const status of ["contacted", "qualified", "contacted", "qualified", "won"]) {
       await setStatus(server, lead.id, status);
     }
-    const events = await waitUntil(() => {
+    const events = await waitFor(() => {
       const sent = simulator.datasetEvents(DATASET);
       return sent.length >= 2 ? sent : null;
     }, "two CRM events");
@@ -58,7 +58,7 @@ Deno.test("[capi] a qualified Meta lead is reported once per stage, lead id exac
       assert.deepEqual(event.customData, { event_source: "crm", lead_event_source: "Leadline" });
       assert.ok(Math.abs(event.eventTime - Date.now() / 1000) < 600);
     }
-    await waitUntil(async () => {
+    await waitFor(async () => {
       const lines = await timelineOf(server, lead.id);
       return lines.filter((line) => line.startsWith("reported to Meta")).length === 2;
     }, "two timeline lines");
@@ -118,14 +118,14 @@ Deno.test("[capi] admins map stages; a rate limit is retried; a refused token fa
     simulator.injectFault({ path: "dataset_events", status: 429, code: 4, times: 2 });
     const first = await metaLead(server);
     await setStatus(server, first.lead.id, "contacted");
-    await waitUntil(() => simulator.datasetEvents(DATASET).length === 1, "the retried report");
+    await waitFor(() => simulator.datasetEvents(DATASET).length === 1, "the retried report");
     assert.equal(simulator.datasetEvents(DATASET)[0].eventName, "Marketing Qualified Lead");
     assert.equal(simulator.calls("dataset_events"), 3);
 
     simulator.injectFault({ path: "dataset_events", status: 400, code: 190, times: 1 });
     const second = await metaLead(server);
     await setStatus(server, second.lead.id, "contacted");
-    await waitUntil(async () => {
+    await waitFor(async () => {
       const lines = await timelineOf(server, second.lead.id);
       return lines.some((line) =>
         line.startsWith("not reported to Meta: Marketing Qualified Lead")

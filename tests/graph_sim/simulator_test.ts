@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { waitFor } from "../_helpers/wait.ts";
 import { hmacSha256Hex } from "../../lib/crypto.ts";
 import { parseWebhookDelivery } from "../../lib/facebook/payload.ts";
 import { verifySignature } from "../../lib/facebook/signature.ts";
-import { type GraphSimulator, type SimLead, startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import { type GraphSimulator, startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import type { SimLead } from "../../lib/graph_sim/state.ts";
 
 const APP_SECRET = "sim-app-secret-for-tests";
 const TOKEN = "sim-page-token-for-tests";
@@ -371,7 +373,7 @@ Deno.test("[graph_sim] close ends a slow answer at once", async () => {
     () => "failed",
   );
   // Wait until the simulator has the call, then close while it sleeps.
-  while (sim.calls() === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  await waitFor(() => sim.calls() > 0, "the simulator to receive the call");
   // A liveness guard, not a speed check: without the abort, close would wait a whole minute.
   let guard: ReturnType<typeof setTimeout> | undefined;
   const outcome = await Promise.race([

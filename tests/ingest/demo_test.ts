@@ -3,7 +3,8 @@ import { createLeadStore } from "../../lib/leads/store.ts";
 import { createTestApp, startTestServer } from "../_helpers/app.ts";
 import { liveEnv, waitFor } from "./_helpers.ts";
 import { baseEnv, freePort, ROOT, startServer, stopServer } from "./_server_process.ts";
-import { type SimLead, startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import type { SimLead } from "../../lib/graph_sim/state.ts";
 import { loopbackUrl } from "../../main.ts";
 
 async function runSimulate(args: string[], env: Record<string, string>) {

@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  createJobQueue,
-  type JobLog,
-  type JobQueueOptions,
-  PermanentJobError,
-  RetryableJobError,
-} from "../../lib/jobs/mod.ts";
+import { PermanentJobError, RetryableJobError } from "../../lib/jobs/errors.ts";
+import { createJobQueue, type JobLog, type JobQueueOptions } from "../../lib/jobs/queue.ts";
 import { createLeadStore } from "../../lib/leads/store.ts";
 import { newMetaLead } from "../../lib/leads/model.ts";
 import { commitAtomic } from "../../lib/kv_commit.ts";

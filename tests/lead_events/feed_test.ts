@@ -9,7 +9,7 @@ import { applyLeadDetails, changeLeadStatus, type Lead } from "../../lib/leads/m
 import { changeLeadOwner } from "../../lib/leads/ownership.ts";
 import { createLeadStore, type LeadStore } from "../../lib/leads/store.ts";
 import { testMetaLead } from "../_helpers/leads.ts";
-import { waitUntil } from "../_helpers/wait.ts";
+import { waitFor } from "../_helpers/wait.ts";
 
 const quiet = createLogger({ level: "silent" });
 
@@ -110,7 +110,7 @@ Deno.test("[lead events] what happened before the feed first ran is not news", a
   // History is what happened before the start: strictly earlier (a line of the start's very
   // millisecond counts as news).
   const last = Date.parse(old.updatedAt);
-  await waitUntil(() => Date.now() > last, "a millisecond after the old lead's last change");
+  await waitFor(() => Date.now() > last, "a millisecond after the old lead's last change");
   const seen: LeadEvent[] = [];
   const feed = recordingFeed(kv, store, seen);
   await feed.start();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { flagRepeatSubmissions } from "../../lib/leads/duplicates.ts";
-import { type SimLead, startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import type { SimLead } from "../../lib/graph_sim/state.ts";
 import { applyLeadDetails, newMetaLead } from "../../lib/leads/model.ts";
 import { createLeadStore } from "../../lib/leads/store.ts";
 import { testMetaLead } from "../_helpers/leads.ts";

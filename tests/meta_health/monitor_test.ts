@@ -3,7 +3,7 @@
 // webhook URL not answering. A page's successful fetch does not clear the others.
 
 import assert from "node:assert/strict";
-import type { Alert } from "../../lib/alerts.ts";
+import type { Alert } from "../../lib/wire.ts";
 import type { GraphSimulator } from "../../lib/graph_sim/mod.ts";
 import { fitForKv } from "../../lib/meta_health/monitor.ts";
 import { createTestApp, type TestApp } from "../_helpers/app.ts";

@@ -7,7 +7,7 @@ import { GraphApiError } from "../../lib/facebook/graph_errors.ts";
 import { failureReason } from "../../lib/leads/fetch_details.ts";
 import { isAccessFailure } from "../../lib/meta_health/resume.ts";
 import { startTestServer } from "../_helpers/app.ts";
-import { waitFor } from "../ingest/_helpers.ts";
+import { waitFor } from "../_helpers/wait.ts";
 import { secondsFromNow } from "./_helpers.ts";
 
 Deno.test("[meta_health] a lead that failed on an expired token is fetched once the token works again", async () => {

@@ -5,18 +5,15 @@
 import assert from "node:assert/strict";
 import { type AlertStore, createAlertStore } from "../../lib/alerts.ts";
 import { createGraphAdminClient } from "../../lib/facebook/graph_admin.ts";
-import { createJobQueue } from "../../lib/jobs/mod.ts";
+import { createJobQueue } from "../../lib/jobs/queue.ts";
 import { signBody } from "../../lib/facebook/signature.ts";
-import type { SimLead } from "../../lib/graph_sim/mod.ts";
+import type { SimLead } from "../../lib/graph_sim/state.ts";
 import { ingestWebhook } from "../../lib/leads/ingest.ts";
 import { flagRepeatSubmissions } from "../../lib/leads/duplicates.ts";
 import { applyLeadDetails, newMetaLead } from "../../lib/leads/model.ts";
 import { createLogger } from "../../lib/log.ts";
-import {
-  createMetaHealthMonitor,
-  leadOrigin,
-  type MetaHealthMonitor,
-} from "../../lib/meta_health/mod.ts";
+import { leadOrigin } from "../../lib/meta_health/lead_origin.ts";
+import { createMetaHealthMonitor, type MetaHealthMonitor } from "../../lib/meta_health/monitor.ts";
 import { leadFromGraph } from "../../lib/reconcile/graph_lead.ts";
 import {
   APP_SECRET,

@@ -4,11 +4,11 @@
 // the give-up time fails, shows in the log and can be resent; the admin API checks its input.
 
 import assert from "node:assert/strict";
-import type { SimLead } from "../../lib/graph_sim/mod.ts";
+import type { SimLead } from "../../lib/graph_sim/state.ts";
 import { signWebhook, verifyWebhook } from "../../lib/outbound/sign.ts";
 import { startTestServer, type TestServer } from "../_helpers/app.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "../_helpers/webhook_receiver.ts";
-import { waitUntil } from "../_helpers/wait.ts";
+import { waitFor } from "../_helpers/wait.ts";
 
 const FAST = { OUTBOUND_WEBHOOK_RETRY_MS: "40", JOB_RETRY_DELAY_MS: "40" };
 
@@ -43,7 +43,7 @@ async function deliverLead(server: TestServer): Promise<SimLead> {
 }
 
 async function settledLeadId(server: TestServer, leadgenId: string): Promise<string> {
-  const lead = await waitUntil(async () => {
+  const lead = await waitFor(async () => {
     const found = await server.app.services.leads.getLeadByLeadgenId(leadgenId);
     return found?.details === "fetched" ? found : null;
   }, `lead ${leadgenId}'s details`);
@@ -76,7 +76,7 @@ Deno.test("[outbound] every event of every lead arrives signed, in order per lea
       await patchLead(server, id, { ownerId: server.user.id });
       await patchLead(server, id, { status: "qualified" });
     }
-    await waitUntil(() => receiver.acceptedCount() === 25, "25 accepted events", 30_000);
+    await waitFor(() => receiver.acceptedCount() === 25, "25 accepted events", 30_000);
     for (const [i, id] of ids.entries()) {
       const events = receiver.accepted.get(id)!;
       assert.deepEqual(events.map((event) => event.type), [
@@ -136,7 +136,7 @@ Deno.test("[outbound] a destination down for a while gets every event once it is
     const ids = await Promise.all(simLeads.map((simLead) => settledLeadId(server, simLead.id)));
     for (const id of ids) await patchLead(server, id, { status: "contacted" });
     // Several refused attempts of each lane's first event; the second waits behind it.
-    await waitUntil(
+    await waitFor(
       () => ids.every((id) => receiver.requests.filter((r) => r.leadId === id).length >= 3),
       "repeated attempts while down",
     );
@@ -149,7 +149,7 @@ Deno.test("[outbound] a destination down for a while gets every event once it is
     assert.ok(failing.nextAttemptAt);
 
     receiver.down = false;
-    await waitUntil(() => receiver.acceptedCount() === 6, "6 events after recovery", 30_000);
+    await waitFor(() => receiver.acceptedCount() === 6, "6 events after recovery", 30_000);
     for (const id of ids) {
       assert.deepEqual(receiver.accepted.get(id)!.map((event) => event.type), [
         "lead.created",
@@ -173,7 +173,7 @@ Deno.test("[outbound] a delivery still failing at the give-up time fails, shows 
     receiver.down = true;
     const simLead = await deliverLead(server);
     const id = await settledLeadId(server, simLead.id);
-    const failed = await waitUntil(async () => {
+    const failed = await waitFor(async () => {
       const log = await (await server.fetch(`/api/admin/webhooks/${destination.id}/deliveries`))
         .json();
       return log.deliveries[0]?.status === "failed" ? log.deliveries[0] : null;
@@ -189,7 +189,7 @@ Deno.test("[outbound] a delivery still failing at the give-up time fails, shows 
     assert.equal(resent.status, 201);
     const copy = (await resent.json()).delivery;
     assert.equal(copy.resendOf, failed.id);
-    await waitUntil(() => receiver.acceptedCount() === 1, "the resent event");
+    await waitFor(() => receiver.acceptedCount() === 1, "the resent event");
     assert.equal(receiver.accepted.get(id)![0].eventId, failed.eventId, "same event id");
     const log = await (await server.fetch(`/api/admin/webhooks/${destination.id}/deliveries`))
       .json();
@@ -295,7 +295,7 @@ Deno.test("[outbound] an unreachable destination's error keeps its host, never i
     const { destination } = await res.json();
     await receiver.close();
     await deliverLead(server);
-    const failing = await waitUntil(async () => {
+    const failing = await waitFor(async () => {
       const log = await (await server.fetch(`/api/admin/webhooks/${destination.id}/deliveries`))
         .json();
       return log.deliveries[0]?.lastError ? log.deliveries[0] : null;

@@ -4,7 +4,7 @@
 // quiet hours; subscriptions the push service calls gone are removed; 5xx is retried.
 
 import assert from "node:assert/strict";
-import type { SimLead } from "../../lib/graph_sim/mod.ts";
+import type { SimLead } from "../../lib/graph_sim/state.ts";
 import { listPushSubscriptions } from "../../lib/push/subscriptions.ts";
 import { setOnShift } from "../../lib/routing/shift.ts";
 import { startTestServer, type TestServer, type TestUser } from "../_helpers/app.ts";
@@ -15,7 +15,7 @@ import {
   subscriptionIdOf,
   type TestSubscription,
 } from "../_helpers/push_service.ts";
-import { waitUntil } from "../_helpers/wait.ts";
+import { waitFor } from "../_helpers/wait.ts";
 
 const ENV = { JOB_RETRY_DELAY_MS: "50" };
 
@@ -151,7 +151,7 @@ Deno.test("[push] the owner hears about a lead; an unowned one goes to everyone 
     const simulator = server.app.services.pipeline.simulator!;
     simulator.injectFault({ path: "lead", latencyMs: 2_500, times: 1 });
     const slow = await deliverLead(server);
-    const stub = await waitUntil(
+    const stub = await waitFor(
       () => server.app.services.leads.getLeadByLeadgenId(slow.id),
       "the slow lead's stub",
     );
@@ -211,7 +211,7 @@ Deno.test("[push] devices the push service calls gone (404, 410) are removed; a 
         [subscriptionIdOf(revoked.endpoint), 404],
       ].sort(),
     );
-    const left = await waitUntil(async () => {
+    const left = await waitFor(async () => {
       const devices = await listPushSubscriptions(server.kv, server.user.id);
       return devices.length === 1 ? devices : null;
     }, "the gone devices to be removed");

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import { createJobQueue } from "../../lib/jobs/mod.ts";
+import { waitFor } from "../_helpers/wait.ts";
+import { createJobQueue } from "../../lib/jobs/queue.ts";
 import { getKnownForm } from "../../lib/leads/forms.ts";
 import { markLeadDetailsFailed, newMetaLead } from "../../lib/leads/model.ts";
-import { reconcileCronHandler, RESUME_SYNC_JOB } from "../../lib/reconcile/mod.ts";
+import { reconcileCronHandler } from "../../lib/reconcile/cron.ts";
+import { RESUME_SYNC_JOB } from "../../lib/reconcile/reconciler.ts";
 import { nowSeconds, reconcileFixture } from "./_helpers.ts";
 
 const DAY = 24 * 60 * 60;
@@ -256,7 +258,7 @@ Deno.test("[reconcile] two processes on one KV: the lock lets one sweep; the oth
       await bDone; // A holds the lock while B asks.
     });
     const a = processA.requestSync();
-    while (!held) await new Promise((resolve) => setTimeout(resolve, 1));
+    await waitFor(() => held, "process A to hold the sweep lock");
     const b = await processB.requestSync();
     releaseA();
     const resultA = await a;

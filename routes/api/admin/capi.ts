@@ -1,7 +1,7 @@
 // The Conversions API for CRM (admins): GET whether it is on, the stage map and the latest
 // reports; PUT `{stages: {"qualified": "Qualified Lead", "won": ""}}` changes the map.
 
-import { readJsonObject } from "../../../lib/auth_web/body.ts";
+import { readJsonObject } from "../../../lib/web/body.ts";
 import { checkCapiSettings } from "../../../lib/capi/settings.ts";
 import { define } from "../../../lib/web/define.ts";
 import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";

@@ -1,6 +1,6 @@
 // Demo mode only: the built-in simulator creates test leads and delivers them, signed, to our webhook.
 
-import { readLimitedText } from "../../../lib/auth_web/body.ts";
+import { readLimitedText } from "../../../lib/web/body.ts";
 import { define } from "../../../lib/web/define.ts";
 import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";
 

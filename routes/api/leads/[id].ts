@@ -1,15 +1,13 @@
 // One lead as JSON, by our id, with the newest page of its timeline; PATCH changes its status
 // (`{ "status": "contacted" }`) and/or its owner (`{ "ownerId": "<user id>" | null }`).
 
-import { readJsonObject } from "../../../lib/auth_web/body.ts";
-import { LeadValidationError } from "../../../lib/leads/model.ts";
+import { readJsonObject } from "../../../lib/web/body.ts";
 import { assignLead } from "../../../lib/leads/ownership.ts";
 import { parseLeadPatch, setLeadStatus } from "../../../lib/leads/status.ts";
 import { toLeadDetailJson } from "../../../lib/leads/timeline.ts";
 import { define } from "../../../lib/web/define.ts";
 import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";
 import { isUlid } from "../../../lib/ids.ts";
-import { ownershipHttpError } from "./_ownership_errors.ts";
 
 /** Lead ids are ULIDs; anything else is 404 before it reaches KV. */
 export const params = { id: isUlid };
@@ -29,27 +27,17 @@ export const handler = define.handlers({
    * lead other than to or from themselves), or 404.
    */
   async PATCH({ req, params, state }) {
-    let patch;
-    try {
-      patch = parseLeadPatch(await readJsonObject(req));
-    } catch (error) {
-      if (error instanceof LeadValidationError) throw new HttpError(400, error.message);
-      throw error;
-    }
+    const patch = parseLeadPatch(await readJsonObject(req));
     const { leads, kv, log } = state.services;
     const user = state.user!;
     if (patch.ownerId !== undefined) {
-      try {
-        const lead = await assignLead({ kv, store: leads }, params.id, patch.ownerId, user);
-        log.info("lead owner changed", {
-          requestId: state.requestId,
-          leadId: params.id,
-          ownerId: lead.ownerId,
-          by: user.id,
-        });
-      } catch (error) {
-        throw ownershipHttpError(error, params.id);
-      }
+      const lead = await assignLead({ kv, store: leads }, params.id, patch.ownerId, user);
+      log.info("lead owner changed", {
+        requestId: state.requestId,
+        leadId: params.id,
+        ownerId: lead.ownerId,
+        by: user.id,
+      });
     }
     if (patch.status !== undefined) {
       const { outcome } = await setLeadStatus(leads, params.id, patch.status, { by: user.name });

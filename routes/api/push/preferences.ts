@@ -1,7 +1,7 @@
 // The signed-in user's quiet hours: GET them, PUT `{quietHours: {from, until} | null, timeZone}`,
 // or POST the notifications page's form (back to /notifications).
 
-import { readForm, readJsonObject } from "../../../lib/auth_web/body.ts";
+import { readForm, readJsonObject } from "../../../lib/web/body.ts";
 import {
   checkPushPreferences,
   getPushPreferences,

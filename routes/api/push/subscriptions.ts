@@ -1,7 +1,7 @@
 // The signed-in user's devices for notifications: GET lists them, POST adds this browser's
 // subscription (`PushSubscription.toJSON()`), DELETE `{endpoint}` removes it.
 
-import { readJsonObject } from "../../../lib/auth_web/body.ts";
+import { readJsonObject } from "../../../lib/web/body.ts";
 import {
   deviceName,
   listPushSubscriptions,

@@ -1,7 +1,7 @@
 // One webhook destination (admins): GET it; PATCH `{url?, events?, description?, rotateSecret?}`
 // (a new secret is answered once); DELETE it (its pending deliveries then fail).
 
-import { readJsonObject } from "../../../../lib/auth_web/body.ts";
+import { readJsonObject } from "../../../../lib/web/body.ts";
 import { isUlid } from "../../../../lib/ids.ts";
 import {
   DestinationInputError,

@@ -1,7 +1,7 @@
 // Outbound webhook destinations (admins): GET lists them; POST `{url, events, description?}` adds
 // one and answers its signing secret, the only time it is shown.
 
-import { readJsonObject } from "../../../../lib/auth_web/body.ts";
+import { readJsonObject } from "../../../../lib/web/body.ts";
 import {
   addDestination,
   DestinationInputError,

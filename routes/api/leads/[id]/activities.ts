@@ -1,13 +1,12 @@
 // A lead's activities: GET a page of them (newest first, `?before=` for older), POST logs a call,
 // note, email or text (`{kind, outcome?, text?, followUpAt?}`): 201 with it, or 400 with `fields`.
 
-import { readJsonObject } from "../../../../lib/auth_web/body.ts";
+import { readJsonObject } from "../../../../lib/web/body.ts";
 import {
   addLeadActivity,
   checkActivity,
   listLeadActivities,
 } from "../../../../lib/leads/activities.ts";
-import { LeadNotFoundError } from "../../../../lib/leads/store.ts";
 import { define } from "../../../../lib/web/define.ts";
 import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
 import { isUlid } from "../../../../lib/ids.ts";
@@ -29,16 +28,11 @@ export const handler = define.handlers({
         "Cannot list activities: limit must be a whole number from 1 to 500",
       );
     }
-    try {
-      const page = await listLeadActivities(kv, params.id, {
-        limit,
-        before: url.searchParams.get("before"),
-      });
-      return jsonResponse(page, 200, { "cache-control": "no-store" });
-    } catch (error) {
-      if (error instanceof TypeError) throw new HttpError(400, error.message);
-      throw error;
-    }
+    const page = await listLeadActivities(kv, params.id, {
+      limit,
+      before: url.searchParams.get("before"),
+    });
+    return jsonResponse(page, 200, { "cache-control": "no-store" });
   },
 
   async POST({ req, params, state }) {
@@ -50,20 +44,13 @@ export const handler = define.handlers({
         details: { fields: checked.fields },
       });
     }
-    try {
-      const { activity } = await addLeadActivity(leads, params.id, checked.input, user);
-      log.info("lead activity logged", {
-        requestId: state.requestId,
-        leadId: params.id,
-        kind: activity.kind,
-        by: user.id,
-      });
-      return jsonResponse(activity, 201, { "cache-control": "no-store" });
-    } catch (error) {
-      if (error instanceof LeadNotFoundError) {
-        throw new HttpError(404, `No lead has the id ${params.id}`);
-      }
-      throw error;
-    }
+    const { activity } = await addLeadActivity(leads, params.id, checked.input, user);
+    log.info("lead activity logged", {
+      requestId: state.requestId,
+      leadId: params.id,
+      kind: activity.kind,
+      by: user.id,
+    });
+    return jsonResponse(activity, 201, { "cache-control": "no-store" });
   },
 });

@@ -1,14 +1,13 @@
 // Claims a lead for the signed-in user: 200 with the lead, or 409 with who owns it when someone
 // else got it first. A plain form post (no JavaScript) comes back to the page it was sent from.
 
-import { ownOrigin } from "../../../../lib/auth_web/request_info.ts";
+import { ownOrigin } from "../../../../lib/web/request_info.ts";
 import { claimLead, LeadClaimedError } from "../../../../lib/leads/ownership.ts";
 import { toLeadDetailJson } from "../../../../lib/leads/timeline.ts";
 import { define } from "../../../../lib/web/define.ts";
 import { formReturnPath, isFormPost } from "../../../../lib/web/form_post.ts";
 import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
 import { isUlid } from "../../../../lib/ids.ts";
-import { ownershipHttpError } from "../_ownership_errors.ts";
 
 /** Lead ids are ULIDs; anything else is 404 before it reaches KV. */
 export const params = { id: isUlid };
@@ -24,7 +23,7 @@ export const handler = define.handlers({
       log.info("lead claimed", { requestId: state.requestId, leadId: params.id, by: user.id });
     } catch (error) {
       // A form lands back on its page either way: the row or the lead then shows who owns it.
-      if (!(form && error instanceof LeadClaimedError)) throw ownershipHttpError(error, params.id);
+      if (!(form && error instanceof LeadClaimedError)) throw error;
     }
     if (form) {
       const location = formReturnPath(
