@@ -1,6 +1,6 @@
 // One webhook destination's delivery log: each event's status, attempts and last error, with Resend.
 
-import type { WebhookDelivery } from "../lib/outbound/mod.ts";
+import type { WebhookDelivery } from "../lib/outbound/deliveries.ts";
 import { describeTime } from "../lib/meta_health/format.ts";
 
 const STATUS_TEXT: Record<WebhookDelivery["status"], string> = {

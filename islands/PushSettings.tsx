@@ -2,12 +2,7 @@
 // Web Push with the server's VAPID key and tells the server; or switches them off again.
 
 import { useEffect, useState } from "preact/hooks";
-
-/** Props from the server: the key push subscriptions are made with. */
-export interface PushSettingsProps {
-  /** The VAPID public key, base64url. */
-  publicKey: string;
-}
+import type { PushSettingsProps, PushTestAnswer } from "../lib/wire.ts";
 
 type DeviceState = "checking" | "unsupported" | "blocked" | "off" | "on" | "busy";
 
@@ -110,7 +105,7 @@ export default function PushSettings({ publicKey }: PushSettingsProps) {
   async function sendTest() {
     setMessage("Sending a test notification…");
     const res = await fetch("/api/push/test", { method: "POST" }).catch(() => null);
-    const body = res?.ok ? await res.json() : null;
+    const body: PushTestAnswer | null = res?.ok ? await res.json() : null;
     setMessage(
       body
         ? `Test sent to ${body.sent} device${body.sent === 1 ? "" : "s"}` +

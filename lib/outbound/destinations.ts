@@ -2,7 +2,9 @@
 // each with its event filter and its own signing secret.
 
 import { randomToken } from "../crypto.ts";
+import { DomainError } from "../errors.ts";
 import { ulid } from "../ids.ts";
+import { commitAtomic } from "../kv_commit.ts";
 import { LEAD_EVENT_TYPES, type LeadEventType } from "../lead_events/events.ts";
 import { destinationKey, DESTINATIONS_PREFIX } from "./keys.ts";
 
@@ -40,12 +42,13 @@ export interface DestinationInput {
   description?: unknown;
 }
 
-/** The input is not a usable destination; a whole sentence per field at fault. */
-export class DestinationInputError extends Error {
-  /** Make the error with its field reasons. */
+/** The input is not a usable destination (invalid input); a whole sentence per field at fault. */
+export class DestinationInputError extends DomainError {
+  /** Make the error with its field reasons, which answers carry as `fields`. */
   constructor(readonly fields: Record<string, string>) {
-    super("Cannot save the webhook destination: some fields are not right");
-    this.name = "DestinationInputError";
+    super("invalid_input", "Cannot save the webhook destination: some fields are not right", {
+      details: { fields },
+    });
   }
 }
 
@@ -180,7 +183,7 @@ export async function updateDestination(
       ...checkDestinationInput(input, entry.value),
       secret: input.rotateSecret === true ? newDestinationSecret() : entry.value.secret,
     };
-    if ((await kv.atomic().check(entry).set(entry.key, next).commit()).ok) return next;
+    if ((await commitAtomic(kv.atomic().check(entry).set(entry.key, next))).ok) return next;
   }
   throw new Error(`Cannot change webhook destination ${id}: it kept changing`);
 }

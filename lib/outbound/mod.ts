@@ -8,8 +8,6 @@ import type { LeadStore } from "../leads/store.ts";
 import type { Logger } from "../log.ts";
 import { createOutboundDeliveries, OUTBOUND_DELIVER, type WebhookDelivery } from "./deliveries.ts";
 
-export type { WebhookDelivery } from "./deliveries.ts";
-
 /** Outbound webhooks as the routes see them (destinations themselves: destinations.ts). */
 export interface OutboundService {
   /** Sends a delivery's event again, at the end of its lead's queue; null when unknown. */

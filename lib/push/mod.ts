@@ -7,6 +7,7 @@ import type { JobQueue } from "../jobs/queue.ts";
 import type { LeadEventFeed } from "../lead_events/feed.ts";
 import type { LeadStore } from "../leads/store.ts";
 import type { Logger } from "../log.ts";
+import type { PushTestAnswer } from "../wire.ts";
 import { vapidKeysKey } from "./keys.ts";
 import { PUSH_NOTIFY, pushNotifyHandler, pushSink } from "./notify.ts";
 import { type PushSendOutcome, sendPushMessage } from "./sender.ts";
@@ -28,7 +29,7 @@ export interface PushService {
   /** The VAPID public key: the browser's `applicationServerKey`. */
   publicKey: string;
   /** Sends a test notification to every device of `userId` (quiet hours do not apply). */
-  sendTest(userId: string): Promise<{ sent: number; removed: number; failed: number }>;
+  sendTest(userId: string): Promise<PushTestAnswer>;
   /** Clears the timers of delayed notifications. */
   stop(): void;
 }

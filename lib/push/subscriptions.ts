@@ -1,6 +1,7 @@
 // Push subscriptions: one record per device a team member switched notifications on for.
 
 import { bytesToHex } from "../crypto.ts";
+import { DomainError } from "../errors.ts";
 import { commitAtomic } from "../kv_commit.ts";
 import { isPrivateHost } from "../outbound/destinations.ts";
 import { fromBase64Url } from "./base64url.ts";
@@ -36,12 +37,11 @@ export interface PushSubscriptionInput {
   auth: string;
 }
 
-/** A subscription the browser sent is not one we can use; the message says why (400). */
-export class PushSubscriptionError extends Error {
+/** A subscription the browser sent is not one we can use (invalid input); the message says why. */
+export class PushSubscriptionError extends DomainError {
   /** Make the error; `message` is safe to show. */
   constructor(message: string) {
-    super(message);
-    this.name = "PushSubscriptionError";
+    super("invalid_input", message);
   }
 }
 

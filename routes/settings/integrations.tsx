@@ -9,14 +9,14 @@ import { LEAD_EVENT_TYPES } from "../../lib/lead_events/events.ts";
 import { LEAD_STATUSES } from "../../lib/leads/model.ts";
 import {
   addDestination,
-  DestinationInputError,
   listDestinations,
   removeDestination,
   toDestinationJson,
   type WebhookDestinationJson,
 } from "../../lib/outbound/destinations.ts";
-import type { WebhookDelivery } from "../../lib/outbound/mod.ts";
+import type { WebhookDelivery } from "../../lib/outbound/deliveries.ts";
 import { define, type RouteContext } from "../../lib/web/define.ts";
+import { errorAnswer } from "../../lib/web/http_error.ts";
 
 interface IntegrationsData {
   destinations: { destination: WebhookDestinationJson; deliveries: WebhookDelivery[] }[];
@@ -94,8 +94,12 @@ export const handler = define.handlers<IntegrationsData>({
         { status: 201, headers: { "cache-control": "no-store" } },
       );
     } catch (error) {
-      if (!(error instanceof DestinationInputError)) throw error;
-      return ctx.render(await pageData(ctx, { fields: error.fields, draft }), { status: 400 });
+      // A refused destination shows the form again with the reasons, at the API's status.
+      const refused = errorAnswer(error);
+      if (refused === null) throw error;
+      const fields = refused.details?.fields as Record<string, string> | undefined ??
+        { url: (error as Error).message };
+      return ctx.render(await pageData(ctx, { fields, draft }), { status: refused.status });
     }
   },
 });

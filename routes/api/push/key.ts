@@ -2,10 +2,12 @@
 
 import { define } from "../../../lib/web/define.ts";
 import { jsonResponse } from "../../../lib/web/http_error.ts";
+import type { PushKeyAnswer } from "../../../lib/wire.ts";
 
 export const handler = define.handlers({
   GET({ state }) {
-    return jsonResponse({ publicKey: state.services.push.publicKey }, 200, {
+    const answer: PushKeyAnswer = { publicKey: state.services.push.publicKey };
+    return jsonResponse(answer, 200, {
       "cache-control": "no-store",
     });
   },

@@ -6,18 +6,18 @@ import {
   deviceName,
   listPushSubscriptions,
   parsePushSubscription,
-  PushSubscriptionError,
   type PushSubscriptionRecord,
   removePushSubscription,
   savePushSubscription,
 } from "../../../lib/push/subscriptions.ts";
 import { define } from "../../../lib/web/define.ts";
 import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";
+import type { PushDevice } from "../../../lib/wire.ts";
 
 const NO_STORE = { "cache-control": "no-store" };
 
 /** A device as its owner sees it: the push service's host, never the endpoint (a capability). */
-function deviceJson(record: PushSubscriptionRecord) {
+function deviceJson(record: PushSubscriptionRecord): PushDevice {
   return {
     id: record.id,
     device: record.device,
@@ -35,15 +35,9 @@ export const handler = define.handlers({
 
   async POST({ req, state }) {
     const { kv, log } = state.services;
-    let input;
-    try {
-      input = parsePushSubscription(await readJsonObject(req), {
-        allowLocal: state.services.config.meta === null,
-      });
-    } catch (error) {
-      if (error instanceof PushSubscriptionError) throw new HttpError(400, error.message);
-      throw error;
-    }
+    const input = parsePushSubscription(await readJsonObject(req), {
+      allowLocal: state.services.config.meta === null,
+    });
     const record = await savePushSubscription(kv, state.user!.id, input, {
       device: deviceName(req.headers.get("user-agent")),
     });

@@ -2,10 +2,11 @@
 
 import { define } from "../../../lib/web/define.ts";
 import { jsonResponse } from "../../../lib/web/http_error.ts";
+import type { PushTestAnswer } from "../../../lib/wire.ts";
 
 export const handler = define.handlers({
   async POST({ state }) {
-    const result = await state.services.push.sendTest(state.user!.id);
+    const result: PushTestAnswer = await state.services.push.sendTest(state.user!.id);
     return jsonResponse(result, 200, { "cache-control": "no-store" });
   },
 });

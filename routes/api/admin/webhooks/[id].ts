@@ -4,7 +4,6 @@
 import { readJsonObject } from "../../../../lib/web/body.ts";
 import { isUlid } from "../../../../lib/ids.ts";
 import {
-  DestinationInputError,
   getDestination,
   removeDestination,
   toDestinationJson,
@@ -30,23 +29,16 @@ export const handler = define.handlers({
 
   async PATCH({ req, params, state }) {
     const body = await readJsonObject(req);
-    try {
-      const destination = await updateDestination(state.services.kv, params.id, body) ??
-        notFound();
-      return jsonResponse(
-        {
-          destination: toDestinationJson(destination),
-          ...(body.rotateSecret === true ? { secret: destination.secret } : {}),
-        },
-        200,
-        NO_STORE,
-      );
-    } catch (error) {
-      if (error instanceof DestinationInputError) {
-        throw new HttpError(400, error.message, { details: { fields: error.fields } });
-      }
-      throw error;
-    }
+    const destination = await updateDestination(state.services.kv, params.id, body) ??
+      notFound();
+    return jsonResponse(
+      {
+        destination: toDestinationJson(destination),
+        ...(body.rotateSecret === true ? { secret: destination.secret } : {}),
+      },
+      200,
+      NO_STORE,
+    );
   },
 
   async DELETE({ params, state }) {

@@ -4,12 +4,11 @@
 import { readJsonObject } from "../../../../lib/web/body.ts";
 import {
   addDestination,
-  DestinationInputError,
   listDestinations,
   toDestinationJson,
 } from "../../../../lib/outbound/destinations.ts";
 import { define } from "../../../../lib/web/define.ts";
-import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
+import { jsonResponse } from "../../../../lib/web/http_error.ts";
 
 /** Only admins send lead data to other systems. */
 export const access = "admin";
@@ -24,25 +23,18 @@ export const handler = define.handlers({
 
   async POST({ req, state }) {
     const { kv, log } = state.services;
-    try {
-      const destination = await addDestination(kv, await readJsonObject(req), {
-        by: state.user!.name,
-      });
-      log.info("webhook destination added", {
-        requestId: state.requestId,
-        destinationId: destination.id,
-        host: new URL(destination.url).host,
-      });
-      return jsonResponse(
-        { destination: toDestinationJson(destination), secret: destination.secret },
-        201,
-        NO_STORE,
-      );
-    } catch (error) {
-      if (error instanceof DestinationInputError) {
-        throw new HttpError(400, error.message, { details: { fields: error.fields } });
-      }
-      throw error;
-    }
+    const destination = await addDestination(kv, await readJsonObject(req), {
+      by: state.user!.name,
+    });
+    log.info("webhook destination added", {
+      requestId: state.requestId,
+      destinationId: destination.id,
+      host: new URL(destination.url).host,
+    });
+    return jsonResponse(
+      { destination: toDestinationJson(destination), secret: destination.secret },
+      201,
+      NO_STORE,
+    );
   },
 });
