@@ -1,6 +1,6 @@
 // Web Push message encryption (RFC 8291) in the aes128gcm content coding (RFC 8188), with WebCrypto.
 
-import { concatBytes, utf8 } from "./base64url.ts";
+import { concatBytes, utf8 } from "../crypto.ts";
 
 /** A subscription's keys as the browser gives them: its P-256 public key and its auth secret. */
 export interface PushSubscriptionKeys {

@@ -1,9 +1,8 @@
 // Sends one Web Push message to one device: encrypted for it, signed with our VAPID key.
 
-import { utf8 } from "./base64url.ts";
+import { fromBase64Url, utf8 } from "../crypto.ts";
 import { encryptPushMessage } from "./encryption.ts";
 import type { PushSubscriptionRecord } from "./subscriptions.ts";
-import { fromBase64Url } from "./base64url.ts";
 import { vapidAuthorization, type VapidKeys } from "./vapid.ts";
 
 /** What a notification says; the service worker shows it (see lib/push/service_worker.js). */

@@ -1,10 +1,9 @@
 // Push subscriptions: one record per device a team member switched notifications on for.
 
-import { bytesToHex } from "../crypto.ts";
+import { bytesToHex, fromBase64Url } from "../crypto.ts";
 import { DomainError } from "../errors.ts";
 import { commitAtomic } from "../kv_commit.ts";
 import { isPrivateHost } from "../outbound/destinations.ts";
-import { fromBase64Url } from "./base64url.ts";
 import {
   PUSH_SUBSCRIPTIONS_PREFIX,
   pushSubscriptionKey,

@@ -1,6 +1,6 @@
 // VAPID (RFC 8292): the application server's P-256 key pair and the ES256 JWT a push service checks.
 
-import { fromBase64Url, toBase64Url, utf8 } from "./base64url.ts";
+import { fromBase64Url, toBase64Url, utf8 } from "../crypto.ts";
 
 /** The server's VAPID keys as text: what `VAPID_PUBLIC_KEY` and `VAPID_PRIVATE_KEY` hold. */
 export interface VapidKeyText {

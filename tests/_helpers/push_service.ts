@@ -2,8 +2,9 @@
 // checks the VAPID JWT with the key it names, and decrypts each message with the subscription's
 // private key (the browser's side of RFC 8291), so tests see exactly what a phone would get.
 
-import { fromBase64Url, toBase64Url, utf8 } from "../../lib/push/base64url.ts";
+import { fromBase64Url, toBase64Url, utf8 } from "../../lib/crypto.ts";
 import { deriveContentKeys } from "../../lib/push/encryption.ts";
+import { DEFAULT_WAIT_MS } from "./wait.ts";
 
 /** A browser's side of a subscription: what it gives the server, and its private key. */
 export interface TestSubscription {
@@ -198,7 +199,7 @@ export function startPushService(): PushServiceStandIn {
     answerAlways(id, status) {
       always.set(id, status);
     },
-    waitFor(count, timeoutMs = 10_000) {
+    waitFor(count, timeoutMs = DEFAULT_WAIT_MS) {
       if (received.length >= count) return Promise.resolve(received.slice());
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {

@@ -137,10 +137,7 @@ Deno.test("[lead events] the watch brings a new lead's events without a catch-up
   await feed.start();
   try {
     await store.insertLeads([testMetaLead()]);
-    const deadline = Date.now() + 5_000;
-    while (seen.length === 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitFor(() => seen.length > 0, "the new lead's event");
     assert.deepEqual(seen.map((event) => event.type), ["lead.created"]);
   } finally {
     await feed.stop();

@@ -2,7 +2,7 @@
 // the receiving side, and VAPID JWTs (RFC 8292) that verify with the server's public key.
 
 import assert from "node:assert/strict";
-import { fromBase64Url, toBase64Url, utf8 } from "../../lib/push/base64url.ts";
+import { fromBase64Url, toBase64Url, utf8 } from "../../lib/crypto.ts";
 import { encryptPushMessage, MAX_PUSH_PLAINTEXT_BYTES } from "../../lib/push/encryption.ts";
 import {
   generateVapidKeys,
