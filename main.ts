@@ -16,6 +16,11 @@ import { KvOpenError, openKv } from "./lib/kv_open.ts";
 import { loadIslands } from "./lib/islands/ssr.ts";
 import { createLeadWorker } from "./lib/lead_worker.ts";
 import { createLeadPipeline } from "./lib/leads/pipeline.ts";
+import {
+  createLeadEventServices,
+  startLeadEventServices,
+  stopLeadEventServices,
+} from "./lib/lead_events/services.ts";
 import { createLiveHub } from "./lib/leads/live.ts";
 import { createLogger, type Logger } from "./lib/log.ts";
 import { createAppMetaHealth } from "./lib/meta_health/for_app.ts";
@@ -100,6 +105,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
     }),
     metaHealth: createAppMetaHealth(config, kv, log, pipeline),
     webhookForgeries: createWebhookForgeryLimiter(kv),
+    ...await createLeadEventServices({ config, kv, log, pipeline }),
   };
 
   const islandNames = await loadIslands(framework.islandsDir);
@@ -142,6 +148,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
   pipeline.start();
   services.worker.start();
   await services.live.start();
+  await startLeadEventServices(services);
 
   return {
     hono,
@@ -173,6 +180,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
       await services.live.stop();
       await services.worker.stop();
       await services.metaHealth.stop();
+      await stopLeadEventServices(services);
       await pipeline.close();
       if (!options.kv) kv.close();
     },
@@ -232,7 +240,7 @@ export async function serve(): Promise<void> {
   try {
     app = await createApp({ config, kv, log });
   } catch (err) {
-    if (err instanceof IslandBuildError) refuseToStart(err.message);
+    if (err instanceof IslandBuildError || err instanceof ConfigError) refuseToStart(err.message);
     throw err;
   }
   let accounts: BootstrapOutcome;

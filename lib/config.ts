@@ -67,6 +67,8 @@ export interface Config {
   readyMaxJobDelayMs: number;
   /** Checks of the Meta wiring (tokens, subscriptions, webhook URL): `meta:check` and the server's. */
   metaHealth: MetaHealthConfig;
+  /** Beyond the open tab (issue 15): Web Push, outbound webhooks, the Conversions API. */
+  beyondTab: BeyondTabConfig;
 }
 
 /** What the Meta health checks need beyond the credentials. */
@@ -195,6 +197,7 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     metricsToken: readMetricsToken(env),
     readyMaxJobDelayMs: readInt(env, "READY_MAX_JOB_DELAY_SECONDS", 300, 0, 7 * 24 * 60 * 60) *
       1000,
+    beyondTab: readBeyondTab(env),
   };
 }
 
@@ -374,4 +377,61 @@ function parsePageTokens(raw: string): Record<string, string> {
     tokens[pageId] = token;
   }
   return tokens;
+}
+
+/** Web Push (VAPID), outbound webhooks and the Conversions API for CRM. */
+export interface BeyondTabConfig {
+  /**
+   * `VAPID_PUBLIC_KEY` and `VAPID_PRIVATE_KEY` (both or neither, base64url as web-push makes
+   * them); null: a key pair generated at the first start and kept in KV. The private key is secret.
+   */
+  vapidKeys: { publicKey: string; privateKey: string } | null;
+  /** `VAPID_SUBJECT`: a `mailto:` or `https:` contact push services may use; null: PUBLIC_URL. */
+  vapidSubject: string | null;
+  /** `OUTBOUND_WEBHOOK_TIMEOUT_MS` (default 10,000): how long one delivery waits for an answer. */
+  outboundTimeoutMs: number;
+  /** `OUTBOUND_WEBHOOK_RETRY_MS`: a fixed wait between attempts (tests); null: 10 s rising to 2 h. */
+  outboundRetryMs: number | null;
+  /** `OUTBOUND_WEBHOOK_GIVE_UP_MS` (default 24 h): a delivery still failing after this fails. */
+  outboundGiveUpMs: number;
+  /** `META_DATASET_ID`: the dataset (pixel) CRM events go to; null leaves the Conversions API off. */
+  datasetId: string | null;
+}
+
+function readBeyondTab(env: Env): BeyondTabConfig {
+  const publicKey = value(env, "VAPID_PUBLIC_KEY");
+  const privateKey = value(env, "VAPID_PRIVATE_KEY");
+  if ((publicKey === undefined) !== (privateKey === undefined)) {
+    const missing = publicKey === undefined ? "VAPID_PUBLIC_KEY" : "VAPID_PRIVATE_KEY";
+    throw new ConfigError(missing, "set both VAPID keys or neither (then one is generated)");
+  }
+  if (publicKey !== undefined && !/^[A-Za-z0-9_-]{86,87}$/.test(publicKey)) {
+    throw new ConfigError("VAPID_PUBLIC_KEY", "expected a 65-byte P-256 key in base64url");
+  }
+  if (privateKey !== undefined && !/^[A-Za-z0-9_-]{42,43}=?$/.test(privateKey)) {
+    throw new ConfigError("VAPID_PRIVATE_KEY", "expected a 32-byte key in base64url");
+  }
+  const subject = value(env, "VAPID_SUBJECT") ?? null;
+  if (subject !== null && !/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/.test(subject)) {
+    throw new ConfigError(
+      "VAPID_SUBJECT",
+      `expected mailto:<address> or an https URL, got "${subject}"`,
+    );
+  }
+  return {
+    vapidKeys: publicKey && privateKey ? { publicKey, privateKey } : null,
+    vapidSubject: subject,
+    outboundTimeoutMs: readInt(env, "OUTBOUND_WEBHOOK_TIMEOUT_MS", 10_000, 100, 60_000),
+    outboundRetryMs: value(env, "OUTBOUND_WEBHOOK_RETRY_MS") === undefined
+      ? null
+      : readInt(env, "OUTBOUND_WEBHOOK_RETRY_MS", 0, 0, 24 * 60 * 60 * 1000),
+    outboundGiveUpMs: readInt(
+      env,
+      "OUTBOUND_WEBHOOK_GIVE_UP_MS",
+      86_400_000,
+      1_000,
+      7 * 86_400_000,
+    ),
+    datasetId: readDigits(env, "META_DATASET_ID"),
+  };
 }

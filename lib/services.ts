@@ -6,6 +6,7 @@ import type { RateLimiter } from "./auth/rate_limiter.ts";
 import type { GraphClient } from "./facebook/graph_client.ts";
 import type { JobQueue } from "./jobs/queue.ts";
 import type { LeadWorker } from "./lead_worker.ts";
+import type { LeadEventServices } from "./lead_events/services.ts";
 import type { LeadPipeline } from "./leads/pipeline.ts";
 import type { LiveHub } from "./leads/live.ts";
 import type { LeadStore } from "./leads/store.ts";
@@ -14,7 +15,7 @@ import type { MetaHealthMonitor } from "./meta_health/monitor.ts";
 import type { Reconciler } from "./reconcile/reconciler.ts";
 
 /** What the app was built with: configuration, storage and the long-lived core services. */
-export interface AppServices {
+export interface AppServices extends LeadEventServices {
   config: Config;
   kv: Deno.Kv;
   log: Logger;

@@ -204,3 +204,42 @@ export interface WaitingNow {
 
 /** `GET /api/stats`: the figures of a range, with the leads waiting now. */
 export type TeamStatsAnswer = TeamStats & { waiting: WaitingNow };
+
+// ---- notifications (Web Push) -----------------------------------------------------------------
+
+/** The notifications page's `PushSettings` island: the key push subscriptions are made with. */
+export interface PushSettingsProps {
+  /** The VAPID public key (base64url): the browser's `applicationServerKey`. */
+  publicKey: string;
+}
+
+/** `GET /api/push/key`. */
+export interface PushKeyAnswer {
+  publicKey: string;
+}
+
+/**
+ * A device with notifications on, as its owner sees it (`GET /api/push/subscriptions`, and
+ * `POST`'s answer as `device`): the push service's host, never the endpoint (a capability).
+ */
+export interface PushDevice {
+  id: string;
+  /** A short description from its User-Agent, e.g. "Chrome on Android"; null when unknown. */
+  device: string | null;
+  /** The push service's host, e.g. fcm.googleapis.com. */
+  pushService: string;
+  /** ISO 8601. */
+  createdAt: string;
+  /** ISO 8601 of the last message the push service took, or null. */
+  lastSuccessAt: string | null;
+}
+
+/** `POST /api/push/test`: how the test message to each of the user's devices went. */
+export interface PushTestAnswer {
+  /** Devices whose push service took it. */
+  sent: number;
+  /** Devices the push service called gone (404/410), now removed. */
+  removed: number;
+  /** Devices it could not reach now (rate limited, down, refused). */
+  failed: number;
+}

@@ -66,6 +66,11 @@ export default define.page<SettingsData>(function Settings({ data }) {
   return (
     <section class="settings">
       <h1>Settings</h1>
+      <p>
+        <a href="/settings/integrations">
+          Integrations: outbound webhooks and lead quality back to Meta
+        </a>
+      </p>
       {data.notice && <p class="form-notice" role="status">{data.notice}</p>}
 
       <div class="toolbar">

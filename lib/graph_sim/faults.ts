@@ -10,6 +10,7 @@ export type SimCallKind =
   | "subscribed_apps"
   | "debug_token"
   | "accounts"
+  | "dataset_events"
   | "other";
 
 /** Every call kind, for counters and fault validation. */
@@ -22,6 +23,7 @@ export const SIM_CALL_KINDS: readonly SimCallKind[] = [
   "subscribed_apps",
   "debug_token",
   "accounts",
+  "dataset_events",
   "other",
 ];
 

@@ -1,6 +1,7 @@
 // Answers Graph API requests (leads, forms, pages, tokens, subscriptions) from the simulator's state, the Meta way.
 
 import { hmacSha256Hex, randomToken } from "../crypto.ts";
+import { parseDatasetEvents, type SimDatasets } from "./datasets.ts";
 import { oauthError, type SimAuth } from "./auth.ts";
 import { faultError, type FaultList, type SimCallKind, type SimError } from "./faults.ts";
 import { fieldDataOf, type SimForm, type SimLead, type SimState } from "./state.ts";
@@ -19,6 +20,8 @@ export interface GraphApiContext {
   countCall(kind: SimCallKind): void;
   /** Aborted when the simulator closes, so slow answers end. */
   closing: AbortSignal;
+  /** Conversions API events received (`POST /{dataset_id}/events`). */
+  datasets: SimDatasets;
 }
 
 const VERSION = /^v\d+\.\d+$/;
@@ -49,6 +52,7 @@ export function callKind(state: SimState, pathname: string): SimCallKind {
   if (segments.length === 2 && segments[1] === "leads") return "form_leads";
   if (segments.length === 2 && segments[1] === "leadgen_forms") return "page_forms";
   if (segments.length === 2 && segments[1] === "subscribed_apps") return "subscribed_apps";
+  if (segments.length === 2 && segments[1] === "events") return "dataset_events";
   if (segments.length === 2 && segments[0] === "me" && segments[1] === "accounts") {
     return "accounts";
   }
@@ -478,6 +482,15 @@ export async function handleGraphRequest(
   context: GraphApiContext,
 ): Promise<Response> {
   const url = new URL(request.url);
+  // Meta takes a POST's parameters from a form body as well as from the query string.
+  if (
+    request.method === "POST" &&
+    /^application\/x-www-form-urlencoded/i.test(request.headers.get("content-type") ?? "")
+  ) {
+    for (const [name, value] of new URLSearchParams(await request.text())) {
+      url.searchParams.set(name, value);
+    }
+  }
   const { version, segments } = splitPath(url.pathname);
   const kind = callKind(context.state, url.pathname);
   context.countCall(kind);
@@ -518,6 +531,16 @@ function answer(
   const [id, edge] = segments;
   if (segments.length === 2 && edge === "subscribed_apps") {
     return subscribedApps(context, url, method, id);
+  }
+  if (segments.length === 2 && edge === "events" && method === "POST" && /^\d+$/.test(id)) {
+    const events = parseDatasetEvents(id, url.searchParams.get("data"), nowSeconds());
+    if (typeof events === "string") return badParameter(context, events);
+    context.datasets.events.push(...events);
+    return json(context, {
+      events_received: events.length,
+      messages: [],
+      fbtrace_id: `A${randomToken(16).replace(/[-_]/g, "x")}`,
+    });
   }
   if (method !== "GET") {
     return badParameter(context, `Unsupported ${method.toLowerCase()} request.`);

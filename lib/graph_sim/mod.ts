@@ -2,6 +2,7 @@
 
 import { type SimAppSubscription, SimAuth, type SimTokenState } from "./auth.ts";
 import { handleControlRequest } from "./control_api.ts";
+import { type SimDatasetEvent, SimDatasets } from "./datasets.ts";
 import { FaultList, type FaultOptions, type SimCallKind } from "./faults.ts";
 import { handleGraphRequest } from "./graph_api.ts";
 import { createRandom } from "./random.ts";
@@ -76,6 +77,8 @@ export interface GraphSimulator {
   webhookBody(leads: SimLead[], options?: WebhookBodyOptions): string;
   /** POSTs a signed delivery to the callback URL; the caller must consume the response body. */
   deliver(leads: SimLead[], callbackUrl: string, options?: WebhookBodyOptions): Promise<Response>;
+  /** Conversions API events received (`POST /{dataset_id}/events`), in order. */
+  datasetEvents(datasetId?: string): SimDatasetEvent[];
   /** Scripts failures or slowness for the next matching Graph calls. */
   injectFault(options: FaultOptions): void;
   /** Removes all scripted faults. */
@@ -103,6 +106,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
   const faults = new FaultList();
   const counters = new Map<SimCallKind, number>();
   const closing = new AbortController();
+  const datasets = new SimDatasets();
 
   function calls(kind?: SimCallKind): number {
     if (kind !== undefined) return counters.get(kind) ?? 0;
@@ -125,6 +129,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     idsAsNumbers: options.graphIdsAsNumbers ?? false,
     countCall: (kind: SimCallKind) => counters.set(kind, (counters.get(kind) ?? 0) + 1),
     closing: closing.signal,
+    datasets,
   };
   const credentials = {
     appId: auth.appId,
@@ -183,6 +188,8 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     leads: () => state.leads(),
     webhookBody,
     deliver,
+    datasetEvents: (datasetId) =>
+      datasets.events.filter((event) => datasetId === undefined || event.datasetId === datasetId),
     injectFault: (fault) => faults.add(fault),
     clearFaults: () => void faults.clear(),
     calls,

@@ -7,8 +7,8 @@ Deno.test("[project] in a folder whose path has spaces: the build works, KV goes
   try {
     const build = await run(dir, ["run", "-A", "scripts/build_islands.ts"]);
     assert.equal(build.code, 0, build.stderr);
-    // AddLeadForm, LeadDashboard, SyncStatus and TeamStrip.
-    assert.match(build.stdout, /Built 4 island bundle\(s\)/);
+    // AddLeadForm, LeadDashboard, PushSettings, SyncStatus and TeamStrip.
+    assert.match(build.stdout, /Built 5 island bundle\(s\)/);
     await Deno.stat(join(dir, "_build", "islands", "manifest.json"));
 
     const config = await run(dir, [

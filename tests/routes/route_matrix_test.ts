@@ -16,7 +16,15 @@ const ROUTES_DIR = new URL("../../routes/", import.meta.url);
  * Routes that may be reached without a session; anything else added to routes/ is private.
  * `/metrics` checks its own callers (a bearer token or an admin; tests/routes/metrics_test.ts).
  */
-const EXPECTED_PUBLIC = ["/health", "/health/ready", "/login", "/metrics", "/webhook"];
+const EXPECTED_PUBLIC = [
+  "/health",
+  "/health/ready",
+  "/login",
+  "/manifest.webmanifest",
+  "/metrics",
+  "/sw.js",
+  "/webhook",
+];
 
 const SAMPLE_ULID = "01HZZZZZZZZZZZZZZZZZZZZZZZ";
 
