@@ -1,309 +1,46 @@
-// Typed configuration, read and validated from the environment; a bad value names its variable.
+// The framework's own settings, typed (as Fresh's fresh.config.ts): where routes, islands and
+// static files live, how the islands are built, and the plugins every request passes through
+// first. The app's configuration (the environment) is lib/config.ts.
 
-import { fileURLToPath } from "node:url";
-import { validateEmail } from "./lib/auth/model.ts";
-import { checkPasswordPolicy } from "./lib/auth/password.ts";
-import { isPhoneCountry, PHONE_COUNTRIES } from "./lib/leads/contact.ts";
+import { defineConfig } from "./lib/web/config.ts";
+import { securityHeaders } from "./lib/web/security_headers.ts";
 
-/** How much the logger prints. */
-export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
-
-/** Credentials of the Meta app; absent in demo mode. */
-export interface MetaConfig {
-  appSecret: string;
-  verifyToken: string;
-  /** Token used for every page unless `pageTokens` has one for it. */
-  accessToken: string | null;
-  /** Per-page tokens, `{ "<page_id>": "<page token>" }`. */
-  pageTokens: Record<string, string>;
-}
-
-/** Everything the app reads from its environment. */
-export interface Config {
-  port: number;
-  hostname: string;
-  /**
-   * Deno KV location: a file path or `:memory:`; null is the platform's own store, the default on
-   * Deno Deploy (where `DENO_DEPLOYMENT_ID` is set and nothing may write to the file system).
-   */
-  kvPath: string | null;
-  logLevel: LogLevel;
-  /** Null means demo mode: no Meta credentials, a built-in Graph API simulator answers instead. */
-  meta: MetaConfig | null;
-  graphApiBase: string;
-  graphApiVersion: string;
-  /** Largest webhook body accepted, in bytes. */
-  webhookBodyLimit: number;
-  /** Port of the demo Graph API simulator (loopback only). */
-  simulatorPort: number;
-  /** Background jobs (lead details fetches): lease, attempts and retry wait. */
-  jobs: JobsConfig;
-  /** The live dashboard: event stream cap and heartbeat, the island's resync interval. */
-  live: LiveConfig;
-  /** Reconciliation with Meta: cron period, overlap, minimum interval, backfill. */
-  reconcile: ReconcileConfig;
-  /** `DEFAULT_PHONE_COUNTRY` (e.g. "US"): hand-entered national numbers become E.164; null keeps digits. */
-  defaultPhoneCountry: string | null;
-  /** Bootstrap admin from `LEADLINE_ADMIN_EMAIL` and `LEADLINE_ADMIN_PASSWORD`, or null. Secret. */
-  admin: AdminBootstrap | null;
-  /** Lifetime of an unused sign-in session (`SESSION_TTL_HOURS`, default 12), in ms. */
-  sessionTtlMs: number;
-  /**
-   * `TRUST_PROXY=true`: a reverse proxy in front of us sets `X-Forwarded-Proto` and
-   * `X-Forwarded-For`, so those headers decide https (Secure cookies, HSTS, CSRF origin) and the
-   * client address (login throttling). Off by default: anyone could send those headers.
-   */
-  trustProxy: boolean;
-}
-
-/** The admin that start-up creates or updates (`ensureAdmin`). The password is a secret. */
-export interface AdminBootstrap {
-  email: string;
-  password: string;
-}
-
-/** How background jobs run; the defaults suit production, tests shorten them. */
-export interface JobsConfig {
-  /**
-   * `JOB_LEASE_MS` (default 10 000): a crashed run's job is taken over after this. A live run
-   * renews its lease every third of it (heartbeat), so it only bounds how long a crash delays.
-   */
-  leaseMs: number;
-  /** `JOB_MAX_ATTEMPTS` (default 8): attempts before a job fails for good. */
-  maxAttempts: number;
-  /** `JOB_RETRY_DELAY_MS`: a fixed wait between attempts; null (default) means 1 s, 5 s, 30 s ... */
-  backoffMs: number | null;
-}
-
-/** The live dashboard's stream and fallbacks; tests shorten the intervals. */
-export interface LiveConfig {
-  /** `SSE_MAX_STREAMS` (default 1,000): open event streams per process; past it 503 + Retry-After. */
-  maxStreams: number;
-  /** `SSE_HEARTBEAT_MS` (default 15 000): a comment line on an idle stream keeps proxies open. */
-  heartbeatMs: number;
-  /** `DASHBOARD_RESYNC_MS` (default 60 000): how often an open dashboard resyncs and asks for a sync. */
-  resyncMs: number;
-}
-
-/** How reconciliation with Meta runs. */
-export interface ReconcileConfig {
-  /** `RECONCILE_EVERY_MINUTES` (default 15, 1 to 59): the Deno.cron sweep's period. */
-  everyMinutes: number;
-  /** `RECONCILE_OVERLAP_MINUTES` (default 10): each listing starts this far before the last sweep. */
-  overlapMs: number;
-  /** `SYNC_MIN_INTERVAL_SECONDS` (default 60): requests sooner than this get the last result. */
-  minIntervalMs: number;
-  /** `BACKFILL_DAYS` (default 90): how far back the first sweep of a form goes. */
-  backfillDays: number;
-}
-
-/** A configuration value is missing or wrong; `variable` names the environment variable. */
-export class ConfigError extends Error {
-  /** The environment variable at fault. */
-  readonly variable: string;
-  constructor(variable: string, message: string) {
-    super(`${variable}: ${message}`);
-    this.name = "ConfigError";
-    this.variable = variable;
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-// fileURLToPath, not URL.pathname: the latter keeps %20 for a space in the project's path.
-const DEFAULT_KV_PATH = fileURLToPath(new URL("./data/leadline.kv", import.meta.url));
-
-/** Reads and validates the configuration from `env` (default: the process environment). */
-export function loadConfig(env: Env = Deno.env.toObject()): Config {
-  return {
-    port: readInt(env, "PORT", 8000, 0, 65535),
-    hostname: readString(env, "HOSTNAME", "127.0.0.1"),
-    kvPath: value(env, "KV_PATH") ??
-      (value(env, "DENO_DEPLOYMENT_ID") ? null : DEFAULT_KV_PATH),
-    logLevel: readLogLevel(env),
-    meta: readMeta(env),
-    graphApiBase: readUrl(env, "GRAPH_API_BASE", "https://graph.facebook.com"),
-    graphApiVersion: readVersion(env),
-    webhookBodyLimit: readInt(env, "WEBHOOK_BODY_LIMIT", 1024 * 1024, 1024, 64 * 1024 * 1024),
-    simulatorPort: readInt(env, "GRAPH_SIMULATOR_PORT", 8787, 0, 65535),
-    jobs: {
-      leaseMs: readInt(env, "JOB_LEASE_MS", 10_000, 1_000, 60 * 60 * 1000),
-      maxAttempts: readInt(env, "JOB_MAX_ATTEMPTS", 8, 1, 100),
-      backoffMs: value(env, "JOB_RETRY_DELAY_MS") === undefined
-        ? null
-        : readInt(env, "JOB_RETRY_DELAY_MS", 0, 0, 24 * 60 * 60 * 1000),
-    },
-    live: {
-      maxStreams: readInt(env, "SSE_MAX_STREAMS", 1000, 1, 100_000),
-      heartbeatMs: readInt(env, "SSE_HEARTBEAT_MS", 15_000, 50, 10 * 60 * 1000),
-      resyncMs: readInt(env, "DASHBOARD_RESYNC_MS", 60_000, 500, 24 * 60 * 60 * 1000),
-    },
-    reconcile: {
-      everyMinutes: readInt(env, "RECONCILE_EVERY_MINUTES", 15, 1, 59),
-      overlapMs: readInt(env, "RECONCILE_OVERLAP_MINUTES", 10, 0, 24 * 60) * 60_000,
-      minIntervalMs: readInt(env, "SYNC_MIN_INTERVAL_SECONDS", 60, 0, 24 * 60 * 60) * 1000,
-      backfillDays: readInt(env, "BACKFILL_DAYS", 90, 1, 3650),
-    },
-    defaultPhoneCountry: readPhoneCountry(env),
-    admin: readAdmin(env),
-    sessionTtlMs: readInt(env, "SESSION_TTL_HOURS", 12, 1, 24 * 90) * 60 * 60 * 1000,
-    trustProxy: readBoolean(env, "TRUST_PROXY", false),
-  };
-}
-
-/** True when no Meta credentials are configured. */
-export function isDemo(config: Config): boolean {
-  return config.meta === null;
-}
-
-function value(env: Env, name: string): string | undefined {
-  const raw = env[name]?.trim();
-  return raw === "" ? undefined : raw;
-}
-
-function readString(env: Env, name: string, fallback: string): string {
-  return value(env, name) ?? fallback;
-}
-
-function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = value(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `expected ${min} to ${max}, got ${n}`);
-  return n;
-}
-
-function readLogLevel(env: Env): LogLevel {
-  const raw = value(env, "LOG_LEVEL") ?? "info";
-  const levels: LogLevel[] = ["debug", "info", "warn", "error", "silent"];
-  if (!levels.includes(raw as LogLevel)) {
-    throw new ConfigError("LOG_LEVEL", `expected one of ${levels.join(", ")}, got "${raw}"`);
-  }
-  return raw as LogLevel;
-}
-
-function readUrl(env: Env, name: string, fallback: string): string {
-  const raw = value(env, name) ?? fallback;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(name, `expected an http(s) URL, got "${raw}"`);
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new ConfigError(name, `expected an http(s) URL, got "${raw}"`);
-  }
-  return raw.replace(/\/+$/, "");
-}
-
-function readVersion(env: Env): string {
-  const raw = value(env, "GRAPH_API_VERSION") ?? "v25.0";
-  if (!/^v\d+\.\d+$/.test(raw)) {
-    throw new ConfigError("GRAPH_API_VERSION", `expected a version like v25.0, got "${raw}"`);
-  }
-  return raw;
-}
-
-function readPhoneCountry(env: Env): string | null {
-  const raw = value(env, "DEFAULT_PHONE_COUNTRY")?.toUpperCase();
-  if (raw === undefined) return null;
-  if (!isPhoneCountry(raw)) {
-    throw new ConfigError(
-      "DEFAULT_PHONE_COUNTRY",
-      `expected a country code such as US, GB or DE (one of ${
-        PHONE_COUNTRIES.join(", ")
-      }), got "${raw}"`,
-    );
-  }
-  return raw;
-}
-
-function readBoolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = value(env, name)?.toLowerCase();
-  if (raw === undefined) return fallback;
-  if (["true", "1", "yes"].includes(raw)) return true;
-  if (["false", "0", "no"].includes(raw)) return false;
-  throw new ConfigError(name, `expected true or false, got "${raw}"`);
-}
-
-// Both or neither; the password is checked against the policy here so a bad one stops start-up
-// with the variable's name, and it never appears in the message.
-function readAdmin(env: Env): AdminBootstrap | null {
-  const email = value(env, "LEADLINE_ADMIN_EMAIL");
-  const password = env["LEADLINE_ADMIN_PASSWORD"];
-  const hasPassword = password !== undefined && password !== "";
-  if (!email && !hasPassword) return null;
-  if (!email) {
-    throw new ConfigError(
-      "LEADLINE_ADMIN_EMAIL",
-      "LEADLINE_ADMIN_PASSWORD is set without it; set both or neither",
-    );
-  }
-  if (!hasPassword) {
-    throw new ConfigError(
-      "LEADLINE_ADMIN_PASSWORD",
-      "LEADLINE_ADMIN_EMAIL is set without it; set both or neither",
-    );
-  }
-  try {
-    validateEmail(email);
-  } catch (err) {
-    throw new ConfigError("LEADLINE_ADMIN_EMAIL", (err as Error).message);
-  }
-  try {
-    checkPasswordPolicy(password);
-  } catch (err) {
-    throw new ConfigError("LEADLINE_ADMIN_PASSWORD", (err as Error).message);
-  }
-  return { email, password };
-}
-
-function readMeta(env: Env): MetaConfig | null {
-  const appSecret = value(env, "META_APP_SECRET");
-  const verifyToken = value(env, "META_VERIFY_TOKEN");
-  const accessToken = value(env, "META_ACCESS_TOKEN") ?? null;
-  const pageTokensRaw = value(env, "META_PAGE_TOKENS");
-  if (!appSecret && !verifyToken && !accessToken && !pageTokensRaw) return null;
-
-  const missing: string[] = [];
-  if (!appSecret) missing.push("META_APP_SECRET");
-  if (!verifyToken) missing.push("META_VERIFY_TOKEN");
-  if (!accessToken && !pageTokensRaw) missing.push("META_ACCESS_TOKEN (or META_PAGE_TOKENS)");
-  if (missing.length > 0) {
-    throw new ConfigError(
-      missing[0].split(" ")[0],
-      `Meta credentials are partly set; also set ${missing.join(", ")}, ` +
-        "or unset them all to run in demo mode",
-    );
-  }
-  return {
-    appSecret: appSecret!,
-    verifyToken: verifyToken!,
-    accessToken,
-    pageTokens: pageTokensRaw ? parsePageTokens(pageTokensRaw) : {},
-  };
-}
-
-function parsePageTokens(raw: string): Record<string, string> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new ConfigError("META_PAGE_TOKENS", 'expected a JSON object {"<page_id>": "<token>"}');
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError("META_PAGE_TOKENS", 'expected a JSON object {"<page_id>": "<token>"}');
-  }
-  const tokens: Record<string, string> = {};
-  for (const [pageId, token] of Object.entries(parsed)) {
-    if (!/^\d+$/.test(pageId)) {
-      throw new ConfigError("META_PAGE_TOKENS", `key "${pageId}" is not a numeric page id`);
-    }
-    if (typeof token !== "string" || token === "") {
-      throw new ConfigError("META_PAGE_TOKENS", `the token for page ${pageId} is not a string`);
-    }
-    tokens[pageId] = token;
-  }
-  return tokens;
-}
+export default defineConfig({
+  root: new URL("./", import.meta.url),
+  routesDir: "routes/",
+  islandsDir: "islands/",
+  staticDir: "static/",
+  build: { sourceMaps: false },
+  plugins: ({ trustProxy }) => [
+    // First, so static files, refusals and error pages carry the headers too.
+    securityHeaders({
+      trustProxy,
+      // Only our own scripts, styles and connections; no inline script, no framing.
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+      },
+      // Notifications and the chime stay allowed: the dashboard uses them.
+      deniedFeatures: [
+        "accelerometer",
+        "camera",
+        "displayCapture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "serial",
+        "usb",
+      ],
+    }),
+  ],
+});

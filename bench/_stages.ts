@@ -11,7 +11,7 @@ import { createGraphClient } from "../lib/facebook/graph_client.ts";
 import { parseWebhookDelivery } from "../lib/facebook/payload.ts";
 import { signBody, verifySignature } from "../lib/facebook/signature.ts";
 import { startGraphSimulator } from "../lib/graph_sim/mod.ts";
-import { type ClaimedJob, createJobQueue } from "../lib/jobs/mod.ts";
+import { type ClaimedJob, createJobQueue } from "../lib/jobs/queue.ts";
 import { buildDelivery, deliveryWrites } from "../lib/leads/deliveries.ts";
 import { FETCH_LEAD_DETAILS, fetchLeadDetailsHandler } from "../lib/leads/fetch_details.ts";
 import { addClaimedFetchJob } from "../lib/leads/ingest.ts";

@@ -8,7 +8,7 @@
 // Sizes: INGEST_N (1,500), INGEST_ROUNDS (3), INGEST_CONCURRENCY (32), INGEST_MATRIX_N (1,000).
 
 import { startGraphSimulator } from "../lib/graph_sim/mod.ts";
-import type { SimLead } from "../lib/graph_sim/mod.ts";
+import type { SimLead } from "../lib/graph_sim/state.ts";
 import { leadByLeadgenKey } from "../lib/leads/keys.ts";
 import {
   ACCESS_TOKEN,

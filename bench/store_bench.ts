@@ -1,6 +1,6 @@
 // Lead store speed on a temp-file KV: single inserts, group commit, and a 1,000-lead delivery.
 
-import { createJobQueue } from "../lib/jobs/mod.ts";
+import { createJobQueue } from "../lib/jobs/queue.ts";
 import { newMetaLead } from "../lib/leads/model.ts";
 import type { Lead } from "../lib/leads/model.ts";
 import { createLeadStore } from "../lib/leads/store.ts";

@@ -2,7 +2,10 @@
 
 import { type Lead, LEAD_STATUSES } from "../lib/leads/model.ts";
 import { describeSpeedToLead, speedToLeadMs } from "../lib/leads/speed_to_lead.ts";
-import { exactTime, mailtoHref, statusLabel, telHref } from "../islands/dashboard/row.ts";
+import { mailtoHref, telHref } from "../lib/format/contact_links.ts";
+import { statusLabel } from "../lib/format/lead_row.ts";
+import { LeadWork, type LeadWorkProps } from "./LeadWork.tsx";
+import { type Clock, exactTime, formatTime, UTC_CLOCK } from "../lib/format/time.ts";
 
 /** What the lead page shows: the lead with a page of its timeline in `lead.timeline`. */
 export interface LeadDetailProps {
@@ -11,11 +14,35 @@ export interface LeadDetailProps {
   timelineBefore?: string | null;
   /** True when the page shown is not the newest one. */
   olderPage?: boolean;
+  /** Owner controls, counters and the activity form (absent: not shown). */
+  work?: LeadWorkProps;
+  /** The reader's zone and locale for every time shown; UTC until the dashboard has told us. */
+  clock?: Clock;
+}
+
+/** Meta's `platform` codes as people say them. */
+const PLATFORMS: Record<string, string> = {
+  fb: "Facebook",
+  ig: "Instagram",
+  msg: "Messenger",
+  wa: "WhatsApp",
+  an: "Audience Network",
+};
+
+/** "Instagram" for `ig`; a code we do not know is shown as Meta sent it. */
+export function platformLabel(code: string): string {
+  return PLATFORMS[code.toLowerCase()] ?? code;
 }
 
 /** Server-rendered detail of `lead`; every value is rendered as text. */
-export function LeadDetail({ lead, timelineBefore = null, olderPage = false }: LeadDetailProps) {
+export function LeadDetail(
+  { lead, timelineBefore = null, olderPage = false, work, clock = UTC_CLOCK }: LeadDetailProps,
+) {
   const leadPath = `/leads/${encodeURIComponent(lead.id)}`;
+  // In the reader's zone, with the zone's name; the exact UTC time in the tooltip.
+  const when = (iso: string) => (
+    <time dateTime={iso} title={exactTime(iso, false)}>{formatTime(iso, clock)}</time>
+  );
   const origin: [string, string | null, string | null][] = [
     ["Form", lead.formName, lead.formId],
     ["Ad", lead.adName, lead.adId],
@@ -55,6 +82,7 @@ export function LeadDetail({ lead, timelineBefore = null, olderPage = false }: L
         class="status-form"
         method="post"
         action={`/api/leads/${encodeURIComponent(lead.id)}/status`}
+        id="status"
         data-status-form
       >
         <span class="status-form-label" id="status-form-label">Set status</span>
@@ -103,25 +131,23 @@ export function LeadDetail({ lead, timelineBefore = null, olderPage = false }: L
           <dd>{contact(lead.email, mailtoHref(lead.email))}</dd>
           <dt>Created</dt>
           <dd>
-            <time dateTime={lead.createdTime}>{exactTime(lead.createdTime, false)}</time>
+            {when(lead.createdTime)}
             {lead.createdTimeReported && (
               <span class="muted" data-created-reported>
                 {` (Meta reported `}
-                <time dateTime={lead.createdTimeReported}>
-                  {exactTime(lead.createdTimeReported, false)}
-                </time>
+                {when(lead.createdTimeReported)}
                 {", in the future: shown as when it was received)"}
               </span>
             )}
           </dd>
           <dt>Received</dt>
           <dd>
-            <time dateTime={lead.receivedAt}>{exactTime(lead.receivedAt, false)}</time>
+            {when(lead.receivedAt)}
           </dd>
           <dt>Source</dt>
           <dd>
             {lead.source === "meta" ? "Meta lead ad" : `Entered by hand (${lead.source})`}
-            {lead.platform ? ` · ${lead.platform}` : ""}
+            {lead.platform ? ` · ${platformLabel(lead.platform)}` : ""}
             {lead.isOrganic === true ? " · organic" : ""}
           </dd>
           {lead.notes && (
@@ -132,6 +158,9 @@ export function LeadDetail({ lead, timelineBefore = null, olderPage = false }: L
           )}
         </dl>
       </section>
+
+      {/* After the contact card: the number to call is above the form that logs the call. */}
+      {work && <LeadWork lead={lead} clock={clock} {...work} />}
 
       <section class="detail-card">
         <h2>Answers</h2>
@@ -186,19 +215,27 @@ export function LeadDetail({ lead, timelineBefore = null, olderPage = false }: L
         <ol class="timeline" data-timeline>
           {lead.timeline.map((entry, i) => (
             <li key={i}>
-              <time dateTime={entry.at}>{exactTime(entry.at, false)}</time>{" "}
-              <span class="timeline-event">{entry.event}</span>
+              {when(entry.at)} <span class="timeline-event">{entry.event}</span>
               {entry.detail ? <span class="muted">: {entry.detail}</span> : null}
+              {entry.followUpAt
+                ? (
+                  <>
+                    {" "}
+                    <span class="muted">· follow up {when(entry.followUpAt)}</span>
+                  </>
+                )
+                : null}
               {entry.by ? <span class="timeline-by">{` · by ${entry.by}`}</span> : null}
             </li>
           ))}
         </ol>
       </section>
 
-      <section class="detail-card">
-        <h2>Raw field_data</h2>
+      {/* For support and debugging: what Meta sent, closed until asked for. */}
+      <details class="detail-card raw-card" data-raw-details>
+        <summary>Raw field_data (JSON)</summary>
         <pre class="raw" data-raw>{JSON.stringify(lead.answers, null, 2)}</pre>
-      </section>
+      </details>
     </article>
   );
 }

@@ -1,10 +1,27 @@
 // "Add lead": an agent types in a phoned-in, texted or walk-in lead; every dashboard shows it live.
 
-import { useState } from "preact/hooks";
+import { useMemo, useState } from "preact/hooks";
+import { callingCodeOf, PHONE_COUNTRIES } from "../lib/format/phone.ts";
 
 interface Props {
-  /** The configured DEFAULT_PHONE_COUNTRY, shown as a hint; null when national numbers stay digits. */
+  /** The configured DEFAULT_PHONE_COUNTRY: the country chosen at first; null chooses none. */
   phoneCountry: string | null;
+}
+
+/** "United Kingdom (+44)" for "GB". */
+function countryLabel(country: string, names: Intl.DisplayNames | null): string {
+  return `${names?.of(country) ?? country} (+${callingCodeOf(country)})`;
+}
+
+/** What happens to a number typed without +, said before the agent saves it. */
+function phoneHint(country: string, names: Intl.DisplayNames | null): string {
+  if (!country) {
+    return "No country chosen: a number without + is stored as typed, without a country " +
+      "code. Type + and the country code, or choose the country.";
+  }
+  return `A number without + gets the country code +${callingCodeOf(country)} (${
+    names?.of(country) ?? country
+  }).`;
 }
 
 type Fields = Record<string, string>;
@@ -22,6 +39,21 @@ export default function AddLeadForm({ phoneCountry }: Props) {
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<Fields>({});
   const [notice, setNotice] = useState<string | null>(null);
+  const [country, setCountry] = useState(phoneCountry ?? "");
+  const names = useMemo(() => {
+    try {
+      return new Intl.DisplayNames(["en"], { type: "region" });
+    } catch {
+      return null;
+    }
+  }, []);
+  const countries = useMemo(
+    () =>
+      [...PHONE_COUNTRIES]
+        .map((code) => ({ code, label: countryLabel(code, names) }))
+        .sort((a, b) => a.label.localeCompare(b.label)),
+    [names],
+  );
 
   async function submit(event: Event) {
     event.preventDefault();
@@ -39,6 +71,8 @@ export default function AddLeadForm({ phoneCountry }: Props) {
       if (res.status === 201) {
         setErrors({});
         form.reset();
+        // The next lead most likely has a number from the same country.
+        (form.elements.namedItem("phoneCountry") as HTMLSelectElement).value = country;
         setNotice(
           body.possibleDuplicateOf
             ? `Added ${body.fullName}. Possible duplicate of a recent Meta lead: check before calling.`
@@ -60,7 +94,8 @@ export default function AddLeadForm({ phoneCountry }: Props) {
       <label class={error ? "field field-invalid" : "field"}>
         <span>{label}</span>
         {input}
-        {error && <span class="field-error" data-error-for={name}>{label} {error}</span>}
+        {/* The server's reasons are whole sentences that name the field. */}
+        {error && <span class="field-error" data-error-for={name}>{error}</span>}
       </label>
     );
   }
@@ -86,11 +121,27 @@ export default function AddLeadForm({ phoneCountry }: Props) {
             <input
               name="phone"
               type="tel"
-              placeholder={phoneCountry
-                ? `National or +country (${phoneCountry})`
-                : "+1 415 555 0100"}
+              // No "+1" here unless that is the country: the example must not mislead.
+              placeholder={country
+                ? `National number, or + and country code`
+                : "+ country code, then the number"}
+              aria-describedby="phone-hint"
             />,
           )}
+          {field(
+            "phoneCountry",
+            "Country of the phone number",
+            <select
+              name="phoneCountry"
+              value={country}
+              onChange={(event) => setCountry((event.currentTarget as HTMLSelectElement).value)}
+              aria-describedby="phone-hint"
+            >
+              <option value="">None: keep numbers as typed</option>
+              {countries.map(({ code, label }) => <option key={code} value={code}>{label}</option>)}
+            </select>,
+          )}
+          <p class="field-hint" id="phone-hint" data-phone-hint>{phoneHint(country, names)}</p>
           {field("email", "Email", <input name="email" type="email" />)}
           {field(
             "source",

@@ -3,7 +3,6 @@
 import { useComputed, useSignal, useSignalEffect } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { AlertList } from "./dashboard/AlertList.tsx";
-import type { Alert } from "../lib/alerts.ts";
 import {
   askNotifyPermission,
   chime,
@@ -14,7 +13,10 @@ import {
 } from "./dashboard/alerts.ts";
 import { type Connection, type Feed, startFeed } from "./dashboard/feed.ts";
 import { LeadList } from "./dashboard/LeadList.tsx";
-import { compareRows, formLabel, type LeadRow, toLeadRow } from "./dashboard/row.ts";
+import { compareFollowUps, compareRows, formLabel, toLeadRow } from "../lib/format/lead_row.ts";
+import { timeZoneCookie } from "../lib/format/time.ts";
+import { type Alert, type ClockThresholds, LEAD_PAGE_SIZE, type LeadRow } from "../lib/wire.ts";
+import { type SyncAnswer, syncMessage } from "./dashboard/sync_message.ts";
 import { leadToastText, type Toast, Toasts } from "./dashboard/Toasts.tsx";
 
 /** The island's props: JSON from the server. */
@@ -32,6 +34,12 @@ export interface LeadDashboardProps {
   heartbeatMs: number;
   pollMs: number;
   resyncMs: number;
+  /** The signed-in user's id. */
+  me: string;
+  /** Which leads are listed: mine and unassigned, all, or the follow-ups due. */
+  view: "mine" | "all" | "due";
+  /** When the waiting clock on rows still new turns amber and red. */
+  clock: ClockThresholds;
 }
 
 const LABELS: Record<Connection, string> = {
@@ -48,16 +56,10 @@ const HINTS: Record<Connection, string> = {
 };
 const FRESH_MS = 6_000;
 const TOAST_MS = 10_000;
-const MAX_TOASTS = 5;
-const PAGE_SIZE = 50;
+/** Toasts on screen at once: new leads share one, so this is the lead toast and two messages. */
+const MAX_TOASTS = 3;
 /** Longest a desktop notification waits for a new lead's name (details fetched from Meta). */
 const NOTIFY_WAIT_MS = 8_000;
-
-interface SyncAnswer {
-  inserted?: number;
-  skipped?: boolean;
-  error?: string;
-}
 
 /** The dashboard: toolbar (badge, Sync, alert choices), toasts, the list and "Load more". */
 export default function LeadDashboard(props: LeadDashboardProps) {
@@ -68,6 +70,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   const fresh = useSignal<Set<string>>(new Set());
   const retrying = useSignal<Set<string>>(new Set());
   const marking = useSignal<Set<string>>(new Set());
+  const claiming = useSignal<Set<string>>(new Set());
   const toasts = useSignal<Toast[]>([]);
   const syncing = useSignal(false);
   const loadingMore = useSignal(false);
@@ -78,18 +81,29 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   const prefs = useSignal({ notify: false, sound: false });
   const feed = useRef<Feed | null>(null);
   const toastKey = useRef(0);
+  const toastTimers = useRef(new Map<number, ReturnType<typeof setTimeout>>());
   // New leads whose notification waits for their details, with the timer that gives up waiting.
   const notifyLater = useRef(new Map<string, ReturnType<typeof setTimeout>>());
   const empty = useComputed(() => rows.value.length === 0);
   const baseTitle = useMemo(() => typeof document === "undefined" ? "" : document.title, []);
 
-  function toast(entry: Omit<Toast, "key">) {
-    const key = ++toastKey.current;
-    toasts.value = [{ ...entry, key }, ...toasts.value].slice(0, MAX_TOASTS);
-    setTimeout(() => dismiss(key), TOAST_MS);
+  /** Shows a toast on top (replacing the one of `key`, when given) for TOAST_MS from now. */
+  function toast(entry: Omit<Toast, "key">, key = ++toastKey.current) {
+    const others = toasts.value.filter((t) => t.key !== key);
+    toasts.value = [{ ...entry, key }, ...others].slice(0, MAX_TOASTS);
+    clearTimeout(toastTimers.current.get(key));
+    toastTimers.current.set(key, setTimeout(() => dismiss(key), TOAST_MS));
+  }
+
+  /** New leads join the lead toast on screen, so a burst reads "5 new leads", not 5 toasts. */
+  function toastLeads(ids: string[]) {
+    const current = toasts.value.find((t) => t.leadIds);
+    toast({ leadIds: [...ids, ...(current?.leadIds ?? [])] }, current?.key);
   }
 
   function dismiss(key: number) {
+    clearTimeout(toastTimers.current.get(key));
+    toastTimers.current.delete(key);
     toasts.value = toasts.value.filter((t) => t.key !== key);
   }
 
@@ -102,16 +116,27 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     }, FRESH_MS);
   }
 
-  /** Puts leads into the list: changed ones in place, new ones in order; returns the new ones. */
+  /**
+   * Puts leads into the list: changed ones in place, new ones in order; returns the new ones. A
+   * lead new to the list joins it only when it belongs to the view (the Due view takes none live);
+   * one already shown stays, with its new owner, until the list is reloaded.
+   */
   function merge(incoming: LeadRow[]): LeadRow[] {
     const byId = new Map(rows.value.map((row) => [row.id, row]));
     const added: LeadRow[] = [];
     for (const lead of incoming) {
       const row = toLeadRow(lead);
-      if (!byId.has(row.id)) added.push(row);
+      if (!byId.has(row.id)) {
+        if (
+          props.view === "due" || (props.view === "mine" && row.ownerId && row.ownerId !== props.me)
+        ) {
+          continue;
+        }
+        added.push(row);
+      }
       byId.set(row.id, row);
     }
-    rows.value = [...byId.values()].sort(compareRows);
+    rows.value = [...byId.values()].sort(props.view === "due" ? compareFollowUps : compareRows);
     return added;
   }
 
@@ -130,7 +155,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     if (notifyLater.current.has(lead.id) && lead.details !== "pending") notifyLead(lead.id);
     for (const row of added) {
       markFresh(row.id);
-      toast({ leadId: row.id });
+      toastLeads([row.id]);
       // Unseen until the user comes back to the tab or touches the page.
       unseen.value++;
       if (prefs.value.sound) chime();
@@ -145,8 +170,8 @@ export default function LeadDashboard(props: LeadDashboardProps) {
 
   /** Reloads the visible part of the list from the server (every resync, and after a reset). */
   async function reloadList() {
-    const limit = Math.min(Math.max(rows.value.length, PAGE_SIZE), 500);
-    const res = await fetch(`/api/leads?limit=${limit}`, { cache: "no-store" });
+    const limit = Math.min(Math.max(rows.value.length, LEAD_PAGE_SIZE), 500);
+    const res = await fetch(`/api/leads?limit=${limit}&view=${props.view}`, { cache: "no-store" });
     if (!res.ok) return;
     const page: { leads: LeadRow[] } = await res.json();
     for (const row of merge(page.leads)) markFresh(row.id);
@@ -169,13 +194,8 @@ export default function LeadDashboard(props: LeadDashboardProps) {
       const answer = await requestSync();
       await feed.current?.pollNow();
       await reloadList();
-      if (answer.error) toast({ text: `Sync failed: ${answer.error}`, tone: "error" });
-      // A skipped request got the last sweep's result back: nothing new was looked for now.
-      else if (answer.inserted && !answer.skipped) {
-        toast({
-          text: `${answer.inserted} new lead${answer.inserted === 1 ? "" : "s"} from Meta`,
-        });
-      } else toast({ text: "Up to date" });
+      // A skipped request looked at nothing: the message says when the last sweep ran instead.
+      toast(syncMessage(answer));
     } catch {
       toast({ text: "Sync failed: cannot reach the server", tone: "error" });
     } finally {
@@ -190,7 +210,9 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     loadingMore.value = true;
     try {
       const res = await fetch(
-        `/api/leads?limit=${PAGE_SIZE}&cursor=${encodeURIComponent(cursor)}`,
+        `/api/leads?limit=${LEAD_PAGE_SIZE}&view=${props.view}&cursor=${
+          encodeURIComponent(cursor)
+        }`,
         { cache: "no-store" },
       );
       if (!res.ok) throw new Error(String(res.status));
@@ -243,6 +265,34 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     }
   }
 
+  /** Claims a lead; the one who lost a race learns who got it. Pushed to every dashboard. */
+  async function claim(id: string) {
+    claiming.value = new Set(claiming.value).add(id);
+    try {
+      const res = await fetch(`/api/leads/${encodeURIComponent(id)}/claim`, {
+        method: "POST",
+        headers: { accept: "application/json" },
+      });
+      const body = await res.json().catch(() => ({}));
+      if (res.ok) merge([body]);
+      else {
+        toast({
+          text: res.status === 409
+            ? `${body.owner?.name} claimed this lead first`
+            : `Could not claim: ${body.error ?? res.status}`,
+          tone: "error",
+        });
+        reloadList().catch(() => {});
+      }
+    } catch {
+      toast({ text: "Could not claim: cannot reach the server", tone: "error" });
+    } finally {
+      const next = new Set(claiming.value);
+      next.delete(id);
+      claiming.value = next;
+    }
+  }
+
   async function sendTestLead() {
     sending.value = true;
     try {
@@ -277,6 +327,9 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   useEffect(() => {
     hydrated.value = true;
     now.value = Date.now();
+    // Lets the lead page show times in this zone without a script of its own.
+    const zone = timeZoneCookie(Intl.DateTimeFormat().resolvedOptions().timeZone);
+    if (zone) document.cookie = zone;
     prefs.value = loadPrefs();
     feed.current = startFeed({
       cursor: props.cursor,
@@ -287,7 +340,8 @@ export default function LeadDashboard(props: LeadDashboardProps) {
       onAlerts: (next) => alerts.value = next,
       onConnection: (next) => connection.value = next,
     });
-    const clock = setInterval(() => now.value = Date.now(), 30_000);
+    // Every second: the waiting clocks on rows still new run.
+    const clock = setInterval(() => now.value = Date.now(), 1_000);
     // Whatever the stream's state: refresh the list, and let the server decide whether to ask Meta.
     const resync = setInterval(() => {
       reloadList().catch(() => {});
@@ -305,6 +359,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     return () => {
       feed.current?.stop();
       for (const timer of notifyLater.current.values()) clearTimeout(timer);
+      for (const timer of toastTimers.current.values()) clearTimeout(timer);
       clearInterval(clock);
       clearInterval(resync);
       document.removeEventListener("visibilitychange", seen);
@@ -355,8 +410,14 @@ export default function LeadDashboard(props: LeadDashboardProps) {
           </label>
         </div>
       </div>
-      <Toasts toasts={toasts} rows={rows} dismiss={dismiss} />
-      {empty.value
+      <Toasts toasts={toasts} rows={rows} dismiss={dismiss} onClaim={claim} />
+      {empty.value && props.view === "due"
+        ? (
+          <p class="empty" data-empty>
+            No follow-ups due today. <a href="/?view=all">See all leads</a>
+          </p>
+        )
+        : empty.value
         ? (
           <div class="empty" data-empty>
             <p>
@@ -366,7 +427,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
             {props.demo && (
               <p>
                 In demo mode, send a test lead through the real webhook path with the button below,
-                or run <code>deno task simulate</code> in a terminal.{" "}
+                or from a terminal with the command in the banner above.{" "}
                 <button
                   type="button"
                   data-action="send-test-lead"
@@ -385,17 +446,21 @@ export default function LeadDashboard(props: LeadDashboardProps) {
             fresh={fresh.value}
             retrying={retrying.value}
             marking={marking.value}
+            claiming={claiming.value}
             now={now.value}
             local={hydrated.value}
+            me={props.me}
+            clock={props.clock}
             onRetry={retry}
             onStatus={setStatus}
+            onClaim={claim}
           />
         )}
       {nextCursor.value && (
         <p class="load-more">
           <a
             class="button"
-            href={`/?cursor=${encodeURIComponent(nextCursor.value)}`}
+            href={`/?cursor=${encodeURIComponent(nextCursor.value)}&view=${props.view}`}
             onClick={loadMore}
             aria-busy={loadingMore.value}
           >

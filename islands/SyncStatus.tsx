@@ -1,43 +1,18 @@
 // Says when the last sync with Meta ran and what it found, with a progress bar while a sweep runs.
 
 import { useEffect, useState } from "preact/hooks";
+import { relativeTime } from "../lib/format/durations.ts";
+import type { ReconcileStatus } from "../lib/wire.ts";
 
-interface SyncResult {
-  forms: number;
-  scanned: number;
-  inserted: number;
-  startedAt: string;
-  finishedAt: string;
-  error?: string;
-}
-
-interface Progress {
-  running: boolean;
-  backfill: boolean;
-  formsDone: number;
-  formsTotal: number;
-  leadsFound: number;
-}
-
-/** The JSON of `GET /api/leads/sync` (the parts shown here). */
-export interface SyncStatusProps {
-  lastResult: SyncResult | null;
-  resumeAt: string | null;
-  progress: Progress | null;
+/** The JSON of `GET /api/leads/sync` (the parts shown here), and when the server rendered it. */
+export interface SyncStatusProps
+  extends Pick<ReconcileStatus, "lastResult" | "resumeAt" | "progress"> {
   /** ms since epoch when the server rendered, so "5 min ago" hydrates unchanged. */
   renderedAt: number;
 }
 
 const IDLE_MS = 20_000;
 const RUNNING_MS = 1_500;
-
-function ago(iso: string, now: number): string {
-  const minutes = Math.round((now - Date.parse(iso)) / 60_000);
-  if (minutes < 1) return "just now";
-  if (minutes < 60) return `${minutes} min ago`;
-  const hours = Math.round(minutes / 60);
-  return hours < 48 ? `${hours} h ago` : new Date(iso).toLocaleDateString();
-}
 
 /** Polls `GET /api/leads/sync` (fast while a sweep runs, or just after Sync is pressed). */
 export default function SyncStatus(props: SyncStatusProps) {
@@ -52,7 +27,7 @@ export default function SyncStatus(props: SyncStatusProps) {
       try {
         const res = await fetch("/api/leads/sync", { cache: "no-store" });
         if (res.ok) {
-          const next: SyncStatusProps = await res.json();
+          const next: ReconcileStatus = await res.json();
           setStatus({ ...next, renderedAt: props.renderedAt });
           running = next.progress?.running === true;
         }
@@ -100,9 +75,9 @@ export default function SyncStatus(props: SyncStatusProps) {
     : `${lastResult.inserted} new lead${lastResult.inserted === 1 ? "" : "s"}`;
   return (
     <div class="sync-status muted" data-sync="done" title={lastResult.error ?? undefined}>
-      Last sync with Meta {now ? ago(lastResult.finishedAt, now) : lastResult.finishedAt}: {found}
+      Last sync with Meta {now ? relativeTime(lastResult.finishedAt, now) : lastResult.finishedAt}:
       {" "}
-      ({lastResult.scanned} checked in {lastResult.forms} forms)
+      {found} ({lastResult.scanned} checked in {lastResult.forms} forms)
       {resumeAt && (
         <span>; paused by Meta, resumes at {new Date(resumeAt).toLocaleTimeString()}</span>
       )}

@@ -1,26 +1,8 @@
-// Dashboard-wide alerts in KV (an expired page token, a missing permission, a lead stored shortened),
-// raised and cleared by jobs.
+// Dashboard-wide alerts in KV (an expired page token, a missing permission, lost webhooks, a lead
+// stored shortened), raised and cleared by jobs and checks. Their shape is in lib/wire.ts.
 
-/**
- * What went wrong, in a word the dashboard can pick an icon and a fix for. `lead_truncated`: a
- * lead was too large to store whole and its answers were shortened (one alert per lead).
- */
-export type AlertKind = "token_expired" | "permission_denied" | "lead_truncated";
-
-/** One alert as stored at `["alerts", kind, pageId]` and shown in the dashboard's alert area. */
-export interface Alert {
-  kind: AlertKind;
-  /** The Facebook page it concerns, or null when it concerns the whole app. */
-  pageId: string | null;
-  /** The lead it concerns (our id), for alerts about one lead. */
-  leadId?: string | null;
-  /** Readable, safe to show (never holds a token). */
-  message: string;
-  /** ISO 8601: when it was first raised (kept when the same alert is raised again). */
-  since: string;
-  /** ISO 8601: when it was last raised. */
-  updatedAt: string;
-}
+import { commitAtomic } from "./kv_commit.ts";
+import type { Alert, AlertKind } from "./wire.ts";
 
 /** Alerts over one KV. */
 export interface AlertStore {
@@ -28,17 +10,36 @@ export interface AlertStore {
   setAlert(alert: { kind: AlertKind; pageId: string | null; message: string }): Promise<Alert>;
   /** Clears one alert; true when there was one. */
   clearAlert(kind: AlertKind, pageId: string | null): Promise<boolean>;
-  /** Clears every alert about a page (after a Graph call for it succeeded); returns how many. */
+  /**
+   * Clears the page's token and permission alerts after a Graph call for it succeeded; returns
+   * how many. Other alerts about the page (unsubscribed, lost webhooks) stay: a working token
+   * says nothing about them.
+   */
   clearPageAlerts(pageId: string): Promise<number>;
   /** Every raised alert, oldest first. */
   listAlerts(): Promise<Alert[]>;
 }
 
+/** Every alert kind. */
+export const ALERT_KINDS: readonly AlertKind[] = [
+  "token_expired",
+  "permission_denied",
+  "token_expiring",
+  "scope_missing",
+  "page_unsubscribed",
+  "page_unreachable",
+  "webhook_unreachable",
+  "webhooks_lost",
+  "app_credentials",
+  "lead_truncated",
+];
+
 /**
- * The kinds about a page's access to Meta, cleared in one go when a Graph call for the page
- * succeeds. Alerts about one lead are not among them: they expire on their own (LEAD_ALERT_TTL_MS).
+ * The alerts a successful Graph call for a page disproves (its token works and may read leads),
+ * cleared in one go. Alerts about one lead are not among them: they expire on their own
+ * (LEAD_ALERT_TTL_MS).
  */
-export const ALERT_KINDS: readonly AlertKind[] = ["token_expired", "permission_denied"];
+export const ACCESS_ALERT_KINDS: readonly AlertKind[] = ["token_expired", "permission_denied"];
 
 /** How long an alert about one lead stays on the dashboard. */
 export const LEAD_ALERT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -94,8 +95,10 @@ export function createAlertStore(kv: Deno.Kv, options: { now?: () => Date } = {}
           since: entry.value?.since ?? at,
           updatedAt: at,
         };
-        const res = await kv.atomic().check(entry).set(alertKey(kind, pageId), alert)
-          .sum(alertsHeadKey(), 1n).commit();
+        const res = await commitAtomic(
+          kv.atomic().check(entry).set(alertKey(kind, pageId), alert)
+            .sum(alertsHeadKey(), 1n),
+        );
         if (res.ok) return alert;
       }
       throw new Error(`Cannot raise alert ${kind}: it kept changing for 10 attempts`);
@@ -104,19 +107,22 @@ export function createAlertStore(kv: Deno.Kv, options: { now?: () => Date } = {}
     async clearAlert(kind, pageId) {
       const entry = await kv.get<Alert>(alertKey(kind, pageId));
       if (entry.value === null) return false;
-      const res = await kv.atomic().check(entry).delete(entry.key).sum(alertsHeadKey(), 1n)
-        .commit();
+      const res = await commitAtomic(
+        kv.atomic().check(entry).delete(entry.key).sum(alertsHeadKey(), 1n),
+      );
       return res.ok;
     },
 
     async clearPageAlerts(pageId) {
       // A read first: this runs after every successful fetch, and almost always finds nothing.
-      const entries = await kv.getMany<Alert[]>(ALERT_KINDS.map((kind) => alertKey(kind, pageId)));
+      const entries = await kv.getMany<Alert[]>(
+        ACCESS_ALERT_KINDS.map((kind) => alertKey(kind, pageId)),
+      );
       const present = entries.filter((entry) => entry.value !== null);
       if (present.length === 0) return 0;
       const op = kv.atomic();
       for (const entry of present) op.check(entry).delete(entry.key);
-      const res = await op.sum(alertsHeadKey(), 1n).commit();
+      const res = await commitAtomic(op.sum(alertsHeadKey(), 1n));
       return res.ok ? present.length : 0;
     },
 

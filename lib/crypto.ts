@@ -1,4 +1,5 @@
-// Small WebCrypto helpers: HMAC-SHA256, hex encoding, constant-time comparison, random tokens.
+// Small WebCrypto helpers: HMAC-SHA256, SHA-256 digests, hex, base64 and base64url, constant-time
+// comparison, random bytes and tokens, UTF-8 and joined bytes.
 
 const encoder = new TextEncoder();
 
@@ -21,6 +22,15 @@ export function hexToBytes(hex: string): Uint8Array<ArrayBuffer> | null {
     bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   }
   return bytes;
+}
+
+/** Decodes standard base64 (with padding), or returns null when the text is not valid base64. */
+export function base64ToBytes(text: string): Uint8Array | null {
+  try {
+    return Uint8Array.fromBase64(text, { lastChunkHandling: "strict" });
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -72,11 +82,60 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return timingSafeEqual(encoder.encode(a), encoder.encode(b));
 }
 
+/** SHA-256 of a UTF-8 string, as unpadded base64url: KV keys hold such digests, not secrets. */
+export async function sha256Base64Url(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
+  return new Uint8Array(digest).toBase64({ alphabet: "base64url", omitPadding: true });
+}
+
+/** Returns `size` cryptographically random bytes. */
+export function randomBytes(size: number): Uint8Array<ArrayBuffer> {
+  return crypto.getRandomValues(new Uint8Array(size));
+}
+
 /** Returns `bytes` cryptographically random bytes as unpadded base64url text. */
 export function randomToken(bytes = 32): string {
   if (!Number.isInteger(bytes) || bytes < 1) {
     throw new RangeError(`Cannot create random token: byte count must be a positive integer`);
   }
-  return crypto.getRandomValues(new Uint8Array(bytes))
-    .toBase64({ alphabet: "base64url", omitPadding: true });
+  return randomBytes(bytes).toBase64({ alphabet: "base64url", omitPadding: true });
+}
+
+// Base64url (RFC 4648 section 5) without padding: how Web Push writes keys, salts and JWTs.
+
+/** `bytes` as unpadded base64url text. */
+export function toBase64Url(bytes: Uint8Array): string {
+  return bytes.toBase64({ alphabet: "base64url", omitPadding: true });
+}
+
+/**
+ * The bytes of base64url text (padding optional; `+` and `/` of plain base64 are taken too, as
+ * some clients send keys that way), or null when the text is not base64.
+ */
+export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | null {
+  if (typeof text !== "string" || !/^[A-Za-z0-9\-_+/]*={0,2}$/.test(text)) return null;
+  try {
+    return Uint8Array.fromBase64(text.replaceAll("+", "-").replaceAll("/", "_"), {
+      alphabet: "base64url",
+      lastChunkHandling: "loose",
+    }) as Uint8Array<ArrayBuffer>;
+  } catch {
+    return null;
+  }
+}
+
+/** UTF-8 bytes of `text`. */
+export function utf8(text: string): Uint8Array<ArrayBuffer> {
+  return new TextEncoder().encode(text) as Uint8Array<ArrayBuffer>;
+}
+
+/** The bytes of `parts` one after the other. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }

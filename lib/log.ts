@@ -1,6 +1,6 @@
 // Structured logging: one JSON line per event on stdout, with secrets masked.
 
-import type { LogLevel } from "../fresh.config.ts";
+import type { LogLevel } from "./config.ts";
 
 /** Extra fields of a log line. */
 export type LogFields = Record<string, unknown>;

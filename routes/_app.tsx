@@ -10,6 +10,9 @@ export default function App({ Component, title, asset, state }: AppProps) {
         <title>{title ? `${title} · Leadline` : "Leadline"}</title>
         <link rel="stylesheet" href={asset("/static/styles.css")} />
         <link rel="icon" href={asset("/static/favicon.svg")} type="image/svg+xml" />
+        <link rel="manifest" href="/manifest.webmanifest" />
+        <link rel="apple-touch-icon" href={asset("/static/icons/icon-192.png")} />
+        <meta name="theme-color" content="#1f5eff" />
       </head>
       <body>
         <header class="topbar">
@@ -19,6 +22,8 @@ export default function App({ Component, title, asset, state }: AppProps) {
           {state.user && (
             <div class="account">
               {state.user.role === "admin" && <a href="/team">Team</a>}
+              {state.user.role === "admin" && <a href="/settings">Settings</a>}
+              <a href="/notifications">Notifications</a>
               <span class="account-name">Signed in as {state.user.name}</span>
               <form method="post" action="/logout" class="signout">
                 <button type="submit" class="link-button">Sign out</button>

@@ -1,13 +1,9 @@
 import { logIn } from "../lib/auth/login.ts";
-import {
-  passwordIterations,
-  readForm,
-  requestAddress,
-  requestIsHttps,
-  safeNextPath,
-  sessionCookie,
-} from "../lib/auth_web/mod.ts";
+import { sessionCookie } from "../lib/auth_web/cookies.ts";
+import { safeNextPath } from "../lib/auth_web/next_path.ts";
+import { readForm } from "../lib/web/body.ts";
 import { define } from "../lib/web/define.ts";
+import { clientAddress, isHttps } from "../lib/web/request_info.ts";
 
 /** What the sign-in form shows. */
 interface LoginData {
@@ -35,15 +31,17 @@ export const handler = define.handlers<LoginData>({
     const form = await readForm(ctx.req);
     const email = form.email ?? "";
     const next = safeNextPath(form.next);
-    const { kv, config } = ctx.state.services;
+    const { kv, config, passwordIterations } = ctx.state.services;
+    const address = clientAddress(ctx.req, ctx.info, config.trustProxy);
     const result = await logIn(
       kv,
-      { email, password: form.password ?? "", address: requestAddress(ctx.hono) },
-      { iterations: passwordIterations(ctx.state.services), ttlMs: config.sessionTtlMs },
+      { email, password: form.password ?? "", address },
+      { iterations: passwordIterations, ttlMs: config.sessionTtlMs },
     );
     if (result.ok) {
       const maxAge = config.sessionTtlMs / 1000;
-      return redirect(next, sessionCookie(result.session.id, maxAge, requestIsHttps(ctx.hono)));
+      const https = isHttps(ctx.req, config.trustProxy);
+      return redirect(next, sessionCookie(result.session.id, maxAge, https));
     }
     if (result.reason === "throttled") {
       const minutes = Math.ceil(result.retryAfterSeconds / 60);

@@ -1,6 +1,7 @@
 import type { PublicUser, Role } from "../lib/auth/model.ts";
 import { createUser, listUsers, removeUser, setDisabled } from "../lib/auth/users.ts";
-import { authErrorStatus, passwordIterations, readForm } from "../lib/auth_web/mod.ts";
+import { readForm } from "../lib/web/body.ts";
+import { errorAnswer } from "../lib/web/http_error.ts";
 import { define, type RouteContext } from "../lib/web/define.ts";
 
 /** What the Team page shows. */
@@ -44,7 +45,7 @@ export const handler = define.handlers<TeamData>({
           await createUser(
             kv,
             { email: form.email ?? "", name: form.name ?? "", role, password: form.password ?? "" },
-            { iterations: passwordIterations(ctx.state.services) },
+            { iterations: ctx.state.services.passwordIterations },
           );
           return seeTeam("added");
         case "disable":
@@ -71,8 +72,9 @@ export const handler = define.handlers<TeamData>({
           return ctx.render(await pageData(ctx, { error: "Unknown action." }), { status: 400 });
       }
     } catch (err) {
-      const status = authErrorStatus(err);
-      if (status === null) throw err;
+      // A refused change shows the page again with the reason, at the status the API would give.
+      const status = errorAnswer(err)?.status;
+      if (status === undefined) throw err;
       const draft = form.action === "add"
         ? { email: form.email ?? "", name: form.name ?? "", role }
         : undefined;
@@ -101,6 +103,9 @@ export default define.page<TeamData>(function Team({ data }) {
   return (
     <section>
       <h1>Team</h1>
+      <p>
+        <a href="/team/routing">Routing, working hours and the speed-to-lead clock</a>
+      </p>
       {data.notice && <p class="form-notice" role="status">{data.notice}</p>}
       {data.error && <p class="form-error" role="alert">{data.error}</p>}
       <table class="team-table">

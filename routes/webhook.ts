@@ -1,11 +1,13 @@
 // Meta's webhook: GET answers the subscription check, POST ingests signed lead deliveries.
 
 import type { RateLimitStatus } from "../lib/auth/rate_limiter.ts";
-import { requestAddress, webhookForgeryLimiterFor } from "../lib/auth_web/mod.ts";
-import { BodyTooLargeError, readBodyBytes } from "../lib/body_limit.ts";
 import { constantTimeEqual } from "../lib/crypto.ts";
-import { define } from "../lib/web/define.ts";
+import { recordRefusedDelivery, type RefusalReason } from "../lib/leads/deliveries.ts";
+import { countDeliveries } from "../lib/metrics/webhook_deliveries.ts";
+import { BodyTooLargeError, readBodyBytes } from "../lib/web/body.ts";
+import { define, type RouteContext } from "../lib/web/define.ts";
 import { jsonResponse } from "../lib/web/http_error.ts";
+import { clientAddress } from "../lib/web/request_info.ts";
 
 function text(body: string, status: number): Response {
   return new Response(body, {
@@ -35,10 +37,10 @@ export const handler = define.handlers({
     return text("Forbidden: hub.mode must be subscribe and hub.verify_token must match", 403);
   },
 
-  async POST({ req, state, hono }) {
+  POST: countDeliveries(async ({ req, info, state }: RouteContext) => {
     const { services, requestId } = state;
-    const address = requestAddress(hono);
-    const forgeries = webhookForgeryLimiterFor(services.kv);
+    const address = clientAddress(req, info, services.config.trustProxy);
+    const forgeries = services.webhookForgeries;
     const signature = req.headers.get("x-hub-signature-256");
     const tooMany = (limit: RateLimitStatus) =>
       jsonResponse(
@@ -54,6 +56,18 @@ export const handler = define.handlers({
       const limit = await forgeries.check(address);
       if (!limit.allowed) return tooMany(limit);
     }
+    // The deliveries log shows refusals too (metadata only, in a bounded ring); a failure to log
+    // one must not change the answer.
+    const logRefusal = (reason: RefusalReason, bytes: number | null) =>
+      recordRefusedDelivery(services.kv, {
+        requestId,
+        reason,
+        bytes,
+        address,
+        userAgent: req.headers.get("user-agent"),
+      }).catch((error) =>
+        services.log.error("refused delivery not logged", { requestId, error: error.message })
+      );
 
     let body: Uint8Array;
     try {
@@ -64,6 +78,8 @@ export const handler = define.handlers({
       );
     } catch (error) {
       if (!(error instanceof BodyTooLargeError)) throw error;
+      const claimed = Number(req.headers.get("content-length"));
+      await logRefusal("too_large", Number.isSafeInteger(claimed) ? claimed : null);
       return jsonResponse({ error: error.message, requestId }, 413);
     }
 
@@ -72,6 +88,7 @@ export const handler = define.handlers({
       case "unauthorized": {
         const limit = await forgeries.check(address);
         await forgeries.hit(address);
+        await logRefusal(result.reason, body.byteLength);
         if (!limit.allowed) return tooMany(limit);
         const why = result.reason === "missing"
           ? "the X-Hub-Signature-256 header is missing"
@@ -94,5 +111,5 @@ export const handler = define.handlers({
           requestId,
         });
     }
-  },
+  }),
 });

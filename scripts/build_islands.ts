@@ -14,20 +14,21 @@ import {
   sha256Hex,
 } from "../lib/islands/manifest.ts";
 import { type ContentCoding, isCompressible, precompress } from "../lib/web/encoding.ts";
+import framework from "../fresh.config.ts";
 
-const ROOT = new URL("../", import.meta.url);
+const ROOT = framework.root;
 
 /** Where the islands come from and where the build goes; tests point these at fixtures. */
 export interface BuildIslandsOptions {
-  /** Folder of island modules (PascalCase `.tsx`/`.ts` files). Default: `islands/`. */
+  /** Folder of island modules (PascalCase `.tsx`/`.ts` files). Default: fresh.config.ts's. */
   islandsDir?: URL;
-  /** The build's folder, replaced whole. Default: `_build/islands/`. */
+  /** The build's folder, replaced whole. Default: fresh.config.ts's (`_build/islands/`). */
   outDir?: URL;
   /** Source paths in the manifest are relative to this. Default: the project root. */
   root?: URL;
   /** The deno.json the bundler resolves imports with (its deno.lock beside it). Default: ours. */
   config?: URL;
-  /** Also write source maps, served beside the bundles. Default: false. */
+  /** Also write source maps, served beside the bundles. Default: fresh.config.ts's (false). */
   sourceMaps?: boolean;
 }
 
@@ -40,8 +41,8 @@ export interface IslandBuildResult {
 
 /** Builds all island bundles into `outDir` (by default `_build/islands/`); returns the manifest. */
 export async function buildIslands(options: BuildIslandsOptions = {}): Promise<IslandBuildResult> {
-  const islandsDir = options.islandsDir ?? new URL("islands/", ROOT);
-  const outDir = fileURLToPath(options.outDir ?? new URL("_build/islands/", ROOT));
+  const islandsDir = options.islandsDir ?? framework.islandsDir;
+  const outDir = fileURLToPath(options.outDir ?? framework.build.outDir);
   const root = options.root ?? ROOT;
   const config = fileURLToPath(options.config ?? new URL("deno.json", ROOT));
   const bootModule = new URL("lib/islands/boot.ts", ROOT);
@@ -68,7 +69,7 @@ export async function buildIslands(options: BuildIslandsOptions = {}): Promise<I
         "browser",
         "--minify",
         "--code-splitting",
-        ...(options.sourceMaps ? ["--sourcemap", "linked"] : []),
+        ...(options.sourceMaps ?? framework.build.sourceMaps ? ["--sourcemap", "linked"] : []),
         "--outdir",
         out,
         ...[...names.keys()].map((name) => join(work, `${name}.ts`)),

@@ -1,8 +1,11 @@
 // `deno task simulate [--count N] [--rate per-second] [--lost]`: test leads through the real webhook.
+// (`npx -y deno@2.9 task simulate …` where Deno came through npm, as in the README.)
 //
 // Talks to the running demo server's Graph API simulator (its control API on 127.0.0.1:
 // GRAPH_SIMULATOR_PORT, default 8787), which creates leads with realistic names, emails, phones,
 // forms and ads and delivers each one, signed, to http://127.0.0.1:PORT/webhook (PORT default 8000).
+
+import { DENO_VIA_NPM } from "../lib/demo_command.ts";
 
 interface Options {
   count: number;
@@ -23,13 +26,14 @@ interface CreateLeadsAnswer {
   deliveries: { leads: number; status: number | null; error?: string }[];
 }
 
-const USAGE = `Usage: deno task simulate [--count N] [--rate per-second] [--lost]
+const USAGE = `Usage: ${DENO_VIA_NPM} task simulate [--count N] [--rate per-second] [--lost]
+       (or deno task simulate … where Deno is installed)
 
   --count N      how many leads to create (default 1, at most 10000)
   --rate R       leads per second (default: as fast as the server answers)
   --lost         create them in the simulator without delivering the webhook
 
-Needs a Leadline server running in demo mode (deno task start with no META_* variables).
+Needs a Leadline server running in demo mode (${DENO_VIA_NPM} task start with no META_* variables).
 Environment: PORT (server, default 8000), GRAPH_SIMULATOR_PORT (simulator, default 8787).`;
 
 function fail(message: string): never {
@@ -94,7 +98,7 @@ async function checkServers(simUrl: string, serverUrl: string): Promise<void> {
   } catch {
     fail(
       `No demo server found: nothing answers on ${simUrl} (GRAPH_SIMULATOR_PORT).\n` +
-        "Start Leadline in demo mode first, with no META_* variables set:  deno task start",
+        `Start Leadline in demo mode first, with no META_* variables set:  ${DENO_VIA_NPM} task start`,
     );
   }
   let health: { mode?: string };
@@ -103,7 +107,7 @@ async function checkServers(simUrl: string, serverUrl: string): Promise<void> {
   } catch {
     fail(
       `The simulator answers on ${simUrl}, but no Leadline server answers on ${serverUrl} (PORT).\n` +
-        "Set PORT to the port the demo server listens on.",
+        "Set PORT to the port the demo server listens on (its dashboard's banner shows the command).",
     );
   }
   if (health.mode !== "demo") {

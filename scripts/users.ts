@@ -1,8 +1,8 @@
 // Team accounts from the terminal: add, list, change password, remove. Opens the KV file
 // directly, so it refuses to change anything while the server runs (use the Team page then).
 
-import { openKv } from "../lib/kv_open.ts";
-import { loadConfig } from "../fresh.config.ts";
+import { KvOpenError, openKv } from "../lib/kv_open.ts";
+import { DEFAULT_KV_PATH, loadConfig } from "../lib/config.ts";
 import { validateRole } from "../lib/auth/model.ts";
 import {
   createUser,
@@ -11,7 +11,7 @@ import {
   removeUser,
   setPassword,
 } from "../lib/auth/users.ts";
-import { findRunningServer } from "../lib/auth_web/server_lock.ts";
+import { findRunningServer } from "../lib/server_lock.ts";
 
 const USAGE = `Usage:
   deno task user:add --email you@example.com --name "Your Name" [--role admin|agent]
@@ -119,7 +119,17 @@ async function run(command: string | undefined, args: string[]): Promise<string>
   }
   const flags = parseFlags(args);
   const config = loadConfig();
-  const kv = await openKv(config.kvPath);
+  let kv: Deno.Kv;
+  try {
+    kv = await openKv(config.kvPath, {
+      createFolder: config.kvPath === DEFAULT_KV_PATH,
+      // Listing only reads, so it works on a file this user may not write.
+      checkWrite: command !== "list",
+    });
+  } catch (err) {
+    if (err instanceof KvOpenError) throw new Error(`KV_PATH: ${err.message}`);
+    throw err;
+  }
   try {
     if (command === "list") {
       const users = await listUsers(kv);

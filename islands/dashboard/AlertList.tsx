@@ -1,11 +1,19 @@
-// The alert area: dashboard-wide alerts (an expired token, a missing permission, a lead stored
+// The alert area: dashboard-wide alerts (an expired token, a missing permission, lost webhooks, a lead stored
 // shortened) needing action.
 
-import type { Alert, AlertKind } from "../../lib/alerts.ts";
+import type { Alert, AlertKind } from "../../lib/wire.ts";
 
+/** The banner's title for each kind of alert. */
 const TITLES: Record<AlertKind, string> = {
   token_expired: "Token expired",
   permission_denied: "Permission missing",
+  token_expiring: "Token expiring",
+  scope_missing: "Permission missing",
+  page_unsubscribed: "Page not subscribed",
+  page_unreachable: "Page unreachable",
+  webhook_unreachable: "Webhook URL unreachable",
+  webhooks_lost: "Webhooks lost",
+  app_credentials: "App credentials refused",
   lead_truncated: "Lead stored shortened",
 };
 

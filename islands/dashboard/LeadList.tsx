@@ -1,16 +1,18 @@
 // The list of leads: one row per lead with contact links, form, ad, time, status and details mark.
 
+import { mailtoHref, telHref } from "../../lib/format/contact_links.ts";
 import {
   adLabel,
+  contactedIn,
   displayName,
-  exactTime,
   formLabel,
-  type LeadRow,
-  mailtoHref,
-  relativeTime,
+  ownerLabel,
   statusLabel,
-  telHref,
-} from "./row.ts";
+  waitClock,
+} from "../../lib/format/lead_row.ts";
+import { relativeTime } from "../../lib/format/durations.ts";
+import { exactTime } from "../../lib/format/time.ts";
+import type { ClockThresholds, LeadRow } from "../../lib/wire.ts";
 
 interface Props {
   rows: LeadRow[];
@@ -23,13 +25,21 @@ interface Props {
   now: number;
   /** True once hydrated: times in the browser's own zone. */
   local: boolean;
+  /** The signed-in user's id ("You" as owner). */
+  me?: string | null;
+  /** When the waiting clock turns amber and red; without them no clock is shown. */
+  clock?: ClockThresholds;
+  /** Ids whose claim is on its way. */
+  claiming?: Set<string>;
   onRetry?(id: string): void;
   onStatus?(id: string, status: string): void;
+  onClaim?(id: string): void;
 }
 
 /** The rows, newest first. */
 export function LeadList(
-  { rows, fresh, retrying, marking, now, local, onRetry, onStatus }: Props,
+  { rows, fresh, retrying, marking, claiming, now, local, me, clock, onRetry, onStatus, onClaim }:
+    Props,
 ) {
   return (
     <ul class="lead-list">
@@ -40,10 +50,14 @@ export function LeadList(
           fresh={fresh.has(row.id)}
           retrying={retrying.has(row.id)}
           marking={marking.has(row.id)}
+          claiming={claiming?.has(row.id) ?? false}
           now={now}
           local={local}
+          me={me}
+          clock={clock}
           onRetry={onRetry}
           onStatus={onStatus}
+          onClaim={onClaim}
         />
       ))}
     </ul>
@@ -55,22 +69,32 @@ interface RowProps {
   fresh: boolean;
   retrying: boolean;
   marking: boolean;
+  claiming: boolean;
   now: number;
   local: boolean;
+  me?: string | null;
+  clock?: ClockThresholds;
   onRetry?(id: string): void;
   onStatus?(id: string, status: string): void;
+  onClaim?(id: string): void;
 }
 
 function LeadRowItem(
-  { row, fresh, retrying, marking, now, local, onRetry, onStatus }: RowProps,
+  { row, fresh, retrying, marking, claiming, now, local, me, clock, onRetry, onStatus, onClaim }:
+    RowProps,
 ) {
   const ad = adLabel(row);
+  const wait = clock && waitClock(row, now, clock);
+  const contacted = clock && !wait ? contactedIn(row) : null;
+  const path = `/api/leads/${encodeURIComponent(row.id)}`;
+  const due = row.nextFollowUpAt !== null && Date.parse(row.nextFollowUpAt) <= now;
   return (
     <li
       class={`lead-row${fresh ? " lead-row-new" : ""}`}
       data-lead-id={row.id}
       data-details={row.details}
       data-status={row.status}
+      data-owner={row.ownerId ?? ""}
     >
       <div class="lead-main">
         <a class="lead-name" href={`/leads/${encodeURIComponent(row.id)}`}>{displayName(row)}</a>
@@ -82,7 +106,7 @@ function LeadRowItem(
           <form
             class="status-form-inline"
             method="post"
-            action={`/api/leads/${encodeURIComponent(row.id)}/status`}
+            action={`${path}/status`}
             onSubmit={onStatus && ((event) => {
               event.preventDefault();
               onStatus(row.id, "contacted");
@@ -99,6 +123,67 @@ function LeadRowItem(
               {marking ? "Saving…" : "Mark contacted"}
             </button>
           </form>
+        )}
+        {row.status !== "new" && (
+          // The button's place is kept (a hidden copy sizes it) so the row does not shrink and
+          // the list does not move under the pointer; the next step is on the lead's page.
+          <span class="row-action">
+            <span class="button button-small row-action-ghost" aria-hidden="true">
+              Mark contacted
+            </span>
+            <a
+              class="button button-small"
+              href={`/leads/${encodeURIComponent(row.id)}#status`}
+              data-action="update-status"
+            >
+              Update status
+            </a>
+          </span>
+        )}
+        {wait && (
+          <span class={`lead-clock lead-clock-${wait.level}`} data-clock={wait.level}>
+            {wait.text}
+          </span>
+        )}
+        {contacted && <span class="lead-contacted-in" data-contacted-in>{contacted}</span>}
+        {row.possibleDuplicateOf && (
+          <a
+            class="tag tag-duplicate"
+            href={`/leads/${encodeURIComponent(row.possibleDuplicateOf)}`}
+            data-duplicate={row.possibleDuplicateOf}
+          >
+            Possible duplicate
+          </a>
+        )}
+      </div>
+      <div class="lead-work">
+        <span class="lead-owner">Owner: {ownerLabel(row, me)}</span>
+        {!row.ownerId && (
+          // A form, so claiming works before (or without) JavaScript; back here by 303.
+          <form
+            class="claim-form-inline"
+            method="post"
+            action={`${path}/claim`}
+            onSubmit={onClaim && ((event) => {
+              event.preventDefault();
+              onClaim(row.id);
+            })}
+          >
+            <button type="submit" class="button-small" data-action="claim" disabled={claiming}>
+              {claiming ? "Claiming…" : "Claim"}
+            </button>
+          </form>
+        )}
+        {row.callAttempts > 0 && (
+          <span class="lead-calls">
+            {row.callAttempts} call{row.callAttempts === 1 ? "" : "s"}
+          </span>
+        )}
+        {row.nextFollowUpAt && (
+          <span class={`lead-follow-up${due ? " lead-follow-up-due" : ""}`}>
+            {due ? "Follow-up due " : "Follow up "}
+            <time dateTime={row.nextFollowUpAt}>{exactTime(row.nextFollowUpAt, local)}</time>
+          </span>
         )}
       </div>
       <div class="lead-contact">
@@ -132,7 +217,7 @@ function LeadRowItem(
             <form
               class="retry-form-inline"
               method="post"
-              action={`/api/leads/${encodeURIComponent(row.id)}/retry`}
+              action={`${path}/retry`}
               onSubmit={(event) => {
                 event.preventDefault();
                 onRetry(row.id);

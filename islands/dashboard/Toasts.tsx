@@ -1,12 +1,15 @@
-// The toast stack: one per new lead or sync result, in an aria-live region, dismissible.
+// The toast area: new leads grouped into one toast ("5 new leads"), and sync or error messages.
 
 import type { Signal } from "@preact/signals";
-import { displayName, formLabel, type LeadRow } from "./row.ts";
+import { Fragment } from "preact";
+import { displayName, formLabel } from "../../lib/format/lead_row.ts";
+import type { LeadRow } from "../../lib/wire.ts";
 
-/** One toast: about a lead (its text follows the lead as details fill in) or a plain message. */
+/** One toast: about new leads (their names follow as details fill in) or a plain message. */
 export interface Toast {
   key: number;
-  leadId?: string;
+  /** New leads, newest first: a burst shares one toast rather than stacking one per lead. */
+  leadIds?: string[];
   text?: string;
   tone?: "info" | "error";
 }
@@ -15,7 +18,12 @@ interface Props {
   toasts: Signal<Toast[]>;
   rows: Signal<LeadRow[]>;
   dismiss(key: number): void;
+  /** Claims a toast's lead (offered while one of its leads has no owner). */
+  onClaim?(leadId: string): void;
 }
+
+/** Names a grouped toast lists before "and N more". */
+const NAMED = 3;
 
 /** The text of a lead toast: "New lead: Dana Smith, Spring test drive form". */
 export function leadToastText(row: LeadRow | undefined): string {
@@ -23,32 +31,116 @@ export function leadToastText(row: LeadRow | undefined): string {
   return `New lead: ${displayName(row)}, ${formLabel(row)}`;
 }
 
-/** Renders the stack, newest on top; the region exists from the start so screen readers hear it. */
-export function Toasts({ toasts, rows, dismiss }: Props) {
+/** A short name for a list of leads: the person, or what is known while details load. */
+function shortName(row: LeadRow | undefined): string {
+  if (!row) return "a lead";
+  return row.fullName ?? row.email ?? row.phone ??
+    (row.details === "pending" ? "details loading" : "unnamed lead");
+}
+
+/**
+ * The text of a grouped toast: "5 new leads: Dana Smith, Liam Brown, Ava Kim and 2 more" (one
+ * lead reads as `leadToastText`).
+ */
+export function leadGroupText(rows: (LeadRow | undefined)[]): string {
+  if (rows.length === 1) return leadToastText(rows[0]);
+  const names = rows.slice(0, NAMED).map(shortName);
+  const more = rows.length - names.length;
+  return `${rows.length} new leads: ${names.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+}
+
+function LeadToastBody({ ids, rows }: { ids: string[]; rows: LeadRow[] }) {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const href = (id: string) => `/leads/${encodeURIComponent(id)}`;
+  if (ids.length === 1) {
+    return <a class="toast-text" href={href(ids[0])}>{leadToastText(byId.get(ids[0]))}</a>;
+  }
+  const named = ids.slice(0, NAMED);
+  const more = ids.length - named.length;
+  // Each name opens its lead; the rest are at the top of the list, marked "Just in".
+  return (
+    <span class="toast-text" aria-label={leadGroupText(ids.map((id) => byId.get(id)))}>
+      <strong>{ids.length} new leads</strong>: {named.map((id, i) => (
+        <Fragment key={id}>
+          {i > 0 && ", "}
+          <a class="toast-link" href={href(id)}>{shortName(byId.get(id))}</a>
+        </Fragment>
+      ))}
+      {more > 0 && ` and ${more} more`}
+    </span>
+  );
+}
+
+/**
+ * The lead a toast's Claim button takes: its one lead, or of a burst the one nobody owns that has
+ * waited longest (speed to lead: the oldest first); undefined when every one has an owner.
+ */
+export function claimTarget(ids: string[], rows: LeadRow[]): LeadRow | undefined {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  // `ids` is newest first.
+  for (let i = ids.length - 1; i >= 0; i--) {
+    const row = byId.get(ids[i]);
+    if (row && !row.ownerId) return row;
+  }
+  return undefined;
+}
+
+function ClaimButton(
+  { ids, rows, onClaim }: { ids: string[]; rows: LeadRow[]; onClaim(leadId: string): void },
+) {
+  const target = claimTarget(ids, rows);
+  if (!target) return null;
+  // One button per toast, so a burst's toast stays two lines high, clear of the rows below; a
+  // burst's button names the lead it takes, and each row keeps its own Claim.
+  const label = ids.length === 1
+    ? `Claim ${displayName(target)}`
+    : `Claim next: ${shortName(target)}, waiting longest of these`;
+  return (
+    <button
+      type="button"
+      class="button-small toast-claim"
+      data-action="claim"
+      data-claim-lead={target.id}
+      aria-label={label}
+      title={label}
+      onClick={() => onClaim(target.id)}
+    >
+      {ids.length === 1 ? "Claim" : "Claim next"}
+    </button>
+  );
+}
+
+/**
+ * Renders the toasts, newest on top, in a region of the page's own (between the toolbar and the
+ * list, see styles.css) so they never cover a row's buttons; the region exists from the start so
+ * screen readers hear it. A lead toast offers Claim while one of its leads has no owner.
+ */
+export function Toasts({ toasts, rows, dismiss, onClaim }: Props) {
   return (
     <div class="toasts" role="status" aria-live="polite">
-      {toasts.value.map((toast) => {
-        const row = toast.leadId ? rows.value.find((r) => r.id === toast.leadId) : undefined;
-        return (
-          <div key={toast.key} class={`toast toast-${toast.tone ?? "info"}`} data-toast>
-            {toast.leadId
-              ? (
-                <a class="toast-text" href={`/leads/${encodeURIComponent(toast.leadId)}`}>
-                  {leadToastText(row)}
-                </a>
-              )
-              : <span class="toast-text">{toast.text}</span>}
-            <button
-              type="button"
-              class="toast-close"
-              aria-label="Dismiss"
-              onClick={() => dismiss(toast.key)}
-            >
-              ×
-            </button>
-          </div>
-        );
-      })}
+      {toasts.value.map((toast) => (
+        <div
+          key={toast.key}
+          class={`toast toast-${toast.tone ?? "info"}`}
+          data-toast
+          data-leads={toast.leadIds?.length}
+        >
+          {toast.leadIds
+            ? <LeadToastBody ids={toast.leadIds} rows={rows.value} />
+            : <span class="toast-text">{toast.text}</span>}
+          {toast.leadIds && onClaim && (
+            <ClaimButton ids={toast.leadIds} rows={rows.value} onClaim={onClaim} />
+          )}
+          <button
+            type="button"
+            class="toast-close"
+            aria-label="Dismiss"
+            onClick={() => dismiss(toast.key)}
+          >
+            ×
+          </button>
+        </div>
+      ))}
     </div>
   );
 }

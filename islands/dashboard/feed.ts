@@ -1,7 +1,12 @@
 // The dashboard's connection: the event stream, a 3 s polling fallback, reopening with backoff.
 
-import type { Alert } from "../../lib/alerts.ts";
-import type { LeadRow } from "./row.ts";
+import {
+  type Alert,
+  CHANGES_PAGE_SIZE,
+  type LeadChangesAnswer,
+  type LeadRow,
+  type StreamReady,
+} from "../../lib/wire.ts";
 
 /** What the badge shows. */
 export type Connection = "connecting" | "live" | "polling" | "offline";
@@ -23,6 +28,32 @@ export interface FeedOptions {
   /** The dashboard-wide alerts now (on connect, on every change, and with every poll). */
   onAlerts(alerts: Alert[]): void;
   onConnection(connection: Connection): void;
+  /** The browser's clock, network and randomness; tests pass fakes. Default: the browser's own. */
+  runtime?: Partial<FeedRuntime>;
+}
+
+/** What the feed reads of an event from the stream. */
+interface StreamEvent {
+  data?: string;
+  lastEventId?: string;
+}
+
+/** What the feed uses of an EventSource. */
+export interface FeedSource {
+  addEventListener(type: string, listener: (event: StreamEvent) => void): void;
+  onerror: ((event: unknown) => void) | null;
+  close(): void;
+}
+
+/** What the feed takes from the browser. */
+export interface FeedRuntime {
+  EventSource: new (url: string) => FeedSource;
+  fetch(url: string, init?: RequestInit): Promise<Response>;
+  /** Returns the timer's id, which only clearTimeout reads. */
+  setTimeout(run: () => void, ms: number): unknown;
+  clearTimeout(id: unknown): void;
+  /** A number in [0, 1): spreads reconnects so many tabs do not retry in step. */
+  random(): number;
 }
 
 /** A running feed. */
@@ -32,27 +63,30 @@ export interface Feed {
   stop(): void;
 }
 
-interface ChangesAnswer {
-  changes: { seq: number; lead: LeadRow }[];
-  cursor: string;
-  reset?: boolean;
-  alerts?: Alert[];
-}
-
-/** Page size of `GET /api/leads?since=`: a full page means more is waiting. */
-const CHANGES_PAGE = 500;
+/** After another tab of this sign-in took our stream slot, poll this long before reopening. */
+const REPLACED_REOPEN_MS = 60_000;
 
 /** Opens the stream and keeps the dashboard fed whether it works or not. */
 export function startFeed(options: FeedOptions): Feed {
+  const run: FeedRuntime = {
+    EventSource: EventSource as unknown as FeedRuntime["EventSource"],
+    // Called through closures: a browser refuses fetch and timers called on another object.
+    fetch: (url, init) => fetch(url, init),
+    setTimeout: (run, ms) => setTimeout(run, ms),
+    clearTimeout: (id) => clearTimeout(id as number),
+    random: () => Math.random(),
+    ...options.runtime,
+  };
+  const { setTimeout: later, clearTimeout: cancel } = run;
   let cursor = Number(options.cursor) || 0;
-  let source: EventSource | null = null;
+  let source: FeedSource | null = null;
   let connection: Connection | null = null;
   let attempts = 0;
   let polling = false;
   let stopped = false;
-  let watchdog: ReturnType<typeof setTimeout> | undefined;
-  let reopenTimer: ReturnType<typeof setTimeout> | undefined;
-  let pollTimer: ReturnType<typeof setTimeout> | undefined;
+  let watchdog: unknown;
+  let reopenTimer: unknown;
+  let pollTimer: unknown;
   const maxBackoffMs = options.maxBackoffMs ?? 10_000;
 
   function show(next: Connection) {
@@ -68,17 +102,17 @@ export function startFeed(options: FeedOptions): Feed {
   }
 
   function open() {
-    clearTimeout(reopenTimer);
+    cancel(reopenTimer);
     if (stopped) return;
-    const es = new EventSource(`/api/events?since=${cursor}`);
+    const es = new run.EventSource(`/api/events?since=${cursor}`);
     source = es;
     const alive = () => {
-      clearTimeout(watchdog);
-      watchdog = setTimeout(() => fail(es), options.heartbeatMs * 2 + 1000);
+      cancel(watchdog);
+      watchdog = later(() => fail(es), options.heartbeatMs * 2 + 1000);
     };
     es.addEventListener("ready", (event) => {
       alive();
-      const ready = JSON.parse((event as MessageEvent<string>).data);
+      const ready: StreamReady = JSON.parse(event.data!);
       if (Array.isArray(ready.alerts)) options.onAlerts(ready.alerts);
       attempts = 0;
       stopPolling();
@@ -86,44 +120,46 @@ export function startFeed(options: FeedOptions): Feed {
     });
     es.addEventListener("lead", (event) => {
       alive();
-      const message = event as MessageEvent<string>;
-      apply(Number(message.lastEventId), JSON.parse(message.data));
+      apply(Number(event.lastEventId), JSON.parse(event.data!));
     });
     es.addEventListener("reset", (event) => {
       alive();
-      cursor = Number(JSON.parse((event as MessageEvent<string>).data).cursor) || 0;
+      cursor = Number(JSON.parse(event.data!).cursor) || 0;
       options.onReset();
     });
     es.addEventListener("alerts", (event) => {
       alive();
-      options.onAlerts(JSON.parse((event as MessageEvent<string>).data));
+      options.onAlerts(JSON.parse(event.data!));
     });
     es.addEventListener("heartbeat", alive);
     // The server is going down: fall back now rather than wait for the connection to drop.
     es.addEventListener("shutdown", () => fail(es));
+    // A newer tab of this sign-in took the slot: poll for a while instead of taking it straight
+    // back (which would only push out the next tab).
+    es.addEventListener("replaced", () => fail(es, REPLACED_REOPEN_MS));
     es.onerror = () => fail(es);
     alive();
   }
 
-  function fail(es: EventSource) {
+  function fail(es: FeedSource, waitMs?: number) {
     if (es !== source || stopped) return;
     es.close();
     source = null;
-    clearTimeout(watchdog);
+    cancel(watchdog);
     startPolling();
-    const base = Math.min(1000 * 2 ** attempts, maxBackoffMs);
+    const base = waitMs ?? Math.min(1000 * 2 ** attempts, maxBackoffMs);
     attempts++;
-    reopenTimer = setTimeout(open, base * (0.75 + Math.random() * 0.5));
+    reopenTimer = later(open, base * (0.75 + run.random() * 0.5));
   }
 
   async function poll(): Promise<void> {
     for (let page = 0; page < 20; page++) {
-      const res = await fetch(`/api/leads?since=${cursor}`, {
+      const res = await run.fetch(`/api/leads?since=${cursor}`, {
         cache: "no-store",
         headers: { accept: "application/json" },
       });
       if (!res.ok) throw new Error(`Polling failed: the server answered ${res.status}`);
-      const answer: ChangesAnswer = await res.json();
+      const answer: LeadChangesAnswer = await res.json();
       if (answer.alerts) options.onAlerts(answer.alerts);
       if (answer.reset) {
         cursor = Number(answer.cursor) || 0;
@@ -132,7 +168,7 @@ export function startFeed(options: FeedOptions): Feed {
       }
       for (const change of answer.changes) apply(change.seq, change.lead);
       cursor = Math.max(cursor, Number(answer.cursor) || 0);
-      if (answer.changes.length < CHANGES_PAGE) return;
+      if (answer.changes.length < CHANGES_PAGE_SIZE) return;
     }
   }
 
@@ -144,7 +180,7 @@ export function startFeed(options: FeedOptions): Feed {
     } catch {
       if (polling) show("offline");
     }
-    if (polling) pollTimer = setTimeout(pollLoop, options.pollMs);
+    if (polling) pollTimer = later(pollLoop, options.pollMs);
   }
 
   function startPolling() {
@@ -156,7 +192,7 @@ export function startFeed(options: FeedOptions): Feed {
 
   function stopPolling() {
     polling = false;
-    clearTimeout(pollTimer);
+    cancel(pollTimer);
   }
 
   show("connecting");
@@ -167,8 +203,8 @@ export function startFeed(options: FeedOptions): Feed {
     stop() {
       stopped = true;
       stopPolling();
-      clearTimeout(watchdog);
-      clearTimeout(reopenTimer);
+      cancel(watchdog);
+      cancel(reopenTimer);
       source?.close();
     },
   };

@@ -1,25 +1,41 @@
-// Typed errors of the accounts module, so one place can map them to an HTTP status.
+// Typed errors of the accounts module; their kinds map to an HTTP status in one place (lib/web).
 
-/** Base class of every error thrown on purpose by `lib/auth`. */
-export class AuthError extends Error {
+import { DomainError, type ErrorKind } from "../errors.ts";
+
+/** Base class of every error thrown on purpose by `lib/auth`: invalid input unless it says more. */
+export class AuthError extends DomainError {
   /** Creates the error with a message that says what went wrong and why. */
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
+  constructor(message: string, kind: ErrorKind = "invalid_input") {
+    super(kind, message);
   }
 }
 
-/** A new password breaks the password policy (too short or too long). Maps to 400. */
+/** A new password breaks the password policy (too short or too long). */
 export class PasswordPolicyError extends AuthError {}
 
-/** An email, name or role given for a user is not acceptable. Maps to 400. */
+/** An email, name or role given for a user is not acceptable. */
 export class InvalidUserError extends AuthError {}
 
-/** Another user already has this email address. Maps to 409. */
-export class DuplicateEmailError extends AuthError {}
+/** Another user already has this email address. */
+export class DuplicateEmailError extends AuthError {
+  /** Creates the error; `message` names the address. */
+  constructor(message: string) {
+    super(message, "conflict");
+  }
+}
 
-/** No user has the given id. Maps to 404. */
-export class UserNotFoundError extends AuthError {}
+/** No user has the given id. */
+export class UserNotFoundError extends AuthError {
+  /** Creates the error; `message` names the id. */
+  constructor(message: string) {
+    super(message, "not_found");
+  }
+}
 
-/** The change would leave no enabled admin to manage the team. Maps to 409. */
-export class LastAdminError extends AuthError {}
+/** The change would leave no enabled admin to manage the team. */
+export class LastAdminError extends AuthError {
+  /** Creates the error; `message` says what would have been left. */
+  constructor(message: string) {
+    super(message, "conflict");
+  }
+}

@@ -30,6 +30,14 @@ export function sessionsByUserPrefix(userId: string): Deno.KvKey {
   return ["sessions_by_user", userId];
 }
 
+/**
+ * `["sessions_revoked"]` -> a counter bumped in the same commit as every session that ends early
+ * (sign-out, disable, removal, new password), so event streams on every instance can watch it.
+ */
+export function sessionsRevokedKey(): Deno.KvKey {
+  return ["sessions_revoked"];
+}
+
 /** `["rate_limits", prefix, sha256(subject)]` -> counter of one rate limiter. */
 export function rateLimitKey(prefix: string, subjectHash: string): Deno.KvKey {
   return ["rate_limits", prefix, subjectHash];

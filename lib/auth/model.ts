@@ -1,5 +1,6 @@
 // The shapes of users and sessions, and the normalisation rules every part of lib/auth shares.
 
+import { checkEmail, MAX_EMAIL_LENGTH } from "../email.ts";
 import { InvalidUserError } from "./errors.ts";
 
 /** What a user may do: admins also manage the team and settings. */
@@ -36,23 +37,18 @@ export function toPublicUser(user: User): PublicUser {
   return rest;
 }
 
-/** Trims and lower-cases an email so lookups, uniqueness and throttling ignore case. */
-export function normaliseEmail(email: string): string {
-  return String(email).trim().toLowerCase();
-}
+/** Why a team member's email is refused: the rule in one sentence. */
+export const USER_EMAIL_RULE = "Cannot use email: it must look like name@example.com, without " +
+  `spaces, in at most ${MAX_EMAIL_LENGTH} characters`;
 
 /**
- * Normalises an email and throws {@linkcode InvalidUserError} unless it looks like
- * `local@domain` with no spaces and at most 254 characters.
+ * A team member's email, normalised (lib/email.ts), or {@linkcode InvalidUserError}: `local@domain`,
+ * where the domain may be an internal host without a dot (`admin@intranet`).
  */
-export function validateEmail(email: string): string {
-  const normalised = normaliseEmail(email);
-  if (normalised.length > 254 || !/^[^\s@]+@[^\s@]+$/.test(normalised)) {
-    throw new InvalidUserError(
-      "Cannot use email: it must look like name@example.com, without spaces, in at most 254 characters",
-    );
-  }
-  return normalised;
+export function validateUserEmail(email: string): string {
+  const checked = checkEmail(email, { dottedDomain: false });
+  if (!checked.ok) throw new InvalidUserError(USER_EMAIL_RULE);
+  return checked.email;
 }
 
 /** Trims a display name and throws {@linkcode InvalidUserError} unless it has 1 to 100 characters. */

@@ -1,6 +1,7 @@
 // Fixed-window event counters in KV, e.g. failed logins per account or bad webhook signatures per address.
 
-import { sha256Base64Url } from "./_bytes.ts";
+import { commitAtomic } from "../kv_commit.ts";
+import { sha256Base64Url } from "../crypto.ts";
 import { rateLimitKey } from "./keys.ts";
 
 const WRITE_ATTEMPTS = 20;
@@ -104,7 +105,7 @@ export function createRateLimiter(kv: Deno.Kv, options: RateLimiterOptions): Rat
           ? { count: 1, windowStart: now }
           : { count: status.count + 1, windowStart: entry.value!.windowStart };
         const expireIn = Math.max(1, counter.windowStart + windowMs - now);
-        if ((await kv.atomic().check(entry).set(key, counter, { expireIn }).commit()).ok) {
+        if ((await commitAtomic(kv.atomic().check(entry).set(key, counter, { expireIn }))).ok) {
           return statusOf(counter, now);
         }
       }
@@ -125,7 +126,7 @@ export function createRateLimiter(kv: Deno.Kv, options: RateLimiterOptions): Rat
           ? { count: 1, windowStart: now }
           : { count: status.count + 1, windowStart: entry.value!.windowStart };
         const expireIn = Math.max(1, counter.windowStart + windowMs - now);
-        if ((await kv.atomic().check(entry).set(key, counter, { expireIn }).commit()).ok) {
+        if ((await commitAtomic(kv.atomic().check(entry).set(key, counter, { expireIn }))).ok) {
           return { ...statusOf(counter, now), allowed: true, retryAfterSeconds: 0 };
         }
       }
@@ -141,7 +142,9 @@ export function createRateLimiter(kv: Deno.Kv, options: RateLimiterOptions): Rat
         if (status.count === 0) return;
         const counter: Counter = { count: status.count - 1, windowStart: entry.value!.windowStart };
         const expireIn = Math.max(1, counter.windowStart + windowMs - now);
-        if ((await kv.atomic().check(entry).set(key, counter, { expireIn }).commit()).ok) return;
+        if ((await commitAtomic(kv.atomic().check(entry).set(key, counter, { expireIn }))).ok) {
+          return;
+        }
       }
       // Heavy contention: the event stays counted, which errs on the side of the limit.
     },

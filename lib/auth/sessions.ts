@@ -1,8 +1,14 @@
 // Sign-in sessions in KV: random ids, stored only as SHA-256 digests, with a sliding expiry.
 
-import { randomToken } from "../crypto.ts";
-import { sha256Base64Url } from "./_bytes.ts";
-import { sessionByUserKey, sessionKey, sessionsByUserPrefix, userKey } from "./keys.ts";
+import { commitAtomic } from "../kv_commit.ts";
+import { randomToken, sha256Base64Url } from "../crypto.ts";
+import {
+  sessionByUserKey,
+  sessionKey,
+  sessionsByUserPrefix,
+  sessionsRevokedKey,
+  userKey,
+} from "./keys.ts";
 import { type PublicUser, toPublicUser, type User } from "./model.ts";
 
 /** How long a session lives without use: 12 hours. */
@@ -13,6 +19,9 @@ export const DEFAULT_SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 const RENEW_AFTER_SHARE = 0.1;
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 const DELETE_BATCH = 100;
+// Deno KV's getMany reads at most 10 keys per call.
+const GET_MANY_MAX = 10;
+const ONE = new Deno.KvU64(1n);
 
 /** A session as stored under `["sessions", sha256(id)]`. Times are ms since the epoch. */
 export interface Session {
@@ -69,11 +78,12 @@ export async function createSession(
   const id = randomToken(32);
   const idHash = await sha256Base64Url(id);
   const session: Session = { userId: user.id, createdAt: now, expiresAt: now + ttlMs, ttlMs };
-  const result = await kv.atomic()
-    .check({ key: sessionKey(idHash), versionstamp: null })
-    .set(sessionKey(idHash), session, { expireIn: ttlMs })
-    .set(sessionByUserKey(user.id, idHash), session.expiresAt, { expireIn: ttlMs })
-    .commit();
+  const result = await commitAtomic(
+    kv.atomic()
+      .check({ key: sessionKey(idHash), versionstamp: null })
+      .set(sessionKey(idHash), session, { expireIn: ttlMs })
+      .set(sessionByUserKey(user.id, idHash), session.expiresAt, { expireIn: ttlMs }),
+  );
   if (!result.ok) {
     throw new Error("Cannot create session: the random id collided, which should never happen");
   }
@@ -112,11 +122,14 @@ export async function getSession(
     return { user: toPublicUser(user.value), session, renewed: false };
   }
   const renewed: Session = { ...session, expiresAt: now + session.ttlMs };
-  const result = await kv.atomic()
-    .check(entry)
-    .set(sessionKey(idHash), renewed, { expireIn: session.ttlMs })
-    .set(sessionByUserKey(session.userId, idHash), renewed.expiresAt, { expireIn: session.ttlMs })
-    .commit();
+  const result = await commitAtomic(
+    kv.atomic()
+      .check(entry)
+      .set(sessionKey(idHash), renewed, { expireIn: session.ttlMs })
+      .set(sessionByUserKey(session.userId, idHash), renewed.expiresAt, {
+        expireIn: session.ttlMs,
+      }),
+  );
   // A failed check means a concurrent request renewed or ended it; this request still
   // saw a live session, and the next one will see the outcome.
   return result.ok
@@ -144,15 +157,63 @@ export async function endUserSessions(kv: Deno.Kv, userId: string): Promise<numb
     inBatch++;
     ended++;
     if (inBatch === DELETE_BATCH) {
-      await batch.commit();
+      await commitAtomic(batch.sum(sessionsRevokedKey(), ONE.value));
       batch = kv.atomic();
       inBatch = 0;
     }
   }
-  if (inBatch > 0) await batch.commit();
+  if (inBatch > 0) await commitAtomic(batch.sum(sessionsRevokedKey(), ONE.value));
+  return ended;
+}
+
+/**
+ * The digest a session is stored under, for a session id from a cookie; null when malformed.
+ * Long-lived work done for a session (an event stream) keeps this, never the id itself.
+ */
+export async function sessionIdHash(id: string | undefined | null): Promise<string | null> {
+  if (typeof id !== "string" || !SESSION_ID.test(id)) return null;
+  return await sha256Base64Url(id);
+}
+
+/**
+ * Of these session digests, the ones whose session is over: signed out, expired, or its user
+ * disabled or removed. Reads only: unlike {@linkcode getSession} it never extends a session, so
+ * an open event stream does not keep a sign-in alive by itself.
+ */
+export async function findEndedSessions(
+  kv: Deno.Kv,
+  idHashes: string[],
+  now: number = Date.now(),
+): Promise<Set<string>> {
+  const ended = new Set<string>();
+  const byUser = new Map<string, string[]>();
+  for (let i = 0; i < idHashes.length; i += GET_MANY_MAX) {
+    const chunk = idHashes.slice(i, i + GET_MANY_MAX);
+    const entries = await kv.getMany<Session[]>(chunk.map((idHash) => sessionKey(idHash)));
+    entries.forEach((entry, at) => {
+      const session = entry.value;
+      if (session === null || now >= session.expiresAt) ended.add(chunk[at]);
+      else byUser.set(session.userId, [...(byUser.get(session.userId) ?? []), chunk[at]]);
+    });
+  }
+  const userIds = [...byUser.keys()];
+  for (let i = 0; i < userIds.length; i += GET_MANY_MAX) {
+    const chunk = userIds.slice(i, i + GET_MANY_MAX);
+    const users = await kv.getMany<User[]>(chunk.map((id) => userKey(id)));
+    users.forEach((user, at) => {
+      if (user.value === null || user.value.disabled) {
+        for (const idHash of byUser.get(chunk[at])!) ended.add(idHash);
+      }
+    });
+  }
   return ended;
 }
 
 async function deleteSession(kv: Deno.Kv, userId: string, idHash: string): Promise<void> {
-  await kv.atomic().delete(sessionKey(idHash)).delete(sessionByUserKey(userId, idHash)).commit();
+  await commitAtomic(
+    kv.atomic()
+      .delete(sessionKey(idHash))
+      .delete(sessionByUserKey(userId, idHash))
+      .sum(sessionsRevokedKey(), ONE.value),
+  );
 }

@@ -1,6 +1,6 @@
 // Login throttling: limits failed sign-ins per account (email) and per client address.
 
-import { normaliseEmail } from "./model.ts";
+import { normaliseEmail } from "../email.ts";
 import { createRateLimiter } from "./rate_limiter.ts";
 
 /** Options for {@linkcode createLoginThrottle}; the defaults follow the issue. */

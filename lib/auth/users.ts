@@ -1,17 +1,18 @@
 // Team members in KV: create, look up, list, change password or status, remove.
 
+import { commitAtomic } from "../kv_commit.ts";
 import { isUlid, ulid } from "../ids.ts";
 import { DuplicateEmailError, LastAdminError, UserNotFoundError } from "./errors.ts";
 import { userByEmailKey, userKey, usersPrefix } from "./keys.ts";
+import { normaliseEmail } from "../email.ts";
 import {
-  normaliseEmail,
   type PublicUser,
   type Role,
   toPublicUser,
   type User,
-  validateEmail,
   validateName,
   validateRole,
+  validateUserEmail,
 } from "./model.ts";
 import { hashPassword, verifyPassword } from "./password.ts";
 import { endUserSessions } from "./sessions.ts";
@@ -45,7 +46,7 @@ export async function createUser(
   input: NewUser,
   options: UserWriteOptions = {},
 ): Promise<PublicUser> {
-  const email = validateEmail(input.email);
+  const email = validateUserEmail(input.email);
   const name = validateName(input.name);
   const role = validateRole(input.role);
   // Fail fast before spending a PBKDF2 derivation; the atomic check below decides.
@@ -62,12 +63,13 @@ export async function createUser(
     createdAt: new Date(now).toISOString(),
     lastLoginAt: null,
   };
-  const result = await kv.atomic()
-    .check({ key: userByEmailKey(email), versionstamp: null })
-    .check({ key: userKey(user.id), versionstamp: null })
-    .set(userKey(user.id), user)
-    .set(userByEmailKey(email), user.id)
-    .commit();
+  const result = await commitAtomic(
+    kv.atomic()
+      .check({ key: userByEmailKey(email), versionstamp: null })
+      .check({ key: userKey(user.id), versionstamp: null })
+      .set(userKey(user.id), user)
+      .set(userByEmailKey(email), user.id),
+  );
   if (!result.ok) throw duplicate(email);
   return toPublicUser(user);
 }
@@ -162,7 +164,7 @@ export async function removeUser(kv: Deno.Kv, id: string): Promise<boolean> {
     if (isEnabledAdmin(entry.value)) {
       operation.check(await anotherEnabledAdmin(kv, entry.value, "remove"));
     }
-    if ((await operation.commit()).ok) {
+    if ((await commitAtomic(operation)).ok) {
       await endUserSessions(kv, id);
       return true;
     }
@@ -199,7 +201,7 @@ export async function ensureAdmin(
   name?: string,
   options: UserWriteOptions = {},
 ): Promise<EnsureAdminResult> {
-  const normalised = validateEmail(email);
+  const normalised = validateUserEmail(email);
   let existing = await getUserByEmail(kv, normalised);
   if (existing === null) {
     try {
@@ -255,7 +257,7 @@ async function updateUser(
     if (isEnabledAdmin(entry.value) && !isEnabledAdmin(updated)) {
       operation.check(await anotherEnabledAdmin(kv, entry.value, verb));
     }
-    if ((await operation.commit()).ok) return updated;
+    if ((await commitAtomic(operation)).ok) return updated;
   }
   throw new Error(`Cannot update user ${id}: it kept changing during ${UPDATE_ATTEMPTS} attempts`);
 }

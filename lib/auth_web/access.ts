@@ -21,8 +21,6 @@ export function authorizeRoute(c: Context<HonoEnv>, access: Access): Response | 
   return null;
 }
 
-export { isApiPath };
-
 function denyAnonymous(req: Request, api: boolean, requestId: string): Response {
   if (api) {
     return jsonResponse({ error: "Sign in required", requestId }, 401, {

@@ -4,7 +4,7 @@
 import { getSession } from "../auth/sessions.ts";
 import type { Middleware } from "../web/server.ts";
 import { readSessionCookie, SESSION_COOKIE, sessionCookie } from "./cookies.ts";
-import { isHttps } from "./request_info.ts";
+import { isHttps } from "../web/request_info.ts";
 
 /** Options for {@linkcode sessionAuth}. */
 export interface SessionAuthOptions {

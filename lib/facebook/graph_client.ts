@@ -1,12 +1,9 @@
 // Graph API client for lead ads: fetch a lead, a form, a form's leads and a page's forms.
 
-import { parseJsonExactIds } from "./exact_json.ts";
-import { classifyGraphError, GraphApiError, redactSecrets } from "./graph_errors.ts";
+import { GraphApiError } from "./graph_errors.ts";
+import { createGraphRequest } from "./graph_http.ts";
 import type { GraphLead } from "./lead_fields.ts";
-import { appSecretProof } from "./signature.ts";
-
-export { GraphApiError } from "./graph_errors.ts";
-export type { GraphLead } from "./lead_fields.ts";
+import { graphCallDuration, graphCalls } from "../metrics/app_metrics.ts";
 
 /** Options for createGraphClient. */
 export interface GraphClientOptions {
@@ -84,10 +81,10 @@ export const LEAD_FIELDS = [
 const FORM_FIELDS = "id,name,status";
 /** Ids one multi-id read may name (Meta's limit). */
 export const MULTI_READ_MAX = 50;
-const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_PAGE_SIZE = 100;
 
-function assertId(value: string, what: string): void {
+/** Throws a bad_request GraphApiError unless `value` is a Meta ID (a digit string). */
+export function assertId(value: string, what: string): void {
   if (typeof value !== "string" || !/^\d{1,30}$/.test(value)) {
     throw new GraphApiError({
       kind: "bad_request",
@@ -96,7 +93,8 @@ function assertId(value: string, what: string): void {
   }
 }
 
-function toForm(value: unknown): GraphForm {
+/** A form object from Graph JSON. */
+export function toForm(value: unknown): GraphForm {
   const form = (value ?? {}) as Record<string, unknown>;
   return {
     id: String(form.id ?? ""),
@@ -106,11 +104,25 @@ function toForm(value: unknown): GraphForm {
 }
 
 /** Reads the next-page cursor: Meta sends `paging.next` only when there is another page. */
-function nextCursor(body: Record<string, unknown>): string | null {
+export function nextCursor(body: Record<string, unknown>): string | null {
   const paging = body.paging as { next?: unknown; cursors?: { after?: unknown } } | undefined;
   if (typeof paging?.next !== "string") return null;
   const after = paging.cursors?.after;
   return typeof after === "string" && after !== "" ? after : null;
+}
+
+/**
+ * The endpoint a call is counted under: ids become `{id}` (they would make a series per lead), a
+ * bare object is named by the fields asked for: `lead`, `form`, or `{id}`; a multi-id read of
+ * leads (`GET /?ids=…`) is `leads`.
+ */
+function endpointOf(path: string, params: Record<string, string>): string {
+  if (path === "" && params.ids !== undefined) {
+    return params.fields === LEAD_FIELDS ? "leads" : "{ids}";
+  }
+  const template = path.split("/").map((part) => /^\d+$/.test(part) ? "{id}" : part).join("/");
+  if (template !== "{id}") return template;
+  return params.fields === LEAD_FIELDS ? "lead" : params.fields === FORM_FIELDS ? "form" : template;
 }
 
 /**
@@ -119,17 +131,31 @@ function nextCursor(body: Record<string, unknown>): string | null {
  * kind "token"; network failures and timeouts give kind "transient").
  */
 export function createGraphClient(options: GraphClientOptions): GraphClient {
-  const baseUrl = options.baseUrl.replace(/\/+$/, "");
-  const version = options.version.replace(/^\/+|\/+$/g, "");
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!/^v\d+\.\d+$/.test(version)) {
-    throw new Error(`Cannot create Graph client: version "${version}" is not like "v21.0"`);
-  }
-  if (options.appSecret === "") {
-    throw new Error("Cannot create Graph client: the app secret is empty");
+  const request = createGraphRequest(options);
+
+  // Every call is counted by endpoint, outcome and Meta's error code, and timed (lib/metrics).
+  async function call(
+    pageId: string,
+    path: string,
+    params: Record<string, string>,
+  ): Promise<Record<string, unknown>> {
+    const endpoint = endpointOf(path, params);
+    const started = performance.now();
+    let outcome = "ok";
+    let code = "";
+    try {
+      return await send(pageId, path, params);
+    } catch (error) {
+      outcome = error instanceof GraphApiError ? error.kind : "error";
+      code = error instanceof GraphApiError && error.code !== null ? String(error.code) : "";
+      throw error;
+    } finally {
+      graphCalls.inc({ endpoint, outcome, code });
+      graphCallDuration.observe((performance.now() - started) / 1000, { endpoint });
+    }
   }
 
-  async function call(
+  function send(
     pageId: string,
     path: string,
     params: Record<string, string>,
@@ -142,66 +168,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
         message: `Graph API token: no access token is configured for page ${pageId}`,
       });
     }
-    const url = new URL(`${baseUrl}/${version}/${path}`);
-    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
-    url.searchParams.set("access_token", token);
-    url.searchParams.set("appsecret_proof", await appSecretProof(options.appSecret, token));
-    const secrets = [token, options.appSecret];
-    const where = `GET /${version}/${path}`;
-
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(url, {
-        headers: { accept: "application/json" },
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      const timedOut = error instanceof DOMException && error.name === "TimeoutError";
-      // Deno puts the request URL, token included, in the cause; keep the cause, not the URL query.
-      const cause = (error as Error)?.cause;
-      const detail = [String((error as Error)?.message ?? error), cause ? String(cause) : ""]
-        .filter((part) => part !== "").join(": ");
-      // The query string only repeats what `where` says, plus secrets: drop it.
-      const withoutQuery = detail.replace(/(https?:\/\/[^\s?)]+)\?[^\s)]*/g, "$1");
-      const reason = timedOut
-        ? `no answer within ${timeoutMs} ms`
-        : redactSecrets(withoutQuery, secrets);
-      throw new GraphApiError({
-        kind: "transient",
-        message: `Graph API transient: ${where} failed: ${reason}`,
-      });
-    }
-
-    let body: unknown = text;
-    try {
-      body = parseJsonExactIds(text);
-    } catch {
-      // Not JSON (a proxy's HTML page); classified below from the status.
-    }
-    const isObject = typeof body === "object" && body !== null && !Array.isArray(body);
-    if (!response.ok || (isObject && "error" in (body as Record<string, unknown>))) {
-      const error = classifyGraphError(response.status, body, response.headers);
-      throw new GraphApiError({
-        kind: error.kind,
-        message: redactSecrets(`${error.message} on ${where}`, secrets),
-        code: error.code,
-        subcode: error.subcode,
-        status: error.status,
-        retryAfterMs: error.retryAfterMs,
-        fbtraceId: error.fbtraceId,
-      });
-    }
-    if (!isObject) {
-      throw new GraphApiError({
-        kind: "transient",
-        message:
-          `Graph API transient: ${where} answered HTTP ${response.status} without a JSON object`,
-        status: response.status,
-      });
-    }
-    return body as Record<string, unknown>;
+    return request(token, path, params);
   }
 
   return {

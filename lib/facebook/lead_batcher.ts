@@ -1,7 +1,8 @@
 // Coalesces lead reads of one page that are asked for together into Meta's multi-id reads.
 
 import { GraphApiError } from "./graph_errors.ts";
-import { type GraphClient, type GraphLead, MULTI_READ_MAX } from "./graph_client.ts";
+import { type GraphClient, MULTI_READ_MAX } from "./graph_client.ts";
+import type { GraphLead } from "./lead_fields.ts";
 
 /** Reads one lead; what a fetch job needs of the Graph API. */
 export interface LeadReader {

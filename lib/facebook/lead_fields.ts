@@ -32,19 +32,26 @@ export interface LeadAnswer {
   values: string[];
 }
 
-/** What Leadline keeps from a Graph lead; every value is null when Meta did not send it. */
-export interface LeadDetails {
-  fullName: string | null;
-  email: string | null;
-  phone: string | null;
-  /** Every field_data entry, in Meta's order, including name, email and phone. */
-  answers: LeadAnswer[];
+/**
+ * The ad a lead came through, with its ad set and campaign; null where Meta did not say (an
+ * organic lead, or a token without ads_management for the names).
+ */
+export interface LeadAdOrigin {
   adId: string | null;
   adName: string | null;
   adsetId: string | null;
   adsetName: string | null;
   campaignId: string | null;
   campaignName: string | null;
+}
+
+/** What Leadline keeps from a Graph lead; every value is null when Meta did not send it. */
+export interface LeadDetails extends LeadAdOrigin {
+  fullName: string | null;
+  email: string | null;
+  phone: string | null;
+  /** Every field_data entry, in Meta's order, including name, email and phone. */
+  answers: LeadAnswer[];
   formId: string | null;
   isOrganic: boolean | null;
   platform: string | null;

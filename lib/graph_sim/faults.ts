@@ -1,12 +1,36 @@
 // Fault injection for the simulator: scripted Graph API errors, rate limits and slow answers.
 
-/** Which Graph endpoint a call hit. "other" is anything else (a page node, an unknown path). */
-export type SimCallKind = "lead" | "form" | "form_leads" | "page_forms" | "other";
+/** Which Graph endpoint a call hit. "other" is anything else (an unknown path). */
+export type SimCallKind =
+  | "lead"
+  | "form"
+  | "form_leads"
+  | "page_forms"
+  | "page"
+  | "subscribed_apps"
+  | "debug_token"
+  | "accounts"
+  | "dataset_events"
+  | "other";
+
+/** Every call kind, for counters and fault validation. */
+export const SIM_CALL_KINDS: readonly SimCallKind[] = [
+  "lead",
+  "form",
+  "form_leads",
+  "page_forms",
+  "page",
+  "subscribed_apps",
+  "debug_token",
+  "accounts",
+  "dataset_events",
+  "other",
+];
 
 /** A scripted failure for the next matching Graph calls. */
 export interface FaultOptions {
   /** Which calls it hits; default "any". */
-  path?: "lead" | "form" | "form_leads" | "page_forms" | "any";
+  path?: Exclude<SimCallKind, "other"> | "any";
   /** HTTP status; defaults from the code (e.g. 190 -> 400, 1 -> 500, 2 -> 503). */
   status?: number;
   /** Meta error code; defaults from the status (5xx -> 1 or 2, 429 -> 4, 4xx -> 100). */
@@ -123,7 +147,11 @@ export class FaultList {
     if (options.bucRegainMinutes !== undefined && !(options.bucRegainMinutes >= 0)) {
       throw new Error("Cannot inject fault: bucRegainMinutes must be zero or more");
     }
-    const paths = ["lead", "form", "form_leads", "page_forms", "any", undefined];
+    const paths: unknown[] = [
+      ...SIM_CALL_KINDS.filter((kind) => kind !== "other"),
+      "any",
+      undefined,
+    ];
     if (!paths.includes(options.path)) {
       throw new Error(`Cannot inject fault: unknown path "${options.path}"`);
     }

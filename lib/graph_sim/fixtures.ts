@@ -81,7 +81,12 @@ const CITIES = [
 
 const EMAIL_DOMAINS = ["example.com", "example.net", "example.org", "mail.example"] as const;
 
-const AREA_CODES = ["212", "303", "312", "415", "512", "617", "702", "808", "919"] as const;
+// Every area code has the fictional numbers 555-0100 to 555-0199: 30 codes give 3,000 numbers, so
+// generated people do not share a phone by chance (a shared one flags a possible duplicate).
+const AREA_CODES: readonly string[] = (
+  "202 206 212 213 214 303 305 312 404 415 503 512 602 612 615 " +
+  "617 702 704 713 720 801 808 813 816 858 907 919 971 205 210"
+).split(" ");
 
 /** A form template: its name and the custom questions it asks after the contact fields. */
 export interface FormTemplate {
@@ -127,12 +132,54 @@ export const FORM_TEMPLATES: readonly FormTemplate[] = [
 /** Page names for the simulated dealerships. */
 export const PAGE_NAMES = ["Harbor Motors", "Lakeside Auto Group"] as const;
 
-const CAMPAIGNS = [
-  ["Spring Sales Event 2026", "Lookalike 1% - 25-54", "Carousel - SUVs"],
-  ["Spring Sales Event 2026", "Retargeting - site visitors 30d", "Video - test drive 15s"],
-  ["Always-on service", "Local 25 km - car owners", "Single image - service offer"],
-  ["EV launch", "Interest - electric vehicles", "Reel - EV hatchback"],
-] as const;
+/** An ad campaign of the simulated dealerships: its ad sets, their ads, and the forms it promotes. */
+export interface CampaignTemplate {
+  name: string;
+  adsets: readonly { name: string; ads: readonly string[] }[];
+  /** Names of the forms (FORM_TEMPLATES) its ads lead to. */
+  forms: readonly string[];
+}
+
+/**
+ * The campaigns behind the simulated leads. One campaign promotes several forms and one form is
+ * promoted by several campaigns, so the demo's leads show a variety of ads, ad sets and campaigns.
+ */
+export const CAMPAIGN_TEMPLATES: readonly CampaignTemplate[] = [
+  {
+    name: "Spring Sales Event 2026",
+    adsets: [
+      { name: "Lookalike 1% - 25-54", ads: ["Carousel - SUVs", "Single image - hybrid sedan"] },
+      { name: "Retargeting - site visitors 30d", ads: ["Video - test drive 15s"] },
+    ],
+    forms: ["Spring test drive", "Finance pre-approval", "Trade-in valuation"],
+  },
+  {
+    name: "Always-on service",
+    adsets: [
+      {
+        name: "Local 25 km - car owners",
+        ads: ["Single image - service offer", "Carousel - seasonal check"],
+      },
+    ],
+    forms: ["Service booking", "Winter tyres offer"],
+  },
+  {
+    name: "EV launch",
+    adsets: [
+      { name: "Interest - electric vehicles", ads: ["Reel - EV hatchback"] },
+      { name: "Advantage+ audience", ads: ["Story - charging at home"] },
+    ],
+    forms: ["Spring test drive", "Finance pre-approval"],
+  },
+  {
+    name: "Trade-in month",
+    adsets: [{
+      name: "Owners of 5+ year old cars",
+      ads: ["Single image - top price for your car"],
+    }],
+    forms: ["Trade-in valuation", "Service booking"],
+  },
+];
 
 /** Ad attribution of a simulated lead. */
 export interface SimAd {
@@ -144,25 +191,53 @@ export interface SimAd {
   campaignName: string;
 }
 
-/** Makes the ads that point to one form; modern ad ids are 18 digits, beyond 2^53. */
-export function makeAds(random: SimRandom, count: number): SimAd[] {
-  const ads: SimAd[] = [];
-  const campaignIds = new Map<string, string>();
-  for (let i = 0; i < count; i++) {
-    const [campaignName, adsetName, adName] = random.pick(CAMPAIGNS);
-    let campaignId = campaignIds.get(campaignName);
-    if (!campaignId) {
-      campaignId = `1202${random.digits(14)}`;
-      campaignIds.set(campaignName, campaignId);
+/**
+ * Ids of campaigns and ad sets by name, kept for the whole simulator: the same campaign has one id
+ * whichever form its ads lead to, as at Meta.
+ */
+export type AdIdRegistry = Map<string, string>;
+
+/**
+ * Makes the ads that lead to the form named `formName`: one per ad of every campaign that
+ * promotes it, or `fallbackCount` ads from random campaigns for a form no campaign names. Modern
+ * ad ids are 18 digits, beyond 2^53.
+ */
+export function makeAds(
+  random: SimRandom,
+  formName: string,
+  registry: AdIdRegistry,
+  fallbackCount = 2,
+): SimAd[] {
+  const idOf = (kind: string, name: string) => {
+    const key = `${kind}:${name}`;
+    let id = registry.get(key);
+    if (!id) {
+      id = `1202${random.digits(14)}`;
+      registry.set(key, id);
     }
-    ads.push({
-      adId: `1202${random.digits(14)}`,
-      adName,
-      adsetId: `1202${random.digits(14)}`,
-      adsetName,
-      campaignId,
-      campaignName,
-    });
+    return id;
+  };
+  const promoting = CAMPAIGN_TEMPLATES.filter((campaign) => campaign.forms.includes(formName));
+  const campaigns = promoting.length > 0
+    ? promoting
+    : Array.from({ length: fallbackCount }, () => random.pick(CAMPAIGN_TEMPLATES));
+  const ads: SimAd[] = [];
+  for (const campaign of campaigns) {
+    const adsets = promoting.length > 0 ? campaign.adsets : [random.pick(campaign.adsets)];
+    for (const adset of adsets) {
+      const names = promoting.length > 0 ? adset.ads : [random.pick(adset.ads)];
+      for (const adName of names) {
+        ads.push({
+          // An ad leads to one form: its own id per form.
+          adId: `1202${random.digits(14)}`,
+          adName,
+          adsetId: idOf("adset", `${campaign.name}/${adset.name}`),
+          adsetName: adset.name,
+          campaignId: idOf("campaign", campaign.name),
+          campaignName: campaign.name,
+        });
+      }
+    }
   }
   return ads;
 }
@@ -179,8 +254,22 @@ function asciiLocal(text: string): string {
   return text.normalize("NFD").replace(/[^A-Za-z]/g, "").toLowerCase();
 }
 
-/** Generates a person with a plausible email and a fictional (555-01xx) phone number. */
-export function makePerson(random: SimRandom): SimPerson {
+/**
+ * The phones and emails handed out so far, so that two generated people never share one by
+ * chance: the dashboard flags a shared phone or email as a possible duplicate, which in demo data
+ * should happen only when asked for (`CreateLeadOptions.repeatOf`).
+ */
+export interface UsedContacts {
+  phones: Set<string>;
+  emails: Set<string>;
+}
+
+/**
+ * Generates a person with a plausible email and a fictional (555-01xx) phone number. With `used`,
+ * a phone or email already handed out is replaced by the next free one (the random draws stay
+ * the same, so a seed still gives the same world); phones repeat only once all 3,000 are used.
+ */
+export function makePerson(random: SimRandom, used?: UsedContacts): SimPerson {
   const first = random.pick(FIRST_NAMES);
   const last = random.pick(LAST_NAMES);
   const style = random.int(0, 2);
@@ -189,10 +278,28 @@ export function makePerson(random: SimRandom): SimPerson {
     : style === 1
     ? `${asciiLocal(first)[0]}${asciiLocal(last)}${random.int(1, 99)}`
     : `${asciiLocal(first)}${asciiLocal(last)}`;
-  return {
+  const domain = random.pick(EMAIL_DOMAINS);
+  const area = random.int(0, AREA_CODES.length - 1);
+  const line = random.int(0, 99);
+  const person = {
     fullName: `${first} ${last}`,
-    email: `${local}@${random.pick(EMAIL_DOMAINS)}`,
-    phone: `+1${random.pick(AREA_CODES)}55501${String(random.int(0, 99)).padStart(2, "0")}`,
+    email: `${local}@${domain}`,
+    phone: fictionalPhone(area * 100 + line),
     city: random.pick(CITIES),
   };
+  if (used) {
+    const all = AREA_CODES.length * 100;
+    for (let step = 1; step < all && used.phones.has(person.phone); step++) {
+      person.phone = fictionalPhone((area * 100 + line + step) % all);
+    }
+    for (let n = 2; used.emails.has(person.email); n++) person.email = `${local}${n}@${domain}`;
+    used.phones.add(person.phone);
+    used.emails.add(person.email);
+  }
+  return person;
+}
+
+/** The `index`th fictional number: +1, an area code, 555-01 and two digits. */
+function fictionalPhone(index: number): string {
+  return `+1${AREA_CODES[Math.floor(index / 100)]}55501${String(index % 100).padStart(2, "0")}`;
 }

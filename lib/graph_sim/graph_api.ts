@@ -1,6 +1,8 @@
-// Answers Graph API requests (lead, form, form leads, page forms) from the simulator's state, the Meta way.
+// Answers Graph API requests (leads, forms, pages, tokens, subscriptions) from the simulator's state, the Meta way.
 
 import { hmacSha256Hex, randomToken } from "../crypto.ts";
+import { parseDatasetEvents, type SimDatasets } from "./datasets.ts";
+import { oauthError, type SimAuth } from "./auth.ts";
 import { faultError, type FaultList, type SimCallKind, type SimError } from "./faults.ts";
 import { fieldDataOf, type SimForm, type SimLead, type SimState } from "./state.ts";
 import { idsToNumbers } from "./webhook.ts";
@@ -8,9 +10,10 @@ import { idsToNumbers } from "./webhook.ts";
 /** What the Graph API handler needs from the simulator. */
 export interface GraphApiContext {
   state: SimState;
+  /** The app, its tokens and the pages' subscriptions. */
+  auth: SimAuth;
   faults: FaultList;
   appSecret: string;
-  accessToken: string;
   /** Write IDs in Graph responses as raw JSON numbers. */
   idsAsNumbers: boolean;
   /** Counts a Graph call of this kind (a multi-id read counts one per id, as Meta counts it). */
@@ -21,6 +24,8 @@ export interface GraphApiContext {
   countServed(leadId: string): void;
   /** Aborted when the simulator closes, so slow answers end. */
   closing: AbortSignal;
+  /** Conversions API events received (`POST /{dataset_id}/events`). */
+  datasets: SimDatasets;
 }
 
 const VERSION = /^v\d+\.\d+$/;
@@ -42,13 +47,19 @@ function splitPath(pathname: string): { version: string | null; segments: string
 export function callKind(state: SimState, pathname: string): SimCallKind {
   const { segments } = splitPath(pathname);
   if (segments.length === 1) {
+    if (segments[0] === "debug_token") return "debug_token";
     if (state.form(segments[0])) return "form";
-    if (state.page(segments[0])) return "other";
+    if (state.page(segments[0])) return "page";
     // Unknown ids are looked up as leads: that is what a fetch job does.
     return /^\d+$/.test(segments[0]) ? "lead" : "other";
   }
   if (segments.length === 2 && segments[1] === "leads") return "form_leads";
   if (segments.length === 2 && segments[1] === "leadgen_forms") return "page_forms";
+  if (segments.length === 2 && segments[1] === "subscribed_apps") return "subscribed_apps";
+  if (segments.length === 2 && segments[1] === "events") return "dataset_events";
+  if (segments.length === 2 && segments[0] === "me" && segments[1] === "accounts") {
+    return "accounts";
+  }
   return "other";
 }
 
@@ -322,8 +333,30 @@ function expectedProof(appSecret: string, token: string): Promise<string> {
   return proof;
 }
 
+/** The token a request carries (query string, or a form body on POST). */
+function tokenOf(url: URL): string | null {
+  return url.searchParams.get("access_token");
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+async function checkProof(context: GraphApiContext, url: URL, token: string) {
+  const proof = url.searchParams.get("appsecret_proof");
+  if (proof !== await expectedProof(context.appSecret, token)) {
+    return oauthError(
+      190,
+      proof
+        ? "Invalid appsecret_proof provided in the API argument"
+        : "API calls from the server require an appsecret_proof argument",
+    );
+  }
+  return null;
+}
+
 async function checkAuth(context: GraphApiContext, url: URL): Promise<SimError | null> {
-  const token = url.searchParams.get("access_token");
+  const token = tokenOf(url);
   if (!token) {
     return {
       status: 400,
@@ -333,28 +366,14 @@ async function checkAuth(context: GraphApiContext, url: URL): Promise<SimError |
       message: "An access token is required to request this resource.",
     };
   }
-  if (token !== context.accessToken) {
-    return {
-      status: 400,
-      code: 190,
-      type: "OAuthException",
-      isTransient: false,
-      message: "Invalid OAuth access token - Cannot parse access token",
-    };
-  }
-  const proof = url.searchParams.get("appsecret_proof");
-  if (proof !== await expectedProof(context.appSecret, token)) {
-    return {
-      status: 400,
-      code: 190,
-      type: "OAuthException",
-      isTransient: false,
-      message: proof
-        ? "Invalid appsecret_proof provided in the API argument"
-        : "API calls from the server require an appsecret_proof argument",
-    };
-  }
-  return null;
+  return context.auth.refusal(token, nowSeconds()) ?? await checkProof(context, url, token);
+}
+
+/** Meta answers a call that lacks a permission with (#200) and the permission's name. */
+function requireScope(context: GraphApiContext, url: URL, scope: string): SimError | null {
+  const state = context.auth.state(tokenOf(url) ?? "");
+  if (state && state.scopes.includes(scope)) return null;
+  return oauthError(200, `(#200) Requires ${scope} permission to manage the object`);
 }
 
 function pageOfCall(state: SimState, segments: string[]): string {
@@ -376,12 +395,142 @@ function bucHeader(pageId: string, minutes: number): Record<string, string> {
   };
 }
 
+/**
+ * `GET /debug_token?input_token=…&access_token=<app_id>|<app_secret>` (or a valid token of the
+ * app): the input token's metadata. A bad input token is not an error of the call: Meta answers
+ * 200 with `is_valid: false` and the reason in `data.error`.
+ */
+async function debugToken(context: GraphApiContext, url: URL): Promise<Response> {
+  const accessToken = tokenOf(url);
+  const appToken = `${context.auth.appId}|${context.appSecret}`;
+  if (!accessToken) {
+    return errorResponse(context, {
+      status: 400,
+      code: 104,
+      type: "OAuthException",
+      isTransient: false,
+      message: "An access token is required to request this resource.",
+    });
+  }
+  if (accessToken !== appToken) {
+    const refused = context.auth.refusal(accessToken, nowSeconds());
+    if (refused) return errorResponse(context, refused);
+  }
+  const proofError = await checkProof(context, url, accessToken);
+  if (proofError) return errorResponse(context, proofError);
+  const input = url.searchParams.get("input_token");
+  if (!input) return badParameter(context, "The parameter input_token is required");
+  const state = context.auth.state(input);
+  if (state === null) {
+    return json(context, {
+      data: {
+        error: { code: 190, message: "Invalid OAuth access token - Cannot parse access token" },
+        is_valid: false,
+        scopes: [],
+      },
+    });
+  }
+  const refusal = context.auth.refusal(input, nowSeconds());
+  return json(context, {
+    data: {
+      app_id: context.auth.appId,
+      type: state.type,
+      application: context.auth.appName,
+      data_access_expires_at: state.dataAccessExpiresAt,
+      expires_at: state.expiresAt,
+      is_valid: refusal === null,
+      issued_at: nowSeconds() - 3600,
+      ...(state.type === "PAGE" ? { profile_id: state.pageId } : {}),
+      scopes: state.scopes,
+      granular_scopes: state.scopes.map((scope) =>
+        scope.startsWith("pages_") || scope === "leads_retrieval"
+          ? { scope, target_ids: context.state.pages.map((page) => page.id) }
+          : { scope }
+      ),
+      user_id: state.type === "PAGE" ? undefined : "10000000000001",
+      ...(refusal
+        ? { error: { code: refusal.code, subcode: refusal.subcode, message: refusal.message } }
+        : {}),
+    },
+  });
+}
+
+/** `GET /me/accounts`: the pages a user or system-user token manages, with their page tokens. */
+function accounts(context: GraphApiContext, url: URL): Response {
+  const token = tokenOf(url)!;
+  if (context.auth.state(token)?.type === "PAGE") {
+    return badParameter(
+      context,
+      "Tried accessing nonexisting field (accounts) on node type (Page)",
+    );
+  }
+  const missing = requireScope(context, url, "pages_show_list");
+  if (missing) return errorResponse(context, missing);
+  const fields = requestedFields(url, ["id", "name", "access_token"]);
+  const data = context.state.pages.map((page) =>
+    pick({
+      id: page.id,
+      name: page.name,
+      access_token: context.auth.pageToken(page.id, token),
+      tasks: ["ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE", "MANAGE"],
+    }, fields)
+  );
+  return pagedJson(context, url, data, data.map((_, i) => encodeCursor(i)), false);
+}
+
+/** `GET|POST|DELETE /{page_id}/subscribed_apps`: needs that page's token and pages_manage_metadata. */
+function subscribedApps(context: GraphApiContext, url: URL, method: string, pageId: string) {
+  if (!context.state.page(pageId)) return notFound(context, pageId);
+  const token = tokenOf(url)!;
+  const state = context.auth.state(token);
+  if (state?.type !== "PAGE" || state.pageId !== pageId) {
+    return errorResponse(
+      context,
+      oauthError(210, "(#210) A page access token is required to request this resource."),
+    );
+  }
+  const missing = requireScope(context, url, "pages_manage_metadata");
+  if (missing) return errorResponse(context, missing);
+  if (method === "GET") {
+    return json(context, {
+      data: context.auth.subscribedApps(pageId).map((app) => ({
+        id: app.id,
+        name: app.name,
+        subscribed_fields: app.subscribedFields,
+      })),
+    });
+  }
+  if (method === "POST") {
+    const fields = (url.searchParams.get("subscribed_fields") ?? "").split(",")
+      .map((field) => field.trim()).filter((field) => field !== "");
+    if (fields.length === 0) {
+      return badParameter(context, "The parameter subscribed_fields is required.");
+    }
+    context.auth.subscribe(pageId, context.auth.appId, fields);
+    return json(context, { success: true });
+  }
+  if (method === "DELETE") {
+    context.auth.unsubscribe(pageId, context.auth.appId);
+    return json(context, { success: true });
+  }
+  return badParameter(context, `Unsupported ${method.toLowerCase()} request.`);
+}
+
 /** Handles one Graph API request: counts it, applies faults, checks the token and proof, answers. */
 export async function handleGraphRequest(
   request: Request,
   context: GraphApiContext,
 ): Promise<Response> {
   const url = new URL(request.url);
+  // Meta takes a POST's parameters from a form body as well as from the query string.
+  if (
+    request.method === "POST" &&
+    /^application\/x-www-form-urlencoded/i.test(request.headers.get("content-type") ?? "")
+  ) {
+    for (const [name, value] of new URLSearchParams(await request.text())) {
+      url.searchParams.set(name, value);
+    }
+  }
   const { version, segments } = splitPath(url.pathname);
   // `GET /?ids=a,b,c`: several leads in one request (Meta's multi-id read).
   const multi = segments.length === 0 && url.searchParams.has("ids")
@@ -405,37 +554,87 @@ export async function handleGraphRequest(
   const scripted = fault ? faultError(fault) : null;
   if (scripted) return errorResponse(context, scripted, extraHeaders);
 
-  const authError = await checkAuth(context, url);
-  if (authError) return errorResponse(context, authError, extraHeaders);
-  if (request.method !== "GET") {
-    return badParameter(context, `Unsupported ${request.method.toLowerCase()} request.`);
-  }
-
   let response: Response;
+  if (kind === "debug_token" && request.method === "GET") {
+    response = await debugToken(context, url);
+  } else {
+    const authError = await checkAuth(context, url);
+    if (authError) return errorResponse(context, authError, extraHeaders);
+    response = await answer(context, request.method, url, segments, multi);
+  }
+  for (const [name, value] of Object.entries(extraHeaders)) response.headers.set(name, value);
+  return response;
+}
+
+/** Answers an authorised call; `multi` holds the ids of a multi-id read. */
+function answer(
+  context: GraphApiContext,
+  method: string,
+  url: URL,
+  segments: string[],
+  multi: string[] | null,
+): Response {
   const [id, edge] = segments;
-  if (multi) response = multiRead(context, url, multi);
-  else if (segments.length === 1) {
+  if (segments.length === 2 && edge === "subscribed_apps") {
+    return subscribedApps(context, url, method, id);
+  }
+  if (segments.length === 2 && edge === "events" && method === "POST" && /^\d+$/.test(id)) {
+    const events = parseDatasetEvents(id, url.searchParams.get("data"), nowSeconds());
+    if (typeof events === "string") return badParameter(context, events);
+    context.datasets.events.push(...events);
+    return json(context, {
+      events_received: events.length,
+      messages: [],
+      fbtrace_id: `A${randomToken(16).replace(/[-_]/g, "x")}`,
+    });
+  }
+  if (method !== "GET") {
+    return badParameter(context, `Unsupported ${method.toLowerCase()} request.`);
+  }
+  if (segments.length === 2 && id === "me" && edge === "accounts") return accounts(context, url);
+  if (multi) {
+    const missing = requireScope(context, url, "leads_retrieval");
+    if (missing) return errorResponse(context, missing);
+    return multiRead(context, url, multi);
+  }
+  if (segments.length === 1) {
     const lead = context.state.lead(id);
     const form = context.state.form(id);
     const page = context.state.page(id);
     if (lead) {
-      response = json(context, leadJson(lead, requestedFields(url, DEFAULT_LEAD_FIELDS)));
+      const missing = requireScope(context, url, "leads_retrieval");
+      if (missing) return errorResponse(context, missing);
       context.countServed(lead.id);
-    } else if (form) {
-      response = json(
+      return json(context, leadJson(lead, requestedFields(url, DEFAULT_LEAD_FIELDS)));
+    }
+    if (form) {
+      return json(
         context,
         formJson(context.state, form, requestedFields(url, DEFAULT_FORM_FIELDS)),
       );
-    } else if (page) response = json(context, { id: page.id, name: page.name });
-    else response = notFound(context, id);
-  } else if (segments.length === 2 && edge === "leads") {
-    const form = context.state.form(id);
-    response = form ? formLeads(context, url, form) : notFound(context, id);
-  } else if (segments.length === 2 && edge === "leadgen_forms") {
-    response = pageForms(context, url, id);
-  } else {
-    response = badParameter(context, `Unknown path components: /${segments.join("/")}`);
+    }
+    if (page) {
+      const fields = requestedFields(url, ["id", "name"]);
+      return json(
+        context,
+        pick({
+          id: page.id,
+          name: page.name,
+          access_token: fields.has("access_token")
+            ? context.auth.pageToken(page.id, tokenOf(url)!)
+            : undefined,
+        }, fields),
+      );
+    }
+    return notFound(context, id);
   }
-  for (const [name, value] of Object.entries(extraHeaders)) response.headers.set(name, value);
-  return response;
+  if (segments.length === 2 && edge === "leads") {
+    const form = context.state.form(id);
+    if (!form) return notFound(context, id);
+    const missing = requireScope(context, url, "leads_retrieval");
+    if (missing) return errorResponse(context, missing);
+    return formLeads(context, url, form);
+  }
+  if (segments.length === 2 && edge === "leadgen_forms") return pageForms(context, url, id);
+  return badParameter(context, `Unknown path components: /${segments.join("/")}`);
 }

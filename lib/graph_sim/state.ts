@@ -1,9 +1,15 @@
 // The simulator's world: pages, their lead forms, the ads pointing at them, and submitted leads.
 
-import { FORM_TEMPLATES, makeAds, makePerson, PAGE_NAMES, type SimAd } from "./fixtures.ts";
+import {
+  type AdIdRegistry,
+  FORM_TEMPLATES,
+  makeAds,
+  makePerson,
+  PAGE_NAMES,
+  type SimAd,
+  type UsedContacts,
+} from "./fixtures.ts";
 import { leadId, type SimRandom } from "./random.ts";
-
-export type { SimAd } from "./fixtures.ts";
 
 /** A lead form on a page. */
 export interface SimForm {
@@ -56,8 +62,13 @@ export interface SimLead {
 export interface CreateLeadOptions {
   /** Defaults to the form's page, else the first page. */
   pageId?: string;
-  /** Defaults to the page's first active form. */
+  /** Defaults to the page's first active form (see `anyForm`). */
   formId?: string;
+  /**
+   * With neither `pageId` nor `formId`: pick the form at random among every page's active forms,
+   * as the demo and `deno task simulate` do, rather than the first page's first form.
+   */
+  anyForm?: boolean;
   fields?: Partial<SimLeadFields>;
   /** Unix seconds; defaults to now. */
   createdTime?: number;
@@ -65,6 +76,13 @@ export interface CreateLeadOptions {
   organic?: boolean;
   /** Force an id beyond 2^53 (true) or below it (false); by default about 1 in 3 is big. */
   bigId?: boolean;
+  /** Where the form was filled in; by default about 3 in 10 leads come from Instagram. */
+  platform?: "fb" | "ig";
+  /**
+   * The id of an earlier simulated lead whose person submits again (same name, phone, email and
+   * city): the one way a generated lead shares a contact with another (`fields` aside).
+   */
+  repeatOf?: string;
 }
 
 /** Options for SimState.createForm. */
@@ -88,6 +106,8 @@ export class SimState {
   readonly #leads = new Map<string, StoredLead>();
   readonly #leadsByForm = new Map<string, StoredLead[]>();
   readonly #ids = new Set<string>();
+  readonly #adIds: AdIdRegistry = new Map();
+  readonly #contacts: UsedContacts = { phones: new Set(), emails: new Set() };
   #seq = 0;
 
   /** Builds two dealership pages with their forms and ads from the random source. */
@@ -148,7 +168,7 @@ export class SimState {
       status: options.status ?? "ACTIVE",
       locale: "en_US",
       questions: template?.questions ?? {},
-      ads: makeAds(this.#random, this.#random.int(2, 3)),
+      ads: makeAds(this.#random, name, this.#adIds, this.#random.int(2, 3)),
     };
     page.forms.push(form);
     this.#forms.set(form.id, form);
@@ -168,13 +188,31 @@ export class SimState {
           `Cannot create lead: form ${options.formId} is not on page ${options.pageId}`,
         );
       }
+    } else if (options.anyForm && options.pageId === undefined) {
+      const active = this.pages.flatMap((page) => page.forms)
+        .filter((item) => item.status === "ACTIVE");
+      if (active.length === 0) throw new Error("Cannot create lead: no page has an active form");
+      form = random.pick(active);
     } else {
       const page = options.pageId === undefined ? this.pages[0] : this.page(options.pageId);
       if (!page) throw new Error(`Cannot create lead: page ${options.pageId} does not exist`);
       form = page.forms.find((item) => item.status === "ACTIVE") ?? page.forms[0];
       if (!form) throw new Error(`Cannot create lead: page ${page.id} has no forms`);
     }
-    const person = makePerson(random);
+    let earlier: SimLead | undefined;
+    if (options.repeatOf !== undefined) {
+      earlier = this.#leads.get(options.repeatOf)?.lead;
+      if (!earlier) throw new Error(`Cannot create lead: lead ${options.repeatOf} does not exist`);
+    }
+    const generated = makePerson(random, this.#contacts);
+    const person = earlier
+      ? {
+        fullName: earlier.fields.fullName,
+        email: earlier.fields.email,
+        phone: earlier.fields.phone,
+        city: earlier.fields.city,
+      }
+      : generated;
     const answers: Record<string, string> = {};
     for (const [question, choices] of Object.entries(form.questions)) {
       answers[question] = random.pick(choices);
@@ -188,7 +226,7 @@ export class SimState {
       formId: form.id,
       createdTime: options.createdTime ?? Math.floor(Date.now() / 1000),
       isOrganic: organic,
-      platform: random.chance(0.3) ? "ig" : "fb",
+      platform: options.platform ?? (random.chance(0.3) ? "ig" : "fb"),
       adId: ad?.adId ?? null,
       adName: ad?.adName ?? null,
       adsetId: ad?.adsetId ?? null,
@@ -201,6 +239,9 @@ export class SimState {
         answers: { ...answers, ...options.fields?.answers },
       },
     };
+    // Contacts given in `fields` are taken too: generated people do not share them by chance.
+    this.#contacts.phones.add(lead.fields.phone);
+    this.#contacts.emails.add(lead.fields.email);
     const stored = { lead, seq: ++this.#seq };
     this.#leads.set(lead.id, stored);
     this.#leadsByForm.get(form.id)!.push(stored);

@@ -39,3 +39,6 @@ export function jobByKeyKey(type: string, key: string): Deno.KvKey {
 export function failedJobKey(id: string): Deno.KvKey {
   return ["jobs_failed", id];
 }
+
+/** The prefix of every `failedJobKey`. */
+export const JOBS_FAILED_PREFIX: Deno.KvKey = ["jobs_failed"];

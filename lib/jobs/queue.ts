@@ -1,6 +1,7 @@
 // Durable background jobs as KV records keyed by due time, claimed with a versionstamp check and a lease.
 
 import { commitAtomic, isKvLimitError } from "../kv_commit.ts";
+import { jobRuns } from "../metrics/app_metrics.ts";
 import { PermanentJobError, RetryableJobError } from "./errors.ts";
 import {
   failedJobKey,
@@ -478,7 +479,11 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
     } catch (error) {
       failure = error;
     }
-    if (completed) return "succeeded";
+    if (completed) {
+      // Its removal went through in the handler's own commit.
+      jobRuns.inc({ type: claimed.type, outcome: "success" });
+      return "succeeded";
+    }
 
     const claimCheck = { key: jobKey(id), versionstamp: entry.versionstamp };
     const op = kv.atomic().check(claimCheck).delete(jobDueKey(entry.leaseUntil, id));
@@ -529,6 +534,7 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
 
   async function commitFinish(op: Deno.AtomicOperation, job: JobRecord, what: string) {
     const done = await commitAtomic(op);
+    if (done.ok) jobRuns.inc({ type: job.type, outcome: what });
     if (!done.ok) {
       log.warn(`Job ${what} not recorded: its lease expired and another run took it over`, {
         jobId: job.id,

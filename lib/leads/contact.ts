@@ -1,49 +1,10 @@
 // Validates and normalises a phone number (E.164 with a default country) and an email address.
 
-/** Country calling codes by ISO 3166 alpha-2 code, for the countries a default may name. */
-const CALLING_CODES: Readonly<Record<string, string>> = {
-  US: "1",
-  CA: "1",
-  GB: "44",
-  IE: "353",
-  DE: "49",
-  FR: "33",
-  ES: "34",
-  IT: "39",
-  PT: "351",
-  NL: "31",
-  BE: "32",
-  LU: "352",
-  AT: "43",
-  CH: "41",
-  DK: "45",
-  SE: "46",
-  NO: "47",
-  FI: "358",
-  PL: "48",
-  CZ: "420",
-  GR: "30",
-  AU: "61",
-  NZ: "64",
-  IN: "91",
-  SG: "65",
-  JP: "81",
-  AE: "971",
-  ZA: "27",
-  BR: "55",
-  MX: "52",
-};
+import { checkEmail, type EmailCheck } from "../email.ts";
+import { callingCodeOf } from "../format/phone.ts";
 
 /** Countries where the leading 0 of a national number is part of it (no trunk prefix). */
 const KEEPS_LEADING_ZERO = new Set(["IT"]);
-
-/** Every country code `normalisePhone` accepts as a default. */
-export const PHONE_COUNTRIES: readonly string[] = Object.keys(CALLING_CODES);
-
-/** True when `country` (e.g. "US") is one `normalisePhone` knows. */
-export function isPhoneCountry(country: string): boolean {
-  return Object.hasOwn(CALLING_CODES, country);
-}
 
 /** A phone number checked: the normalised form, or why it is not a phone number. */
 export type PhoneCheck = { ok: true; phone: string } | { ok: false; reason: string };
@@ -66,7 +27,7 @@ export function normalisePhone(raw: string, defaultCountry: string | null = null
     digits = digits.slice(2);
     international = true;
   } else if (
-    !international && defaultCountry && CALLING_CODES[defaultCountry] === "1" &&
+    !international && defaultCountry && callingCodeOf(defaultCountry) === "1" &&
     digits.startsWith("011")
   ) {
     digits = digits.slice(3);
@@ -85,8 +46,8 @@ export function normalisePhone(raw: string, defaultCountry: string | null = null
     }
     return { ok: true, phone: digits };
   }
-  const code = CALLING_CODES[defaultCountry];
-  if (code === undefined) {
+  const code = callingCodeOf(defaultCountry);
+  if (code === null) {
     throw new RangeError(`Cannot normalise phone: unknown country ${defaultCountry}`);
   }
   if (code === "1") {
@@ -106,16 +67,10 @@ export function normalisePhone(raw: string, defaultCountry: string | null = null
   return { ok: true, phone: `+${code}${digits}` };
 }
 
-/** An email address checked: the normalised form, or why it is not one. */
-export type EmailCheck = { ok: true; email: string } | { ok: false; reason: string };
-
-/** Checks an email address and normalises it to lower case without surrounding spaces. */
-export function normaliseEmail(raw: string): EmailCheck {
-  const email = raw.trim().toLowerCase();
-  if (email === "") return { ok: false, reason: "is empty" };
-  if (email.length > 254) return { ok: false, reason: "is longer than 254 characters" };
-  if (!/^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(email)) {
-    return { ok: false, reason: "is not an email address like name@example.com" };
-  }
-  return { ok: true, email };
+/**
+ * A lead's email address checked and normalised (lib/email.ts): it must reach the internet, so
+ * its domain has a dot (`name@example.com`).
+ */
+export function checkLeadEmail(raw: string): EmailCheck {
+  return checkEmail(raw, { dottedDomain: true });
 }

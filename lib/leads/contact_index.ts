@@ -1,6 +1,7 @@
 // Finds recent Meta leads by normalised phone or email, so a hand-entered lead can be flagged as a possible duplicate.
 
-import { normaliseEmail, normalisePhone } from "./contact.ts";
+import { commitAtomic } from "../kv_commit.ts";
+import { checkLeadEmail, normalisePhone } from "./contact.ts";
 import { catchUpLeadFollower } from "./lead_follower.ts";
 import type { Lead } from "./model.ts";
 import type { LeadStore } from "./store.ts";
@@ -41,7 +42,7 @@ export function contactKeysOf(
   defaultCountry: string | null,
 ): { phone: string | null; email: string | null } {
   const phone = contact.phone ? normalisePhone(contact.phone, defaultCountry) : null;
-  const email = contact.email ? normaliseEmail(contact.email) : null;
+  const email = contact.email ? checkLeadEmail(contact.email) : null;
   return { phone: phone?.ok ? phone.phone : null, email: email?.ok ? email.email : null };
 }
 
@@ -68,12 +69,12 @@ export async function indexLeadContacts(
     if (keys.email) op.set(leadByEmailKey(keys.email, lead.id), entry, { expireIn });
     writes += 2;
     if (writes >= 200) {
-      await op.commit();
+      await commitAtomic(op);
       op = kv.atomic();
       writes = 0;
     }
   }
-  if (writes > 0) await op.commit();
+  if (writes > 0) await commitAtomic(op);
 }
 
 /**
@@ -104,13 +105,14 @@ export async function updateContactIndex(
 
 /**
  * The newest Meta lead created within the window whose phone or email matches, or null. The
- * index is brought up to date first, so a webhook lead fetched a moment ago counts.
+ * index is brought up to date first, so a webhook lead fetched a moment ago counts. With
+ * `earlierThan` (a Meta lead itself), only leads created before it count, never itself.
  */
 export async function findPossibleDuplicate(
   kv: Deno.Kv,
   store: LeadStore,
   contact: { phone: string | null; email: string | null },
-  options: ContactIndexOptions,
+  options: ContactIndexOptions & { earlierThan?: Pick<Lead, "id" | "createdTime"> },
 ): Promise<Lead | null> {
   const keys = contactKeysOf(contact, options.defaultCountry);
   if (!keys.phone && !keys.email) return null;
@@ -130,6 +132,8 @@ export async function findPossibleDuplicate(
   for (const id of ids) {
     const lead = await store.getLead(id);
     if (!lead || lead.source !== "meta" || Date.parse(lead.createdTime) < oldest) continue;
+    const later = options.earlierThan;
+    if (later && (lead.id === later.id || isLaterLead(lead, later))) continue;
     // The lead's contact may have changed since it was indexed: match what it holds now.
     const current = contactKeysOf(lead, options.defaultCountry);
     const matches = (keys.phone !== null && current.phone === keys.phone) ||
@@ -137,4 +141,13 @@ export async function findPossibleDuplicate(
     if (matches && (best === null || lead.createdTime > best.createdTime)) best = lead;
   }
   return best;
+}
+
+/** True when `a` came in after `b` (created later, or at the same time with a later id). */
+function isLaterLead(
+  a: Pick<Lead, "id" | "createdTime">,
+  b: Pick<Lead, "id" | "createdTime">,
+): boolean {
+  const at = Date.parse(a.createdTime), bt = Date.parse(b.createdTime);
+  return at > bt || (at === bt && a.id > b.id);
 }

@@ -1,4 +1,5 @@
-// Keeps the exact raw bytes of each signed webhook delivery in KV for a week, for audit and replay.
+// Keeps the exact raw bytes of each signed webhook delivery in KV for a week, for audit and replay,
+// and the metadata of refused ones (bad signature, too large) in a small ring.
 
 import { createHash } from "node:crypto";
 import { ulid } from "../ids.ts";
@@ -31,6 +32,42 @@ export interface DeliveryRecord {
   leadgenChanges: number;
   /** Why it was rejected (400) or ignored; null when accepted. */
   reason: string | null;
+  /** Replays by an admin, oldest first (at most the last 10). */
+  replays?: DeliveryReplay[];
+}
+
+/** One replay of a kept delivery: who asked, and what ingestion did with the bytes again. */
+export interface DeliveryReplay {
+  /** ISO 8601. */
+  at: string;
+  /** The admin's name, or null when not known. */
+  by: string | null;
+  /** The request id of the replay, to find its log lines. */
+  requestId: string | null;
+  outcome: DeliveryOutcome;
+  /** New leads the replay stored (0 when every lead was known: the dedupe makes replays safe). */
+  inserted: number;
+  duplicates: number;
+}
+
+/** Why a delivery was refused before anything was stored. */
+export type RefusalReason = "missing" | "malformed" | "mismatch" | "too_large";
+
+/**
+ * A refused delivery at `["webhook_refusals", slot]`: metadata only, never the body (an unsigned
+ * request's bytes are nobody's to keep).
+ */
+export interface RefusedDelivery {
+  /** ISO 8601 arrival time. */
+  receivedAt: string;
+  requestId: string | null;
+  reason: RefusalReason;
+  /** Body size in bytes, or the Content-Length claimed when the body was too large to read. */
+  bytes: number | null;
+  /** The client address, as the webhook route saw it. */
+  address: string | null;
+  /** The User-Agent, cut to 120 characters. */
+  userAgent: string | null;
 }
 
 /** What `saveDelivery` is told about a delivery. */
@@ -111,12 +148,10 @@ export const INLINE_DELIVERY_CHUNKS = 4;
  */
 export function deliveryWrites(
   built: BuiltDelivery,
-): { bytes: number; mutations: number; write(op: Deno.AtomicOperation): void } | null {
+): { write(op: Deno.AtomicOperation): void } | null {
   if (built.chunks.length > INLINE_DELIVERY_CHUNKS) return null;
   const inline = built.chunks.length === 1;
   return {
-    bytes: built.record.bytes + 1024,
-    mutations: inline ? 1 : built.chunks.length + 1,
     write(op) {
       const { record, chunks, expireIn } = built;
       if (inline) {
@@ -203,4 +238,135 @@ export async function listDeliveries(
     records.push(record);
   }
   return records;
+}
+
+/**
+ * Records a replay on the delivery's record (keeping its expiry); false when the delivery expired.
+ * At most the last 10 replays are kept.
+ */
+export async function recordReplay(
+  kv: Deno.Kv,
+  id: string,
+  replay: DeliveryReplay,
+  options: DeliveryLogOptions = {},
+): Promise<boolean> {
+  const retentionMs = options.retentionMs ?? 7 * DAY_MS;
+  const nowMs = (options.now ?? (() => new Date()))().getTime();
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const entry = await kv.get<DeliveryRecord>(deliveryKey(id));
+    if (entry.value === null) return false;
+    const expireIn = Date.parse(entry.value.receivedAt) + retentionMs - nowMs;
+    if (expireIn <= 0) return false;
+    const record: DeliveryRecord = {
+      ...entry.value,
+      replays: [...(entry.value.replays ?? []), replay].slice(-10),
+    };
+    const res = await commitAtomic(
+      kv.atomic().check(entry).set(deliveryKey(id), record, { expireIn }),
+    );
+    if (res.ok) return true;
+  }
+  throw new Error(`Cannot record the replay of delivery ${id}: it kept changing for 10 attempts`);
+}
+
+/** How many refused deliveries are kept: a flood of forgeries overwrites the oldest. */
+export const REFUSAL_SLOTS = 200;
+
+/** `["webhook_refusals", slot]` -> RefusedDelivery; slots 0 … REFUSAL_SLOTS - 1 form a ring. */
+export function refusalKey(slot: number): Deno.KvKey {
+  return ["webhook_refusals", slot];
+}
+
+/** `["webhook_refusals_seq"]` -> Deno.KvU64 counting refusals; picks the next slot of the ring. */
+export function refusalSeqKey(): Deno.KvKey {
+  return ["webhook_refusals_seq"];
+}
+
+/**
+ * Records a refused delivery's metadata in the ring of the last REFUSAL_SLOTS (kept 7 days). Two
+ * small KV writes whatever the flood: the ring never grows.
+ */
+export async function recordRefusedDelivery(
+  kv: Deno.Kv,
+  refusal: Omit<RefusedDelivery, "receivedAt">,
+  options: DeliveryLogOptions = {},
+): Promise<void> {
+  const now = (options.now ?? (() => new Date()))();
+  await commitAtomic(kv.atomic().sum(refusalSeqKey(), 1n));
+  const seq = (await kv.get<Deno.KvU64>(refusalSeqKey())).value?.value ?? 0n;
+  const slot = Number(seq % BigInt(REFUSAL_SLOTS));
+  const record: RefusedDelivery = {
+    ...refusal,
+    userAgent: refusal.userAgent?.slice(0, 120) ?? null,
+    receivedAt: now.toISOString(),
+  };
+  await kv.set(refusalKey(slot), record, { expireIn: options.retentionMs ?? 7 * DAY_MS });
+}
+
+/** Refused deliveries, newest first. */
+export async function listRefusedDeliveries(
+  kv: Deno.Kv,
+  options: { limit?: number } = {},
+): Promise<RefusedDelivery[]> {
+  const records: RefusedDelivery[] = [];
+  for await (const entry of kv.list<RefusedDelivery>({ prefix: ["webhook_refusals"] })) {
+    records.push(entry.value);
+  }
+  records.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
+  return records.slice(0, Math.max(1, options.limit ?? 50));
+}
+
+/** One line of the deliveries log: a kept delivery (replayable) or a refused one (metadata only). */
+export interface DeliveryLogEntry {
+  /** ISO 8601 arrival time. */
+  at: string;
+  /** "ok" for a correct signature; otherwise why it was refused. */
+  signature: "ok" | RefusalReason;
+  /** Leadgen changes in the delivery; null when it was refused unread. */
+  leads: number | null;
+  /** What ingestion did: accepted, ignored, rejected (bad payload), or refused (no valid signature). */
+  outcome: DeliveryOutcome | "refused";
+  requestId: string | null;
+  /** The kept delivery's id (replayable), or null for a refused one. */
+  deliveryId: string | null;
+  bytes: number | null;
+  reason: string | null;
+  replays: DeliveryReplay[];
+}
+
+/** The last `limit` deliveries (default 50), kept and refused together, newest first. */
+export async function listDeliveryLog(
+  kv: Deno.Kv,
+  options: { limit?: number } = {},
+): Promise<DeliveryLogEntry[]> {
+  const limit = Math.max(1, Math.min(options.limit ?? 50, 500));
+  const [kept, refused] = await Promise.all([
+    listDeliveries(kv, { limit }),
+    listRefusedDeliveries(kv, { limit }),
+  ]);
+  const entries: DeliveryLogEntry[] = [
+    ...kept.map((record) => ({
+      at: record.receivedAt,
+      signature: "ok" as const,
+      leads: record.leadgenChanges,
+      outcome: record.outcome,
+      requestId: record.requestId,
+      deliveryId: record.id,
+      bytes: record.bytes,
+      reason: record.reason,
+      replays: record.replays ?? [],
+    })),
+    ...refused.map((record) => ({
+      at: record.receivedAt,
+      signature: record.reason,
+      leads: null,
+      outcome: "refused" as const,
+      requestId: record.requestId,
+      deliveryId: null,
+      bytes: record.bytes,
+      reason: record.address ? `from ${record.address}` : null,
+      replays: [],
+    })),
+  ];
+  return entries.sort((a, b) => b.at.localeCompare(a.at)).slice(0, limit);
 }

@@ -1,18 +1,18 @@
 // The fetch job: reads a lead's answers from the Graph API into the stored lead, or says why it cannot.
 
-import type { AlertKind, AlertStore } from "../alerts.ts";
+import type { AlertStore } from "../alerts.ts";
+import type { AlertKind } from "../wire.ts";
 import type { GraphClient } from "../facebook/graph_client.ts";
 import { GraphApiError } from "../facebook/graph_errors.ts";
 import { createLeadBatcher } from "../facebook/lead_batcher.ts";
 import { mapLeadDetails } from "../facebook/lead_fields.ts";
+import { PermanentJobError, RetryableJobError } from "../jobs/errors.ts";
 import {
   COMPLETED_IN_COMMIT,
   type FailedJobRecord,
   type JobHandler,
   type JobQueue,
-  PermanentJobError,
-  RetryableJobError,
-} from "../jobs/mod.ts";
+} from "../jobs/queue.ts";
 import { commitAtomic, isKvLimitError } from "../kv_commit.ts";
 import type { Logger } from "../log.ts";
 import { formNameFor } from "./forms.ts";

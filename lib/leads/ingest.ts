@@ -2,7 +2,7 @@
 
 import { parseWebhookDelivery, PayloadError, type RejectedChange } from "../facebook/payload.ts";
 import { verifySignature } from "../facebook/signature.ts";
-import type { ClaimedJob, JobQueue } from "../jobs/mod.ts";
+import type { ClaimedJob, JobQueue } from "../jobs/queue.ts";
 import type { Logger } from "../log.ts";
 import {
   buildDelivery,
@@ -14,6 +14,7 @@ import {
   writeDelivery,
 } from "./deliveries.ts";
 import { FETCH_LEAD_DETAILS, type FetchLeadDetailsPayload } from "./fetch_details.ts";
+import { recordWebhookDuplicates } from "./late_webhooks.ts";
 import { type Lead, newMetaLead } from "./model.ts";
 import type { LeadStore } from "./store.ts";
 
@@ -205,6 +206,15 @@ async function ingestVerified(
       `Cannot store ${result.failed.length} lead(s) of the delivery, e.g. Meta lead ${lead.leadgenId}: ${error.message}`,
       { cause: error },
     );
+  }
+  if (result.duplicates.length > 0) {
+    // Rare (Meta's retries, or a webhook later than the sweep): the health checks must know that
+    // this lead's webhook did arrive. A failure costs no lead, so it is only logged.
+    await recordWebhookDuplicates(
+      deps.kv,
+      result.duplicates.flatMap((lead) => lead.leadgenId ? [lead.leadgenId] : []),
+      { now: deps.now },
+    ).catch((error) => log.error("late webhook not recorded", { error: (error as Error).message }));
   }
   log.info("webhook accepted", {
     deliveryId,

@@ -40,3 +40,78 @@ export function leadTimelineKey(leadId: string, eventId: string): Deno.KvKey {
 export function leadTimelinePrefix(leadId: string): Deno.KvKey {
   return ["lead_timeline", leadId];
 }
+
+/**
+ * `["leads_waiting", createdMs, id]` -> lead id, for every lead in status new that nobody has
+ * contacted yet: "waiting now" and the oldest wait, and the leads routing hands out.
+ */
+export function leadWaitingKey(createdMs: number, id: string): Deno.KvKey {
+  return ["leads_waiting", createdMs, id];
+}
+
+/** The prefix of every `leadWaitingKey`. */
+export const LEADS_WAITING_PREFIX: Deno.KvKey = ["leads_waiting"];
+
+/** Owner part of `leadByOwnerKey` for leads nobody owns. */
+export const NO_OWNER = "none";
+
+/** `["leads_by_owner", ownerId | "none", createdMs, id]` -> lead id: one owner's leads, by age. */
+export function leadByOwnerKey(ownerId: string | null, createdMs: number, id: string): Deno.KvKey {
+  return ["leads_by_owner", ownerId ?? NO_OWNER, createdMs, id];
+}
+
+/** The prefix of one owner's `leadByOwnerKey`s (null: the unowned leads). */
+export function leadsByOwnerPrefix(ownerId: string | null): Deno.KvKey {
+  return ["leads_by_owner", ownerId ?? NO_OWNER];
+}
+
+/**
+ * `["leads_by_follow_up", followUpMs, id]` -> owner id or null: every open follow-up (of a lead
+ * neither won nor lost), oldest first, for the Due view.
+ */
+export function leadByFollowUpKey(followUpMs: number, id: string): Deno.KvKey {
+  return ["leads_by_follow_up", followUpMs, id];
+}
+
+/** The prefix of every `leadByFollowUpKey`. */
+export const LEADS_BY_FOLLOW_UP_PREFIX: Deno.KvKey = ["leads_by_follow_up"];
+
+/**
+ * `["leads_by_assigned", assignedMs, id]` -> owner id, for every waiting lead (new, not contacted)
+ * that has an owner: the ones re-assignment looks at once they waited too long.
+ */
+export function leadByAssignedKey(assignedMs: number, id: string): Deno.KvKey {
+  return ["leads_by_assigned", assignedMs, id];
+}
+
+/** The prefix of every `leadByAssignedKey`. */
+export const LEADS_BY_ASSIGNED_PREFIX: Deno.KvKey = ["leads_by_assigned"];
+
+/**
+ * `["lead_activities", leadId, activityId]` -> LeadActivity (a call, note, email or sms). The id
+ * is a ULID, so one lead's activities list in the order they were logged; a lead takes any number.
+ */
+export function leadActivityKey(leadId: string, activityId: string): Deno.KvKey {
+  return ["lead_activities", leadId, activityId];
+}
+
+/** The prefix of one lead's activity records. */
+export function leadActivitiesPrefix(leadId: string): Deno.KvKey {
+  return ["lead_activities", leadId];
+}
+
+/** `["lead_index_version"]` -> the index version every stored lead has been counted in. */
+export function leadIndexVersionKey(): Deno.KvKey {
+  return ["lead_index_version"];
+}
+
+/** The prefix of every `leadKey`. */
+export const LEADS_PREFIX: Deno.KvKey = ["leads"];
+
+/**
+ * `["leads_unowned_waiting", createdMs, id]` -> lead id, for every waiting lead (new, not
+ * contacted) that nobody owns: what automatic routing hands out.
+ */
+export function leadUnownedWaitingKey(createdMs: number, id: string): Deno.KvKey {
+  return ["leads_unowned_waiting", createdMs, id];
+}

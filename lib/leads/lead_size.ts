@@ -5,6 +5,7 @@
 // pathological form produces (a Meta lead is a few hundred bytes). Meta keeps the full lead (Leads
 // Center, and the Graph API for 90 days), and the lead says what was cut and by how much.
 
+import { DomainError } from "../errors.ts";
 import { CONTACT_FIELD_NAMES } from "../facebook/lead_fields.ts";
 import { KV_MAX_VALUE_BYTES, kvValueSize, toKvValue } from "../kv_value_size.ts";
 import type { Lead, LeadAnswer, LeadAnswersTruncation } from "./model.ts";
@@ -41,15 +42,15 @@ export function truncationMarker(moreCharacters: number): string {
   return ` [truncated: ${moreCharacters} more characters]`;
 }
 
-/** A lead cannot be made to fit one KV value even with every answer cut. */
-export class LeadTooLargeError extends Error {
+/** A lead cannot be made to fit one KV value even with every answer cut (invalid input). */
+export class LeadTooLargeError extends DomainError {
   /** Make the error for lead `id` of `bytes` bytes. */
   constructor(id: string, bytes: number) {
     super(
+      "invalid_input",
       `Cannot store lead ${id}: it takes ${bytes} bytes even with its answers cut, over the ` +
         `${KV_MAX_VALUE_BYTES} bytes one KV value holds`,
     );
-    this.name = "LeadTooLargeError";
   }
 }
 

@@ -1,6 +1,9 @@
 // The live hub: one kv.watch per process on the change and alert heads, fanned out to subscribers.
 
-import { type Alert, alertsHeadKey, createAlertStore } from "../alerts.ts";
+import { alertsHeadKey, createAlertStore } from "../alerts.ts";
+import type { Alert } from "../wire.ts";
+import { DomainError } from "../errors.ts";
+import { observeSince, storedToPushed } from "../metrics/app_metrics.ts";
 import { leadChangesHeadKey } from "./keys.ts";
 import type { LeadChange, LeadChangesPage } from "./store.ts";
 
@@ -25,8 +28,12 @@ export type LiveEvent =
   | { type: "reset"; head: number }
   | { type: "alerts"; alerts: Alert[] };
 
-/** Why a subscription ended. */
-export type LiveCloseReason = "closed" | "overflow" | "shutdown";
+/**
+ * Why a subscription ended: closed by its caller, dropped as stalled (its buffer filled), the hub
+ * stopped, its owner's session ended (`revoked`), or the same owner opened one stream too many
+ * (`replaced`: the owner's oldest stream makes way).
+ */
+export type LiveCloseReason = "closed" | "overflow" | "shutdown" | "revoked" | "replaced";
 
 /** Options of `createLiveHub`. */
 export interface LiveHubOptions {
@@ -42,12 +49,36 @@ export interface LiveHubOptions {
   retryMs?: number;
   /** Where alerts are read when `["alerts_head"]` changes (default the alert store over `kv`). */
   alerts?: AlertReader;
+  /**
+   * Open subscriptions one owner (e.g. a sign-in session) may hold (default 5): one more closes
+   * that owner's oldest with reason "replaced", so one owner cannot take every slot.
+   */
+  maxPerOwner?: number;
+  /**
+   * Of these owners, the ones that have ended (signed out, expired, user disabled or removed);
+   * their subscriptions close with reason "revoked". Called when `revocationKey` changes and
+   * every `recheckMs`. Without it owners are never checked.
+   */
+  checkOwners?: (owners: string[]) => Promise<Iterable<string>>;
+  /**
+   * A KV key written in the same commit as every revocation, watched with the change head: every
+   * instance sharing the KV (Deno Deploy) sees it through its own watch and checks its owners at
+   * once, before fanning out any change committed after the revocation.
+   */
+  revocationKey?: Deno.KvKey;
+  /** How often every owner is checked again (default 30,000 ms), for sessions that just expire. */
+  recheckMs?: number;
 }
 
 /** Options of `LiveHub.subscribe`. */
 export interface SubscribeOptions {
-  /** Deliver every change after this seq (catching up from the store); null or absent: from now. */
+  /**
+   * Deliver every change after this seq (catching up from the store); null or absent: from now.
+   * A seq past the store's head (a restored backup, another store) gets a reset first.
+   */
   since?: number | null;
+  /** Who holds it (a session); counted against `maxPerOwner` and checked with `checkOwners`. */
+  owner?: string;
   /** Called once when the subscription ends, with why (also after `close()`). */
   onClose?: (reason: LiveCloseReason) => void;
 }
@@ -83,27 +114,35 @@ export interface LiveHub {
   readonly alerts: Alert[];
 }
 
+/** Seconds a stream refused by a full or stopping hub is asked to wait before it tries again. */
+export const LIVE_RETRY_AFTER_SECONDS = 5;
+
 /** `subscribe` was called with every slot taken; the caller should retry later. */
-export class LiveHubFullError extends Error {
+export class LiveHubFullError extends DomainError {
   /** Make the error; `max` is the cap that was hit. */
   constructor(readonly max: number) {
-    super(`Cannot open a live stream: all ${max} slots are taken`);
-    this.name = "LiveHubFullError";
+    super("unavailable", `Cannot open a live stream: all ${max} slots are taken`, {
+      retryAfterSeconds: LIVE_RETRY_AFTER_SECONDS,
+    });
   }
 }
 
 /** `subscribe` was called after `stop`. */
-export class LiveHubStoppedError extends Error {
+export class LiveHubStoppedError extends DomainError {
   /** Make the error. */
   constructor() {
-    super("Cannot open a live stream: the server is shutting down");
-    this.name = "LiveHubStoppedError";
+    super("unavailable", "Cannot open a live stream: the server is shutting down", {
+      retryAfterSeconds: LIVE_RETRY_AFTER_SECONDS,
+    });
   }
 }
 
 interface Subscriber {
   queue: LiveEvent[];
   wake: (() => void) | null;
+  owner: string | undefined;
+  /** A reset to hand out before anything else: the cursor is past the store's head. */
+  rewindTo: number | null;
   close(reason: LiveCloseReason): void;
 }
 
@@ -122,6 +161,9 @@ export function createLiveHub(
   const maxSubscribers = options.maxSubscribers ?? 1000;
   const pageSize = options.pageSize ?? 500;
   const retryMs = options.retryMs ?? 1000;
+  const maxPerOwner = options.maxPerOwner ?? 5;
+  const recheckMs = options.recheckMs ?? 30_000;
+  const revocationKey = options.checkOwners ? options.revocationKey : undefined;
   const alertReader = options.alerts ?? createAlertStore(kv);
   const subscribers = new Set<Subscriber>();
   let head = 0;
@@ -135,6 +177,10 @@ export function createLiveHub(
   let loop: Promise<void> | null = null;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let wakeRetry: (() => void) | null = null;
+  // The revocation key's versionstamp last acted on; undefined until the first watch value.
+  let revocationStamp: string | null | undefined;
+  let recheckTimer: ReturnType<typeof setInterval> | undefined;
+  let rechecking: Promise<void> | null = null;
 
   function fanOut(event: LiveEvent) {
     for (const sub of subscribers) {
@@ -161,6 +207,46 @@ export function createLiveHub(
     if (!first) fanOut({ type: "alerts", alerts });
   }
 
+  // Closes the subscriptions of owners that have ended. One check at a time: a revocation that
+  // arrives during a periodic check waits for it, then checks again.
+  function recheckOwners(): Promise<void> {
+    const run = async () => {
+      const owners = new Set<string>();
+      for (const sub of subscribers) if (sub.owner !== undefined) owners.add(sub.owner);
+      if (owners.size === 0 || !options.checkOwners) return;
+      const ended = new Set(await options.checkOwners([...owners]));
+      for (const sub of [...subscribers]) {
+        if (sub.owner !== undefined && ended.has(sub.owner)) sub.close("revoked");
+      }
+    };
+    const next = (rechecking ?? Promise.resolve()).catch(() => {}).then(run);
+    rechecking = next;
+    next.finally(() => {
+      if (rechecking === next) rechecking = null;
+    }).catch(() => {});
+    return next;
+  }
+
+  // Runs in the watch loop before the changes are pumped, so no change committed after a
+  // revocation reaches a stream of the revoked owner. The stamp moves only once the check is done:
+  // a failed check is repeated when the watch restarts.
+  async function refreshRevocations(entry: Deno.KvEntryMaybe<unknown> | undefined) {
+    if (entry === undefined || entry.versionstamp === revocationStamp) return;
+    if (revocationStamp !== undefined) await recheckOwners();
+    revocationStamp = entry.versionstamp;
+  }
+
+  // The store's head went back (a backup restored under a running server): every cursor is now
+  // in the store's future, so every subscriber reloads.
+  function rewind(kvHead: number) {
+    head = kvHead;
+    for (const sub of subscribers) {
+      sub.queue.length = 0;
+      sub.rewindTo = kvHead;
+      sub.wake?.();
+    }
+  }
+
   // Reads every change after `head` once and fans it out; runs only inside the watch loop.
   async function pump(kvHead: number) {
     while (head < kvHead && !stopped) {
@@ -171,6 +257,9 @@ export function createLiveHub(
         return;
       }
       for (const change of page.changes) fanOut({ type: "change", change });
+      if (subscribers.size > 0) {
+        for (const c of page.changes) observeSince(storedToPushed, c.at);
+      }
       const last = page.changes.at(-1)?.seq;
       head = last !== undefined && last < page.head ? last : page.head;
       kvHead = Math.max(kvHead, page.head);
@@ -178,19 +267,27 @@ export function createLiveHub(
   }
 
   async function watchOnce(ready: () => void) {
-    const reader = kv.watch([leadChangesHeadKey(), alertsHeadKey()]).getReader();
+    const keys = [leadChangesHeadKey(), alertsHeadKey()];
+    if (revocationKey) keys.push(revocationKey);
+    const reader = kv.watch(keys).getReader();
     watchReader = reader;
     try {
       while (!stopped) {
         const { done, value } = await reader.read();
         if (done || stopped) break;
         const kvHead = typeof value[0].value === "number" ? value[0].value : 0;
+        await refreshRevocations(value[2]);
         await refreshAlerts(value[1]);
         if (!knowsHead) {
           // A fresh hub starts at the head; after a watch restart it catches up what it missed.
           knowsHead = true;
           head = kvHead;
           ready();
+        } else if (kvHead < head) {
+          // Usually a late notification: pump reads the store's head, which may run ahead of
+          // the watch. Only the store itself can say the head really went back.
+          const storeHead = await store.getChangeHead();
+          if (storeHead < head) rewind(storeHead);
         }
         await pump(kvHead);
       }
@@ -223,6 +320,11 @@ export function createLiveHub(
     const { promise, resolve } = Promise.withResolvers<void>();
     started = promise;
     loop = runLoop(resolve);
+    if (options.checkOwners) {
+      recheckTimer = setInterval(() => {
+        if (!rechecking) recheckOwners().catch((error) => options.onError?.(error));
+      }, recheckMs);
+    }
     // A stop before the first watch value must not leave start() hanging.
     loop.finally(resolve);
     return promise;
@@ -231,6 +333,7 @@ export function createLiveHub(
   async function stop() {
     if (stopped) return;
     stopped = true;
+    clearInterval(recheckTimer);
     for (const sub of [...subscribers]) sub.close("shutdown");
     clearTimeout(retryTimer);
     wakeRetry?.();
@@ -240,17 +343,32 @@ export function createLiveHub(
       // already closed (the KV was closed first)
     }
     await loop?.catch(() => {});
+    await rechecking?.catch(() => {});
   }
 
   async function subscribe(subOptions: SubscribeOptions = {}): Promise<LiveSubscription> {
     await start();
-    if (stopped) throw new LiveHubStoppedError();
-    if (subscribers.size >= maxSubscribers) throw new LiveHubFullError(maxSubscribers);
     const since = subOptions.since;
     // Live events after the hub's head reach the queue; the store covers (since, head] on demand.
     let cursor = since === null || since === undefined || !Number.isFinite(since)
       ? head
       : Math.max(0, Math.floor(since));
+    // Past the hub's head may only mean the watch has not caught up yet; past the store's, the
+    // cursor comes from a future this store never reached: without a reset the subscriber would
+    // skip every change up to its cursor, as polling's `reset` already knows.
+    let rewindTo: number | null = null;
+    if (cursor > head) {
+      const storeHead = await store.getChangeHead();
+      if (cursor > storeHead) rewindTo = storeHead;
+    }
+    if (stopped) throw new LiveHubStoppedError();
+    const owner = subOptions.owner;
+    if (owner !== undefined) {
+      // Oldest first (a Set keeps insertion order): the newest tab of a session is the one in use.
+      const mine = [...subscribers].filter((sub) => sub.owner === owner);
+      while (mine.length >= maxPerOwner) mine.shift()!.close("replaced");
+    }
+    if (subscribers.size >= maxSubscribers) throw new LiveHubFullError(maxSubscribers);
     let catchingUp = cursor < head;
     let closedReason: LiveCloseReason | null = null;
     const backlog: LiveEvent[] = [];
@@ -258,6 +376,8 @@ export function createLiveHub(
     const sub: Subscriber = {
       queue: [],
       wake: null,
+      owner,
+      rewindTo,
       close(reason) {
         if (closedReason) return;
         closedReason = reason;
@@ -270,6 +390,13 @@ export function createLiveHub(
     subscribers.add(sub);
 
     function take(): LiveEvent | null {
+      if (sub.rewindTo !== null) {
+        cursor = sub.rewindTo;
+        sub.rewindTo = null;
+        catchingUp = false;
+        backlog.length = 0;
+        return { type: "reset", head: cursor };
+      }
       // While catching up only the store's pages count: the live queue holds later seqs.
       // Alerts carry no seq: hand them out at once, even while catching up.
       const alertsAt = sub.queue.findIndex((queued) => queued.type === "alerts");

@@ -1,6 +1,7 @@
 // Leads entered by hand (phone, SMS, walk-in): field-by-field validation, duplicate flag, store.
 
-import { normaliseEmail, normalisePhone } from "./contact.ts";
+import { isPhoneCountry } from "../format/phone.ts";
+import { checkLeadEmail, normalisePhone } from "./contact.ts";
 import { contactKeysOf, findPossibleDuplicate } from "./contact_index.ts";
 import { type Lead, LeadValidationError, type ManualLeadInput, newManualLead } from "./model.ts";
 import type { LeadStore } from "./store.ts";
@@ -8,7 +9,10 @@ import type { LeadStore } from "./store.ts";
 /** The sources a person may pick for a hand-entered lead. */
 export const MANUAL_SOURCES = ["phone", "sms", "walk-in", "other"] as const;
 
-/** Field name -> why its value was refused (safe to show next to the field). */
+/**
+ * Field name -> why its value was refused: a whole sentence that names the field ("The phone
+ * number must have 10 digits (area code and number)."), safe to show next to the field as it is.
+ */
 export type FieldErrors = Record<string, string>;
 
 /** A body checked: the input for `newManualLead`, or the reasons per field. */
@@ -18,6 +22,14 @@ export type ManualLeadCheck =
 
 const MAX = { fullName: 200, notes: 5_000, raw: 320 };
 
+/** How a sentence names each field. */
+const FIELD_NOUNS: Record<string, string> = {
+  fullName: "The name",
+  phone: "The phone number",
+  email: "The email address",
+  notes: "The notes",
+};
+
 function optionalText(
   body: Record<string, unknown>,
   name: string,
@@ -26,7 +38,7 @@ function optionalText(
   const value = body[name];
   if (value === undefined || value === null) return null;
   if (typeof value !== "string") {
-    fields[name] = "must be text";
+    fields[name] = `${FIELD_NOUNS[name] ?? `The field ${name}`} must be text.`;
     return null;
   }
   const trimmed = value.trim();
@@ -35,52 +47,69 @@ function optionalText(
 
 /**
  * Checks a hand-entered lead: `fullName` required; `phone` and/or `email` (at least one), both
- * normalised (phone to E.164 when `defaultCountry` is set); `source` one of phone, sms, walk-in,
- * other; `notes` optional. Every bad field gets its own reason.
+ * normalised (phone to E.164 when a country is known); `source` one of phone, sms, walk-in,
+ * other; `notes` optional. `phoneCountry` (optional, e.g. "GB") is the country of a number typed
+ * without its country code: absent means `defaultCountry`, `""` means none (the number is kept as
+ * typed). Every bad field gets its own reason.
  */
 export function checkManualLead(
   body: unknown,
   options: { defaultCountry: string | null },
 ): ManualLeadCheck {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return { ok: false, fields: { body: "must be a JSON object" } };
+    return { ok: false, fields: { body: "Send the lead as a JSON object." } };
   }
   const record = body as Record<string, unknown>;
   const fields: FieldErrors = {};
   const fullName = optionalText(record, "fullName", fields);
-  if (fullName === null && !fields.fullName) fields.fullName = "is required";
+  if (fullName === null && !fields.fullName) fields.fullName = "Give the lead's name.";
   else if (fullName !== null && fullName.length > MAX.fullName) {
-    fields.fullName = `must be at most ${MAX.fullName} characters`;
+    fields.fullName = `The name must be at most ${MAX.fullName} characters.`;
   }
 
   const rawPhone = optionalText(record, "phone", fields);
   const rawEmail = optionalText(record, "email", fields);
+  let phoneCountry = options.defaultCountry;
+  if (record.phoneCountry !== undefined && record.phoneCountry !== null) {
+    const chosen = typeof record.phoneCountry === "string"
+      ? record.phoneCountry.trim().toUpperCase()
+      : null;
+    if (chosen === "") phoneCountry = null;
+    else if (chosen !== null && isPhoneCountry(chosen)) phoneCountry = chosen;
+    else {
+      fields.phoneCountry =
+        "Choose the phone number's country from the list, or none to keep the number as typed.";
+    }
+  }
   let phone: string | null = null;
   let email: string | null = null;
   if (rawPhone !== null) {
     const checked = rawPhone.length > MAX.raw
-      ? { ok: false as const, reason: "is too long" }
-      : normalisePhone(rawPhone, options.defaultCountry);
+      ? { ok: false as const, reason: `is too long (at most ${MAX.raw} characters)` }
+      : normalisePhone(rawPhone, phoneCountry);
     if (checked.ok) phone = checked.phone;
-    else fields.phone = checked.reason;
+    // contact.ts says what is wrong with the value ("must have 10 digits"); name the field.
+    else fields.phone = `The phone number ${checked.reason}.`;
   }
   if (rawEmail !== null) {
-    const checked = normaliseEmail(rawEmail);
+    const checked = checkLeadEmail(rawEmail);
     if (checked.ok) email = checked.email;
-    else fields.email = checked.reason;
+    else fields.email = `The email address ${checked.reason}.`;
   }
   if (rawPhone === null && rawEmail === null && !fields.phone && !fields.email) {
-    fields.phone = "give a phone number or an email address";
-    fields.email = "give an email address or a phone number";
+    fields.phone = "Give a phone number or an email address.";
+    fields.email = "Give an email address or a phone number.";
   }
 
   const source = record.source;
   if (typeof source !== "string" || !(MANUAL_SOURCES as readonly string[]).includes(source)) {
-    fields.source = `must be one of ${MANUAL_SOURCES.join(", ")}`;
+    fields.source = `Choose where the lead came from: ${
+      MANUAL_SOURCES.slice(0, -1).join(", ")
+    } or ${MANUAL_SOURCES.at(-1)}.`;
   }
   const notes = optionalText(record, "notes", fields);
   if (notes !== null && notes.length > MAX.notes) {
-    fields.notes = `must be at most ${MAX.notes} characters`;
+    fields.notes = `The notes must be at most ${MAX.notes} characters.`;
   }
 
   if (Object.keys(fields).length > 0) return { ok: false, fields };

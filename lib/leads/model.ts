@@ -1,12 +1,16 @@
 // The lead model: its shape, how leads are born (Meta webhook or by hand) and pure state changes.
 
+import { DomainError } from "../errors.ts";
 import { CANONICAL_ID } from "../facebook/exact_json.ts";
+import type { LeadAdOrigin } from "../facebook/lead_fields.ts";
 import { ulid } from "../ids.ts";
 
 /** Where a lead came from. */
 export type LeadSource = "meta" | "phone" | "sms" | "walk-in" | "other";
 /** Whether the lead's answers have been fetched from the Graph API. */
 export type LeadDetailsState = "pending" | "fetched" | "failed";
+/** How a lead reached us. */
+export type LeadArrival = "webhook" | "sync" | "manual";
 /** Where the lead stands in the sales process. */
 export type LeadStatus = "new" | "contacted" | "qualified" | "won" | "lost";
 
@@ -34,10 +38,18 @@ export interface LeadTimelineEvent {
   detail?: string;
   /** Who did it (a signed-in user's name), when a person did. */
   by?: string;
+  /**
+   * ISO 8601: the follow-up an activity set, kept as a time (not words in `detail`) so each page
+   * shows it in its reader's zone.
+   */
+  followUpAt?: string;
 }
 
-/** A lead as stored and as served by the API. Meta ids are strings; absent values are null. */
-export interface Lead {
+/**
+ * A lead as stored and as served by the API, with the ad it came through (LeadAdOrigin). Meta ids
+ * are strings; absent values are null.
+ */
+export interface Lead extends LeadAdOrigin {
   /** Our id, a ULID (time-ordered), for every source. */
   id: string;
   source: LeadSource;
@@ -45,12 +57,6 @@ export interface Lead {
   pageId: string | null;
   formId: string | null;
   formName: string | null;
-  adId: string | null;
-  adName: string | null;
-  adsetId: string | null;
-  adsetName: string | null;
-  campaignId: string | null;
-  campaignName: string | null;
   isOrganic: boolean | null;
   platform: string | null;
   /**
@@ -63,6 +69,11 @@ export interface Lead {
   createdTimeReported: string | null;
   /** ISO 8601, when we stored it. */
   receivedAt: string;
+  /**
+   * How the lead reached us: a webhook delivery, a sync with Meta (the webhook never came) or
+   * typed in by hand. Null on leads stored before this was recorded (their timeline says it).
+   */
+  receivedVia: LeadArrival | null;
   fullName: string | null;
   email: string | null;
   phone: string | null;
@@ -77,6 +88,28 @@ export interface Lead {
   possibleDuplicateOf: string | null;
   /** Set when the answers were too large for one KV value and were shortened to fit; else null. */
   answersTruncated: LeadAnswersTruncation | null;
+  /** The team member (user id) who owns the lead, or null when nobody does. */
+  ownerId: string | null;
+  /**
+   * The owner's name as it was when the lead was given to them (a snapshot, so lists and live
+   * events need no user reads); null when nobody owns the lead.
+   */
+  ownerName: string | null;
+  /** ISO 8601, when the current owner got the lead (claim, assignment, routing); null without owner. */
+  assignedAt: string | null;
+  /** ISO 8601, when automatic routing first handed the lead out; null when it never did. */
+  routedAt: string | null;
+  /** Calls logged (activities of kind "call"), answered or not. */
+  callAttempts: number;
+  /** ISO 8601, the follow-up planned by the latest activity that set one; null when none is open. */
+  nextFollowUpAt: string | null;
+  /** ISO 8601, when the latest activity (call, note, email, sms) was logged; null before any. */
+  lastActivityAt: string | null;
+  /**
+   * Which version of the derived indexes and statistics this record is counted in (see
+   * lib/leads/indexes.ts); absent on leads stored before they existed. Never served.
+   */
+  indexed?: number;
   /**
    * Received, details fetched/failed, status changes: events to record. The timeline lives in
    * records of its own (`["lead_timeline", id, eventId]`, see timeline.ts), never in the lead's
@@ -101,11 +134,10 @@ export interface LeadAnswersTruncation {
 }
 
 /** A lead (or input for one) broke a rule; the message says which. */
-export class LeadValidationError extends Error {
+export class LeadValidationError extends DomainError {
   /** Make the error; `message` is safe to show to the user. */
   constructor(message: string) {
-    super(message);
-    this.name = "LeadValidationError";
+    super("invalid_input", message);
   }
 }
 
@@ -169,6 +201,7 @@ export function newMetaLead(change: MetaLeadgenChange, now: Date): Lead {
     createdTime,
     createdTimeReported: reported,
     details: "pending",
+    receivedVia: "webhook",
     timeline: [{ at, event: "received", detail: "webhook" }],
   };
 }
@@ -248,6 +281,7 @@ export function newManualLead(input: ManualLeadInput, now: Date): Lead {
     })),
     // Nothing to fetch for a lead typed in by hand: its details are complete.
     details: "fetched",
+    receivedVia: "manual",
     timeline: [{ at, event: "received", detail: input.source }],
   };
 }
@@ -271,6 +305,7 @@ function emptyLead(at: string): Lead {
     createdTime: at,
     createdTimeReported: null,
     receivedAt: at,
+    receivedVia: null,
     fullName: null,
     email: null,
     phone: null,
@@ -283,6 +318,13 @@ function emptyLead(at: string): Lead {
     notes: null,
     possibleDuplicateOf: null,
     answersTruncated: null,
+    ownerId: null,
+    ownerName: null,
+    assignedAt: null,
+    routedAt: null,
+    callAttempts: 0,
+    nextFollowUpAt: null,
+    lastActivityAt: null,
     timeline: [],
     updatedAt: at,
   };
@@ -417,6 +459,7 @@ export function toLeadJson(lead: Lead): Lead {
     createdTime: lead.createdTime,
     createdTimeReported: lead.createdTimeReported ?? null,
     receivedAt: lead.receivedAt,
+    receivedVia: lead.receivedVia ?? null,
     fullName: lead.fullName ?? null,
     email: lead.email ?? null,
     phone: lead.phone ?? null,
@@ -429,6 +472,14 @@ export function toLeadJson(lead: Lead): Lead {
     notes: lead.notes ?? null,
     possibleDuplicateOf: lead.possibleDuplicateOf ?? null,
     answersTruncated: lead.answersTruncated ?? null,
+    // Leads stored before ownership and activities existed read as unowned, with no activity.
+    ownerId: lead.ownerId ?? null,
+    ownerName: lead.ownerName ?? null,
+    assignedAt: lead.assignedAt ?? null,
+    routedAt: lead.routedAt ?? null,
+    callAttempts: lead.callAttempts ?? 0,
+    nextFollowUpAt: lead.nextFollowUpAt ?? null,
+    lastActivityAt: lead.lastActivityAt ?? null,
     timeline: lead.timeline ?? [],
     updatedAt: lead.updatedAt,
   };

@@ -1,6 +1,6 @@
 // Wires lead ingestion for one app: store, job queue, Graph client, alerts, and the demo simulator.
 
-import type { Config } from "../../fresh.config.ts";
+import type { Config } from "../config.ts";
 import { type AlertStore, createAlertStore } from "../alerts.ts";
 import { randomToken } from "../crypto.ts";
 import { createGraphClient, type GraphClient } from "../facebook/graph_client.ts";
@@ -10,15 +10,17 @@ import {
   type JobQueue,
   type JobQueueOptions,
   type RunDueResult,
-} from "../jobs/mod.ts";
+} from "../jobs/queue.ts";
 import type { Logger } from "../log.ts";
 import {
   FETCH_LEAD_DETAILS,
   fetchLeadDetailsFailedHook,
   fetchLeadDetailsHandler,
 } from "./fetch_details.ts";
-import { type IngestDeps, type IngestResult, ingestWebhook } from "./ingest.ts";
+import { recordReplay } from "./deliveries.ts";
+import { type IngestDeps, type IngestResult, ingestWebhook, replayDelivery } from "./ingest.ts";
 import { createLeadStore, type LeadStore } from "./store.ts";
+import { withStoreMetrics } from "./store_metrics.ts";
 
 /** The credentials the webhook checks; generated for the run in demo mode. Secrets. */
 export interface WebhookSecrets {
@@ -37,6 +39,14 @@ export interface LeadPipeline {
   simulator: GraphSimulator | null;
   /** Ingests one webhook delivery (see ingestWebhook). */
   ingest(rawBody: Uint8Array, signature: string | null, requestId?: string): Promise<IngestResult>;
+  /**
+   * Runs a kept delivery's exact bytes through ingestion again (the dedupe makes it safe) and
+   * records the replay on it; null when the delivery has expired or never existed.
+   */
+  replay(
+    deliveryId: string,
+    options?: { requestId?: string; by?: string | null },
+  ): Promise<IngestResult | null>;
   /** Runs every job that is due or whose lease expired; what the cron and start-up sweeps call. */
   sweepJobs(): Promise<RunDueResult>;
   /** Starts the job runner (sweeps at once, then every second). */
@@ -85,20 +95,20 @@ export async function createLeadPipeline(options: LeadPipelineOptions): Promise<
   } else {
     webhook = { appSecret: randomToken(), verifyToken: randomToken(24) };
     const accessToken = randomToken();
-    simulator = await startDemoSimulator(webhook.appSecret, accessToken, config.simulatorPort, log);
+    simulator = await startDemoSimulator(webhook, accessToken, config.simulatorPort, log);
     graph = createGraphClient({
       baseUrl: simulator.url,
       version: config.graphApiVersion,
       appSecret: webhook.appSecret,
       tokenForPage: () => accessToken,
     });
+    // The command to send test leads needs the server's port too: it is logged with "listening".
     log.info("demo mode: no Meta credentials are set; a Graph API simulator stands in for Meta", {
       simulatorUrl: simulator.url,
-      hint: "run `deno task simulate --count 5` to send test leads",
     });
   }
 
-  const leads = createLeadStore(kv);
+  const leads = withStoreMetrics(createLeadStore(kv));
   const alerts = createAlertStore(kv);
   const fetchDeps = { kv, leads, graph, alerts, log: log.child({ job: FETCH_LEAD_DETAILS }) };
   const jobs = createJobQueue(kv, {
@@ -121,6 +131,21 @@ export async function createLeadPipeline(options: LeadPipelineOptions): Promise<
     simulator,
     ingest: (rawBody, signature, requestId) =>
       ingestWebhook(ingestDeps, rawBody, signature, { requestId }),
+    async replay(deliveryId, replayOptions = {}) {
+      const result = await replayDelivery(ingestDeps, deliveryId, {
+        requestId: replayOptions.requestId,
+      });
+      if (result === null || result.outcome === "unauthorized") return result;
+      await recordReplay(kv, deliveryId, {
+        at: new Date().toISOString(),
+        by: replayOptions.by ?? null,
+        requestId: replayOptions.requestId ?? null,
+        outcome: result.outcome,
+        inserted: "inserted" in result ? result.inserted : 0,
+        duplicates: "duplicates" in result ? result.duplicates : 0,
+      });
+      return result;
+    },
     sweepJobs: () => jobs.runDue(),
     start: () => jobs.start(),
     async close() {
@@ -131,7 +156,7 @@ export async function createLeadPipeline(options: LeadPipelineOptions): Promise<
 }
 
 async function startDemoSimulator(
-  appSecret: string,
+  { appSecret, verifyToken }: WebhookSecrets,
   accessToken: string,
   port: number,
   log: Logger,
@@ -140,15 +165,21 @@ async function startDemoSimulator(
   // dedupe would take new test leads for ones already stored.
   const seed = crypto.getRandomValues(new Uint32Array(1))[0];
   try {
-    return await startGraphSimulator({ appSecret, accessToken, port, seed });
+    return await startGraphSimulator({ appSecret, accessToken, verifyToken, port, seed });
   } catch (error) {
     if (!(error instanceof Deno.errors.AddrInUse) || port === 0) throw error;
+    const simulator = await startGraphSimulator({
+      appSecret,
+      accessToken,
+      verifyToken,
+      port: 0,
+      seed,
+    });
     log.warn(
-      "demo simulator port is taken; using a free port (deno task simulate will not find it)",
-      {
-        port,
-      },
+      "demo simulator port is taken; using another (the simulate command shown sets " +
+        "GRAPH_SIMULATOR_PORT to it)",
+      { port, simulatorUrl: simulator.url },
     );
-    return await startGraphSimulator({ appSecret, accessToken, port: 0, seed });
+    return simulator;
   }
 }

@@ -40,6 +40,43 @@ export function parseStatusChange(body: Record<string, unknown>): LeadStatus {
   return parseLeadStatus(body.status);
 }
 
+/** What a `PATCH /api/leads/:id` body asks for: a status, an owner (null: nobody), or both. */
+export interface LeadPatch {
+  status?: LeadStatus;
+  ownerId?: string | null;
+}
+
+/**
+ * The change a PATCH body asks for (`{ "status": "contacted" }`, `{ "ownerId": "<user id>" }` or
+ * `{ "ownerId": null }`). Any other field is refused rather than silently ignored, so a client that
+ * thinks it edited a name learns that it did not.
+ */
+export function parseLeadPatch(body: Record<string, unknown>): LeadPatch {
+  const others = Object.keys(body).filter((key) => key !== "status" && key !== "ownerId");
+  if (others.length > 0) {
+    throw new LeadValidationError(
+      `Cannot change lead: only "status" and "ownerId" can be changed here, not ${
+        others.slice(0, 5).map((key) => `"${key.slice(0, 40)}"`).join(", ")
+      }`,
+    );
+  }
+  if (!("status" in body) && !("ownerId" in body)) {
+    throw new LeadValidationError('Cannot change lead: the body has no "status" or "ownerId"');
+  }
+  const patch: LeadPatch = {};
+  if ("status" in body) patch.status = parseLeadStatus(body.status);
+  if ("ownerId" in body) {
+    const owner = body.ownerId;
+    if (owner !== null && (typeof owner !== "string" || !/^[0-9A-Z]{26}$/.test(owner))) {
+      throw new LeadValidationError(
+        'Cannot change lead: "ownerId" must be a team member\'s id or null (nobody)',
+      );
+    }
+    patch.ownerId = owner;
+  }
+  return patch;
+}
+
 /** What `setLeadStatus` did. */
 export interface SetLeadStatusResult {
   /** `unchanged`: the lead already had that status, nothing was written or pushed. */

@@ -1,15 +1,37 @@
 // The lead store over Deno KV: deduped inserts, updates and a change log, all through one serial writer.
 
 import { addLeadAlert } from "../alerts.ts";
+import { DomainError } from "../errors.ts";
 import { isUlid } from "../ids.ts";
 import { commitAtomic } from "../kv_commit.ts";
+import { KV_MAX_VALUE_BYTES, kvValueSize } from "../kv_value_size.ts";
+import {
+  addCommitSize,
+  type CommitSize,
+  emptyCommitSize,
+  fitsInCommit,
+  KV_COMMIT_LIMITS,
+  kvKeySize,
+  RecordedWrites,
+} from "../kv_writes.ts";
+import {
+  addCounterWrites,
+  addIndexWrites,
+  counterKeysOf,
+  type CounterWrite,
+  INDEX_VERSION,
+  type LeadWrite,
+} from "./indexes.ts";
 import {
   leadByCreatedKey,
   leadByLeadgenKey,
   leadChangeKey,
   leadChangesHeadKey,
+  leadIndexVersionKey,
   leadKey,
   LEADS_BY_CREATED_PREFIX,
+  LEADS_PREFIX,
+  leadsByOwnerPrefix,
 } from "./keys.ts";
 import { fitLeadRecord } from "./lead_size.ts";
 import { firstStatusChangeAt, type Lead, type LeadTimelineEvent } from "./model.ts";
@@ -19,8 +41,6 @@ import {
   listTimelineEvents,
   type ListTimelineOptions,
 } from "./timeline.ts";
-
-export { leadChangesHeadKey } from "./keys.ts";
 
 /** What the change log holds per seq; the lead itself is read fresh when listing. */
 export interface LeadChangeRecord {
@@ -36,6 +56,8 @@ export interface LeadChange {
   seq: number;
   kind: "created" | "updated";
   lead: Lead;
+  /** ISO 8601 time of the commit (absent from changes made up by a caller). */
+  at?: string;
 }
 
 /** Adds more writes (e.g. a fetch job) to the commit that stores `lead`. May run once per attempt. */
@@ -46,13 +68,10 @@ export type OnLeadCommitted = (lead: Lead, versionstamp: string) => void;
 
 /**
  * Records an insert writes beside its leads (e.g. the raw webhook delivery): they go into the
- * commit that stores the request's leads, or one of their own when none of them is new.
+ * commit that stores the request's leads, or one of their own when none of them is new. What
+ * they take of a commit is counted from the writes themselves.
  */
 export interface ExtraWrite {
-  /** Bytes of the values it writes (counted against KV's 800 KiB per commit). */
-  bytes: number;
-  /** Mutations it adds (counted against KV's 1,000 per commit). */
-  mutations: number;
   /** Adds its writes to `op`; may run once per attempt. */
   write(op: Deno.AtomicOperation): void;
 }
@@ -100,17 +119,20 @@ export interface LeadStoreOptions {
   /** How long change records are kept (default 7 days); readers further behind reload in full. */
   changeRetentionMs?: number;
   /**
-   * Leads per atomic commit (default 40). KV allows 100 checks per commit and each lead takes
-   * one (its leadgen dedupe key) plus one for a job's idempotency key, so 40 leaves room.
+   * Leads (or updates) per atomic commit at most (default 40, at most 90). Within that, a commit
+   * takes leads while their writes fit KV's limits, counted from the writes themselves (indexes,
+   * timeline records, jobs and all), so leads with many writes share a commit with fewer others.
    */
   leadsPerCommit?: number;
+  /** Limits one commit stays within (default KV's own); tests make them smaller. */
+  commitLimits?: CommitSize;
   /** Clock for `updatedAt` and change times (default the real one). */
   now?: () => Date;
 }
 
 /**
  * The lead store: every write goes through one in-process serial writer (see createLeadStore).
- * Leads it hands out (results, change lists) may be shared with what it remembers of its own
+ * Leads it hands out (results, change lists) may share parts with what it remembers of its own
  * writes: treat them as read-only, and copy before changing one (`updateLead` gives `mutate` a
  * copy of its own).
  */
@@ -126,9 +148,10 @@ export interface LeadStore {
    */
   insertLeads(leads: Lead[], options?: InsertLeadsOptions): Promise<InsertLeadsResult>;
   /**
-   * Change one lead; `mutate` returns the new lead or null for "no change". Events `mutate`
-   * appends to `timeline` are recorded in the same commit. Resolves with the lead as stored, its
-   * `timeline` holding the events this change recorded.
+   * Change one lead; `mutate` returns the new lead or null for "no change" (it may run more than
+   * once: the last run is the one committed). Events `mutate` appends to `timeline` are recorded
+   * in the same commit. Resolves with the lead as stored, its `timeline` holding the events this
+   * change recorded. Throws LeadNotFoundError when no lead has that id.
    */
   updateLead(
     id: string,
@@ -151,33 +174,41 @@ export interface LeadStore {
   getLeadByLeadgenId(leadgenId: string): Promise<Lead | null>;
   /** A page of leads, newest createdTime first. */
   listLeads(options?: { limit?: number; cursor?: string | null }): Promise<LeadPage>;
+  /**
+   * A page of the leads that `owners` own (null: the leads nobody owns), newest createdTime first,
+   * read from the owner index; the cursor works as `listLeads`'s.
+   */
+  listLeadsOwnedBy(
+    owners: (string | null)[],
+    options?: { limit?: number; cursor?: string | null },
+  ): Promise<LeadPage>;
+  /** The leads with these ids, in that order (null for one not stored). */
+  getLeads(ids: string[]): Promise<(Lead | null)[]>;
+  /**
+   * Counts leads stored before the derived indexes existed (or with an older version of them) in
+   * the indexes and statistics: each is written once more through the update path. Runs once per
+   * index version (a marker in KV says it is done); resolves with how many leads it wrote.
+   */
+  indexStoredLeads(): Promise<number>;
   /** Changes with seq greater than `seq`, oldest first, at most `limit` (default 100). */
   listChangesSince(seq: number, limit?: number): Promise<LeadChangesPage>;
   /** The newest change seq (0 before the first change). */
   getChangeHead(): Promise<number>;
 }
 
-/** `updateLead` was asked for a lead that is not stored. */
-export class LeadNotFoundError extends Error {
+/** `updateLead` (or `listTimeline`) was asked for a lead that is not stored. */
+export class LeadNotFoundError extends DomainError {
+  /** The id asked for. */
+  readonly leadId: string;
+
   /** Make the error for lead `id`. */
   constructor(id: string) {
-    super(`Cannot find lead ${id}: no lead has that id`);
-    this.name = "LeadNotFoundError";
+    super("not_found", `Cannot find lead ${id}: no lead has that id`);
+    this.leadId = id;
   }
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/**
- * Bytes of values one insert commit carries at most. KV refuses commits over 800 KiB in total;
- * each lead also brings its keys, index entries, change record, timeline records and job.
- */
-const COMMIT_VALUE_BYTES = 600_000;
-/** Per-lead bytes of a commit besides the lead's own value (keys, indexes, change, job, events). */
-const PER_LEAD_OVERHEAD_BYTES = 4_096;
-/** Mutations one insert commit carries at most (KV allows 1,000). */
-const COMMIT_MUTATIONS = 800;
-/** Mutations a lead brings besides its timeline records (lead, 2 indexes, change, 3 for a job). */
-const PER_LEAD_MUTATIONS = 8;
 /**
  * A lead stored with its timeline inline (before the timeline had records) moves it into records
  * at its next write when it has at most this many events; longer ones stay inline and are read
@@ -187,17 +218,36 @@ const INLINE_TIMELINE_MIGRATE_MAX = 400;
 /** KV reads at most 10 keys per getMany. */
 const GET_MANY_MAX = 10;
 const MAX_COMMIT_ATTEMPTS = 20;
-/**
- * Updates one commit carries at most: each brings a check of its lead, and often one more from
- * onCommit (a job's claim), against KV's 100 checks per commit.
- */
-const UPDATES_PER_COMMIT = 25;
 /** Leadgen ids this process knows are stored, kept to answer repeats without a read. */
 const RECENT_LEADGEN_IDS = 50_000;
 /** Leads this process wrote last, kept with their versionstamps so an update needs no read. */
 const RECENT_LEADS = 5_000;
 /** Change records this process wrote last, kept so that readers of the log need no list. */
 const RECENT_CHANGES = 10_000;
+/** Counters and statistics buckets this process wrote last, kept so a commit needs no read. */
+const RECENT_COUNTERS = 1_000;
+/**
+ * What a commit of leads carries besides the leads' own writes: the change head's check and
+ * write. A change record per lead and the counters (a check and a write each, a bucket taking at
+ * most one KV value) are counted per lead as the commit fills.
+ */
+const HEAD_SIZE: CommitSize = {
+  checks: 1,
+  mutations: 1,
+  mutationBytes: kvKeySize(leadChangesHeadKey()) + 9,
+  keyBytes: kvKeySize(leadChangesHeadKey()),
+};
+
+/** The bytes of a change record's key and value (the largest seq, a ULID, an ISO time). */
+const CHANGE_KEY_BYTES = kvKeySize(leadChangeKey(Number.MAX_SAFE_INTEGER));
+const CHANGE_RECORD_BYTES = kvValueSize(
+  {
+    seq: Number.MAX_SAFE_INTEGER,
+    leadId: "0".repeat(26),
+    kind: "created",
+    at: new Date(0).toISOString(),
+  } satisfies LeadChangeRecord,
+);
 
 interface InsertRequest {
   kind: "insert";
@@ -224,19 +274,30 @@ interface UpdateRequest {
 interface PendingExtra {
   kind: "extra";
   request: InsertRequest;
-  extra: ExtraWrite;
+  /** Its writes, recorded once (so they are counted) and replayed onto each attempt. */
+  writes: RecordedWrites;
 }
 
 /** An item of an insert commit: a lead or a request's extra records. */
 type PendingItem = PendingInsert | PendingExtra;
 
-interface PendingInsert {
+interface PendingInsert extends PreparedLead {
   kind: "lead";
   request: InsertRequest;
   lead: Lead;
+  /**
+   * Its writes but for the change record and the counters: the record and its dedupe, created,
+   * owner and other index keys, timeline records, an alert, and what onCommit adds. Recorded
+   * once, replayed onto each attempt.
+   */
+  writes: RecordedWrites;
+}
+
+/** A lead ready for its commit. */
+interface PreparedLead {
   /** What goes to `["leads", id]`: the lead fitted to one KV value, without timeline events. */
   record: Lead;
-  /** Its size in KV. */
+  /** Its size in KV (an upper bound). */
   bytes: number;
   /** The timeline events to record with it. */
   events: LeadTimelineEvent[];
@@ -244,23 +305,29 @@ interface PendingInsert {
   shortened: boolean;
 }
 
-/** A lead ready for its commit. */
-interface PreparedLead {
-  record: Lead;
-  bytes: number;
-  events: LeadTimelineEvent[];
-  shortened: boolean;
+/** An update whose writes are recorded and waiting for a commit. */
+interface ReadyUpdate {
+  request: UpdateRequest;
+  prepared: PreparedLead;
+  /** The lead as stored when `mutate` ran; the commit checks its versionstamp. */
+  entry: Deno.KvEntry<Lead>;
+  writes: RecordedWrites;
 }
 
 /**
  * Make the lead store over `kv`. It is an object rather than plain functions because it owns the
- * serial writer: in one process all writes queue up, and inserts that arrive together share
- * commits (group commit) instead of fighting over the change head. Across processes every commit
- * checks the head's versionstamp and retries, so seqs stay gap-free and strictly increasing.
+ * serial writer: in one process all writes queue up, and inserts (and updates) that arrive
+ * together share commits (group commit) instead of fighting over the change head. Across
+ * processes every commit checks the head's versionstamp and retries, so seqs stay gap-free and
+ * strictly increasing. Every commit of a lead also writes its derived index keys, the waiting
+ * count and the hourly statistics (lib/leads/indexes.ts) from the lead as it was and as it will
+ * be: the one as it was is read in the commit's own check (or is what this process last wrote
+ * and checks by versionstamp), and the counters are checked too.
  */
 export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): LeadStore {
   const retentionMs = options.changeRetentionMs ?? 7 * DAY_MS;
   const leadsPerCommit = Math.max(1, Math.min(options.leadsPerCommit ?? 40, 90));
+  const limits = options.commitLimits ?? KV_COMMIT_LIMITS;
   const now = options.now ?? (() => new Date());
   const queue: (InsertRequest | UpdateRequest)[] = [];
   let draining = false;
@@ -274,13 +341,21 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
   /**
    * Leads as this process last committed them (oldest first). A lead's details arrive a moment
    * after its insert; the update checks the versionstamp it remembers instead of reading the
-   * lead first, and reads only when that check fails (someone else wrote it).
+   * lead first, and reads only when that check fails (someone else wrote it). What is kept is
+   * exactly what was stored (the record, `indexed` marker included), so the derived writes of
+   * the update see the true lead as it was.
    */
   const recentLeads = new Map<string, { value: Lead; versionstamp: string }>();
+  /**
+   * The waiting count and statistics buckets as this process last committed them, by key. A
+   * commit checks their versionstamps (see addCounterWrites), so one that another process
+   * changed meanwhile fails, and everything cached is forgotten before the next attempt.
+   */
+  const recentCounters = new Map<string, Deno.KvEntryMaybe<unknown>>();
 
   function rememberLead(record: Lead, versionstamp: string) {
     recentLeads.delete(record.id);
-    // Kept as is, not copied: leads the store hands out are read-only (see LeadStore).
+    // Kept as is, not copied: leads the store hands out are copies of the top level (served).
     recentLeads.set(record.id, { value: record, versionstamp });
     if (recentLeads.size > RECENT_LEADS) recentLeads.delete(recentLeads.keys().next().value!);
   }
@@ -298,6 +373,49 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     if (recentChanges.size > RECENT_CHANGES) {
       recentChanges.delete(recentChanges.keys().next().value!);
     }
+  }
+
+  /** Reads counters for addCounterWrites: what this process last wrote, else KV. */
+  async function readCounters(keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<unknown>[]> {
+    const entries: Deno.KvEntryMaybe<unknown>[] = new Array(keys.length);
+    const missing: number[] = [];
+    keys.forEach((key, i) => {
+      const known = recentCounters.get(JSON.stringify(key));
+      if (known) entries[i] = known;
+      else missing.push(i);
+    });
+    if (missing.length > 0) {
+      const read = await getManyChunked<unknown>(kv, missing.map((i) => keys[i]));
+      missing.forEach((i, j) => {
+        entries[i] = read[j];
+        rememberCounter(read[j]);
+      });
+    }
+    return entries;
+  }
+
+  function rememberCounter(entry: Deno.KvEntryMaybe<unknown>) {
+    const name = JSON.stringify(entry.key);
+    recentCounters.delete(name);
+    recentCounters.set(name, entry);
+    if (recentCounters.size > RECENT_COUNTERS) {
+      recentCounters.delete(recentCounters.keys().next().value!);
+    }
+  }
+
+  /** After a commit went through with `versionstamp`: the counters as it wrote them. */
+  function rememberCounters(written: CounterWrite[], versionstamp: string) {
+    for (const { key, value } of written) {
+      rememberCounter(
+        value === null ? { key, value: null, versionstamp: null } : { key, value, versionstamp },
+      );
+    }
+  }
+
+  /** After a commit failed or threw: what this process thought current may not be. */
+  function forgetCurrent() {
+    cachedHead = null;
+    recentCounters.clear();
   }
 
   /** The stored leads with these ids: from what this process last wrote, else from KV. */
@@ -367,6 +485,33 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     }
   }
 
+  /**
+   * What one lead adds to a commit besides its recorded writes: its change record, and a check
+   * and a write of each counter or bucket it changes that the commit does not change yet (a
+   * bucket counted as large as a KV value may be).
+   */
+  function sharedSize(write: LeadWrite, counters: Set<string>): CommitSize {
+    const size: CommitSize = {
+      checks: 0,
+      mutations: 1,
+      mutationBytes: CHANGE_KEY_BYTES + CHANGE_RECORD_BYTES,
+      keyBytes: CHANGE_KEY_BYTES,
+    };
+    for (const key of counterKeysOf([write])) {
+      const name = JSON.stringify(key);
+      if (counters.has(name)) continue;
+      counters.add(name);
+      const keyBytes = kvKeySize(key);
+      addCommitSize(size, {
+        checks: 1,
+        mutations: 1,
+        mutationBytes: keyBytes + KV_MAX_VALUE_BYTES,
+        keyBytes,
+      });
+    }
+    return size;
+  }
+
   async function writeInserts(batch: InsertRequest[]) {
     const seen = new Set<string>();
     const pending: PendingItem[] = [];
@@ -379,17 +524,24 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
           }
           seen.add(lead.leadgenId);
         }
-        let prepared: PreparedLead;
         try {
-          prepared = prepareLead(lead, []);
+          const prepared = prepareLead(lead, []);
+          const writes = recordInsert(request, prepared);
+          pending.push({ kind: "lead", request, lead, writes, ...prepared });
         } catch (error) {
           // One lead that cannot be stored never stops the others.
           request.result.failed.push({ lead, error: asError(error) });
-          continue;
         }
-        pending.push({ kind: "lead", request, lead, ...prepared });
       }
-      if (request.extra) pending.push({ kind: "extra", request, extra: request.extra });
+      if (request.extra) {
+        const writes = new RecordedWrites();
+        try {
+          request.extra.write(writes.op);
+          pending.push({ kind: "extra", request, writes });
+        } catch (error) {
+          request.result.extraError = asError(error);
+        }
+      }
     }
     // No read before the commit: each new lead's commit checks that its leadgen key is absent,
     // and a commit that fails on a repeat from another process (or from before a restart) reads
@@ -419,24 +571,50 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     }
   }
 
-  /** Where the commit that starts at `start` ends: at most `size` leads, within KV's limits. */
+  /**
+   * Where the commit that starts at `start` ends: at most `size` leads, while the writes of every
+   * item (as recorded), their change records and counters, and the head fit the limits.
+   */
   function chunkEnd(pending: PendingItem[], start: number, size: number): number {
-    let bytes = 0;
-    let mutations = 0;
+    const total = addCommitSize(emptyCommitSize(), HEAD_SIZE);
+    const counters = new Set<string>();
+    let leads = 0;
     let end = start;
-    while (end < pending.length && end - start < size) {
+    while (end < pending.length) {
       const item = pending[end];
+      const add = addCommitSize(emptyCommitSize(), item.writes.size);
       if (item.kind === "lead") {
-        bytes += item.bytes + PER_LEAD_OVERHEAD_BYTES;
-        mutations += PER_LEAD_MUTATIONS + item.events.length + (item.shortened ? 2 : 0);
-      } else {
-        bytes += item.extra.bytes;
-        mutations += item.extra.mutations;
+        if (leads >= size) break;
+        addCommitSize(add, sharedSize({ before: null, after: item.record }, counters));
       }
-      if (end > start && (bytes > COMMIT_VALUE_BYTES || mutations > COMMIT_MUTATIONS)) break;
+      addCommitSize(total, add);
+      if (end > start && !fitsInCommit(total, limits)) break;
+      if (item.kind === "lead") leads++;
       end++;
     }
     return end;
+  }
+
+  /**
+   * Records a new lead's writes but for its change record and the counters: the record, its
+   * dedupe key (checked absent), created and derived index keys, timeline records, an alert when
+   * shortened, and what the request's onCommit adds.
+   */
+  function recordInsert(request: InsertRequest, prepared: PreparedLead): RecordedWrites {
+    const { record, events, shortened, bytes } = prepared;
+    const writes = new RecordedWrites().knownSize(record, bytes);
+    const nowDate = now();
+    writes.set(leadKey(record.id), record);
+    if (record.leadgenId !== null) {
+      writes.check({ key: leadByLeadgenKey(record.leadgenId), versionstamp: null })
+        .set(leadByLeadgenKey(record.leadgenId), record.id);
+    }
+    writes.set(leadByCreatedKey(Date.parse(record.createdTime), record.id), record.id);
+    addIndexWrites(writes.op, { before: null, after: record });
+    addTimelineEvents(writes.op, record.id, events, nowDate.getTime());
+    if (shortened) addShortenedAlert(writes.op, record, nowDate.toISOString());
+    request.onCommit?.(writes.op, record);
+    return writes;
   }
 
   /** Moves leads whose leadgenId is already stored to their request's duplicates. */
@@ -462,44 +640,51 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
       const leads = chunk.filter((item): item is PendingInsert => item.kind === "lead");
       const head = leads.length > 0 ? await readHead() : null;
-      const nowDate = now();
-      const at = nowDate.toISOString();
+      const at = now().toISOString();
       let seq = head?.seq ?? 0;
       const op = kv.atomic();
       const changes: LeadChangeRecord[] = [];
       for (const item of chunk) {
-        if (item.kind === "extra") {
-          item.extra.write(op);
-          continue;
-        }
-        const { request, record, events, shortened } = item;
-        seq++;
-        changes.push({ seq, leadId: record.id, kind: "created", at });
-        op.set(leadKey(record.id), record);
-        if (record.leadgenId !== null) {
-          op.check({ key: leadByLeadgenKey(record.leadgenId), versionstamp: null })
-            .set(leadByLeadgenKey(record.leadgenId), record.id);
-        }
-        op.set(leadByCreatedKey(Date.parse(record.createdTime), record.id), record.id);
-        addTimelineEvents(op, record.id, events, nowDate.getTime());
-        if (shortened) addShortenedAlert(op, record, at);
-        setChange(op, changes.at(-1)!);
-        request.onCommit?.(op, record);
+        item.writes.replayOnto(op);
+        if (item.kind === "extra") continue;
+        const change: LeadChangeRecord = {
+          seq: ++seq,
+          leadId: item.record.id,
+          kind: "created",
+          at,
+        };
+        changes.push(change);
+        setChange(op, change);
       }
-      if (head) op.check({ key: leadChangesHeadKey(), versionstamp: head.versionstamp });
-      if (head) op.set(leadChangesHeadKey(), seq);
+      let counters: CounterWrite[] = [];
+      // The counters as this attempt read (and checks) them, to tell after a failure what moved.
+      const checked: Deno.KvEntryMaybe<unknown>[] = [];
       let res: Deno.KvCommitResult | Deno.KvCommitError;
       try {
+        if (head) {
+          counters = await addCounterWrites(
+            op,
+            leads.map(({ record }) => ({ before: null, after: record })),
+            async (keys) => {
+              const entries = await readCounters(keys);
+              checked.push(...entries);
+              return entries;
+            },
+          );
+          op.check({ key: leadChangesHeadKey(), versionstamp: head.versionstamp })
+            .set(leadChangesHeadKey(), seq);
+        }
         res = await commitAtomic(op);
       } catch (error) {
-        cachedHead = null;
+        forgetCurrent();
         throw error;
       }
       if (res.ok) {
         if (head) cachedHead = { seq, versionstamp: res.versionstamp };
+        rememberCounters(counters, res.versionstamp);
         changes.forEach(rememberChange);
         for (const { request, record, events } of leads) {
-          request.result.inserted.push({ ...record, timeline: events });
+          request.result.inserted.push(served(record, events));
           rememberLead(record, res.versionstamp);
           if (record.leadgenId !== null) rememberStored(record.leadgenId);
           try {
@@ -510,13 +695,21 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
         }
         return;
       }
-      // Lost a race: another writer stored some of these leads or moved the head.
-      cachedHead = null;
+      // Lost a race: another writer stored some of these leads, or moved the head or a counter.
+      forgetCurrent();
       const remaining = await dropStored(chunk);
       if (remaining.length === 0) return;
       if (remaining.length === chunk.length) {
-        const headNow = await kv.get<number>(leadChangesHeadKey());
-        if (head === null || headNow.versionstamp === head.versionstamp) {
+        // Nothing of ours moved since this attempt read it: what failed is a check that the
+        // records carry (onCommit's, an extra's), and it would fail again.
+        const current = head === null ? [] : await getManyChunked<unknown>(kv, [
+          leadChangesHeadKey(),
+          ...checked.map((entry) => entry.key),
+        ]);
+        if (
+          head === null || (current[0].versionstamp === head.versionstamp &&
+            checked.every((entry, i) => entry.versionstamp === current[i + 1].versionstamp))
+        ) {
           throw new Error(
             "Cannot insert leads: a check added by onCommit failed (e.g. a job with the same key exists)",
           );
@@ -549,34 +742,38 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     return prepareLead({ ...changed, updatedAt: at }, stored.timeline ?? []);
   }
 
-  /** Adds one update's writes (not its onCommit) to `op`. */
-  function addUpdate(
-    op: Deno.AtomicOperation,
+  /**
+   * Records one update's writes but for its change record and the counters: the record (checked
+   * against the lead as it was), a moved created index, its derived index keys, timeline records,
+   * an alert when shortened, and what onCommit adds (which may throw: the update then fails).
+   */
+  function recordUpdate(
+    request: UpdateRequest,
     stored: Deno.KvEntry<Lead>,
     prepared: PreparedLead,
-    seq: number,
     nowDate: Date,
-  ): LeadChangeRecord {
-    const { record, events, shortened } = prepared;
+  ): RecordedWrites {
+    const { record, events, shortened, bytes } = prepared;
     const id = record.id;
-    const at = nowDate.toISOString();
-    op.check(stored).set(leadKey(id), record);
+    const writes = new RecordedWrites().knownSize(record, bytes);
+    writes.check(stored).set(leadKey(id), record);
     const oldCreated = Date.parse(stored.value.createdTime);
     const newCreated = Date.parse(record.createdTime);
     if (oldCreated !== newCreated) {
-      op.delete(leadByCreatedKey(oldCreated, id)).set(leadByCreatedKey(newCreated, id), id);
+      writes.delete(leadByCreatedKey(oldCreated, id)).set(leadByCreatedKey(newCreated, id), id);
     }
-    addTimelineEvents(op, id, events, nowDate.getTime());
-    if (shortened) addShortenedAlert(op, record, at);
-    const change: LeadChangeRecord = { seq, leadId: id, kind: "updated", at };
-    setChange(op, change);
-    return change;
+    addIndexWrites(writes.op, { before: stored.value, after: record });
+    addTimelineEvents(writes.op, id, events, nowDate.getTime());
+    if (shortened) addShortenedAlert(writes.op, record, nowDate.toISOString());
+    request.onCommit?.(writes.op, record);
+    return writes;
   }
 
   /**
    * Writes updates that queued up together: those of distinct leads share commits (group
-   * commit); a second update of the same lead waits for the first. A shared commit that fails
-   * (a lead changed meanwhile, a check from onCommit) falls back to one commit per update.
+   * commit), as many as fit one; a second update of the same lead waits for the first. A shared
+   * commit that fails (a lead changed meanwhile, a check from onCommit) falls back to one commit
+   * per update.
    */
   async function writeUpdates(requests: UpdateRequest[]) {
     let rest = requests;
@@ -591,69 +788,94 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
           round.push(request);
         }
       }
-      for (let i = 0; i < round.length; i += UPDATES_PER_COMMIT) {
-        await commitUpdates(round.slice(i, i + UPDATES_PER_COMMIT));
-      }
+      await commitUpdates(round);
       rest = later;
     }
   }
 
-  async function commitUpdates(chunk: UpdateRequest[]) {
-    if (chunk.length === 1) return await updateAlone(chunk[0]);
-    // Until each request is sorted out below, all of them are left to try alone.
-    let fallback: UpdateRequest[] = chunk;
+  async function commitUpdates(round: UpdateRequest[]) {
+    if (round.length === 1) return await updateAlone(round[0]);
+    let entries: Deno.KvEntryMaybe<Lead>[];
     try {
-      const [entries, head] = await Promise.all([
-        readLeadEntries(chunk.map((request) => request.id)),
-        readHead(),
-      ]);
-      const nowDate = now();
-      const at = nowDate.toISOString();
-      const ready: { request: UpdateRequest; prepared: PreparedLead; entry: Deno.KvEntry<Lead> }[] =
-        [];
-      let bytes = 0;
-      let mutations = 0;
-      chunk.forEach((request, i) => {
-        const entry = entries[i];
-        try {
-          if (entry.value === null) throw new LeadNotFoundError(request.id);
-          const prepared = applyUpdate(request, entry.value, at);
-          if (prepared === null) return request.resolve(null);
-          bytes += prepared.bytes + PER_LEAD_OVERHEAD_BYTES;
-          mutations += PER_LEAD_MUTATIONS + prepared.events.length;
-          ready.push({ request, prepared, entry: entry as Deno.KvEntry<Lead> });
-        } catch (error) {
-          request.reject(error);
-        }
-      });
-      if (ready.length === 0) return;
-      fallback = ready.map((item) => item.request);
-      if (bytes > COMMIT_VALUE_BYTES || mutations > COMMIT_MUTATIONS) {
-        throw new Error("too large for one commit");
+      entries = await readLeadEntries(round.map((request) => request.id));
+    } catch {
+      for (const request of round) await updateAlone(request);
+      return;
+    }
+    const nowDate = now();
+    const at = nowDate.toISOString();
+    const ready: ReadyUpdate[] = [];
+    round.forEach((request, i) => {
+      const entry = entries[i];
+      try {
+        if (entry.value === null) throw new LeadNotFoundError(request.id);
+        const prepared = applyUpdate(request, entry.value, at);
+        if (prepared === null) return request.resolve(null);
+        const stored = entry as Deno.KvEntry<Lead>;
+        const writes = recordUpdate(request, stored, prepared, nowDate);
+        ready.push({ request, prepared, entry: stored, writes });
+      } catch (error) {
+        request.reject(error);
       }
+    });
+    // As many as fit one commit go together; the rest in the next.
+    let start = 0;
+    while (start < ready.length) {
+      const total = addCommitSize(emptyCommitSize(), HEAD_SIZE);
+      const counters = new Set<string>();
+      let end = start;
+      while (end < ready.length && end - start < leadsPerCommit) {
+        const { writes, entry, prepared } = ready[end];
+        addCommitSize(total, writes.size);
+        addCommitSize(total, sharedSize({ before: entry.value, after: prepared.record }, counters));
+        if (end > start && !fitsInCommit(total, limits)) break;
+        end++;
+      }
+      await commitReadyUpdates(ready.slice(start, end), nowDate);
+      start = end;
+    }
+  }
+
+  /** Commits updates recorded together; when that fails, each is written alone. */
+  async function commitReadyUpdates(chunk: ReadyUpdate[], nowDate: Date) {
+    try {
+      const head = await readHead();
+      const at = nowDate.toISOString();
       let seq = head.seq;
       const op = kv.atomic();
       const changes: LeadChangeRecord[] = [];
-      for (const { request, prepared, entry } of ready) {
-        changes.push(addUpdate(op, entry, prepared, ++seq, nowDate));
-        request.onCommit?.(op, prepared.record);
+      for (const { writes, prepared } of chunk) {
+        writes.replayOnto(op);
+        const change: LeadChangeRecord = {
+          seq: ++seq,
+          leadId: prepared.record.id,
+          kind: "updated",
+          at,
+        };
+        changes.push(change);
+        setChange(op, change);
       }
+      const counters = await addCounterWrites(
+        op,
+        chunk.map(({ entry, prepared }) => ({ before: entry.value, after: prepared.record })),
+        readCounters,
+      );
       op.check({ key: leadChangesHeadKey(), versionstamp: head.versionstamp })
         .set(leadChangesHeadKey(), seq);
       const res = await commitAtomic(op);
       if (!res.ok) throw new Error("a check failed");
       cachedHead = { seq, versionstamp: res.versionstamp };
+      rememberCounters(counters, res.versionstamp);
       changes.forEach(rememberChange);
-      fallback = [];
-      for (const { request, prepared: { record, events } } of ready) {
+      for (const { request, prepared: { record, events } } of chunk) {
         rememberLead(record, res.versionstamp);
-        request.resolve({ ...record, timeline: [...record.timeline, ...events] });
+        request.resolve(served(record, [...record.timeline, ...events]));
       }
     } catch {
       // Whatever went wrong together is tried one by one, each settling with its own outcome.
-      cachedHead = null;
-      for (const request of chunk) recentLeads.delete(request.id);
-      for (const request of fallback) await updateAlone(request);
+      forgetCurrent();
+      for (const { request } of chunk) recentLeads.delete(request.id);
+      for (const { request } of chunk) await updateAlone(request);
     }
   }
 
@@ -662,28 +884,49 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
   }
 
   async function writeUpdate(request: UpdateRequest): Promise<Lead | null> {
-    const { id, onCommit } = request;
+    const { id } = request;
     for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
       const [[entry], head] = await Promise.all([readLeadEntries([id]), readHead()]);
       if (entry.value === null) throw new LeadNotFoundError(id);
       const nowDate = now();
       const prepared = applyUpdate(request, entry.value, nowDate.toISOString());
       if (prepared === null) return null;
+      const stored = entry as Deno.KvEntry<Lead>;
       const seq = head.seq + 1;
-      const op = kv.atomic().check({ key: leadChangesHeadKey(), versionstamp: head.versionstamp });
-      const change = addUpdate(op, entry as Deno.KvEntry<Lead>, prepared, seq, nowDate);
-      op.set(leadChangesHeadKey(), seq);
-      onCommit?.(op, prepared.record);
-      const res = await commitAtomic(op);
+      const op = kv.atomic();
+      recordUpdate(request, stored, prepared, nowDate).replayOnto(op);
+      const change: LeadChangeRecord = {
+        seq,
+        leadId: id,
+        kind: "updated",
+        at: nowDate.toISOString(),
+      };
+      setChange(op, change);
+      let counters: CounterWrite[];
+      let res: Deno.KvCommitResult | Deno.KvCommitError;
+      try {
+        counters = await addCounterWrites(
+          op,
+          [{ before: stored.value, after: prepared.record }],
+          readCounters,
+        );
+        op.check({ key: leadChangesHeadKey(), versionstamp: head.versionstamp })
+          .set(leadChangesHeadKey(), seq);
+        res = await commitAtomic(op);
+      } catch (error) {
+        forgetCurrent();
+        throw error;
+      }
       if (res.ok) {
         cachedHead = { seq, versionstamp: res.versionstamp };
+        rememberCounters(counters, res.versionstamp);
         rememberChange(change);
         rememberLead(prepared.record, res.versionstamp);
         const { record, events } = prepared;
-        return { ...record, timeline: [...record.timeline, ...events] };
+        return served(record, [...record.timeline, ...events]);
       }
-      // Read both afresh next time: one of them changed under us.
-      cachedHead = null;
+      // Read all of it afresh next time: something changed under us.
+      forgetCurrent();
       recentLeads.delete(id);
       await delay(Math.random() * attempt * 2);
     }
@@ -702,7 +945,8 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     const timeline = lead.timeline ?? [];
     const migrate = inline.length <= INLINE_TIMELINE_MIGRATE_MAX;
     const events = migrate ? [...timeline] : timeline.slice(inline.length);
-    let base: Lead = { ...lead, timeline: migrate ? [] : inline };
+    // Every record written from now on is counted in the derived indexes (see indexes.ts).
+    let base: Lead = { ...lead, timeline: migrate ? [] : inline, indexed: INDEX_VERSION };
     if (migrate && inline.length > 0 && base.firstContactAt === null) {
       // Leads stored before firstContactAt existed read it from their inline timeline.
       base = { ...base, firstContactAt: firstStatusChangeAt(inline) };
@@ -731,7 +975,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     });
   }
 
-  return {
+  const store: LeadStore = {
     insertLeads(leads, insertOptions = {}) {
       return new Promise((resolve, reject) => {
         schedule({
@@ -755,7 +999,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     },
 
     async getLead(id) {
-      return (await kv.get<Lead>(leadKey(id))).value;
+      return served((await kv.get<Lead>(leadKey(id))).value);
     },
 
     async listTimeline(id, listOptions) {
@@ -768,12 +1012,12 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     async getLeadWithTimeline(id, listOptions) {
       const lead = (await kv.get<Lead>(leadKey(id))).value;
       if (lead === null) return null;
-      return { lead, timeline: await listTimelineEvents(kv, lead, listOptions) };
+      return { lead: served(lead), timeline: await listTimelineEvents(kv, lead, listOptions) };
     },
 
     async getLeadByLeadgenId(leadgenId) {
       const id = (await kv.get<string>(leadByLeadgenKey(leadgenId))).value;
-      return id === null ? null : (await kv.get<Lead>(leadKey(id))).value;
+      return id === null ? null : served((await kv.get<Lead>(leadKey(id))).value);
     },
 
     async listLeads(listOptions = {}) {
@@ -793,6 +1037,51 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
         leads: leads.filter((lead): lead is Lead => lead !== null),
         cursor: keys.length > limit && last ? `${last[0]}_${last[1]}` : null,
       };
+    },
+
+    async listLeadsOwnedBy(owners, listOptions = {}) {
+      const limit = Math.max(1, Math.min(Math.floor(listOptions.limit ?? 50), 500));
+      const after = listOptions.cursor ? decodeLeadCursor(listOptions.cursor) : null;
+      const keys: [number, string][] = [];
+      // Each owner's index is newest first; the page is the newest `limit` of their union.
+      for (const owner of new Set(owners)) {
+        const prefix = leadsByOwnerPrefix(owner);
+        const selector: Deno.KvListSelector = after
+          ? { prefix, end: [...prefix, after.createdMs, after.id] }
+          : { prefix };
+        for await (const entry of kv.list<string>(selector, { reverse: true, limit: limit + 1 })) {
+          keys.push([entry.key[2] as number, entry.value]);
+        }
+      }
+      keys.sort((a, b) => b[0] - a[0] || (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0));
+      const page = keys.slice(0, limit);
+      const leads = await readLeads(page.map(([, id]) => id));
+      const last = page.at(-1);
+      return {
+        leads: leads.filter((lead): lead is Lead => lead !== null),
+        cursor: keys.length > limit && last ? `${last[0]}_${last[1]}` : null,
+      };
+    },
+
+    getLeads(ids) {
+      return readLeads(ids);
+    },
+
+    async indexStoredLeads() {
+      if ((await kv.get<number>(leadIndexVersionKey())).value === INDEX_VERSION) return 0;
+      let written = 0;
+      for await (const entry of kv.list<Lead>({ prefix: LEADS_PREFIX })) {
+        if (entry.value.indexed === INDEX_VERSION) continue;
+        try {
+          // The same lead again: the write counts it in the indexes (see indexes.ts).
+          await store.updateLead(entry.value.id, (lead) => lead);
+          written++;
+        } catch (error) {
+          if (!(error instanceof LeadNotFoundError)) throw error;
+        }
+      }
+      await kv.set(leadIndexVersionKey(), INDEX_VERSION);
+      return written;
     },
 
     async listChangesSince(seq, limit = 100) {
@@ -825,7 +1114,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
       const changes: LeadChange[] = [];
       records.forEach((record, i) => {
         const lead = leads[i];
-        if (lead) changes.push({ seq: record.seq, kind: record.kind, lead });
+        if (lead) changes.push({ seq: record.seq, kind: record.kind, lead, at: record.at });
       });
       return { changes, head, gap: (records[0]?.seq ?? head + 1) !== since + 1 };
     },
@@ -834,6 +1123,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
       return (await kv.get<number>(leadChangesHeadKey())).value ?? 0;
     },
   };
+  return store;
 
   /** Change records (since, since + count] from memory, or null when one of them is not there. */
   function changesFromMemory(since: number, count: number): LeadChangeRecord[] | null {
@@ -848,13 +1138,24 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
 
   /** Leads by id as stored now: what this process last wrote, else from KV. */
   async function readLeadValues(ids: string[]): Promise<(Lead | null)[]> {
-    return (await readLeadEntries(ids)).map((entry) => entry.value);
+    return (await readLeadEntries(ids)).map((entry) => served(entry.value));
   }
 
   async function readLeads(ids: string[]): Promise<(Lead | null)[]> {
     const entries = await getManyChunked<Lead>(kv, ids.map(leadKey));
-    return entries.map((entry) => entry.value);
+    return entries.map((entry) => served(entry.value));
   }
+}
+
+/**
+ * A lead as the store hands it out: without its internal index marker (and with `timeline`
+ * when given). A copy of the top level, so what the store keeps of its writes stays as stored.
+ */
+function served<T extends Lead | null>(lead: T, timeline?: LeadTimelineEvent[]): T {
+  if (lead === null) return lead;
+  const { indexed: _indexed, ...rest } = lead as Lead;
+  if (timeline) rest.timeline = timeline;
+  return rest as T;
 }
 
 /** Throws when a lead cannot be stored: its id is not a ULID or its created time not a date. */

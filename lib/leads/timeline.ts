@@ -1,6 +1,7 @@
 // A lead's timeline (received, details fetched, status changes, ...) as KV records of their own, so
 // a lead takes any number of events and its own record stays small.
 
+import { InvalidCursorError } from "../errors.ts";
 import { isUlid, ulid } from "../ids.ts";
 import { leadTimelineKey, leadTimelinePrefix } from "./keys.ts";
 import { type Lead, type LeadTimelineEvent, toLeadJson } from "./model.ts";
@@ -29,11 +30,10 @@ export interface ListTimelineOptions {
 }
 
 /** A timeline cursor was not one `listTimelineEvents` gave out. */
-export class TimelineCursorError extends Error {
+export class TimelineCursorError extends InvalidCursorError {
   /** Make the error for `cursor`. */
   constructor(cursor: string) {
     super(`Cannot list the timeline: cursor "${cursor.slice(0, 40)}" is not one we gave out`);
-    this.name = "TimelineCursorError";
   }
 }
 
@@ -131,5 +131,8 @@ function boundedEvent(event: LeadTimelineEvent): LeadTimelineEvent {
       : event.detail;
   }
   if (event.by) bounded.by = event.by.slice(0, 200);
+  if (event.followUpAt && !Number.isNaN(Date.parse(event.followUpAt))) {
+    bounded.followUpAt = new Date(event.followUpAt).toISOString();
+  }
   return bounded;
 }

@@ -1,7 +1,7 @@
 // The Deno.cron trigger of reconciliation: a sweep every N minutes, whatever the dashboards do.
 
 import type { Reconciler } from "./reconciler.ts";
-import type { SyncResult } from "./types.ts";
+import type { SyncResult } from "../wire.ts";
 
 /** The cron job's name: unique per process; Deno.cron allows only letters, digits, spaces, - and _. */
 export const RECONCILE_CRON_NAME = "leadline reconcile with Meta";
@@ -19,12 +19,4 @@ export function reconcileCronHandler(reconciler: Reconciler): () => Promise<Sync
   return async function runReconcileCron() {
     return await reconciler.requestSync({ trigger: "cron" });
   };
-}
-
-/** Registers the cron with Deno; call once per process, from the serve path only. */
-export function registerReconcileCron(reconciler: Reconciler, everyMinutes: number): void {
-  const handler = reconcileCronHandler(reconciler);
-  Deno.cron(RECONCILE_CRON_NAME, reconcileSchedule(everyMinutes), async () => {
-    await handler();
-  });
 }

@@ -1,6 +1,6 @@
 // Builds the app's reconciler from its configuration and ingestion pipeline (demo mode sweeps the simulator).
 
-import type { Config } from "../../fresh.config.ts";
+import type { Config } from "../config.ts";
 import type { LeadPipeline } from "../leads/pipeline.ts";
 import type { Logger } from "../log.ts";
 import { knownPagesLister } from "./pages.ts";

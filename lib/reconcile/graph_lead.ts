@@ -1,7 +1,7 @@
 // Turns a lead listed by the Graph API into a stored Lead, the same shape a fetched webhook lead has.
 
 import { graphTimeToIso, mapLeadDetails } from "../facebook/lead_fields.ts";
-import type { GraphLead } from "../facebook/graph_client.ts";
+import type { GraphLead } from "../facebook/lead_fields.ts";
 import { applyLeadDetails, type Lead, type LeadDetails, newMetaLead } from "../leads/model.ts";
 import type { ReconcileForm } from "./types.ts";
 
@@ -22,6 +22,7 @@ export function leadFromGraph(graphLead: GraphLead, form: ReconcileForm, now: Da
   const lead = applyLeadDetails(stub, graphLeadDetails(graphLead, form), now);
   return {
     ...lead,
+    receivedVia: "sync",
     timeline: lead.timeline.map((event) =>
       event.event === "received" ? { ...event, detail: "sync with Meta" } : event
     ),

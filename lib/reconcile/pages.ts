@@ -1,5 +1,7 @@
 // The pages reconciliation sweeps: configured ones, every page a lead arrived from, and those added in settings.
 
+import { commitAtomic } from "../kv_commit.ts";
+import { DomainError } from "../errors.ts";
 import { catchUpLeadFollower } from "../leads/lead_follower.ts";
 import type { LeadStore } from "../leads/store.ts";
 import { SEEN_PAGES_PREFIX, seenPageKey, SETTINGS_PAGES_PREFIX, settingsPageKey } from "./keys.ts";
@@ -10,11 +12,18 @@ const PAGE_ID = /^\d{1,30}$/;
 const FOLLOWER = "reconcile_pages";
 
 /** `pageId` is not a Meta page id. */
-export class PageIdError extends Error {
+export class PageIdError extends DomainError {
   /** Make the error for the value given. */
   constructor(value: unknown) {
-    super(`Cannot use page id ${JSON.stringify(value)}: a page id is a string of digits`);
-    this.name = "PageIdError";
+    super(
+      "invalid_input",
+      `Cannot use page id ${JSON.stringify(value)}: a page id is a string of digits`,
+      {
+        details: {
+          fields: { pageId: "A page id is a number: digits only, e.g. 104538291876543." },
+        },
+      },
+    );
   }
 }
 
@@ -41,7 +50,7 @@ export async function recordSeenPages(kv: Deno.Kv, pageIds: Iterable<string>, no
       writes++;
     });
     // A failed check means another process recorded the page first: nothing left to do.
-    if (writes > 0) await op.commit();
+    if (writes > 0) await commitAtomic(op);
   }
 }
 

@@ -1,20 +1,16 @@
 // Decides when a sweep runs: one at a time across processes, at most once per interval, resumed after a pause.
 
 import type { GraphClient } from "../facebook/graph_client.ts";
-import type { JobQueue } from "../jobs/mod.ts";
+import type { JobQueue } from "../jobs/queue.ts";
 import type { LeadStore } from "../leads/store.ts";
 import type { Logger } from "../log.ts";
 import { commitAtomic } from "../kv_commit.ts";
+import { reconcileInserted, reconcileScanned, reconcileSweeps } from "../metrics/app_metrics.ts";
 import { reconcileProgressKey, reconcileStateKey } from "./keys.ts";
 import { acquireSweepLock } from "./lock.ts";
 import { runSweep, type SweepOutcome } from "./sweep.ts";
-import type {
-  PageAccessProblem,
-  ReconcileState,
-  ReconcileStatus,
-  SweepProgress,
-  SyncResult,
-} from "./types.ts";
+import type { ReconcileState } from "./types.ts";
+import type { PageAccessProblem, ReconcileStatus, SweepProgress, SyncResult } from "../wire.ts";
 
 /** What asked for a sync; logged, and "resume" is the job that ends a pause. */
 export type SyncTrigger = "manual" | "auto" | "cron" | "resume";
@@ -93,10 +89,15 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   /** Why no sweep should run now, as the result to return; null when one should. */
   function skipReason(state: ReconcileState, at: number): SyncResult | null {
     if (state.resumeAt !== null) {
-      return Date.parse(state.resumeAt) > at ? skippedResult(state, at) : null;
+      return Date.parse(state.resumeAt) > at
+        ? skippedResult(state, at, { reason: "paused", nextAllowedAt: Date.parse(state.resumeAt) })
+        : null;
     }
     const last = state.lastResult;
-    if (last && at - Date.parse(last.finishedAt) < minIntervalMs) return skippedResult(state, at);
+    if (last && at - Date.parse(last.finishedAt) < minIntervalMs) {
+      const nextAllowedAt = Date.parse(last.finishedAt) + minIntervalMs;
+      return skippedResult(state, at, { reason: "recent", nextAllowedAt });
+    }
     return null;
   }
 
@@ -104,7 +105,12 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     const early = skipReason(await readState(), now().getTime());
     if (early) return early;
     const lock = await acquireSweepLock(kv, { ttlMs: lockTtlMs, now: () => now().getTime() });
-    if (lock === null) return skippedResult(await readState(), now().getTime());
+    if (lock === null) {
+      return skippedResult(await readState(), now().getTime(), {
+        reason: "running",
+        nextAllowedAt: null,
+      });
+    }
     try {
       // Another process may have finished a sweep between our read and the lock.
       const state = await readState();
@@ -127,11 +133,15 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         keepLock: () => lock.refresh(),
       });
       const result = resultOf(outcome);
+      countSweep(result);
       const resumeAt = outcome.pause ? new Date(outcome.pause.until).toISOString() : null;
       await saveState(state, result, resumeAt, outcome);
       await updateAlerts(outcome);
       log.info("reconcile sweep finished", { trigger, ...result });
       return result;
+    } catch (error) {
+      reconcileSweeps.inc({ outcome: "failed" });
+      throw error;
     } finally {
       await lock.release();
     }
@@ -207,6 +217,13 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   return reconciler;
 }
 
+/** Counts a sweep that ran: its outcome and the leads it listed and stored. */
+function countSweep(result: SyncResult): void {
+  reconcileSweeps.inc({ outcome: result.error === undefined ? "ok" : "error" });
+  reconcileScanned.inc(undefined, result.scanned);
+  reconcileInserted.inc(undefined, result.inserted);
+}
+
 function resultOf(outcome: SweepOutcome): SyncResult {
   const result: SyncResult = {
     forms: outcome.forms,
@@ -228,10 +245,24 @@ function resultOf(outcome: SweepOutcome): SyncResult {
   return result;
 }
 
-/** The last sweep's result marked skipped; a zero result before the first sweep. */
-function skippedResult(state: ReconcileState, at: number): SyncResult {
+/**
+ * The last sweep's result marked skipped (a zero result before the first sweep), with why and
+ * when the next sweep may run: a caller must not take it for a look at Meta made just now.
+ */
+function skippedResult(
+  state: ReconcileState,
+  at: number,
+  skip: { reason: NonNullable<SyncResult["skipReason"]>; nextAllowedAt: number | null },
+): SyncResult {
   const iso = new Date(at).toISOString();
   const last = state.lastResult ??
     { forms: 0, scanned: 0, inserted: 0, startedAt: iso, finishedAt: iso, skipped: true };
-  return { ...last, skipped: true };
+  return {
+    ...last,
+    skipped: true,
+    skipReason: skip.reason,
+    lastFinishedAt: state.lastResult?.finishedAt ?? null,
+    nextAllowedAt: skip.nextAllowedAt === null ? null : new Date(skip.nextAllowedAt).toISOString(),
+    checkedAt: iso,
+  };
 }

@@ -1,13 +1,16 @@
 // One sweep: discover each page's forms, list each form's leads since its watermark, store what is new.
 
-import { GraphApiError, type GraphClient, type GraphLead } from "../facebook/graph_client.ts";
+import type { GraphClient } from "../facebook/graph_client.ts";
+import { GraphApiError } from "../facebook/graph_errors.ts";
+import type { GraphLead } from "../facebook/lead_fields.ts";
 import { applyLeadDetails } from "../leads/model.ts";
 import type { LeadStore } from "../leads/store.ts";
 import type { Logger } from "../log.ts";
 import { discoverPageForms, formNeedsSweep, saveReconcileForm } from "./forms.ts";
 import { graphLeadDetails, leadFromGraph } from "./graph_lead.ts";
 import { reconcileProgressKey } from "./keys.ts";
-import type { PageAccessProblem, ReconcileForm, SweepProgress } from "./types.ts";
+import type { ReconcileForm } from "./types.ts";
+import type { PageAccessProblem, SweepProgress } from "../wire.ts";
 
 /** What a sweep needs; everything is passed in so it runs the same from a route, cron or a test. */
 export interface SweepDeps {

@@ -1,33 +1,7 @@
-// The shapes reconciliation stores in KV and returns: sync results, progress, forms, pages.
+// The shapes reconciliation keeps in KV: form passes, forms, pages and its state. What it answers
+// (sync results, progress, status) is in lib/wire.ts.
 
-/** What one sync request returns (`POST /api/leads/sync`). Times are ISO 8601. */
-export interface SyncResult {
-  /** Forms whose leads were listed to the end. */
-  forms: number;
-  /** Leads Meta listed. */
-  scanned: number;
-  /** Leads that were new to us and were stored. */
-  inserted: number;
-  startedAt: string;
-  finishedAt: string;
-  /** True when this request did not sweep and returns the last sweep's result instead. */
-  skipped: boolean;
-  /** Why the sweep stopped early or what it could not reach; absent when all went well. */
-  error?: string;
-}
-
-/** How far the running (or last) sweep got, for the dashboard's progress bar. */
-export interface SweepProgress {
-  running: boolean;
-  /** True when some form is swept for the first time (the backfill of the last N days). */
-  backfill: boolean;
-  formsDone: number;
-  formsTotal: number;
-  leadsFound: number;
-  inserted: number;
-  startedAt: string;
-  updatedAt: string;
-}
+import type { ReconcileStatus } from "../wire.ts";
 
 /** A pass over one form's leads that has not reached the end yet; kept so a pause can resume it. */
 export interface FormPass {
@@ -62,26 +36,5 @@ export interface KnownPage {
   addedAt: string;
 }
 
-/** A page whose token or permissions Meta refused; shown in the dashboard's alert area. */
-export interface PageAccessProblem {
-  pageId: string;
-  kind: "token" | "permission";
-  message: string;
-  /** ISO 8601. */
-  at: string;
-}
-
-/** What reconciliation remembers between sweeps, at `["reconcile_state"]`. */
-export interface ReconcileState {
-  /** The last sweep that ran (never a skipped one), or null before the first. */
-  lastResult: SyncResult | null;
-  /** ISO 8601: a paused sweep resumes at or after this time; null when not paused. */
-  resumeAt: string | null;
-  /** Pages Meta refused during the last sweep. */
-  pageProblems: PageAccessProblem[];
-}
-
-/** Where reconciliation stands, for the dashboard and the Sync button. */
-export interface ReconcileStatus extends ReconcileState {
-  progress: SweepProgress | null;
-}
+/** What reconciliation remembers between sweeps, at `["reconcile_state"]`: its status without progress. */
+export type ReconcileState = Omit<ReconcileStatus, "progress">;

@@ -42,6 +42,8 @@ export interface HonoEnv {
 /** What a route handler receives. */
 export interface RouteContext<Data = unknown> {
   req: Request;
+  /** `Deno.serve`'s handler info (the client's address); absent when called in-process. */
+  info: Deno.ServeHandlerInfo | undefined;
   url: URL;
   params: Record<string, string>;
   state: State;

@@ -9,7 +9,7 @@ export function isFormPost(req: Request): boolean {
 
 /**
  * Where a form post goes back to (303): the dashboard when the `referer` is our own dashboard
- * (`origin` + `/`, keeping its `?cursor=`), else `fallback`. Nothing else from the Referer is
+ * (`origin` + `/`, keeping its `?view=` and `?cursor=`), else `fallback`. Nothing else from the Referer is
  * trusted, so this cannot redirect to another site or an arbitrary page.
  */
 export function formReturnPath(referer: string | null, origin: string, fallback: string): string {
@@ -21,6 +21,10 @@ export function formReturnPath(referer: string | null, origin: string, fallback:
     return fallback;
   }
   if (url.origin.toLowerCase() !== origin.toLowerCase() || url.pathname !== "/") return fallback;
+  const query: string[] = [];
+  const view = url.searchParams.get("view");
+  if (view && /^[a-z]{1,10}$/.test(view)) query.push(`view=${view}`);
   const cursor = url.searchParams.get("cursor");
-  return cursor ? `/?cursor=${encodeURIComponent(cursor)}` : "/";
+  if (cursor) query.push(`cursor=${encodeURIComponent(cursor)}`);
+  return query.length ? `/?${query.join("&")}` : "/";
 }

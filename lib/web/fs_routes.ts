@@ -48,21 +48,74 @@ export interface RouteTree {
 const ROUTE_FILE = /\.(tsx?|jsx?)$/;
 
 /**
- * The URL pattern a file in routes/ serves, or null when it is not a route (a `_`-prefixed file
- * or folder, a test file). `index` is the folder itself, `[id]` a parameter, `[...rest]` the rest.
+ * Fresh names this router does not support, with what to do instead: a file with one of them is
+ * refused at start-up, never skipped (it would silently do nothing) or served as a plain route.
+ */
+const UNSUPPORTED_FILES: Record<string, string> = {
+  _middleware: "middleware is registered in main.ts (createWebApp's middleware), for every route",
+  _layout: "every page renders inside routes/_app.tsx; put shared markup in components/",
+  _error: "the error pages are routes/_404.tsx and routes/_500.tsx",
+};
+
+/** A file in routes/ uses a Fresh name or form this router does not support. */
+export class RouteFileError extends Error {
+  constructor(file: string, why: string) {
+    super(`Cannot load routes/${file}: ${why}`);
+    this.name = "RouteFileError";
+  }
+}
+
+/**
+ * The URL pattern a file in routes/ serves, or null when it is not a route (a `_`-prefixed helper
+ * file or folder, the special pages `_app`, `_404` and `_500`, a test file). `index` is the folder
+ * itself, `[id]` a parameter, `[...rest]` the rest of the path as the parameter `rest` (one or
+ * more segments), `(group)` a folder that adds nothing to the URL. Throws RouteFileError for
+ * Fresh names it does not support (`_middleware`, `_layout`, `_error`, `[[optional]]`, a
+ * `(_islands)` folder, a bracket that is not a whole segment, `[...rest]` before the end).
  */
 export function routePattern(file: string): string | null {
   if (!ROUTE_FILE.test(file) || /_test\.[jt]sx?$/.test(file)) return null;
   const segments = file.replace(ROUTE_FILE, "").split("/");
+  const name = segments.at(-1)!;
+  if (Object.hasOwn(UNSUPPORTED_FILES, name)) {
+    throw new RouteFileError(
+      file,
+      `Fresh's ${name} is not supported here: ${UNSUPPORTED_FILES[name]}`,
+    );
+  }
+  if (segments.includes("(_islands)")) {
+    throw new RouteFileError(
+      file,
+      "route-local islands are not supported: islands live in islands/",
+    );
+  }
   if (segments.some((s) => s.startsWith("_"))) return null;
   if (segments.at(-1) === "index") segments.pop();
   const parts = segments
     .filter((s) => !/^\(.*\)$/.test(s))
-    .map((s) => {
+    .map((s, i, all) => {
+      if (/\[\[/.test(s)) {
+        throw new RouteFileError(
+          file,
+          `the optional parameter ${s} is not supported: add a route for each form of the URL`,
+        );
+      }
       const rest = /^\[\.\.\.(\w+)\]$/.exec(s);
-      if (rest) return "*";
+      if (rest) {
+        if (i !== all.length - 1) {
+          throw new RouteFileError(file, `${s} must be the last part of the path`);
+        }
+        return `:${rest[1]}{.+}`;
+      }
       const param = /^\[(\w+)\]$/.exec(s);
-      return param ? `:${param[1]}` : s;
+      if (param) return `:${param[1]}`;
+      if (/[[\]]/.test(s)) {
+        throw new RouteFileError(
+          file,
+          `${s} mixes a parameter with text: a parameter must be a whole segment ([id])`,
+        );
+      }
+      return s;
     });
   return "/" + parts.join("/");
 }
@@ -84,7 +137,9 @@ export async function listRouteFiles(dir: URL): Promise<string[]> {
 /** Orders patterns so static segments win over parameters and catch-alls come last. */
 export function compareRoutes(a: string, b: string): number {
   const rank = (p: string) =>
-    p.split("/").map((s) => (s === "*" ? "2" : s.startsWith(":") ? "1" : "0")).join("");
+    p.split("/")
+      .map((s) => (s === "*" || s.endsWith("{.+}") ? "2" : s.startsWith(":") ? "1" : "0"))
+      .join("");
   const ra = rank(a), rb = rank(b);
   return ra === rb ? a.localeCompare(b) : ra < rb ? -1 : 1;
 }

@@ -3,11 +3,10 @@
 
 import { Hono } from "hono";
 import type { Context } from "hono";
-import type { AppServices } from "../services.ts";
 import { noStore } from "./cache_control.ts";
 import type { Access, HandlerFn, HonoEnv, PageComponent, RouteContext, State } from "./define.ts";
 import { allowedMethods, type LoadedRoute, type RouteTree } from "./fs_routes.ts";
-import { HttpError, jsonResponse } from "./http_error.ts";
+import { errorAnswer, jsonResponse } from "./http_error.ts";
 import type { PageRenderer } from "./render.ts";
 import { isStaticPath, serveStatic, type StaticAssets } from "./static.ts";
 
@@ -29,10 +28,15 @@ export type Authorizer = (
 
 /** What the web app is built from. */
 export interface WebAppOptions {
-  services: AppServices;
+  services: State["services"];
   tree: RouteTree;
   assets: StaticAssets;
   render: PageRenderer;
+  /**
+   * Middleware every request passes through first, before anything else answers it (static
+   * files, refusals, errors): fresh.config.ts's plugins, e.g. security headers.
+   */
+  plugins?: Middleware[];
   /** Middleware run for every request after the request state exists and before routing. */
   middleware?: Middleware[];
   /** The access check run for every matched route (and, as `user`, for unknown paths). */
@@ -51,6 +55,8 @@ export function isApiPath(path: string): boolean {
 export function createWebApp(options: WebAppOptions): Hono<HonoEnv> {
   const { services, tree, assets, render, authorize } = options;
   const app = new Hono<HonoEnv>();
+
+  for (const plugin of options.plugins ?? []) app.use(plugin);
 
   app.use(async (c, next) => {
     const started = performance.now();
@@ -95,11 +101,12 @@ export function createWebApp(options: WebAppOptions): Hono<HonoEnv> {
     const state = c.get("state");
     const url = new URL(c.req.url);
     const path = c.req.path;
-    if (err instanceof HttpError) {
+    const answer = errorAnswer(err);
+    if (answer) {
       return jsonResponse(
-        { error: err.message, ...err.details, requestId: state?.requestId },
-        err.status,
-        err.headers,
+        { error: err.message, ...answer.details, requestId: state?.requestId },
+        answer.status,
+        answer.headers,
       );
     }
     services.log.error("unhandled error", {
@@ -178,6 +185,7 @@ async function handleRoute(
   const url = new URL(c.req.url);
   const ctx: RouteContext = {
     req: c.req.raw,
+    info: c.env as Deno.ServeHandlerInfo | undefined,
     url,
     params,
     state,

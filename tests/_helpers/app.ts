@@ -1,7 +1,7 @@
 // Test fixtures: the real app on an in-memory KV, in-process or on a real loopback server, with a
 // signed-in admin whose cookie (and a same-origin Origin on state-changing requests) `fetch` sends.
 
-import { type Config, loadConfig } from "../../fresh.config.ts";
+import { type Config, loadConfig } from "../../lib/config.ts";
 import type { PublicUser, Role } from "../../lib/auth/model.ts";
 import { createSession } from "../../lib/auth/sessions.ts";
 import { createUser } from "../../lib/auth/users.ts";
@@ -134,6 +134,7 @@ export async function startTestServer(options: TestAppOptions = {}): Promise<Tes
     testApp.app.fetch,
   );
   const url = `http://127.0.0.1:${server.addr.port}`;
+  testApp.app.listening(server.addr);
   return {
     ...testApp,
     url,

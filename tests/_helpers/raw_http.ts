@@ -1,5 +1,7 @@
 // Raw HTTP/1.1 over a socket: sends a request line exactly as written (no URL normalisation, as
-// `fetch` and `new Request` would do) and reads the whole answer.
+// `fetch` and `new Request` would do) and reads the whole answer, within the shared wait's deadline.
+
+import { DEFAULT_WAIT_MS } from "./wait.ts";
 
 /** What came back from {@linkcode rawRequest}. */
 export interface RawResponse {
@@ -35,15 +37,28 @@ export async function rawRequest(
   ];
   if (body !== "") lines.push(`content-length: ${new TextEncoder().encode(body).length}`);
   const conn = await Deno.connect({ hostname, port: Number(port) });
+  // `connection: close`: the server ends the answer by closing; one that never does fails here.
+  let late = false;
+  const timer = setTimeout(() => {
+    late = true;
+    conn.close();
+  }, DEFAULT_WAIT_MS);
   try {
     await conn.write(new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n" + body));
     const chunks: Uint8Array<ArrayBuffer>[] = [];
     const buf = new Uint8Array(16 * 1024);
     while (true) {
-      const n = await conn.read(buf);
+      let n: number | null;
+      try {
+        n = await conn.read(buf);
+      } catch (error) {
+        if (late) throw new Error(`No complete answer to ${target} within ${DEFAULT_WAIT_MS} ms`);
+        throw error;
+      }
       if (n === null) break;
       chunks.push(buf.slice(0, n));
     }
+    clearTimeout(timer);
     const bytes = new Uint8Array(await new Blob(chunks).arrayBuffer());
     const split = indexOfBlankLine(bytes);
     const decoder = new TextDecoder();
@@ -60,6 +75,7 @@ export async function rawRequest(
     if (headers.get("transfer-encoding")?.includes("chunked")) rest = unchunk(rest);
     return { status, headers, body: decoder.decode(rest) };
   } finally {
+    clearTimeout(timer);
     try {
       conn.close();
     } catch {

@@ -10,7 +10,7 @@ import {
   type Session,
 } from "../../lib/auth/sessions.ts";
 import { setDisabled } from "../../lib/auth/users.ts";
-import { sha256Base64Url } from "../../lib/auth/_bytes.ts";
+import { sha256Base64Url } from "../../lib/crypto.ts";
 import { addUser, withKv } from "./_helpers.ts";
 
 const T0 = Date.UTC(2025, 2, 1, 9, 0, 0);

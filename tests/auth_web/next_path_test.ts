@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { safeNextPath } from "../../lib/auth_web/next_path.ts";
 import { startTestServer } from "../_helpers/app.ts";
-import { postForm } from "./_helpers.ts";
+import { postForm } from "../routes/_helpers.ts";
 
 /** `next` values (decoded, as the query or form carries them) that must not leave the site. */
 const ESCAPES = [

@@ -1,7 +1,8 @@
 // Fixtures for dashboard browser tests: the app in live mode on the Graph simulator, signed-in pages.
 
 import type { Browser, Page } from "playwright-core";
-import { type GraphSimulator, type SimLead, startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import { type GraphSimulator, startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import type { SimLead } from "../../lib/graph_sim/state.ts";
 import { startTestServer, type TestServer } from "../_helpers/app.ts";
 import { signIn } from "../_helpers/browser.ts";
 import { ACCESS_TOKEN, APP_SECRET, liveEnv } from "../ingest/_helpers.ts";

@@ -37,8 +37,15 @@ browserTest(
       const form = agentPage.locator('[data-form="add-lead"]');
       await form.locator('button[type="submit"]').click();
       await form.locator('[data-error-for="fullName"]').waitFor();
-      assert.match(await form.locator('[data-error-for="fullName"]').innerText(), /required/);
-      assert.equal(await form.locator('[data-error-for="phone"]').count(), 1);
+      // Whole sentences, not a label glued to a fragment ("Phone give a phone number…").
+      assert.equal(
+        await form.locator('[data-error-for="fullName"]').innerText(),
+        "Give the lead's name.",
+      );
+      assert.equal(
+        await form.locator('[data-error-for="phone"]').innerText(),
+        "Give a phone number or an email address.",
+      );
 
       await form.locator('input[name="fullName"]').fill("Walk In Wendy");
       await form.locator('input[name="phone"]').fill("(415) 555-0177");

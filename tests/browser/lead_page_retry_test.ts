@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { browserTest, signIn } from "../_helpers/browser.ts";
 import { withDashboard } from "./_dashboard.ts";
+import { waitForLeadDetails } from "../_helpers/leads.ts";
 
 browserTest(
   "[e2e] lead page - Retry works without JavaScript: pending at once, then fetched by itself",
@@ -8,13 +9,8 @@ browserTest(
     await withDashboard(browser, async ({ sim, server, sendLead }) => {
       sim.injectFault({ path: "lead", code: 190, status: 400, times: 1 });
       const simLead = await sendLead({ fullName: "Nora Noscript" });
-      let failedId = "";
-      for (let i = 0; i < 500 && !failedId; i++) {
-        const lead = await server.app.services.leads.getLeadByLeadgenId(simLead.id);
-        if (lead?.details === "failed") failedId = lead.id;
-        else await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      assert.ok(failedId, "the lead's details failed");
+      const failedId =
+        (await waitForLeadDetails(server.app.services.leads, simLead.id, "failed")).id;
 
       const context = await browser.newContext({ javaScriptEnabled: false });
       try {
@@ -23,15 +19,16 @@ browserTest(
         await page.goto(`${server.url}/leads/${failedId}`);
         await page.locator('[data-mark="failed"]', { hasText: "Meta error 190" }).waitFor();
 
-        // A slow Graph answer keeps the lead pending long enough to see that state first.
-        sim.injectFault({ path: "lead", latencyMs: 1_500, times: 1 });
+        // A slow Graph answer keeps the lead pending long enough to see that state first, with
+        // room to spare on a loaded machine.
+        sim.injectFault({ path: "lead", latencyMs: 4_000, times: 1 });
         await page.getByRole("button", { name: "Retry fetching details" }).click();
         await page.waitForURL(`${server.url}/leads/${failedId}`);
-        await page.locator('[data-mark="pending"]').waitFor({ timeout: 2_000 });
+        await page.locator('[data-mark="pending"]').waitFor({ timeout: 4_000 });
         assert.equal(await page.locator("[data-retry]").count(), 0);
 
         // The pending page refreshes itself until the details are in.
-        await page.locator("h1", { hasText: "Nora Noscript" }).waitFor({ timeout: 10_000 });
+        await page.locator("h1", { hasText: "Nora Noscript" }).waitFor({ timeout: 20_000 });
         assert.equal(await page.locator('[data-mark="pending"]').count(), 0);
         assert.equal(await page.locator('[data-mark="failed"]').count(), 0);
         assert.ok(await page.locator("[data-answers]").count() === 1, "the answers are shown");

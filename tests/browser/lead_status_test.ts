@@ -1,16 +1,12 @@
 import assert from "node:assert/strict";
 import type { TestServer } from "../_helpers/app.ts";
 import { browserTest, signIn } from "../_helpers/browser.ts";
+import { waitForLeadDetails } from "../_helpers/leads.ts";
 import { withDashboard } from "./_dashboard.ts";
 
 /** Waits until the lead of `leadgenId` has its details, and returns its id. */
 async function fetchedLeadId(server: TestServer, leadgenId: string): Promise<string> {
-  for (let i = 0; i < 500; i++) {
-    const lead = await server.app.services.leads.getLeadByLeadgenId(leadgenId);
-    if (lead && lead.details !== "pending") return lead.id;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`lead ${leadgenId} never got its details`);
+  return (await waitForLeadDetails(server.app.services.leads, leadgenId)).id;
 }
 
 browserTest(

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { createGraphClient, GraphApiError } from "../../lib/facebook/graph_client.ts";
+import { createGraphClient } from "../../lib/facebook/graph_client.ts";
+import { GraphApiError } from "../../lib/facebook/graph_errors.ts";
 import { mapLeadDetails } from "../../lib/facebook/lead_fields.ts";
 import { type GraphSimulator, startGraphSimulator } from "../../lib/graph_sim/mod.ts";
 

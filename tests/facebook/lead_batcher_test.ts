@@ -1,6 +1,7 @@
 // Lead reads asked for together share Meta's multi-id reads; a read alone stays a plain GET.
 import assert from "node:assert/strict";
-import { createGraphClient, GraphApiError } from "../../lib/facebook/graph_client.ts";
+import { createGraphClient } from "../../lib/facebook/graph_client.ts";
+import { GraphApiError } from "../../lib/facebook/graph_errors.ts";
 import { createLeadBatcher } from "../../lib/facebook/lead_batcher.ts";
 import { type GraphSimulator, startGraphSimulator } from "../../lib/graph_sim/mod.ts";
 

@@ -3,7 +3,8 @@
 // sync could fetch.
 import assert from "node:assert/strict";
 import { signBody } from "../../lib/facebook/signature.ts";
-import { type GraphSimulator, type SimLead, startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import { type GraphSimulator, startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import type { SimLead } from "../../lib/graph_sim/state.ts";
 import type { Lead } from "../../lib/leads/model.ts";
 import { startTestServer, type TestServer } from "../_helpers/app.ts";
 import { ACCESS_TOKEN, APP_SECRET, liveEnv } from "../ingest/_helpers.ts";

@@ -3,7 +3,7 @@
 // default week) while the leads stay; the KV file's size is reported.
 import assert from "node:assert/strict";
 import { signBody } from "../../lib/facebook/signature.ts";
-import { COMPLETED_IN_COMMIT, createJobQueue } from "../../lib/jobs/mod.ts";
+import { COMPLETED_IN_COMMIT, createJobQueue } from "../../lib/jobs/queue.ts";
 import { FETCH_LEAD_DETAILS } from "../../lib/leads/fetch_details.ts";
 import { ingestWebhook } from "../../lib/leads/ingest.ts";
 import { LEADS_BY_CREATED_PREFIX } from "../../lib/leads/keys.ts";

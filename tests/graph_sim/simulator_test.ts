@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { waitFor } from "../_helpers/wait.ts";
 import { hmacSha256Hex } from "../../lib/crypto.ts";
 import { parseWebhookDelivery } from "../../lib/facebook/payload.ts";
 import { verifySignature } from "../../lib/facebook/signature.ts";
-import { type GraphSimulator, type SimLead, startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import { type GraphSimulator, startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import type { SimLead } from "../../lib/graph_sim/state.ts";
 
 const APP_SECRET = "sim-app-secret-for-tests";
 const TOKEN = "sim-page-token-for-tests";
@@ -348,7 +350,11 @@ Deno.test("[graph_sim] control API: leads with delivery, faults, stats", async (
       assert.equal(stats.calls.lead, 2);
       assert.equal(stats.faults, 0);
       assert.equal(stats.pages.length, 2);
-      assert.equal(stats.pages[0].forms[0].leads, 5);
+      // Spread over the forms (the demo's variety), all counted.
+      const perForm = stats.pages.flatMap((page: { forms: { leads: number }[] }) =>
+        page.forms.map((form) => form.leads)
+      );
+      assert.equal(perForm.reduce((a: number, b: number) => a + b, 0), 5);
       const unknown = await fetch(`${sim.url}/__sim/nothing`);
       assert.equal(unknown.status, 404);
       await unknown.body?.cancel();
@@ -367,7 +373,7 @@ Deno.test("[graph_sim] close ends a slow answer at once", async () => {
     () => "failed",
   );
   // Wait until the simulator has the call, then close while it sleeps.
-  while (sim.calls() === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  await waitFor(() => sim.calls() > 0, "the simulator to receive the call");
   // A liveness guard, not a speed check: without the abort, close would wait a whole minute.
   let guard: ReturnType<typeof setTimeout> | undefined;
   const outcome = await Promise.race([
@@ -377,4 +383,76 @@ Deno.test("[graph_sim] close ends a slow answer at once", async () => {
   clearTimeout(guard);
   assert.equal(outcome, "closed");
   assert.ok([500, "failed"].includes(await pending));
+});
+
+Deno.test("[graph_sim] 30 simulated leads come from several forms, ads, ad sets and campaigns", async () => {
+  await withSim(async (sim) => {
+    const res = await fetch(`${sim.url}/__sim/leads`, {
+      method: "POST",
+      body: JSON.stringify({ count: 30 }),
+    });
+    assert.equal(res.status, 201);
+    const leads = (await res.json()).leads.map((lead: { id: string }) => sim.lead(lead.id)!);
+    const distinct = (values: (string | null)[]) => new Set(values.filter((v) => v !== null));
+    const forms = distinct(leads.map((lead: SimLead) => lead.formId));
+    const campaigns = distinct(leads.map((lead: SimLead) => lead.campaignId));
+    assert.ok(forms.size >= 3, `${forms.size} forms`);
+    assert.ok(campaigns.size >= 2, `${campaigns.size} campaigns`);
+    assert.ok(distinct(leads.map((lead: SimLead) => lead.adId)).size >= 4, "several ads");
+    assert.ok(distinct(leads.map((lead: SimLead) => lead.adsetId)).size >= 3, "several ad sets");
+    assert.ok(distinct(leads.map((lead: SimLead) => lead.pageId)).size === 2, "both pages");
+    assert.deepEqual(distinct(leads.map((lead: SimLead) => lead.platform)), new Set(["fb", "ig"]));
+    assert.ok(leads.some((lead: SimLead) => lead.isOrganic), "some organic");
+    assert.ok(leads.some((lead: SimLead) => !lead.isOrganic), "mostly paid");
+    // Only active forms get leads; a campaign keeps one id whichever form its ads lead to.
+    const archived = new Set(
+      sim.pages.flatMap((page) => page.forms).filter((f) => f.status !== "ACTIVE").map((f) => f.id),
+    );
+    assert.ok(leads.every((lead: SimLead) => !archived.has(lead.formId)));
+    const idsByCampaign = new Map<string, Set<string>>();
+    for (const ad of sim.pages.flatMap((page) => page.forms).flatMap((form) => form.ads)) {
+      idsByCampaign.set(
+        ad.campaignName,
+        (idsByCampaign.get(ad.campaignName) ?? new Set()).add(ad.campaignId),
+      );
+    }
+    for (const [name, ids] of idsByCampaign) assert.equal(ids.size, 1, name);
+    // A test that names no page or form still gets the first page's first form, as before.
+    assert.equal(sim.createLead().formId, sim.pages[0].forms[0].id);
+  });
+});
+
+Deno.test("[graph_sim] generated people never share a phone or email; repeatOf submits the same person again", async () => {
+  await withSim(async (sim) => {
+    const leads = Array.from({ length: 1_500 }, () => sim.createLead({ anyForm: true }));
+    assert.equal(new Set(leads.map((lead) => lead.fields.phone)).size, 1_500);
+    assert.equal(new Set(leads.map((lead) => lead.fields.email)).size, 1_500);
+    for (const lead of leads) {
+      assert.match(lead.fields.phone, /^\+1\d{3}55501\d{2}$/);
+      assert.match(lead.fields.email, /^[a-z0-9.]+@[a-z.]+$/);
+    }
+    // A phone given on purpose is not handed to a generated person later.
+    const given = sim.createLead({ fields: { phone: "+12125550100", email: "given@example.com" } });
+    const after = Array.from({ length: 50 }, () => sim.createLead());
+    assert.ok(after.every((lead) => lead.fields.phone !== given.fields.phone));
+
+    const res = await fetch(`${sim.url}/__sim/leads`, {
+      method: "POST",
+      body: JSON.stringify({ count: 1, repeatOf: leads[7].id }),
+    });
+    assert.equal(res.status, 201);
+    const [again] = (await res.json()).leads;
+    assert.notEqual(again.id, leads[7].id);
+    const stored = sim.createLead({ repeatOf: leads[7].id });
+    assert.deepEqual(
+      [again.fullName, again.email, stored.fields.phone],
+      [leads[7].fields.fullName, leads[7].fields.email, leads[7].fields.phone],
+    );
+    const unknown = await fetch(`${sim.url}/__sim/leads`, {
+      method: "POST",
+      body: JSON.stringify({ repeatOf: "999" }),
+    });
+    assert.equal(unknown.status, 400);
+    assert.match((await unknown.json()).error, /lead 999 does not exist/);
+  });
 });

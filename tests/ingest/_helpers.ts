@@ -4,6 +4,7 @@ import { signBody } from "../../lib/facebook/signature.ts";
 import { type GraphSimulator, startGraphSimulator } from "../../lib/graph_sim/mod.ts";
 import type { Lead } from "../../lib/leads/model.ts";
 import { startTestServer, type TestServer } from "../_helpers/app.ts";
+import { waitFor } from "../_helpers/wait.ts";
 
 export const APP_SECRET = "ingest-test-app-secret";
 export const VERIFY_TOKEN = "ingest-test-verify-token";
@@ -69,20 +70,8 @@ export async function postDelivery(
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
-/** Polls `probe` every 20 ms until it returns a value other than null/undefined, or gives up. */
-export async function waitFor<T>(
-  probe: () => Promise<T | null | undefined> | T | null | undefined,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    const value = await probe();
-    if (value !== null && value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** The shared wait of every test (tests/_helpers/wait.ts). */
+export { waitFor };
 
 /** Waits until the lead of `leadgenId` is stored with details other than pending; returns it. */
 export function waitForSettled(server: TestServer, leadgenId: string): Promise<Lead> {

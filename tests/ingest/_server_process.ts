@@ -32,12 +32,20 @@ async function drain(
   }
 }
 
-/** Starts the server with exactly `env`; resolves once it logs "listening", throws if it exits first. */
-export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * Starts the server with `env`; resolves once it logs "listening", throws if it exits first.
+ * `permissions` replaces `-A` (e.g. no `--allow-write`, as on Deno Deploy), `flags` go after them
+ * (e.g. `--preload`); `clearEnv` starts it with `env` alone (see baseEnv), nothing inherited.
+ */
+export async function startServer(
+  env: Record<string, string>,
+  options: { permissions?: string[]; clearEnv?: boolean; flags?: string[] } = {},
+): Promise<ServerProcess> {
   const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts"],
+    args: ["run", ...(options.permissions ?? ["-A"]), ...(options.flags ?? []), "main.ts"],
     cwd: ROOT,
     env,
+    clearEnv: options.clearEnv ?? false,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

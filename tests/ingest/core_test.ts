@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { createAlertStore } from "../../lib/alerts.ts";
-import { BodyTooLargeError, readBodyBytes } from "../../lib/body_limit.ts";
+import { BodyTooLargeError, readBodyBytes } from "../../lib/web/body.ts";
 import { createGraphClient } from "../../lib/facebook/graph_client.ts";
 import { signBody } from "../../lib/facebook/signature.ts";
 import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
-import { createJobQueue, RetryableJobError } from "../../lib/jobs/mod.ts";
+import { RetryableJobError } from "../../lib/jobs/errors.ts";
+import { createJobQueue } from "../../lib/jobs/queue.ts";
 import {
   CHUNK_BYTES,
   listDeliveries,

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { createLeadStore } from "../../lib/leads/store.ts";
-import { startTestServer } from "../_helpers/app.ts";
+import { createTestApp, startTestServer } from "../_helpers/app.ts";
 import { liveEnv, waitFor } from "./_helpers.ts";
 import { baseEnv, freePort, ROOT, startServer, stopServer } from "./_server_process.ts";
 import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import type { SimLead } from "../../lib/graph_sim/state.ts";
+import { loopbackUrl } from "../../main.ts";
 
 async function runSimulate(args: string[], env: Record<string, string>) {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -72,6 +74,29 @@ Deno.test("[demo] POST /api/demo/leads sends signed test leads through the webho
   }
 });
 
+Deno.test("[demo] 30 test leads from the dashboard's button spread over at least 3 forms and 2 campaigns", async () => {
+  const t = await createTestApp();
+  try {
+    const sim = t.app.services.pipeline.simulator!;
+    const res = await t.fetch("/api/demo/leads", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ count: 30, deliver: false }),
+    });
+    assert.equal(res.status, 201);
+    const { leads } = await res.json();
+    const simLeads = leads.map((lead: { leadgenId: string }) => sim.lead(lead.leadgenId)!);
+    const forms = new Set(simLeads.map((lead: SimLead) => lead.formId));
+    const campaigns = new Set(
+      simLeads.map((lead: SimLead) => lead.campaignId).filter((id: string | null) => id !== null),
+    );
+    assert.ok(forms.size >= 3, `${forms.size} forms`);
+    assert.ok(campaigns.size >= 2, `${campaigns.size} campaigns`);
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("[demo] deno task simulate --count 20 against a demo server gives 20 fetched leads", async () => {
   const dir = await Deno.makeTempDir({ prefix: "leadline-demo-" });
   const kvPath = `${dir}/leadline.kv`;
@@ -118,6 +143,56 @@ Deno.test("[demo] deno task simulate --count 20 against a demo server gives 20 f
   }
 });
 
+Deno.test("[demo] the start-up log's simulate command, typed into a shell as shown, sends leads to this server", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "leadline-demo-" });
+  const server = await startServer(baseEnv({
+    KV_PATH: `${dir}/leadline.kv`,
+    PORT: "0",
+    HOSTNAME: "127.0.0.1",
+    GRAPH_SIMULATOR_PORT: String(freePort()),
+    LOG_LEVEL: "info",
+  }));
+  try {
+    const listening = server.output.map((line) => line.startsWith("{") ? JSON.parse(line) : {})
+      .find((entry) => entry.message === "listening");
+    const port = new URL(server.url).port;
+    const hint: string = listening.hint;
+    const command = hint.replace(/^send test leads from another terminal: /, "");
+    assert.match(
+      command,
+      new RegExp(
+        `^PORT=${port} GRAPH_SIMULATOR_PORT=\\d+ npx -y deno@2\\.9 task simulate --count 5$`,
+      ),
+    );
+    // The same for a person reading the terminal rather than the JSON log.
+    await waitFor(
+      () => Promise.resolve(server.output.some((line) => line === `  ${command}`) || null),
+      "the command printed for people",
+    );
+    // Typed into a POSIX shell as shown; only `npx -y deno@2.9` becomes this machine's deno, so
+    // the test needs no download.
+    const typed = command.replace("npx -y deno@2.9", `'${Deno.execPath()}'`);
+    const out = await new Deno.Command("sh", {
+      args: ["-c", typed],
+      cwd: ROOT,
+      env: baseEnv({}),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.match(
+      stdout,
+      new RegExp(`Sent 5 lead\\(s\\) to http://127\\.0\\.0\\.1:${port}/webhook .* 5 accepted`),
+    );
+  } finally {
+    await stopServer(server);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("[demo] deno task simulate without a demo server says so and fails", async () => {
   const run = await runSimulate(["--count", "1"], {
     PORT: String(freePort()),
@@ -128,4 +203,57 @@ Deno.test("[demo] deno task simulate without a demo server says so and fails", a
   const bad = await runSimulate(["--count", "zero"], {});
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /--count must be a whole number/);
+});
+
+/** Sends one HTTP/1.1 request over a raw socket, so the Host header is exactly what we say. */
+async function rawRequest(port: number, head: string[], body: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const bytes = new TextEncoder().encode(body);
+  const request = [...head, `content-length: ${bytes.length}`, "connection: close", "", ""]
+    .join("\r\n");
+  await conn.write(new TextEncoder().encode(request));
+  await conn.write(bytes);
+  return await new Response(conn.readable).text();
+}
+
+Deno.test("[demo] POST /api/demo/leads delivers to the server's own address, never to the Host header's", async () => {
+  const server = await startTestServer();
+  // Another server on this machine: whoever names it in Host must not get signed deliveries.
+  const sinkRequests: string[] = [];
+  const sink = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    sinkRequests.push(`${req.method} ${new URL(req.url).pathname}`);
+    await req.body?.cancel();
+    return new Response("ok");
+  });
+  try {
+    const elsewhere = `127.0.0.1:${sink.addr.port}`;
+    const reply = await rawRequest(Number(new URL(server.url).port), [
+      "POST /api/demo/leads HTTP/1.1",
+      `host: ${elsewhere}`,
+      `origin: http://${elsewhere}`,
+      `cookie: ${server.user.cookie}`,
+      "content-type: application/json",
+    ], JSON.stringify({ count: 2 }));
+    assert.match(reply, /^HTTP\/1\.1 201 /, reply);
+    const body = JSON.parse(reply.slice(reply.indexOf("\r\n\r\n") + 4));
+    assert.deepEqual(body.deliveries.map((d: { status: number }) => d.status), [200, 200]);
+    assert.deepEqual(sinkRequests, [], "nothing was posted to the server the Host header named");
+    for (const { leadgenId } of body.leads) {
+      await waitFor(
+        () => server.app.services.leads.getLeadByLeadgenId(leadgenId),
+        `lead ${leadgenId} came in through our own webhook`,
+      );
+    }
+  } finally {
+    await sink.shutdown();
+    await server.close();
+  }
+});
+
+Deno.test("[demo] the app's own address is reached on loopback when it listens on every interface", () => {
+  const url = (hostname: string) => loopbackUrl({ transport: "tcp", hostname, port: 8000 });
+  assert.equal(url("0.0.0.0"), "http://127.0.0.1:8000");
+  assert.equal(url("::"), "http://[::1]:8000");
+  assert.equal(url("127.0.0.1"), "http://127.0.0.1:8000");
+  assert.equal(url("::1"), "http://[::1]:8000");
 });

@@ -2,7 +2,7 @@
 // copies, within KV's limit of 100 checks per commit (no commit refused and split).
 import assert from "node:assert/strict";
 import { signBody } from "../../lib/facebook/signature.ts";
-import { createJobQueue } from "../../lib/jobs/mod.ts";
+import { createJobQueue } from "../../lib/jobs/queue.ts";
 import { ingestWebhook } from "../../lib/leads/ingest.ts";
 import { createLeadStore } from "../../lib/leads/store.ts";
 import { createLogger } from "../../lib/log.ts";

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
+import { PermanentJobError, RetryableJobError } from "../../lib/jobs/errors.ts";
 import {
   COMPLETED_IN_COMMIT,
   createJobQueue,
   type JobLog,
   type JobQueueOptions,
-  PermanentJobError,
-  RetryableJobError,
-} from "../../lib/jobs/mod.ts";
+} from "../../lib/jobs/queue.ts";
 import { createLeadStore } from "../../lib/leads/store.ts";
 import { newMetaLead } from "../../lib/leads/model.ts";
 import { commitAtomic } from "../../lib/kv_commit.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { normaliseEmail, normalisePhone } from "../../lib/leads/contact.ts";
+import { checkLeadEmail, normalisePhone } from "../../lib/leads/contact.ts";
 
 Deno.test("[contact] phone numbers become E.164 with a default country", () => {
   const cases: [string, string | null, string][] = [
@@ -40,11 +40,11 @@ Deno.test("[contact] bad phone numbers say why", () => {
 });
 
 Deno.test("[contact] email addresses are trimmed, lower-cased and checked", () => {
-  assert.deepEqual(normaliseEmail("  Dana.Smith@Example.COM "), {
+  assert.deepEqual(checkLeadEmail("  Dana.Smith@Example.COM "), {
     ok: true,
     email: "dana.smith@example.com",
   });
   for (const bad of ["dana", "dana@", "@example.com", "dana@example", "da na@example.com"]) {
-    assert.equal(normaliseEmail(bad).ok, false, bad);
+    assert.equal(checkLeadEmail(bad).ok, false, bad);
   }
 });

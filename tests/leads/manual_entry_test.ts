@@ -41,25 +41,60 @@ async function withStore(fn: (kv: Deno.Kv, store: LeadStore) => Promise<void>) {
   }
 }
 
+Deno.test("[manual leads] every field error is a sentence that names its field", () => {
+  const bodies: unknown[] = [
+    [],
+    {},
+    { fullName: 42, phone: 7, email: false, source: 1, notes: [] },
+    { fullName: "x".repeat(201), phone: "call me", email: "dana@", notes: "n".repeat(5001) },
+    { fullName: "Dana", phone: "+0 123 456 789", email: "a b@example.com", source: "sms" },
+    { fullName: "Dana", phone: "9".repeat(400), source: "sms" },
+    { fullName: "Dana", phone: "+1 234", source: "sms" },
+    { fullName: "Dana", phone: "12345", source: "sms" },
+  ];
+  const messages = new Set<string>();
+  for (const defaultCountry of ["US", "GB", null]) {
+    for (const body of bodies) {
+      const checked = checkManualLead(body, { defaultCountry });
+      assert.equal(checked.ok, false);
+      if (!checked.ok) {
+        for (const message of Object.values(checked.fields)) messages.add(message);
+      }
+    }
+  }
+  assert.ok(messages.size >= 12, `${messages.size} distinct messages checked`);
+  for (const message of messages) {
+    // "Phone give a phone number…" came from gluing a label to a fragment: no fragments now.
+    assert.match(message, /^[A-Z][^]*[.!?]$/, `a sentence: ${message}`);
+    assert.match(
+      message,
+      /^(The (name|phone number|email address|notes)|Give|Choose|Send) /,
+      `names its field or says what to do: ${message}`,
+    );
+  }
+});
+
 Deno.test("[manual leads] bad input gets a reason per field", () => {
   const check = (body: unknown) => checkManualLead(body, { defaultCountry: "US" });
   assert.deepEqual(check({ source: "fax" }), {
     ok: false,
     fields: {
-      fullName: "is required",
-      phone: "give a phone number or an email address",
-      email: "give an email address or a phone number",
-      source: "must be one of phone, sms, walk-in, other",
+      fullName: "Give the lead's name.",
+      phone: "Give a phone number or an email address.",
+      email: "Give an email address or a phone number.",
+      source: "Choose where the lead came from: phone, sms, walk-in or other.",
     },
   });
   const bad = check({ fullName: 42, phone: "555-12", email: "dana@", source: "sms", notes: [] });
   assert.equal(bad.ok, false);
   if (!bad.ok) {
     assert.deepEqual(Object.keys(bad.fields).sort(), ["email", "fullName", "notes", "phone"]);
-    assert.match(bad.fields.phone, /10 digits/);
-    assert.match(bad.fields.email, /not an email address/);
+    assert.equal(bad.fields.phone, "The phone number must have 10 digits (area code and number).");
+    assert.equal(bad.fields.email, "The email address does not look like name@example.com.");
+    assert.equal(bad.fields.fullName, "The name must be text.");
+    assert.equal(bad.fields.notes, "The notes must be text.");
   }
-  assert.deepEqual(check([]), { ok: false, fields: { body: "must be a JSON object" } });
+  assert.deepEqual(check([]), { ok: false, fields: { body: "Send the lead as a JSON object." } });
   assert.deepEqual(check({ fullName: "Dana", email: "DANA@example.com ", source: "walk-in" }), {
     ok: true,
     input: {

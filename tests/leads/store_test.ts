@@ -48,7 +48,9 @@ Deno.test("[db] leads - insert, read back by id and leadgen id, change recorded"
   assert.equal(await store.getLeadByLeadgenId("9"), null);
   assert.equal(await store.getChangeHead(), 1);
   const page = await store.listChangesSince(0);
-  assert.deepEqual(page.changes, [{ seq: 1, kind: "created", lead: record }]);
+  const at = page.changes[0]?.at;
+  assert.match(at ?? "", /^\d{4}-\d\d-\d\dT[\d:.]+Z$/, "the change says when it was committed");
+  assert.deepEqual(page.changes, [{ seq: 1, kind: "created", lead: record, at }]);
   assert.equal(page.head, 1);
   kv.close();
 });

@@ -8,7 +8,7 @@ import {
   createReconciler,
   type Reconciler,
   type ReconcilerOptions,
-} from "../../lib/reconcile/mod.ts";
+} from "../../lib/reconcile/reconciler.ts";
 
 export const APP_SECRET = "reconcile-test-app-secret";
 export const TOKEN = "reconcile-test-page-token";

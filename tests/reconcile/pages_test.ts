@@ -9,7 +9,7 @@ import {
   listSettingsPages,
   PageIdError,
   removeSettingsPage,
-} from "../../lib/reconcile/mod.ts";
+} from "../../lib/reconcile/pages.ts";
 
 function stub(leadgenId: string, pageId: string | null) {
   return newMetaLead({

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import { createJobQueue } from "../../lib/jobs/mod.ts";
+import { waitFor } from "../_helpers/wait.ts";
+import { createJobQueue } from "../../lib/jobs/queue.ts";
 import { getKnownForm } from "../../lib/leads/forms.ts";
 import { markLeadDetailsFailed, newMetaLead } from "../../lib/leads/model.ts";
-import { reconcileCronHandler, RESUME_SYNC_JOB } from "../../lib/reconcile/mod.ts";
+import { reconcileCronHandler } from "../../lib/reconcile/cron.ts";
+import { RESUME_SYNC_JOB } from "../../lib/reconcile/reconciler.ts";
 import { nowSeconds, reconcileFixture } from "./_helpers.ts";
 
 const DAY = 24 * 60 * 60;
@@ -139,7 +141,12 @@ Deno.test("[reconcile] a rate limit mid-sweep pauses it, and it resumes from its
     const callsBefore = f.sim.calls();
     const early = await reconciler.requestSync();
     assert.equal(early.skipped, true, "no Meta call before the pause is over");
-    assert.deepEqual({ ...early, skipped: false }, paused);
+    // The skipped answer also says why and when syncing may run again (checked on its own below).
+    const { skipReason, lastFinishedAt, nextAllowedAt, checkedAt: _, ...lastResult } = early;
+    assert.deepEqual({ ...lastResult, skipped: false }, paused);
+    assert.equal(skipReason, "paused");
+    assert.equal(lastFinishedAt, paused.finishedAt);
+    assert.equal(nextAllowedAt, status.resumeAt);
     assert.equal(f.sim.calls(), callsBefore);
 
     f.clock.advance(3 * 60_000 + 1000);
@@ -209,6 +216,34 @@ Deno.test("[reconcile] ten concurrent sync requests cause one sweep", async () =
   }
 });
 
+Deno.test("[reconcile] a skipped sync says when the last sweep finished and when the next may run", async () => {
+  const f = await reconcileFixture();
+  try {
+    const reconciler = f.makeReconciler({ minIntervalMs: 60_000 });
+    const first = await reconciler.requestSync();
+    assert.equal(first.skipped, false);
+    assert.equal(first.skipReason, undefined, "a sweep that ran carries no skip fields");
+    f.clock.advance(12_000);
+
+    const again = await reconciler.requestSync();
+    assert.equal(again.skipped, true);
+    assert.equal(again.skipReason, "recent");
+    assert.equal(again.lastFinishedAt, first.finishedAt);
+    assert.equal(
+      Date.parse(again.nextAllowedAt!),
+      Date.parse(first.finishedAt) + 60_000,
+      "the next sweep may run a minimum interval after the last one finished",
+    );
+    const sinceLast = Date.parse(again.checkedAt!) - Date.parse(again.lastFinishedAt!);
+    assert.ok(
+      sinceLast >= 12_000 && sinceLast < 20_000,
+      `checkedAt is the server's now (${sinceLast})`,
+    );
+  } finally {
+    await f.close();
+  }
+});
+
 Deno.test("[reconcile] two processes on one KV: the lock lets one sweep; the other returns skipped", async () => {
   const f = await reconcileFixture();
   try {
@@ -223,13 +258,15 @@ Deno.test("[reconcile] two processes on one KV: the lock lets one sweep; the oth
       await bDone; // A holds the lock while B asks.
     });
     const a = processA.requestSync();
-    while (!held) await new Promise((resolve) => setTimeout(resolve, 1));
+    await waitFor(() => held, "process A to hold the sweep lock");
     const b = await processB.requestSync();
     releaseA();
     const resultA = await a;
     assert.equal(resultA.skipped, false);
     assert.equal(resultA.inserted, 1);
     assert.equal(b.skipped, true);
+    assert.equal(b.skipReason, "running");
+    assert.equal(b.nextAllowedAt, null, "when depends on the running sweep");
     assert.equal(b.inserted, 0, "nothing had finished yet");
     assert.equal(f.sim.calls("page_forms"), 2);
     // B's next request sees A's result within the interval.

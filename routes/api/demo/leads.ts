@@ -1,13 +1,13 @@
 // Demo mode only: the built-in simulator creates test leads and delivers them, signed, to our webhook.
 
-import { readLimitedText } from "../../../lib/auth_web/body.ts";
+import { readLimitedText } from "../../../lib/web/body.ts";
 import { define } from "../../../lib/web/define.ts";
 import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";
 
 const MAX_COUNT = 50;
 
 export const handler = define.handlers({
-  async POST({ req, url, state }) {
+  async POST({ req, state }) {
     const simulator = state.services.pipeline.simulator;
     if (simulator === null) {
       throw new HttpError(404, "Not found: test leads exist in demo mode only");
@@ -28,11 +28,21 @@ export const handler = define.handlers({
     }
     // `deliver: false` holds the leads back, like a webhook Meta never sent (Sync finds them).
     const deliver = body.deliver !== false;
-    const leads = Array.from({ length: count as number }, () => simulator.createLead());
+    // Our own listening address, never the request's Host header: a client could name any
+    // server there and have us post signed deliveries to it.
+    const selfUrl = state.services.selfUrl;
+    if (deliver && selfUrl === null) {
+      throw new HttpError(503, "Cannot deliver test leads: this server is not listening yet");
+    }
+    // From every active form of the simulated pages, with their ads and campaigns (or organic).
+    const leads = Array.from(
+      { length: count as number },
+      () => simulator.createLead({ anyForm: true }),
+    );
     const deliveries: { leadgenId: string; status: number }[] = [];
     if (deliver) {
       // Through our own public webhook, exactly as Meta would call it.
-      const webhookUrl = new URL("/webhook", url.origin).href;
+      const webhookUrl = `${selfUrl}/webhook`;
       for (const lead of leads) {
         const res = await simulator.deliver([lead], webhookUrl);
         await res.body?.cancel();

@@ -1,9 +1,9 @@
 // One lead as JSON, by our id, with the newest page of its timeline; PATCH changes its status
-// (`{ "status": "contacted" }`).
+// (`{ "status": "contacted" }`) and/or its owner (`{ "ownerId": "<user id>" | null }`).
 
-import { readJsonObject } from "../../../lib/auth_web/body.ts";
-import { LeadValidationError } from "../../../lib/leads/model.ts";
-import { parseStatusChange, setLeadStatus } from "../../../lib/leads/status.ts";
+import { readJsonObject } from "../../../lib/web/body.ts";
+import { assignLead } from "../../../lib/leads/ownership.ts";
+import { parseLeadPatch, setLeadStatus } from "../../../lib/leads/status.ts";
 import { toLeadDetailJson } from "../../../lib/leads/timeline.ts";
 import { define } from "../../../lib/web/define.ts";
 import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";
@@ -22,27 +22,34 @@ export const handler = define.handlers({
     });
   },
 
-  /** 200 with the lead (changed, or as it was when the status is the same), 400, or 404. */
+  /**
+   * 200 with the lead (changed, or as it was when nothing changes), 400, 403 (an agent moving a
+   * lead other than to or from themselves), or 404.
+   */
   async PATCH({ req, params, state }) {
-    let status;
-    try {
-      status = parseStatusChange(await readJsonObject(req));
-    } catch (error) {
-      if (error instanceof LeadValidationError) throw new HttpError(400, error.message);
-      throw error;
-    }
-    const { leads } = state.services;
-    const { outcome } = await setLeadStatus(leads, params.id, status, {
-      by: state.user?.name ?? null,
-    });
-    if (outcome === "not_found") throw new HttpError(404, `No lead has the id ${params.id}`);
-    if (outcome === "changed") {
-      state.services.log.info("lead status changed", {
+    const patch = parseLeadPatch(await readJsonObject(req));
+    const { leads, kv, log } = state.services;
+    const user = state.user!;
+    if (patch.ownerId !== undefined) {
+      const lead = await assignLead({ kv, store: leads }, params.id, patch.ownerId, user);
+      log.info("lead owner changed", {
         requestId: state.requestId,
         leadId: params.id,
-        status,
-        by: state.user?.id ?? null,
+        ownerId: lead.ownerId,
+        by: user.id,
       });
+    }
+    if (patch.status !== undefined) {
+      const { outcome } = await setLeadStatus(leads, params.id, patch.status, { by: user.name });
+      if (outcome === "not_found") throw new HttpError(404, `No lead has the id ${params.id}`);
+      if (outcome === "changed") {
+        log.info("lead status changed", {
+          requestId: state.requestId,
+          leadId: params.id,
+          status: patch.status,
+          by: user.id,
+        });
+      }
     }
     // Served as GET serves it: the timeline read from its records.
     const found = await leads.getLeadWithTimeline(params.id);

@@ -1,14 +1,20 @@
 // The leads API: a page of leads newest first, the changes after a cursor with the current alerts
 // (the polling fallback), and POST for a lead entered by hand.
 
-import { readJsonObject } from "../../../lib/auth_web/body.ts";
+import { readJsonObject } from "../../../lib/web/body.ts";
 import { addManualLead } from "../../../lib/leads/manual_entry.ts";
 import { toLeadJson } from "../../../lib/leads/model.ts";
+import {
+  endOfToday,
+  LEAD_VIEWS,
+  listDueLeads,
+  listLeadsForView,
+  parseLeadView,
+} from "../../../lib/leads/views.ts";
+import { getTeamSettings } from "../../../lib/routing/settings.ts";
 import { define } from "../../../lib/web/define.ts";
+import { CHANGES_PAGE_SIZE, LEAD_PAGE_SIZE } from "../../../lib/wire.ts";
 import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";
-
-/** Changes per `?since=` answer; a client that gets this many asks again from the new cursor. */
-const CHANGES_PER_PAGE = 500;
 
 function wholeNumber(raw: string, name: string, max: number): number {
   if (!/^\d{1,16}$/.test(raw) || Number(raw) > max) {
@@ -23,10 +29,10 @@ export const handler = define.handlers({
     const since = url.searchParams.get("since");
     if (since !== null) {
       const seq = wholeNumber(since, "since", Number.MAX_SAFE_INTEGER);
-      const page = await leads.listChangesSince(seq, CHANGES_PER_PAGE);
+      const page = await leads.listChangesSince(seq, CHANGES_PAGE_SIZE);
       const last = page.changes.at(-1)?.seq;
       // A full page may have more behind it: hand back where it stopped, not the head.
-      const cursor = page.changes.length >= CHANGES_PER_PAGE && last !== undefined
+      const cursor = page.changes.length >= CHANGES_PAGE_SIZE && last !== undefined
         ? last
         : Math.max(page.head, last ?? 0);
       return jsonResponse(
@@ -48,15 +54,30 @@ export const handler = define.handlers({
     }
 
     const limitRaw = url.searchParams.get("limit");
-    const limit = limitRaw === null ? 50 : wholeNumber(limitRaw, "limit", 500);
+    const limit = limitRaw === null ? LEAD_PAGE_SIZE : wholeNumber(limitRaw, "limit", 500);
     if (limit < 1) throw new HttpError(400, "Cannot list leads: limit must be at least 1");
-    let page;
-    try {
-      page = await leads.listLeads({ limit, cursor: url.searchParams.get("cursor") || null });
-    } catch (error) {
-      if (error instanceof TypeError) throw new HttpError(400, error.message);
-      throw error;
+    // No view: every lead (as before views existed); `mine` is the user's and the unassigned.
+    const viewRaw = url.searchParams.get("view");
+    if (viewRaw !== null && !(LEAD_VIEWS as readonly string[]).includes(viewRaw)) {
+      throw new HttpError(400, `Cannot list leads: view must be one of ${LEAD_VIEWS.join(", ")}`);
     }
+    const view = viewRaw === null ? "all" : parseLeadView(viewRaw);
+    const user = state.user!;
+    if (view === "due") {
+      const settings = await getTeamSettings(state.services.kv);
+      const due = await listDueLeads(state.services.kv, leads, {
+        until: endOfToday(Date.now(), settings.timeZone),
+        ownerId: user.role === "admin" ? null : user.id,
+        limit,
+      });
+      return jsonResponse({ leads: due.map(toLeadJson), cursor: null }, 200, {
+        "cache-control": "no-store",
+      });
+    }
+    const page = await listLeadsForView(leads, view, user.id, {
+      limit,
+      cursor: url.searchParams.get("cursor") || null,
+    });
     return jsonResponse(
       { leads: page.leads.map(toLeadJson), cursor: page.cursor },
       200,

@@ -1,6 +1,6 @@
 // Admin: stop sweeping a page that was added in settings.
 
-import { isPageId, PageIdError, removeSettingsPage } from "../../../../lib/reconcile/mod.ts";
+import { isPageId, removeSettingsPage } from "../../../../lib/reconcile/pages.ts";
 import { define } from "../../../../lib/web/define.ts";
 import { HttpError } from "../../../../lib/web/http_error.ts";
 
@@ -13,13 +13,8 @@ export const params = { pageId: isPageId };
 export const handler = define.handlers({
   /** 204 when the page was removed; 404 when it was not added in settings. */
   async DELETE({ params, state }) {
-    try {
-      if (!await removeSettingsPage(state.services.kv, params.pageId)) {
-        throw new HttpError(404, `Page ${params.pageId} was not added in settings`);
-      }
-    } catch (error) {
-      if (error instanceof PageIdError) throw new HttpError(400, error.message);
-      throw error;
+    if (!await removeSettingsPage(state.services.kv, params.pageId)) {
+      throw new HttpError(404, `Page ${params.pageId} was not added in settings`);
     }
     return new Response(null, { status: 204 });
   },

@@ -1,15 +1,14 @@
 // Admin: the Facebook pages reconciliation sweeps; list them, and add one by id in settings.
 
-import { readJsonObject } from "../../../../lib/auth_web/mod.ts";
+import { readJsonObject } from "../../../../lib/web/body.ts";
 import {
   addSettingsPage,
   followLeadPages,
   listSeenPages,
   listSettingsPages,
-  PageIdError,
-} from "../../../../lib/reconcile/mod.ts";
+} from "../../../../lib/reconcile/pages.ts";
 import { define } from "../../../../lib/web/define.ts";
-import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
+import { jsonResponse } from "../../../../lib/web/http_error.ts";
 
 /** Only admins choose the pages reconciliation sweeps. */
 export const access = "admin";
@@ -34,20 +33,11 @@ export const handler = define.handlers({
   /** Adds `{ "pageId": "<digits>" }` to the pages swept; 201 with the page. */
   async POST({ req, state }) {
     const body = await readJsonObject(req);
-    try {
-      const page = await addSettingsPage(state.services.kv, body.pageId as string, new Date());
-      state.services.log.info("page added to reconciliation", {
-        pageId: page.pageId,
-        by: state.user?.id ?? null,
-      });
-      return jsonResponse({ page }, 201);
-    } catch (error) {
-      if (error instanceof PageIdError) {
-        throw new HttpError(400, error.message, {
-          details: { fields: { pageId: "must be digits" } },
-        });
-      }
-      throw error;
-    }
+    const page = await addSettingsPage(state.services.kv, body.pageId as string, new Date());
+    state.services.log.info("page added to reconciliation", {
+      pageId: page.pageId,
+      by: state.user?.id ?? null,
+    });
+    return jsonResponse({ page }, 201);
   },
 });

@@ -6,7 +6,7 @@ import {
   setRole,
 } from "../../../../lib/auth/users.ts";
 import { toPublicUser } from "../../../../lib/auth/model.ts";
-import { passwordIterations, readJsonObject, toHttpError } from "../../../../lib/auth_web/mod.ts";
+import { readJsonObject } from "../../../../lib/web/body.ts";
 import { define } from "../../../../lib/web/define.ts";
 import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
 import { isUlid } from "../../../../lib/ids.ts";
@@ -44,22 +44,17 @@ export const handler = define.handlers({
     if (body.role === "agent" && id === ctx.state.user!.id) {
       throw new HttpError(409, "Cannot take away your own admin role; ask another admin");
     }
-    try {
-      if (!await getUser(kv, id)) throw new HttpError(404, `No user has id ${id}`);
-      if (typeof body.password === "string") {
-        await setPassword(kv, id, body.password, {
-          iterations: passwordIterations(ctx.state.services),
-        });
-      }
-      if (typeof body.disabled === "boolean") await setDisabled(kv, id, body.disabled);
-      if (body.role === "admin" || body.role === "agent") await setRole(kv, id, body.role);
-      const user = await getUser(kv, id);
-      if (!user) throw new HttpError(404, `No user has id ${id}`);
-      return jsonResponse({ user: toPublicUser(user) });
-    } catch (err) {
-      if (err instanceof HttpError) throw err;
-      throw toHttpError(err);
+    if (!await getUser(kv, id)) throw new HttpError(404, `No user has id ${id}`);
+    if (typeof body.password === "string") {
+      await setPassword(kv, id, body.password, {
+        iterations: ctx.state.services.passwordIterations,
+      });
     }
+    if (typeof body.disabled === "boolean") await setDisabled(kv, id, body.disabled);
+    if (body.role === "admin" || body.role === "agent") await setRole(kv, id, body.role);
+    const user = await getUser(kv, id);
+    if (!user) throw new HttpError(404, `No user has id ${id}`);
+    return jsonResponse({ user: toPublicUser(user) });
   },
 
   async DELETE(ctx) {
@@ -67,12 +62,7 @@ export const handler = define.handlers({
     if (id === ctx.state.user!.id) {
       throw new HttpError(409, "Cannot remove your own account; ask another admin");
     }
-    let removed: boolean;
-    try {
-      removed = await removeUser(ctx.state.services.kv, id);
-    } catch (err) {
-      throw toHttpError(err);
-    }
+    const removed = await removeUser(ctx.state.services.kv, id);
     if (!removed) throw new HttpError(404, `No user has id ${id}`);
     return new Response(null, { status: 204 });
   },

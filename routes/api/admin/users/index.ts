@@ -1,5 +1,5 @@
 import { createUser, listUsers } from "../../../../lib/auth/users.ts";
-import { passwordIterations, readJsonObject, toHttpError } from "../../../../lib/auth_web/mod.ts";
+import { readJsonObject } from "../../../../lib/web/body.ts";
 import { define } from "../../../../lib/web/define.ts";
 import { jsonResponse } from "../../../../lib/web/http_error.ts";
 
@@ -15,16 +15,12 @@ export const handler = define.handlers({
   /** Adds a user: `{ "email", "name", "role": "admin" | "agent", "password" }`. */
   async POST(ctx) {
     const body = await readJsonObject(ctx.req);
-    try {
-      const user = await createUser(ctx.state.services.kv, {
-        email: String(body.email ?? ""),
-        name: String(body.name ?? ""),
-        role: String(body.role ?? "agent") as "admin" | "agent",
-        password: typeof body.password === "string" ? body.password : "",
-      }, { iterations: passwordIterations(ctx.state.services) });
-      return jsonResponse({ user }, 201, { location: `/api/admin/users/${user.id}` });
-    } catch (err) {
-      throw toHttpError(err);
-    }
+    const user = await createUser(ctx.state.services.kv, {
+      email: String(body.email ?? ""),
+      name: String(body.name ?? ""),
+      role: String(body.role ?? "agent") as "admin" | "agent",
+      password: typeof body.password === "string" ? body.password : "",
+    }, { iterations: ctx.state.services.passwordIterations });
+    return jsonResponse({ user }, 201, { location: `/api/admin/users/${user.id}` });
   },
 });

@@ -1,9 +1,8 @@
 // Changes a lead's status from a plain form (field `status`), for pages without JavaScript: 303
 // back to the lead's page, or to the dashboard it was sent from. JSON clients use PATCH /api/leads/:id.
 
-import { readForm } from "../../../../lib/auth_web/body.ts";
-import { ownOrigin } from "../../../../lib/auth_web/request_info.ts";
-import { LeadValidationError } from "../../../../lib/leads/model.ts";
+import { readForm } from "../../../../lib/web/body.ts";
+import { ownOrigin } from "../../../../lib/web/request_info.ts";
 import { parseLeadStatus, setLeadStatus } from "../../../../lib/leads/status.ts";
 import { define } from "../../../../lib/web/define.ts";
 import { formReturnPath, isFormPost } from "../../../../lib/web/form_post.ts";
@@ -21,13 +20,7 @@ export const handler = define.handlers({
         "Cannot change status: send a form here, or JSON to PATCH /api/leads/:id",
       );
     }
-    let status;
-    try {
-      status = parseLeadStatus((await readForm(req)).status);
-    } catch (error) {
-      if (error instanceof LeadValidationError) throw new HttpError(400, error.message);
-      throw error;
-    }
+    const status = parseLeadStatus((await readForm(req)).status);
     const { outcome } = await setLeadStatus(state.services.leads, params.id, status, {
       by: state.user?.name ?? null,
     });

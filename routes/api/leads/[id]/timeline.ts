@@ -1,6 +1,6 @@
 // One lead's timeline, a page at a time, newest first across pages: `?before=<cursor>&limit=<n>`.
 
-import { TIMELINE_PAGE_MAX, TimelineCursorError } from "../../../../lib/leads/timeline.ts";
+import { TIMELINE_PAGE_MAX } from "../../../../lib/leads/timeline.ts";
 import { isUlid } from "../../../../lib/ids.ts";
 import { define } from "../../../../lib/web/define.ts";
 import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
@@ -20,16 +20,10 @@ export const handler = define.handlers({
     if (limit !== undefined && (limit < 1 || limit > TIMELINE_PAGE_MAX)) {
       throw new HttpError(400, `Cannot list the timeline: limit must be 1 to ${TIMELINE_PAGE_MAX}`);
     }
-    let found;
-    try {
-      found = await leads.getLeadWithTimeline(params.id, {
-        before: url.searchParams.get("before"),
-        limit,
-      });
-    } catch (error) {
-      if (error instanceof TimelineCursorError) throw new HttpError(400, error.message);
-      throw error;
-    }
+    const found = await leads.getLeadWithTimeline(params.id, {
+      before: url.searchParams.get("before"),
+      limit,
+    });
     if (found === null) throw new HttpError(404, `No lead has the id ${params.id}`);
     return jsonResponse(found.timeline, 200, { "cache-control": "no-store" });
   },

@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { gunzipSync } from "node:zlib";
+import { pageScriptBytes } from "../../lib/islands/bundles.ts";
+import { loadIslandBundles } from "../../lib/islands/bundles.ts";
+import { createTestApp } from "../_helpers/app.ts";
+
+// Issue 16's target is 15 KB gzip for all of a page's JS, and it must bring the dashboard back
+// there. Measured after merging issue 10's "work the leads" (team strip island; owner, Claim,
+// clock, calls, follow-up and duplicate badge on rows; Claim in the toast) into main's grouped
+// toasts, honest Sync message and safe contact links: the page's islands are 20,089 B gzip (51,563
+// B identity, 18,115 B br) and LeadDashboard with its chunk 16,363 B gzip. These budgets are those
+// numbers rounded up to the next 0.5 KB: they stop further growth, not the cut back to 15 KB,
+// which waits for a change to the islands themselves (issue 16).
+// Issue 14 gave the dashboard, the sync line and the team strip one duration and "… ago" formatter
+// (lib/format/durations.ts) instead of a copy each: the bundler puts it in a chunk of its own,
+// which the page loads once (+34 B gzip) but which counts whole with LeadDashboard (+148 B), and
+// made the feed's clock, network and EventSource injectable for its unit tests (+66 B). After it:
+// the page 20,189 B gzip, LeadDashboard with its chunks 16,577 B; that budget moved to 16.5 KB.
+const PAGE_BUDGET_GZIP = 20 * 1024;
+const DASHBOARD_ISLAND_BUDGET_GZIP = 16.5 * 1024;
+
+Deno.test("[islands] every script the dashboard page loads, counted on the wire, stays within budget", async () => {
+  const { fetch, close } = await createTestApp();
+  try {
+    const html = await (await fetch("/")).text();
+    const urls = [
+      ...html.matchAll(/<(?:script type="module" src|link rel="modulepreload" href)="([^"]+)"/g),
+    ].map((m) => m[1]);
+    const islands = [...new Set([...html.matchAll(/data-island="(\w+)"/g)].map((m) => m[1]))];
+    assert.deepEqual(islands.sort(), ["AddLeadForm", "LeadDashboard", "SyncStatus", "TeamStrip"]);
+
+    const wire = { identity: 0, gzip: 0, br: 0 };
+    for (const url of urls) {
+      for (const coding of ["identity", "gzip", "br"] as const) {
+        const res = await fetch(url, { headers: { "accept-encoding": coding } });
+        assert.equal(res.status, 200, url);
+        assert.equal(res.headers.get("content-encoding"), coding === "identity" ? null : coding);
+        const body = new Uint8Array(await res.arrayBuffer());
+        assert.equal(Number(res.headers.get("content-length")), body.byteLength);
+        wire[coding] += body.byteLength;
+        if (coding === "gzip") assert.ok(gunzipSync(body).byteLength > 0);
+      }
+    }
+    const build = await loadIslandBundles(islands);
+    const counted = pageScriptBytes(build, islands);
+    assert.equal(
+      urls.length,
+      counted.files.length,
+      "one entry per island and each shared chunk, each once",
+    );
+    assert.equal(
+      counted.files.filter((file) => !file.startsWith("chunk-")).length,
+      islands.length,
+      "one entry per island",
+    );
+    assert.deepEqual(
+      { identity: counted.identity, gzip: counted.gzip, br: counted.br },
+      wire,
+      "pageScriptBytes counts what the server sends",
+    );
+    assert.ok(wire.gzip <= PAGE_BUDGET_GZIP, `the dashboard page's JS is ${wire.gzip} B gzip`);
+    const dashboard = pageScriptBytes(build, ["LeadDashboard"]);
+    assert.ok(
+      dashboard.gzip <= DASHBOARD_ISLAND_BUDGET_GZIP,
+      `LeadDashboard with its chunks is ${dashboard.gzip} B gzip, over its 16.5 KB budget`,
+    );
+  } finally {
+    await close();
+  }
+});

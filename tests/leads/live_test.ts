@@ -1,0 +1,332 @@
+import assert from "node:assert/strict";
+import { waitFor } from "../_helpers/wait.ts";
+import { testMetaLead } from "../_helpers/leads.ts";
+import { createAlertStore } from "../../lib/alerts.ts";
+import {
+  createLiveHub,
+  type LiveEvent,
+  LiveHubFullError,
+  LiveHubStoppedError,
+  type LiveSubscription,
+} from "../../lib/leads/live.ts";
+import type { Lead } from "../../lib/leads/model.ts";
+import { leadChangesHeadKey } from "../../lib/leads/keys.ts";
+import { createLeadStore, type LeadStore } from "../../lib/leads/store.ts";
+
+async function insert(store: LeadStore, count: number): Promise<Lead[]> {
+  const leads: Lead[] = [];
+  for (let i = 0; i < count; i++) {
+    const lead = testMetaLead();
+    await store.insertLeads([lead]);
+    leads.push(lead);
+  }
+  return leads;
+}
+
+/** Reads `count` events (never "idle": no idle timeout is given). */
+async function take(sub: LiveSubscription, count: number): Promise<LiveEvent[]> {
+  const events: LiveEvent[] = [];
+  while (events.length < count) {
+    const event = await sub.next();
+    assert.ok(event !== null && event !== "idle", `subscription ended after ${events.length}`);
+    events.push(event);
+  }
+  return events;
+}
+
+function seqs(events: LiveEvent[]): number[] {
+  return events.map((e) => e.type === "change" ? e.change.seq : e.type === "reset" ? -e.head : NaN);
+}
+
+async function withHub(
+  fn: (ctx: { kv: Deno.Kv; store: LeadStore; hub: ReturnType<typeof createLiveHub> }) => Promise<
+    void
+  >,
+  options: Parameters<typeof createLiveHub>[2] = {},
+) {
+  const kv = await Deno.openKv(":memory:");
+  const store = createLeadStore(kv);
+  const hub = createLiveHub(kv, store, options);
+  try {
+    await fn({ kv, store, hub });
+  } finally {
+    await hub.stop();
+    kv.close();
+  }
+}
+
+Deno.test("[live] one watch fans every change out to many subscribers, in order", async () => {
+  await withHub(async ({ store, hub }) => {
+    await insert(store, 2); // before anyone listens: not delivered to "from now" subscribers
+    const subs = await Promise.all(Array.from({ length: 50 }, () => hub.subscribe()));
+    assert.equal(hub.size, 50);
+    const leads = await insert(store, 5);
+    for (const sub of subs) {
+      const events = await take(sub, 5);
+      assert.deepEqual(seqs(events), [3, 4, 5, 6, 7]);
+      assert.deepEqual(
+        events.map((e) => e.type === "change" ? e.change.lead.id : null),
+        leads.map((l) => l.id),
+      );
+      assert.equal(sub.cursor, 7);
+    }
+  });
+});
+
+Deno.test("[live] a subscriber given a cursor catches up from the store, then gets live changes", async () => {
+  await withHub(async ({ store, hub }) => {
+    await hub.start();
+    await insert(store, 6);
+    const sub = await hub.subscribe({ since: 2 });
+    assert.deepEqual(seqs(await take(sub, 4)), [3, 4, 5, 6]);
+    await insert(store, 2);
+    assert.deepEqual(seqs(await take(sub, 2)), [7, 8]);
+    // An update shows up as a change of the same lead with its new state.
+    const [first] = (await store.listChangesSince(0, 1)).changes;
+    await store.updateLead(first.lead.id, (lead) => ({ ...lead, status: "contacted" }));
+    const [updated] = await take(sub, 1);
+    assert.equal(updated.type, "change");
+    if (updated.type === "change") {
+      assert.equal(updated.change.kind, "updated");
+      assert.equal(updated.change.lead.status, "contacted");
+      assert.equal(updated.change.seq, 9);
+    }
+  });
+});
+
+Deno.test("[live] changes committed while a subscriber catches up arrive once, in order", async () => {
+  await withHub(async ({ store, hub }) => {
+    await hub.start();
+    await insert(store, 30);
+    const sub = await hub.subscribe({ since: 0 });
+    const reading = take(sub, 60);
+    await insert(store, 30);
+    assert.deepEqual(seqs(await reading), Array.from({ length: 60 }, (_, i) => i + 1));
+  }, { pageSize: 7 });
+});
+
+Deno.test("[live] a stalled subscriber is dropped without holding back the others", async () => {
+  await withHub(async ({ store, hub }) => {
+    const closed: string[] = [];
+    const stalled = await hub.subscribe({ onClose: (reason) => closed.push(reason) });
+    const reader = await hub.subscribe();
+    const reading = take(reader, 12);
+    await insert(store, 12);
+    assert.deepEqual(seqs(await reading), Array.from({ length: 12 }, (_, i) => i + 1));
+    assert.deepEqual(closed, ["overflow"]);
+    assert.equal(stalled.closedReason, "overflow");
+    assert.equal(await stalled.next(), null, "a dropped subscriber gets nothing more");
+    assert.equal(hub.size, 1);
+    // It resumes by cursor and misses nothing.
+    const resumed = await hub.subscribe({ since: stalled.cursor });
+    assert.deepEqual(seqs(await take(resumed, 12)), Array.from({ length: 12 }, (_, i) => i + 1));
+    // The hub reads at most two changes per store call, so a reader that keeps up never holds 4.
+  }, { bufferSize: 4, pageSize: 2 });
+});
+
+Deno.test("[live] the cap on subscribers refuses one more until a slot frees", async () => {
+  await withHub(async ({ hub }) => {
+    const a = await hub.subscribe();
+    await hub.subscribe();
+    await assert.rejects(() => hub.subscribe(), LiveHubFullError);
+    a.close();
+    assert.equal(a.closedReason, "closed");
+    await hub.subscribe();
+    assert.equal(hub.size, 2);
+  }, { maxSubscribers: 2 });
+});
+
+Deno.test("[live] next() reports idle time so callers can send heartbeats", async () => {
+  await withHub(async ({ store, hub }) => {
+    const sub = await hub.subscribe();
+    assert.equal(await sub.next(10), "idle");
+    await insert(store, 1);
+    const event = await sub.next(60_000);
+    assert.ok(event !== null && event !== "idle" && event.type === "change");
+  });
+});
+
+Deno.test("[live] stop() ends every subscription with 'shutdown' and cancels the watch", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const store = createLeadStore(kv);
+  const hub = createLiveHub(kv, store);
+  const reasons: string[] = [];
+  const subs = await Promise.all(
+    [1, 2, 3].map(() => hub.subscribe({ onClose: (reason) => reasons.push(reason) })),
+  );
+  const waiting = subs.map((sub) => sub.next());
+  await hub.stop();
+  assert.deepEqual(await Promise.all(waiting), [null, null, null]);
+  assert.deepEqual(reasons, ["shutdown", "shutdown", "shutdown"]);
+  assert.equal(hub.size, 0);
+  await assert.rejects(() => hub.subscribe(), LiveHubStoppedError);
+  await hub.stop(); // idempotent
+  kv.close();
+  // The sanitizers fail this test if the watch or a timer were left running.
+});
+
+/** `kv` with its `watch` calls recorded (the hub must open one watch for leads and alerts). */
+function recordWatches(kv: Deno.Kv): { kv: Deno.Kv; watched: Deno.KvKey[][] } {
+  const watched: Deno.KvKey[][] = [];
+  const proxy = new Proxy(kv, {
+    get(target, prop) {
+      if (prop === "watch") {
+        return (keys: Deno.KvKey[]) => {
+          watched.push(keys);
+          return target.watch(keys);
+        };
+      }
+      const value = Reflect.get(target, prop);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { kv: proxy, watched };
+}
+
+Deno.test("[live] raising and clearing an alert reaches every subscriber through the same watch", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const recorded = recordWatches(kv);
+  const store = createLeadStore(kv);
+  const alerts = createAlertStore(kv);
+  await alerts.setAlert({ kind: "permission_denied", pageId: "222", message: "Grant it." });
+  const hub = createLiveHub(recorded.kv, store);
+  try {
+    await hub.start();
+    assert.deepEqual(hub.alerts.map((a) => a.pageId), ["222"], "a new stream's first paint");
+    const subs = [await hub.subscribe(), await hub.subscribe()];
+    await alerts.setAlert({ kind: "token_expired", pageId: "111", message: "Renew the token." });
+    for (const sub of subs) {
+      const [event] = await take(sub, 1);
+      assert.equal(event.type, "alerts");
+      assert.deepEqual(
+        event.type === "alerts" ? event.alerts.map((a) => [a.kind, a.pageId, a.message]) : null,
+        [["permission_denied", "222", "Grant it."], ["token_expired", "111", "Renew the token."]],
+      );
+      assert.equal(sub.cursor, 0, "alerts move no change cursor");
+    }
+    // A lead change and a clear: both arrive; the lead keeps its seq.
+    const [lead] = await insert(store, 1);
+    await alerts.clearPageAlerts("111");
+    for (const sub of subs) {
+      const events = await take(sub, 2);
+      const change = events.find((e) => e.type === "change");
+      assert.equal(change?.type === "change" ? change.change.lead.id : null, lead.id);
+      const cleared = events.find((e) => e.type === "alerts");
+      assert.deepEqual(
+        cleared?.type === "alerts" ? cleared.alerts.map((a) => a.pageId) : null,
+        ["222"],
+      );
+    }
+    assert.deepEqual(hub.alerts.map((a) => a.pageId), ["222"]);
+    assert.deepEqual(recorded.watched, [[["lead_changes_head"], ["alerts_head"]]], "one watch");
+  } finally {
+    await hub.stop();
+    kv.close();
+  }
+});
+
+Deno.test("[live] a subscriber that has not read keeps only the newest alert list", async () => {
+  await withHub(async ({ kv, hub }) => {
+    const alerts = createAlertStore(kv);
+    const sub = await hub.subscribe();
+    for (const pageId of ["1", "2", "3"]) {
+      await alerts.setAlert({ kind: "token_expired", pageId, message: "Renew." });
+      // Let the hub see each commit on its own before the next one.
+      await waitFor(() => hub.alerts.length >= Number(pageId), `the hub to see alert ${pageId}`);
+    }
+    assert.equal(hub.alerts.length, 3);
+    const event = await sub.next(0);
+    assert.deepEqual(
+      event !== null && event !== "idle" && event.type === "alerts"
+        ? event.alerts.map((a) => a.pageId)
+        : event,
+      ["1", "2", "3"],
+    );
+    assert.equal(await sub.next(20), "idle", "the older lists were dropped");
+  });
+});
+
+Deno.test("[live] one owner past its limit makes way: its oldest subscription closes as replaced", async () => {
+  await withHub(async ({ store, hub }) => {
+    const first = await hub.subscribe({ owner: "session-a" });
+    const second = await hub.subscribe({ owner: "session-a" });
+    const other = await hub.subscribe({ owner: "session-b" });
+    const third = await hub.subscribe({ owner: "session-a" });
+    assert.equal(first.closedReason, "replaced");
+    assert.equal(await first.next(), null);
+    assert.equal(second.closedReason, null);
+    assert.equal(hub.size, 3);
+    // Making way happens before the cap is checked: a full hub still takes the owner's new one.
+    const fourth = await hub.subscribe({ owner: "session-b" });
+    await assert.rejects(() => hub.subscribe({ owner: "session-c" }), LiveHubFullError);
+    await insert(store, 1);
+    for (const sub of [second, third, other, fourth]) {
+      assert.deepEqual(seqs(await take(sub, 1)), [1]);
+    }
+  }, { maxPerOwner: 2, maxSubscribers: 4 });
+});
+
+Deno.test("[live] a revocation closes the ended owners' subscriptions before any later change reaches them", async () => {
+  const ended = new Set<string>();
+  const checked: string[][] = [];
+  await withHub(async ({ kv, store, hub }) => {
+    const revoked = await hub.subscribe({ owner: "gone" });
+    const kept = await hub.subscribe({ owner: "still-here" });
+    const anonymous = await hub.subscribe();
+    ended.add("gone");
+    await kv.atomic().sum(["revocations"], 1n).commit();
+    await insert(store, 1);
+    assert.equal(await revoked.next(), null, "not even the change committed after it");
+    assert.equal(revoked.closedReason, "revoked");
+    assert.deepEqual(seqs(await take(kept, 1)), [1]);
+    assert.deepEqual(seqs(await take(anonymous, 1)), [1]);
+    assert.deepEqual(checked.at(-1)?.sort(), ["gone", "still-here"]);
+  }, {
+    revocationKey: ["revocations"],
+    checkOwners: (owners) => {
+      checked.push(owners);
+      return Promise.resolve(owners.filter((owner) => ended.has(owner)));
+    },
+  });
+});
+
+Deno.test("[live] owners are checked again every recheckMs, so an expired one ends without a revocation", async () => {
+  const ended = new Set<string>();
+  await withHub(async ({ hub }) => {
+    const expiring = await hub.subscribe({ owner: "expiring" });
+    const kept = await hub.subscribe({ owner: "kept" });
+    ended.add("expiring");
+    assert.equal(await expiring.next(), null);
+    assert.equal(expiring.closedReason, "revoked");
+    assert.equal(kept.closedReason, null);
+  }, {
+    recheckMs: 20,
+    checkOwners: (owners) => Promise.resolve(owners.filter((owner) => ended.has(owner))),
+  });
+});
+
+Deno.test("[live] a cursor past the store's head gets a reset to the head first, then live changes", async () => {
+  await withHub(async ({ store, hub }) => {
+    await insert(store, 2);
+    const sub = await hub.subscribe({ since: 1000 });
+    assert.equal(sub.cursor, 1000, "until the reset is handed out");
+    const [reset] = await take(sub, 1);
+    assert.deepEqual(reset, { type: "reset", head: 2 });
+    await insert(store, 1);
+    assert.deepEqual(seqs(await take(sub, 1)), [3]);
+  });
+});
+
+Deno.test("[live] a store whose head went back (a backup restored under the server) resets every subscriber", async () => {
+  await withHub(async ({ kv, store, hub }) => {
+    const sub = await hub.subscribe();
+    await insert(store, 3);
+    assert.deepEqual(seqs(await take(sub, 3)), [1, 2, 3]);
+    // The restored store is at seq 1: its next change is 2 again, which the cursor 3 would skip.
+    await kv.set(leadChangesHeadKey(), 1);
+    const [reset] = await take(sub, 1);
+    assert.deepEqual(reset, { type: "reset", head: 1 });
+    await insert(store, 1);
+    assert.deepEqual(seqs(await take(sub, 1)), [2]);
+  });
+});
