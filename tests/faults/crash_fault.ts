@@ -7,8 +7,13 @@ import { signBody } from "../../lib/facebook/signature.ts";
 import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
 import { LEADS_BY_CREATED_PREFIX } from "../../lib/leads/keys.ts";
 import type { Lead, LeadTimelineEvent } from "../../lib/leads/model.ts";
-import { ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN } from "../ingest/_helpers.ts";
-import { baseEnv, type ServerProcess, startServer, stopServer } from "../ingest/_server_process.ts";
+import { ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN } from "../_helpers/pipeline.ts";
+import {
+  baseEnv,
+  type ServerProcess,
+  startServer,
+  stopServer,
+} from "../_helpers/server_process.ts";
 import { countKeys, scaled, seededRandom, until } from "./_helpers.ts";
 
 Deno.test("[faults] crash: SIGKILL at random moments during a 2,000-lead ingest with 30% Graph failures -> every lead fetched, none twice", async () => {

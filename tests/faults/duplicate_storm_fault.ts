@@ -6,7 +6,7 @@ import { signBody } from "../../lib/facebook/signature.ts";
 import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
 import { LEADS_BY_CREATED_PREFIX } from "../../lib/leads/keys.ts";
 import { startTestServer } from "../_helpers/app.ts";
-import { ACCESS_TOKEN, APP_SECRET, liveEnv } from "../ingest/_helpers.ts";
+import { ACCESS_TOKEN, APP_SECRET, liveEnv } from "../_helpers/pipeline.ts";
 import { countKeys, pool, scaled, seededRandom, shuffle, until } from "./_helpers.ts";
 
 Deno.test("[faults] duplicate storm: 10,000 deliveries, 30% repeats, concurrent -> exactly the unique leads, one Graph read each", async () => {

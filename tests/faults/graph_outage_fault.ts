@@ -7,7 +7,7 @@ import { type GraphSimulator, startGraphSimulator } from "../../lib/graph_sim/mo
 import type { SimLead } from "../../lib/graph_sim/state.ts";
 import type { Lead } from "../../lib/leads/model.ts";
 import { startTestServer, type TestServer } from "../_helpers/app.ts";
-import { ACCESS_TOKEN, APP_SECRET, liveEnv } from "../ingest/_helpers.ts";
+import { ACCESS_TOKEN, APP_SECRET, liveEnv } from "../_helpers/pipeline.ts";
 import { pool, scaled, until } from "./_helpers.ts";
 
 async function deliverAll(server: TestServer, sim: GraphSimulator, leads: SimLead[]) {

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { startTestServer, type TestServer } from "../_helpers/app.ts";
 import { rawRequest } from "../_helpers/raw_http.ts";
-import { APP_SECRET, VERIFY_TOKEN } from "../ingest/_helpers.ts";
+import { APP_SECRET, VERIFY_TOKEN } from "../_helpers/pipeline.ts";
 import { countKeys, scaled, seededRandom } from "./_helpers.ts";
 
 const PER_ROUTE = Math.max(200, scaled(250));

@@ -10,8 +10,8 @@ import { createSession } from "../../lib/auth/sessions.ts";
 import { createUser } from "../../lib/auth/users.ts";
 import { SESSION_COOKIE } from "../../lib/auth_web/cookies.ts";
 import { openStreams } from "../_helpers/sse_clients.ts";
-import { ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN } from "../ingest/_helpers.ts";
-import { baseEnv, startServer, stopServer } from "../ingest/_server_process.ts";
+import { ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN } from "../_helpers/pipeline.ts";
+import { baseEnv, startServer, stopServer } from "../_helpers/server_process.ts";
 import { pool, scaled, until } from "./_helpers.ts";
 
 async function rssMib(pid: number): Promise<number> {

@@ -23,7 +23,7 @@ import { newMetaLead } from "../../lib/leads/model.ts";
 import { pageTokenFor } from "../../lib/leads/pipeline.ts";
 import { createLeadStore } from "../../lib/leads/store.ts";
 import { createLogger } from "../../lib/log.ts";
-import { ACCESS_TOKEN, APP_SECRET } from "./_helpers.ts";
+import { ACCESS_TOKEN, APP_SECRET } from "../_helpers/pipeline.ts";
 
 function quietLog() {
   const lines: string[] = [];
