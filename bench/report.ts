@@ -19,6 +19,7 @@ async function read(name: string): Promise<Json | null> {
 const [
   ingest,
   ingestBefore,
+  ingestPremerge,
   profile,
   profileBefore,
   screen,
@@ -30,6 +31,7 @@ const [
   [
     "ingest",
     "ingest_before",
+    "ingest_premerge",
     "profile",
     "profile_before",
     "screen",
@@ -200,6 +202,13 @@ if (ingest) {
           `(${ingestBefore.ratio.leadlinePerSecond}/s against ` +
           `${ingestBefore.ratio.samplePerSecond}/s, p50 ${ingestBefore.ratio.leadlineP50Ms} ms, ` +
           `p99 up to ${ingestBefore.ratio.leadlineP99Ms} ms).`
+        : "") +
+      (ingestPremerge?.ratio
+        ? ` Before the merge with main that added issue 10's derived indexes and statistics ` +
+          `and issue 15's lead event feed (bench/results/ingest_premerge.json): ` +
+          `${ingestPremerge.ratio.ratio}× (${ingestPremerge.ratio.leadlinePerSecond}/s against ` +
+          `${ingestPremerge.ratio.samplePerSecond}/s, ${ingestPremerge.ratio.leadlineCpuUs} µs ` +
+          `of CPU a delivery, load ${loadOf(ingestPremerge.machine?.uptime)}).`
         : ""),
   );
   line();
@@ -258,9 +267,14 @@ for (
     "and the answers of every lead fetched meanwhile in another. What is left is the cost of each " +
     "write inside those commits (Deno turns every mutation into Rust values on the JavaScript " +
     "thread, about 2 to 6 µs each, and SQLite writes it on its own thread), the V8 serialisation " +
-    "of each value, and the JavaScript around them. A delivery writes 13 keys now (8 with the " +
-    "lead, 5 with its answers), in shares of two group commits, against 19 in 5 commits of its " +
-    "own before, plus 9 reads.",
+    "of each value, and the JavaScript around them. A delivery writes 16 keys now (11 with the " +
+    "lead, three of them the index keys the dashboard's views and routing read; 5 with its " +
+    "answers), in shares of two group commits that also write the waiting count and the hour's " +
+    "statistics once each, against 19 in 5 commits of its own before this work. Since the merge " +
+    "with main, the lead event feed (push, outbound webhooks, Conversions API) also reads each " +
+    "lead's new timeline lines after each of its two changes and commits its cursor on its own, " +
+    "and the lead worker reads new leads once a second: the extra keys and these commits are " +
+    "what the CPU time per delivery grew by.",
     "At concurrency 1 nothing is shared: each delivery pays alone for its two commits, the live " +
     "hub's two reads, its log writes and its Graph request, and waits for one commit's round " +
     "trip through KV's thread before its 200 (p50 about 2 ms against the sample's 0.2 ms). The " +
