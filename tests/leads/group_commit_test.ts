@@ -242,3 +242,33 @@ Deno.test("[db] group commit - after another process wrote, the change log is re
   kvB.close();
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("[db] group commit - updates from the remembered leads (no read) move their index keys and counts as read ones would", async () => {
+  const real = await Deno.openKv(":memory:");
+  const { kv, counts } = countingKv(real);
+  const store = createLeadStore(kv);
+  const leads = Array.from({ length: 10 }, (_, i) => metaLead(`72000000000000${i}`));
+  await store.insertLeads(leads);
+  assert.equal((await store.listLeadsOwnedBy([null])).leads.length, 10);
+  counts.reads.clear();
+  // Claimed at once, as grouped updates of leads this process wrote last: none is read first.
+  await Promise.all(
+    leads.slice(0, 6).map((lead) =>
+      store.updateLead(lead.id, (current) => ({
+        ...current,
+        ownerId: "agent-1",
+        ownerName: "Agent One",
+        assignedAt: now.toISOString(),
+      }))
+    ),
+  );
+  assert.equal(counts.reads.get("leads") ?? 0, 0, "no lead read before its update");
+  // The lead as it was (with the marker saying it is counted) is what the index keys move from.
+  assert.equal((await store.listLeadsOwnedBy([null])).leads.length, 4, "no stale unowned keys");
+  assert.equal((await store.listLeadsOwnedBy(["agent-1"])).leads.length, 6);
+  let unownedWaiting = 0;
+  for await (const _ of real.list({ prefix: ["leads_unowned_waiting"] })) unownedWaiting++;
+  assert.equal(unownedWaiting, 4);
+  assert.equal((await real.get<number>(["lead_stats_waiting"])).value, 10, "still waiting");
+  real.close();
+});
