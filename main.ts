@@ -22,7 +22,7 @@ import {
   stopLeadEventServices,
 } from "./lib/lead_events/services.ts";
 import { createLiveHub } from "./lib/leads/live.ts";
-import { createLogger, type Logger } from "./lib/log.ts";
+import { createLogger, flushLogs, type Logger } from "./lib/log.ts";
 import { createAppMetaHealth } from "./lib/meta_health/for_app.ts";
 import {
   RECONCILE_CRON_NAME,
@@ -277,6 +277,8 @@ export async function serve(): Promise<void> {
     // (the heartbeat's writes are queued: the URL below is saved before this stop).
     await heartbeat?.stop();
     kv.close();
+    // The log sink writes in the background: what is queued goes out before the exit.
+    await flushLogs();
     Deno.exit(0);
   };
   Deno.addSignalListener("SIGINT", stop);

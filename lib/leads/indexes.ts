@@ -49,30 +49,114 @@ export function contributionOf(lead: Lead): LeadContribution {
   };
 }
 
+/** Reads KV entries (e.g. `kv.getMany`, or a cache in front of it), in the order of `keys`. */
+export type CounterReader = (keys: Deno.KvKey[]) => Promise<Deno.KvEntryMaybe<unknown>[]>;
+
+/** A counter or statistics bucket a commit writes: its new value, or null when it is deleted. */
+export interface CounterWrite {
+  key: Deno.KvKey;
+  value: unknown;
+}
+
 /**
  * Adds to `op` every derived write that takes the leads of `writes` from `before` to `after`:
- * index keys set or deleted, the waiting count and the hourly statistics buckets. It reads the
- * counters and buckets it changes; that is safe without checking them because only lead store
- * commits write them and every such commit checks the change head, so a racing writer makes one of
- * the two commits fail and retry with fresh reads.
+ * index keys set or deleted (addIndexWrites), then the waiting count and the hourly statistics
+ * buckets (addCounterWrites). Call it once per commit with every lead the commit writes: the
+ * counters add up all of them. Resolves with what it writes to the counters.
  */
 export async function addDerivedWrites(
   kv: Deno.Kv,
   op: Deno.AtomicOperation,
   writes: LeadWrite[],
-): Promise<void> {
+  options: { read?: CounterReader } = {},
+): Promise<CounterWrite[]> {
+  for (const write of writes) addIndexWrites(op, write);
+  return await addCounterWrites(op, writes, options.read ?? ((keys) => getMany(kv, keys)));
+}
+
+/** Adds to `op` the index keys that take one lead from `before` to `after` (set or deleted). */
+export function addIndexWrites(op: Deno.AtomicOperation, { before, after }: LeadWrite): void {
+  const counted = countedBefore(before);
+  const old = counted ? indexEntries(counted) : new Map<string, IndexEntry>();
+  const next = indexEntries(after);
+  for (const [name, entry] of old) {
+    if (!next.has(name)) op.delete(entry.key);
+  }
+  for (const [name, entry] of next) {
+    if (old.get(name)?.value !== entry.value) op.set(entry.key, entry.value);
+  }
+}
+
+/**
+ * The counter and bucket keys `writes` change (each read and written once per commit), so a
+ * caller can size a commit before it is built.
+ */
+export function counterKeysOf(writes: LeadWrite[]): Deno.KvKey[] {
+  const { hours, waitingDelta } = counterChanges(writes);
+  return [...hours.map(statsHourKey), ...(waitingDelta !== 0 ? [waitingCountKey()] : [])];
+}
+
+/**
+ * Adds to `op` the waiting count and hourly statistics buckets that `writes` change, each
+ * read through `read`, changed, written back, and checked: the commit fails if any of them
+ * changed after it was read, so two writers racing on one counter never lose an update (one
+ * commit fails and its writer tries again with fresh reads). The lead store's commits also
+ * check the change head, which every one of them moves; the checks here keep the counters safe
+ * by themselves, whatever else a commit checks. Resolves with what it writes.
+ */
+export async function addCounterWrites(
+  op: Deno.AtomicOperation,
+  writes: LeadWrite[],
+  read: CounterReader,
+): Promise<CounterWrite[]> {
+  const { hours, waitingDelta, moves } = counterChanges(writes);
+  const keys: Deno.KvKey[] = [
+    ...hours.map(statsHourKey),
+    ...(waitingDelta !== 0 ? [waitingCountKey()] : []),
+  ];
+  if (keys.length === 0) return [];
+  const entries = await read(keys);
+  for (const entry of entries) op.check({ key: entry.key, versionstamp: entry.versionstamp });
+  const buckets = new Map<number, StatsBucket>();
+  hours.forEach((hour, i) =>
+    // A copy: the reader may hand out what a cache holds.
+    buckets.set(hour, structuredClone(entries[i].value as StatsBucket | null) ?? emptyBucket())
+  );
+  for (const { from, to } of moves) {
+    if (from) applyContribution(buckets.get(from.hourMs)!, from, -1);
+    applyContribution(buckets.get(to.hourMs)!, to, 1);
+  }
+  const written: CounterWrite[] = [];
+  for (const [hour, bucket] of buckets) {
+    const key = statsHourKey(hour);
+    if (Object.keys(bucket.owners).length === 0) {
+      op.delete(key);
+      written.push({ key, value: null });
+    } else {
+      op.set(key, bucket);
+      written.push({ key, value: bucket });
+    }
+  }
+  if (waitingDelta !== 0) {
+    const waiting = (entries[hours.length].value as number | null) ?? 0;
+    const value = Math.max(0, waiting + waitingDelta);
+    op.set(waitingCountKey(), value);
+    written.push({ key: waitingCountKey(), value });
+  }
+  return written;
+}
+
+/** A lead as counted in the indexes and statistics before a write: null when it was not. */
+function countedBefore(before: Lead | null): Lead | null {
+  return before !== null && before.indexed === INDEX_VERSION ? before : null;
+}
+
+/** What `writes` change in the counters: the buckets' hours, the waiting delta, the moves. */
+function counterChanges(writes: LeadWrite[]) {
   let waitingDelta = 0;
   const moves: { from: LeadContribution | null; to: LeadContribution }[] = [];
   for (const { before, after } of writes) {
-    const counted = before !== null && before.indexed === INDEX_VERSION ? before : null;
-    const old = counted ? indexEntries(counted) : new Map<string, IndexEntry>();
-    const next = indexEntries(after);
-    for (const [name, entry] of old) {
-      if (!next.has(name)) op.delete(entry.key);
-    }
-    for (const [name, entry] of next) {
-      if (old.get(name)?.value !== entry.value) op.set(entry.key, entry.value);
-    }
+    const counted = countedBefore(before);
     waitingDelta += (isWaiting(after) ? 1 : 0) - (counted && isWaiting(counted) ? 1 : 0);
     const from = counted ? contributionOf(counted) : null;
     const to = contributionOf(after);
@@ -81,28 +165,7 @@ export async function addDerivedWrites(
   const hours = [
     ...new Set(moves.flatMap(({ from, to }) => from ? [from.hourMs, to.hourMs] : [to.hourMs])),
   ];
-  const keys: Deno.KvKey[] = [
-    ...hours.map(statsHourKey),
-    ...(waitingDelta !== 0 ? [waitingCountKey()] : []),
-  ];
-  if (keys.length === 0) return;
-  const entries = await getMany(kv, keys);
-  const buckets = new Map<number, StatsBucket>();
-  hours.forEach((hour, i) =>
-    buckets.set(hour, (entries[i].value as StatsBucket | null) ?? emptyBucket())
-  );
-  for (const { from, to } of moves) {
-    if (from) applyContribution(buckets.get(from.hourMs)!, from, -1);
-    applyContribution(buckets.get(to.hourMs)!, to, 1);
-  }
-  for (const [hour, bucket] of buckets) {
-    if (Object.keys(bucket.owners).length === 0) op.delete(statsHourKey(hour));
-    else op.set(statsHourKey(hour), bucket);
-  }
-  if (waitingDelta !== 0) {
-    const waiting = (entries[hours.length].value as number | null) ?? 0;
-    op.set(waitingCountKey(), Math.max(0, waiting + waitingDelta));
-  }
+  return { hours, waitingDelta, moves };
 }
 
 interface IndexEntry {

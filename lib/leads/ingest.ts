@@ -2,13 +2,16 @@
 
 import { parseWebhookDelivery, PayloadError, type RejectedChange } from "../facebook/payload.ts";
 import { verifySignature } from "../facebook/signature.ts";
-import type { JobQueue } from "../jobs/queue.ts";
+import type { ClaimedJob, JobQueue } from "../jobs/queue.ts";
 import type { Logger } from "../log.ts";
 import {
+  buildDelivery,
   type DeliveryOutcome,
+  deliveryWrites,
   type NewDelivery,
   readDelivery,
   saveDelivery,
+  writeDelivery,
 } from "./deliveries.ts";
 import { FETCH_LEAD_DETAILS, type FetchLeadDetailsPayload } from "./fetch_details.ts";
 import { recordWebhookDuplicates } from "./late_webhooks.ts";
@@ -25,6 +28,8 @@ export interface IngestDeps {
   log: Logger;
   /** Keep raw deliveries (default true); off only for benches. */
   keepDeliveries?: boolean;
+  /** How long raw deliveries are kept (default 7 days). */
+  deliveryRetentionMs?: number;
   now?: () => Date;
 }
 
@@ -59,6 +64,10 @@ export type IngestResult =
  * its leadgen changes become lead stubs, each committed with its fetch job, and the fetch starts
  * at once in-process. Resolves only after every lead of the delivery is committed; a KV failure
  * rejects (the caller answers 500 and Meta retries, which the leadgen dedupe makes harmless).
+ *
+ * Per lead that is one share of a group commit (the leads of deliveries that arrive together,
+ * their fetch jobs created already claimed by this process, and the raw deliveries), then the
+ * Graph call, then one share of another group commit (the answers and the job's removal).
  */
 export async function ingestWebhook(
   deps: IngestDeps,
@@ -154,21 +163,42 @@ async function ingestVerified(
   const now = (deps.now ?? (() => new Date()))();
   const stubs = delivery.leadgen.map((change) => newMetaLead(change, now));
   const outcome: DeliveryOutcome = "accepted";
-  // The audit copy and the leads are written side by side: the answer waits for both anyway.
-  const [result, deliveryId] = await Promise.all([
-    deps.leads.insertLeads(stubs, {
-      onCommit(op, lead) {
-        addFetchJob(deps.jobs, op, lead, requestId);
-      },
-    }),
-    keep({
+  const claims = new Map<string, ClaimedJob>();
+  // The audit copy rides in the commit of the leads when it is small (it nearly always is);
+  // a big batch's copy is written beside them in commits of its own.
+  const built = keepCopy && deps.keepDeliveries !== false
+    ? buildDelivery(rawBody, {
       requestId,
       outcome,
       leadgenChanges: delivery.leadgen.length,
       reason: deliveryNote(ignored, rejected),
+    }, { now: deps.now, retentionMs: deps.deliveryRetentionMs })
+    : null;
+  const inline = built ? deliveryWrites(built) : null;
+  const [result, keptAside] = await Promise.all([
+    deps.leads.insertLeads(stubs, {
+      onCommit(op, lead) {
+        // Claimed in the commit that creates it, so it runs here with no claim commit.
+        claims.set(lead.id, addClaimedFetchJob(deps.jobs, op, lead, requestId));
+      },
+      onCommitted(lead, versionstamp) {
+        const claimed = claims.get(lead.id);
+        if (claimed) deps.jobs.runClaimed(claimed, versionstamp);
+      },
+      extra: inline ?? undefined,
     }),
+    built && !inline ? keepBuiltDelivery(deps, built) : Promise.resolve(null),
   ]);
-  if (result.inserted.length > 0) deps.jobs.kick();
+  let deliveryId = keptAside;
+  if (inline) {
+    if (result.extraError) {
+      // The audit copy must not cost a lead: log it and carry on with the delivery.
+      deps.log.error("webhook delivery not kept for audit", {
+        error: result.extraError.message,
+        bytes: rawBody.byteLength,
+      });
+    } else deliveryId = built!.record.id;
+  }
   if (result.failed.length > 0) {
     // Not acknowledged: Meta sends the delivery again, and the leads stored now are duplicates then.
     const { lead, error } = result.failed[0];
@@ -225,6 +255,25 @@ export function addFetchJob(
   lead: Lead,
   requestId: string | null = null,
 ): string {
+  return jobs.addJob(op, fetchJobOf(lead, requestId));
+}
+
+/**
+ * Adds the fetch job of a new Meta lead to the commit that stores the lead (that commit must check
+ * that the lead is new, as the lead store's insert does), claimed by this process: once the commit
+ * is through, `jobs.runClaimed` runs it here at once.
+ */
+export function addClaimedFetchJob(
+  jobs: JobQueue,
+  op: Deno.AtomicOperation,
+  lead: Lead,
+  requestId: string | null = null,
+): ClaimedJob {
+  // Keyed by the leadgen id in the commit whose check makes the lead new: no such job can exist.
+  return jobs.addClaimedJob(op, fetchJobOf(lead, requestId), { keyIsNew: true });
+}
+
+function fetchJobOf(lead: Lead, requestId: string | null) {
   if (lead.leadgenId === null || lead.pageId === null) {
     throw new Error(
       `Cannot queue a details fetch for lead ${lead.id}: it has no leadgen or page id`,
@@ -237,7 +286,7 @@ export function addFetchJob(
     formId: lead.formId,
     requestId,
   };
-  return jobs.addJob(op, { type: FETCH_LEAD_DETAILS, key: lead.leadgenId, payload });
+  return { type: FETCH_LEAD_DETAILS, key: lead.leadgenId, payload };
 }
 
 async function keepDelivery(
@@ -247,12 +296,31 @@ async function keepDelivery(
 ): Promise<string | null> {
   if (deps.keepDeliveries === false) return null;
   try {
-    return (await saveDelivery(deps.kv, rawBody, delivery, { now: deps.now })).id;
+    return (await saveDelivery(deps.kv, rawBody, delivery, {
+      now: deps.now,
+      retentionMs: deps.deliveryRetentionMs,
+    })).id;
   } catch (error) {
     // The audit copy must not cost a lead: log it and carry on with the delivery.
     deps.log.error("webhook delivery not kept for audit", {
       error: (error as Error).message,
       bytes: rawBody.byteLength,
+    });
+    return null;
+  }
+}
+
+async function keepBuiltDelivery(
+  deps: IngestDeps,
+  built: ReturnType<typeof buildDelivery>,
+): Promise<string | null> {
+  try {
+    return (await writeDelivery(deps.kv, built)).id;
+  } catch (error) {
+    // The audit copy must not cost a lead: log it and carry on with the delivery.
+    deps.log.error("webhook delivery not kept for audit", {
+      error: (error as Error).message,
+      bytes: built.record.bytes,
     });
     return null;
   }

@@ -3,7 +3,7 @@ import { PROMETHEUS_CONTENT_TYPE } from "../../lib/metrics/registry.ts";
 import { startTestServer } from "../_helpers/app.ts";
 import { type Exposition, parseExposition } from "../_helpers/prometheus.ts";
 import { readSse } from "../_helpers/sse.ts";
-import { APP_SECRET, postDelivery, waitForSettled, withPipeline } from "../ingest/_helpers.ts";
+import { APP_SECRET, postDelivery, waitForSettled, withPipeline } from "../_helpers/pipeline.ts";
 import { waitFor } from "../_helpers/wait.ts";
 
 const METRICS_TOKEN = "metrics-test-token-0123456789";

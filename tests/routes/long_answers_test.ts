@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { kvValueSize } from "../../lib/kv_value_size.ts";
 import { FETCH_LEAD_DETAILS } from "../../lib/leads/fetch_details.ts";
 import { leadKey } from "../../lib/leads/keys.ts";
-import { waitForSettled, withPipeline } from "./_helpers.ts";
+import { waitForSettled, withPipeline } from "../_helpers/pipeline.ts";
 
 Deno.test("[pipeline] 33 KB of answers with one euro sign: stored after exactly one Graph call, shortened and flagged", async () => {
   await withPipeline(async ({ sim, server, webhookUrl }) => {

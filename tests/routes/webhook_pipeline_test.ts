@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { readDelivery } from "../../lib/leads/deliveries.ts";
 import { FETCH_LEAD_DETAILS } from "../../lib/leads/fetch_details.ts";
 import type { Lead } from "../../lib/leads/model.ts";
-import { postDelivery, waitFor, waitForSettled, withPipeline } from "./_helpers.ts";
+import { postDelivery, waitForSettled, withPipeline } from "../_helpers/pipeline.ts";
+import { waitFor } from "../_helpers/wait.ts";
 
 Deno.test("[pipeline] a signed delivery becomes a fetched lead with name, email, phone, form", async () => {
   await withPipeline(async ({ sim, server, webhookUrl }) => {

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { readDelivery } from "../../lib/leads/deliveries.ts";
 import { startTestServer, type TestServer } from "../_helpers/app.ts";
-import { ACCESS_TOKEN, APP_SECRET, postDelivery, VERIFY_TOKEN } from "./_helpers.ts";
+import { ACCESS_TOKEN, APP_SECRET, postDelivery, VERIFY_TOKEN } from "../_helpers/pipeline.ts";
 
 const ENV = {
   META_APP_SECRET: APP_SECRET,

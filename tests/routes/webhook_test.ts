@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { signBody } from "../../lib/facebook/signature.ts";
 import { startTestServer, type TestServer } from "../_helpers/app.ts";
-import { ACCESS_TOKEN, APP_SECRET, postDelivery, VERIFY_TOKEN } from "./_helpers.ts";
+import { ACCESS_TOKEN, APP_SECRET, postDelivery, VERIFY_TOKEN } from "../_helpers/pipeline.ts";
 
 const ENV = {
   META_APP_SECRET: APP_SECRET,
@@ -243,4 +243,41 @@ Deno.test("[e2e] POST /webhook: 429 with Retry-After after repeated forgeries fr
     assert.equal(signed.status, 200);
     assert.equal(JSON.parse(signed.text).inserted, 1);
   });
+});
+
+Deno.test("[e2e] POST /webhook: a correctly signed delivery never reads the forgery limiter", async () => {
+  const real = await Deno.openKv(":memory:");
+  const limiterReads: string[] = [];
+  // The app's KV, recording every read of a rate-limit counter.
+  const kv = new Proxy(real, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop);
+      if (typeof value !== "function") return value;
+      if (prop === "get" || prop === "getMany") {
+        return (keys: Deno.KvKey | Deno.KvKey[], ...rest: unknown[]) => {
+          const list = (prop === "get" ? [keys] : keys) as Deno.KvKey[];
+          for (const key of list) {
+            if (key[0] === "rate_limits") limiterReads.push(String(key[1]));
+          }
+          return (value as (...args: unknown[]) => unknown).call(target, keys, ...rest);
+        };
+      }
+      return value.bind(target);
+    },
+  });
+  const server = await startTestServer({ env: ENV, kv });
+  try {
+    const url = server.url + "/webhook";
+    for (let i = 0; i < 3; i++) {
+      const res = await postDelivery(url, leadgenBody(`55555555555555${i}`));
+      assert.equal(res.status, 200);
+    }
+    assert.equal(limiterReads.length, 0, `signed deliveries read the limiter: ${limiterReads}`);
+    const forged = await postDelivery(url, leadgenBody(), { signature: await signBody("x", "y") });
+    assert.equal(forged.status, 401);
+    assert.ok(limiterReads.includes("webhook_bad_signature"), "a forgery is counted");
+  } finally {
+    await server.close();
+    real.close();
+  }
 });

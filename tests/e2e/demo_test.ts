@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { createLeadStore } from "../../lib/leads/store.ts";
 import { createTestApp, startTestServer } from "../_helpers/app.ts";
-import { liveEnv, waitFor } from "./_helpers.ts";
-import { baseEnv, freePort, ROOT, startServer, stopServer } from "./_server_process.ts";
+import { liveEnv } from "../_helpers/pipeline.ts";
+import { waitFor } from "../_helpers/wait.ts";
+import { baseEnv, freePort, ROOT, startServer, stopServer } from "../_helpers/server_process.ts";
 import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
 import type { SimLead } from "../../lib/graph_sim/state.ts";
 import { loopbackUrl } from "../../main.ts";

@@ -3,8 +3,14 @@
 import assert from "node:assert/strict";
 import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
 import { createLeadStore } from "../../lib/leads/store.ts";
-import { ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN, waitFor } from "./_helpers.ts";
-import { baseEnv, type ServerProcess, startServer, stopServer } from "./_server_process.ts";
+import { ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN } from "../_helpers/pipeline.ts";
+import { waitFor } from "../_helpers/wait.ts";
+import {
+  baseEnv,
+  type ServerProcess,
+  startServer,
+  stopServer,
+} from "../_helpers/server_process.ts";
 
 Deno.test("[crash] SIGKILL after the 200 and before the fetch: the restarted server fetches the lead", async () => {
   const sim = await startGraphSimulator({ appSecret: APP_SECRET, accessToken: ACCESS_TOKEN });

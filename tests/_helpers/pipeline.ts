@@ -1,10 +1,10 @@
-// Fixtures for ingestion tests: a Graph simulator, the app pointed at it, signed deliveries, polling.
+// Fixtures for tests of the lead pipeline: a Graph simulator, the app pointed at it, signed deliveries.
 
 import { signBody } from "../../lib/facebook/signature.ts";
 import { type GraphSimulator, startGraphSimulator } from "../../lib/graph_sim/mod.ts";
 import type { Lead } from "../../lib/leads/model.ts";
-import { startTestServer, type TestServer } from "../_helpers/app.ts";
-import { waitFor } from "../_helpers/wait.ts";
+import { startTestServer, type TestServer } from "./app.ts";
+import { waitFor } from "./wait.ts";
 
 export const APP_SECRET = "ingest-test-app-secret";
 export const VERIFY_TOKEN = "ingest-test-verify-token";
@@ -69,9 +69,6 @@ export async function postDelivery(
   const res = await fetch(url, { method: "POST", headers, body: new Uint8Array(bytes) });
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
-
-/** The shared wait of every test (tests/_helpers/wait.ts). */
-export { waitFor };
 
 /** Waits until the lead of `leadgenId` is stored with details other than pending; returns it. */
 export function waitForSettled(server: TestServer, leadgenId: string): Promise<Lead> {

@@ -8,7 +8,7 @@ import {
   CREATED_TIME_SKEW_MS,
   newMetaLead,
 } from "../../lib/leads/model.ts";
-import { waitForSettled, withPipeline } from "./_helpers.ts";
+import { waitForSettled, withPipeline } from "../_helpers/pipeline.ts";
 
 const now = new Date("2026-03-04T05:06:07.000Z");
 const change = { leadgenId: "1234567890", pageId: "1", formId: null, adId: null, adgroupId: null };
