@@ -196,14 +196,17 @@ export interface LeadStore {
   getChangeHead(): Promise<number>;
 }
 
-/** `updateLead` (or `listTimeline`) was asked for a lead that is not stored. */
+/**
+ * No lead has the id asked for (`updateLead`, `listTimeline`, and the functions built on them).
+ * Its message is what the API answers with (404), so it stays `No lead has the id <id>`.
+ */
 export class LeadNotFoundError extends DomainError {
   /** The id asked for. */
   readonly leadId: string;
 
   /** Make the error for lead `id`. */
   constructor(id: string) {
-    super("not_found", `Cannot find lead ${id}: no lead has that id`);
+    super("not_found", `No lead has the id ${id}`);
     this.leadId = id;
   }
 }

@@ -74,9 +74,19 @@ export async function readForm(req: Request): Promise<Record<string, string>> {
   return fields;
 }
 
+/** Options of {@linkcode readJsonObject}. */
+export interface ReadJsonOptions {
+  /** An empty (or blank) body reads as `{}`: for a POST whose every field has a default. */
+  emptyIsObject?: boolean;
+}
+
 /** Reads a JSON object body, throwing 400 when it is not one. */
-export async function readJsonObject(req: Request): Promise<Record<string, unknown>> {
+export async function readJsonObject(
+  req: Request,
+  options: ReadJsonOptions = {},
+): Promise<Record<string, unknown>> {
   const text = await readLimitedText(req);
+  if (options.emptyIsObject && text.trim() === "") return {};
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -8,7 +8,6 @@ import { listUsers } from "../../lib/auth/users.ts";
 import { readForm } from "../../lib/web/body.ts";
 import { addLeadActivity, checkActivity } from "../../lib/leads/activities.ts";
 import type { Lead } from "../../lib/leads/model.ts";
-import { NoSuchLeadError } from "../../lib/leads/not_found.ts";
 import { assignLead, claimLead } from "../../lib/leads/ownership.ts";
 import { TimelineCursorError } from "../../lib/leads/timeline.ts";
 import { getTeamSettings } from "../../lib/routing/settings.ts";
@@ -155,8 +154,8 @@ export const handler = define.handlers<LeadPageData | null>({
           return await refuse(400, { ownerError: "Unknown action." });
       }
     } catch (error) {
-      // The page again with the reason, at the status the API would answer with.
-      if (error instanceof NoSuchLeadError) return ctx.render(null, { status: 404 });
+      // A form is answered with its page again and the reason, never a bare JSON error: the status
+      // is the API's (errorAnswer, the one mapping); a lead that is gone shows "Lead not found".
       const refused = errorAnswer(error);
       if (refused === null) throw error;
       return await refuse(refused.status, { ownerError: (error as Error).message });

@@ -6,7 +6,8 @@ import { assignLead } from "../../../lib/leads/ownership.ts";
 import { parseLeadPatch, setLeadStatus } from "../../../lib/leads/status.ts";
 import { toLeadDetailJson } from "../../../lib/leads/timeline.ts";
 import { define } from "../../../lib/app_state.ts";
-import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";
+import { jsonResponse } from "../../../lib/web/http_error.ts";
+import { LeadNotFoundError } from "../../../lib/leads/store.ts";
 import { isUlid } from "../../../lib/ids.ts";
 
 /** Lead ids are ULIDs; anything else is 404 before it reaches KV. */
@@ -16,7 +17,7 @@ export const handler = define.handlers({
   async GET({ params, state }) {
     const { leads } = state.services;
     const found = await leads.getLeadWithTimeline(params.id);
-    if (found === null) throw new HttpError(404, `No lead has the id ${params.id}`);
+    if (found === null) throw new LeadNotFoundError(params.id);
     return jsonResponse(toLeadDetailJson(found.lead, found.timeline), 200, {
       "cache-control": "no-store",
     });
@@ -41,7 +42,7 @@ export const handler = define.handlers({
     }
     if (patch.status !== undefined) {
       const { outcome } = await setLeadStatus(leads, params.id, patch.status, { by: user.name });
-      if (outcome === "not_found") throw new HttpError(404, `No lead has the id ${params.id}`);
+      if (outcome === "not_found") throw new LeadNotFoundError(params.id);
       if (outcome === "changed") {
         log.info("lead status changed", {
           requestId: state.requestId,
@@ -53,7 +54,7 @@ export const handler = define.handlers({
     }
     // Served as GET serves it: the timeline read from its records.
     const found = await leads.getLeadWithTimeline(params.id);
-    if (found === null) throw new HttpError(404, `No lead has the id ${params.id}`);
+    if (found === null) throw new LeadNotFoundError(params.id);
     return jsonResponse(toLeadDetailJson(found.lead, found.timeline), 200, {
       "cache-control": "no-store",
     });
