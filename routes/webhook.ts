@@ -19,6 +19,9 @@ function text(body: string, status: number): Response {
 /** Meta calls it without a session; the signature is its credential. */
 export const access = "public";
 
+/** No origin to check: Meta's servers post here, and the signature is checked instead. */
+export const csrf = "exempt";
+
 export const handler = define.handlers({
   GET({ url, state }) {
     const mode = url.searchParams.get("hub.mode");

@@ -6,6 +6,8 @@ import {
   ACCESS_LEVELS,
   type AppProps,
   type BaseState,
+  CSRF_POLICIES,
+  type CsrfPolicy,
   type HandlerFn,
   type Handlers,
   type PageComponent,
@@ -21,6 +23,8 @@ export interface RouteModule<State extends BaseState = BaseState> {
   title?: string | ((props: PageProps<unknown, State>) => string);
   /** Who may use the route; absent means any signed-in user. */
   access?: Access;
+  /** Whether its state-changing requests need our origin; absent means they do. */
+  csrf?: CsrfPolicy;
   /** A check for each URL parameter of the route's pattern. */
   params?: ParamChecks;
 }
@@ -34,6 +38,8 @@ export interface LoadedRoute<State extends BaseState = BaseState> {
   module: RouteModule<State>;
   /** Who may use it: the module's `access`, or `user` when it declares none. */
   access: Access;
+  /** Its CSRF policy: the module's `csrf`, or `checked` when it declares none. */
+  csrf: CsrfPolicy;
   /** The checks of its URL parameters (one for each `:name` in `pattern`). */
   params: ParamChecks;
 }
@@ -166,6 +172,7 @@ export async function loadRouteTree<State extends BaseState = BaseState>(
       pattern,
       module,
       access: routeAccess(file, module),
+      csrf: routeCsrf(file, module),
       params: routeParams(file, pattern, module),
     });
   }
@@ -199,6 +206,24 @@ export function routeAccess<State extends BaseState>(
     );
   }
   return access;
+}
+
+/**
+ * A route's declared CSRF policy, `checked` when it declares none. A value that is not a policy
+ * stops the server: a typo must not leave a route unprotected, nor protect a webhook by mistake.
+ */
+export function routeCsrf<State extends BaseState>(
+  file: string,
+  module: RouteModule<State>,
+): CsrfPolicy {
+  const csrf = module.csrf ?? "checked";
+  if (!CSRF_POLICIES.includes(csrf)) {
+    throw new Error(
+      `Route ${file} exports csrf ${JSON.stringify(csrf)}: it must be one of ` +
+        CSRF_POLICIES.join(", "),
+    );
+  }
+  return csrf;
 }
 
 /**
