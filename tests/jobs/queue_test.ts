@@ -9,6 +9,7 @@ import {
 import { createLeadStore } from "../../lib/leads/store.ts";
 import { newMetaLead } from "../../lib/leads/model.ts";
 import { commitAtomic } from "../../lib/kv_commit.ts";
+import { waitFor } from "../_helpers/wait.ts";
 
 function quietLog(): JobLog & { lines: string[] } {
   const lines: string[] = [];
@@ -286,14 +287,6 @@ Deno.test("[jobs] a write KV refuses over its limits fails the job at once, with
   kv.close();
 });
 
-async function waitUntil(probe: () => boolean | Promise<boolean>, what: string, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 Deno.test("[jobs] a job created claimed runs here at once; its handler's commit removes it", async () => {
   const kv = await Deno.openKv(":memory:");
   const queue = createJobQueue(kv, { log: quietLog() });
@@ -315,7 +308,7 @@ Deno.test("[jobs] a job created claimed runs here at once; its handler's commit 
   assert.equal((await queue.getJob("fetch", "k"))?.state, "running", "claimed from birth");
   assert.equal((await other.runDue()).claimed, 0, "a sweep leaves a claimed job alone");
   queue.runClaimed(claimed, (res as Deno.KvCommitResult).versionstamp);
-  await waitUntil(async () => (await queue.getJob("fetch", "k")) === null, "the job to finish");
+  await waitFor(async () => (await queue.getJob("fetch", "k")) === null, "the job to finish");
   assert.deepEqual(ran, [{ attempt: 1, payload: { n: 1 } }]);
   assert.equal((await kv.get(["result", claimed.id])).value, "done");
   assert.equal((await kv.list({ prefix: ["jobs_due"] }).next()).done, true, "no due entry left");
