@@ -9,7 +9,7 @@ import {
 import { createLeadStore } from "../../lib/leads/store.ts";
 import { newMetaLead } from "../../lib/leads/model.ts";
 import { commitAtomic } from "../../lib/kv_commit.ts";
-import { waitFor } from "../_helpers/wait.ts";
+import { settles, waitFor } from "../_helpers/wait.ts";
 
 function quietLog(): JobLog & { lines: string[] } {
   const lines: string[] = [];
@@ -204,7 +204,7 @@ Deno.test("[jobs] lease - a job whose run died is picked up once its lease expir
   });
   await addJob(kv, queueA, "k");
   const runA = queueA.runDue();
-  await started.promise;
+  await settles(started.promise, "the job handler to start");
   assert.equal((await queueB.runDue()).claimed, 0, "the lease holds");
   assert.equal((await queueB.getJob("fetch", "k"))?.state, "running");
   clock.t += 30_000;
@@ -231,7 +231,7 @@ Deno.test("[jobs] kick coalesces, start/stop sweep and stop waits for running jo
   });
   await addJob(kv, queue, "k");
   queue.start();
-  await started.promise;
+  await settles(started.promise, "the job handler to start");
   await queue.stop();
   assert.equal(finished, true);
   assert.equal(await queue.getJob("fetch", "k"), null);
@@ -361,7 +361,7 @@ Deno.test("[jobs] heartbeat: a run longer than the lease keeps its job; no one e
   });
   await addJob(kvA, queueA, "k");
   const runA = queueA.runDue();
-  await started.promise;
+  await settles(started.promise, "the job handler to start");
   const until = Date.now() + 600;
   let sweeps = 0;
   while (Date.now() < until) {
@@ -396,7 +396,7 @@ Deno.test("[jobs] stop gives back claimed jobs that never got a slot: due at onc
     claims.push({ claimed, versionstamp: res.versionstamp });
   }
   for (const { claimed, versionstamp } of claims) queue.runClaimed(claimed, versionstamp);
-  await started.promise;
+  await settles(started.promise, "the job handler to start");
   const stopping = queue.stop();
   release.resolve();
   await stopping;
