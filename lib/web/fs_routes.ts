@@ -198,14 +198,7 @@ export function routeAccess<State extends BaseState>(
   file: string,
   module: RouteModule<State>,
 ): Access {
-  const access = module.access ?? "user";
-  if (!ACCESS_LEVELS.includes(access)) {
-    throw new Error(
-      `Route ${file} exports access ${JSON.stringify(access)}: it must be one of ` +
-        ACCESS_LEVELS.join(", "),
-    );
-  }
-  return access;
+  return declared(file, "access", module.access, ACCESS_LEVELS, "user");
 }
 
 /**
@@ -216,14 +209,25 @@ export function routeCsrf<State extends BaseState>(
   file: string,
   module: RouteModule<State>,
 ): CsrfPolicy {
-  const csrf = module.csrf ?? "checked";
-  if (!CSRF_POLICIES.includes(csrf)) {
+  return declared(file, "csrf", module.csrf, CSRF_POLICIES, "checked");
+}
+
+// A route's declaration `name`: `fallback` when absent; anything not `allowed` stops start-up.
+function declared<T extends string>(
+  file: string,
+  name: string,
+  value: T | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const chosen = value ?? fallback;
+  if (!allowed.includes(chosen)) {
     throw new Error(
-      `Route ${file} exports csrf ${JSON.stringify(csrf)}: it must be one of ` +
-        CSRF_POLICIES.join(", "),
+      `Route ${file} exports ${name} ${JSON.stringify(chosen)}: it must be one of ` +
+        allowed.join(", "),
     );
   }
-  return csrf;
+  return chosen;
 }
 
 /**
