@@ -8,6 +8,7 @@ import {
   parseImports,
   readImportGraph,
   readTestLayout,
+  RULES,
 } from "../../scripts/check_layers.ts";
 
 /** An import graph of made-up modules: path -> source text. */
@@ -196,4 +197,15 @@ Deno.test("[check_layers] tests mirror lib/: a folder or tests/lib file named af
   assert.match(formatViolations(violations), /no lib\/ingest\/ exists/);
   // The project itself holds to it.
   assert.deepEqual(checkTestLayout(await readTestLayout(new URL("../../", import.meta.url))), []);
+});
+
+Deno.test("[check_layers] docs/ARCHITECTURE.md's rule table names every rule the check enforces", async () => {
+  const doc = await Deno.readTextFile(new URL("../../docs/ARCHITECTURE.md", import.meta.url));
+  const table = new Set(
+    [...doc.matchAll(/^\| ([a-z][^|]*?) +\|/gm)].map((m) => m[1].replaceAll("`", "")),
+  );
+  for (const rule of [...RULES.map((r) => r.name), "tests mirror lib/"]) {
+    assert.ok(table.has(rule), `the rule "${rule}" is in the table`);
+  }
+  assert.doesNotMatch(doc, /temporary exception/, "the check has no exceptions");
 });
