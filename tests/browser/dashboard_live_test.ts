@@ -69,7 +69,7 @@ browserTest("[e2e] dashboard - two open dashboards both get the lead", async (br
     }
     for (const page of [first, second]) {
       for (const id of ids) {
-        await page.locator(`[data-lead-id="${id}"]`).waitFor({ timeout: 5_000 });
+        await page.locator(`[data-lead-id="${id}"]`).waitFor({ timeout: 15_000 });
       }
       const shown = await rowIds(page);
       assert.equal(shown.length, 3, "each lead once");
