@@ -379,6 +379,70 @@ Deno.test("[jobs] heartbeat: a run longer than the lease keeps its job; no one e
   await Deno.remove(dir, { recursive: true });
 });
 
+/**
+ * `kv`, with its commits held while `holding` is set: each held commit waits for the test to
+ * release it, in the order they came.
+ */
+function kvWithHeldCommits(kv: Deno.Kv) {
+  const held: { release: () => void; done: Promise<unknown> }[] = [];
+  const control = { held, holding: false };
+  const proxy = new Proxy(kv, {
+    get(target, name) {
+      if (name !== "atomic") {
+        const value = Reflect.get(target, name);
+        return typeof value === "function" ? value.bind(target) : value;
+      }
+      return () => {
+        const op = target.atomic();
+        const commit = op.commit.bind(op);
+        op.commit = () => {
+          if (!control.holding) return commit();
+          const gate = Promise.withResolvers<void>();
+          const done = gate.promise.then(commit);
+          held.push({ release: gate.resolve, done });
+          return done;
+        };
+        return op;
+      };
+    },
+  });
+  return { kv: proxy, control };
+}
+
+Deno.test("[jobs] heartbeat: a job that finishes while its lease renewal is in flight is removed, not run again", async () => {
+  const real = await Deno.openKv(":memory:");
+  const { kv, control } = kvWithHeldCommits(real);
+  const log = quietLog();
+  // A lease of 150 ms, renewed every 50 ms.
+  const queue = createJobQueue(kv, { leaseMs: 150, log });
+  const started = deferred();
+  const finish = deferred();
+  queue.register("fetch", async () => {
+    started.resolve();
+    await finish.promise;
+  });
+  await addJob(kv, queue, "k");
+  const run = queue.runDue();
+  await settles(started.promise, "the job handler to start");
+  // The next renewal's commit is held: the handler finishes while it is in flight.
+  control.holding = true;
+  await waitFor(() => control.held.length > 0, "a lease renewal to be in flight");
+  finish.resolve();
+  // Every microtask has run once a timer fires: a finish commit built now, with the claim's
+  // versionstamp from before the renewal, would be waiting behind the renewal.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  control.holding = false;
+  // The renewal lands first, then whatever was built meanwhile.
+  control.held[0].release();
+  await control.held[0].done;
+  for (const commit of control.held.slice(1)) commit.release();
+  assert.equal((await run).succeeded, 1);
+  assert.equal(await queue.getJob("fetch", "k"), null, "the job is gone, not left running");
+  assert.deepEqual(log.lines, [], "no finish was refused");
+  await queue.stop();
+  real.close();
+});
+
 Deno.test("[jobs] stop gives back claimed jobs that never got a slot: due at once, attempt not spent", async () => {
   const kv = await Deno.openKv(":memory:");
   const queue = createJobQueue(kv, { concurrency: 1, log: quietLog() });
