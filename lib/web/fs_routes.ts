@@ -21,6 +21,11 @@ export interface RouteModule<State extends BaseState = BaseState> {
   title?: string | ((props: PageProps<unknown, State>) => string);
   /** Who may use the route; absent means any signed-in user. */
   access?: Access;
+  /**
+   * Who may use one method of the route when it differs from `access` (e.g.
+   * `{ DELETE: "admin" }` beside a route every user may read).
+   */
+  methodAccess?: Partial<Record<string, Access>>;
   /** A check for each URL parameter of the route's pattern. */
   params?: ParamChecks;
 }
@@ -34,6 +39,8 @@ export interface LoadedRoute<State extends BaseState = BaseState> {
   module: RouteModule<State>;
   /** Who may use it: the module's `access`, or `user` when it declares none. */
   access: Access;
+  /** Methods whose access differs from `access` (the module's `methodAccess`, checked). */
+  methodAccess?: Partial<Record<string, Access>>;
   /** The checks of its URL parameters (one for each `:name` in `pattern`). */
   params: ParamChecks;
 }
@@ -166,6 +173,7 @@ export async function loadRouteTree<State extends BaseState = BaseState>(
       pattern,
       module,
       access: routeAccess(file, module),
+      methodAccess: routeMethodAccess(file, module),
       params: routeParams(file, pattern, module),
     });
   }
@@ -199,6 +207,38 @@ export function routeAccess<State extends BaseState>(
     );
   }
   return access;
+}
+
+/**
+ * A route's per-method access (`methodAccess`), checked: each names a method the route answers
+ * and an access level, so a typo never leaves a method open.
+ */
+export function routeMethodAccess<State extends BaseState>(
+  file: string,
+  module: RouteModule<State>,
+): Partial<Record<string, Access>> {
+  const declared = module.methodAccess ?? {};
+  const methods = allowedMethods(module);
+  for (const [method, access] of Object.entries(declared)) {
+    if (!methods.includes(method) || method === "HEAD") {
+      throw new Error(`Route ${file} declares access for ${method}, a method it does not answer`);
+    }
+    if (access === undefined || !ACCESS_LEVELS.includes(access)) {
+      throw new Error(
+        `Route ${file} declares access ${JSON.stringify(access)} for ${method}: it must be one ` +
+          `of ${ACCESS_LEVELS.join(", ")}`,
+      );
+    }
+  }
+  return { ...declared };
+}
+
+/** Who may use `method` (HEAD as GET) of `route`. */
+export function accessFor<State extends BaseState>(
+  route: Pick<LoadedRoute<State>, "access" | "methodAccess">,
+  method: string,
+): Access {
+  return route.methodAccess?.[method === "HEAD" ? "GET" : method] ?? route.access;
 }
 
 /**
