@@ -115,7 +115,7 @@ export async function listLeadKeys(
     ...(lead.leadgenId !== null ? [leadByLeadgenKey(lead.leadgenId)] : []),
     ...indexKeysOf(lead),
   ];
-  return uniqueKeys([...own, ...await listLeadRecordKeys(kv, erasureOf(lead, "erasure", options))]);
+  return uniqueKeys([...own, ...await listLeadRecordKeys(kv, erasureMarkerOf(lead, "erasure", options))]);
 }
 
 /**
@@ -141,7 +141,7 @@ export async function eraseLead(
   let audit: ErasureAudit | null = null;
   const removed = await store.removeLead(id, {
     onCommit(op, lead) {
-      erasure = erasureOf(lead, options.reason, options);
+      erasure = erasureMarkerOf(lead, options.reason, options);
       op.set(leadErasureKey(lead.id), erasure);
       // Its alerts (e.g. "too large to store whole" names the person) go with it, at once.
       for (const kind of ALERT_KINDS) op.delete(leadAlertKey(kind, lead.id));
@@ -269,8 +269,11 @@ async function commitDeletes(op: Deno.AtomicOperation) {
   if (!res.ok) throw new Error("Cannot remove a lead's records: the commit was refused");
 }
 
-/** What a removal keeps of `lead` to find its records once the record is gone. */
-function erasureOf(lead: Lead, reason: ErasureReason, options: EraseLeadOptions): LeadErasure {
+/**
+ * What a removal keeps of `lead` (in its marker) to find its records once the record is gone;
+ * eraseLead writes it in the commit that removes the record.
+ */
+export function erasureMarkerOf(lead: Lead, reason: ErasureReason, options: EraseLeadOptions): LeadErasure {
   const keys: Deno.KvKey[] = [];
   // The index keys are normalised with the country of the time: try it and none.
   for (const country of new Set([options.defaultCountry, null])) {
