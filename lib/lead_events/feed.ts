@@ -29,11 +29,24 @@ export interface LeadEventSink {
 }
 
 /** The lead's timeline lines already handled (see processLead). */
-interface LeadEventCursor {
+export interface LeadEventCursor {
   /** The newest handled record id (a ULID). */
   lastId: string;
   /** Handled record ids within SKEW_MS of `lastId`'s time: a late line from a skewed clock is not. */
   seen: string[];
+}
+
+/**
+ * The cursor value that marks these timeline record ids of a lead as handled, for
+ * `["lead_event_cursors", leadId]`: an import writes it beside the records it brings, so history
+ * restored into a running store is never sent to push, webhooks or Meta again.
+ */
+export function handledCursorOf(ids: string[]): LeadEventCursor | null {
+  if (ids.length === 0) return null;
+  const sorted = [...ids].sort();
+  const lastId = sorted[sorted.length - 1];
+  const keepFrom = ulidFloor(ulidTime(lastId) - SKEW_MS);
+  return { lastId, seen: sorted.filter((id) => id >= keepFrom) };
 }
 
 /** What the feed needs. */
