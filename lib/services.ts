@@ -296,12 +296,6 @@ export function registerCronJobs(config: Config, running: () => AppServices | nu
     const services = running();
     if (services !== null) await reconcileCronHandler(services.reconciler)();
   });
-  // Retention: leads past LEAD_RETENTION_DAYS and raw deliveries past DELIVERY_RETENTION_DAYS,
-  // hourly; each pass is bounded and picks up where a crash or the last pass stopped.
-  Deno.cron("leadline data retention", "23 * * * *", async () => {
-    const services = running();
-    if (services !== null) await runRetention(services);
-  });
   Deno.cron(
     "leadline meta health",
     reconcileSchedule(config.metaHealth.everyMinutes),
@@ -315,6 +309,12 @@ export function registerCronJobs(config: Config, running: () => AppServices | nu
       }
     },
   );
+  // Retention: leads past LEAD_RETENTION_DAYS and raw deliveries past DELIVERY_RETENTION_DAYS,
+  // hourly; each pass is bounded and picks up where a crash or the last pass stopped.
+  Deno.cron("leadline data retention", "23 * * * *", async () => {
+    const services = running();
+    if (services !== null) await runRetention(services);
+  });
 }
 
 /**

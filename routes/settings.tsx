@@ -114,8 +114,9 @@ export default define.page<SettingsData>(function Settings({ data }) {
       <p class="health-detail">
         The last {LOG_SIZE} deliveries to{" "}
         <code>/webhook</code>. Signed ones are kept byte for byte for{" "}
-        {plural(data.retention.deliveryDays, "day")} and can be replayed (leads already stored are
-        left as they are); refused ones show what arrived, never their body.
+        {plural(data.retention.deliveryDays, "day")}{" "}
+        and can be replayed (leads already stored are left as they are); refused ones show what
+        arrived, never their body.
       </p>
       <DeliveryLog entries={data.deliveries} now={now} />
 
@@ -123,35 +124,39 @@ export default define.page<SettingsData>(function Settings({ data }) {
       <p class="health-detail">
         {data.retention.leadDays === null
           ? "Leads are kept until an admin deletes them."
-          : `Leads are deleted ${plural(data.retention.leadDays, "day")} after they were submitted.`}
-        {" "}A lead an admin deletes leaves only this note: nothing of the person is kept.
+          : `Leads are deleted ${
+            plural(data.retention.leadDays, "day")
+          } after they were submitted.`}{" "}
+        A lead an admin deletes leaves only this note: nothing of the person is kept.
       </p>
-      {data.erasures.length === 0 ? <p data-erasures>No lead has been erased.</p> : (
-        <table class="health-table" data-erasures>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Lead</th>
-              <th scope="col">Source and form</th>
-              <th scope="col">Erased by</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.erasures.map((entry) => (
-              <tr key={entry.id} data-erasure={entry.leadId}>
-                <td>
-                  <time dateTime={entry.erasedAt}>{describeTime(entry.erasedAt, now)}</time>
-                </td>
-                <td>
-                  <code>{entry.leadId}</code>
-                </td>
-                <td>{entry.formId ? `${entry.source}, form ${entry.formId}` : entry.source}</td>
-                <td>{entry.erasedBy.name}</td>
+      {data.erasures.length === 0
+        ? <p data-erasures>No lead has been erased.</p>
+        : (
+          <table class="health-table" data-erasures>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Lead</th>
+                <th scope="col">Source and form</th>
+                <th scope="col">Erased by</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {data.erasures.map((entry) => (
+                <tr key={entry.id} data-erasure={entry.leadId}>
+                  <td>
+                    <time dateTime={entry.erasedAt}>{describeTime(entry.erasedAt, now)}</time>
+                  </td>
+                  <td>
+                    <code>{entry.leadId}</code>
+                  </td>
+                  <td>{entry.formId ? `${entry.source}, form ${entry.formId}` : entry.source}</td>
+                  <td>{entry.erasedBy.name}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
     </section>
   );
 });

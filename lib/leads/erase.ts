@@ -115,7 +115,10 @@ export async function listLeadKeys(
     ...(lead.leadgenId !== null ? [leadByLeadgenKey(lead.leadgenId)] : []),
     ...indexKeysOf(lead),
   ];
-  return uniqueKeys([...own, ...await listLeadRecordKeys(kv, erasureMarkerOf(lead, "erasure", options))]);
+  return uniqueKeys([
+    ...own,
+    ...await listLeadRecordKeys(kv, erasureMarkerOf(lead, "erasure", options)),
+  ]);
 }
 
 /**
@@ -273,7 +276,11 @@ async function commitDeletes(op: Deno.AtomicOperation) {
  * What a removal keeps of `lead` (in its marker) to find its records once the record is gone;
  * eraseLead writes it in the commit that removes the record.
  */
-export function erasureMarkerOf(lead: Lead, reason: ErasureReason, options: EraseLeadOptions): LeadErasure {
+export function erasureMarkerOf(
+  lead: Lead,
+  reason: ErasureReason,
+  options: EraseLeadOptions,
+): LeadErasure {
   const keys: Deno.KvKey[] = [];
   // The index keys are normalised with the country of the time: try it and none.
   for (const country of new Set([options.defaultCountry, null])) {
