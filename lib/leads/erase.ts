@@ -29,6 +29,9 @@ import { webhookDuplicateKey } from "./late_webhooks.ts";
 import type { Lead, LeadSource } from "./model.ts";
 import type { LeadStore } from "./store.ts";
 
+/** How long after a lead's last write outbound webhook deliveries of it may still be kept. */
+const OUTBOUND_LOG_HORIZON_MS = 40 * 24 * 60 * 60 * 1000;
+
 /** Why a lead is being removed. */
 export type ErasureReason = "erasure" | "retention";
 
@@ -63,6 +66,8 @@ export interface LeadErasure {
   reason: ErasureReason;
   /** ISO 8601: when the lead record was removed. */
   removedAt: string;
+  /** ISO 8601: the lead's last write (every event of it came with one), if known. */
+  updatedAt?: string;
   /** Keys computed from the lead's answers (the contact index): only the record could give them. */
   keys: Deno.KvKey[];
 }
@@ -219,10 +224,15 @@ export async function listLeadRecordKeys(
     const text = JSON.stringify(value) ?? "";
     return text.includes(leadId) || (leadgenId !== null && text.includes(`"${leadgenId}"`));
   };
+  // Outbound deliveries are kept 30 days after they finish (at most a week after their event): a
+  // lead last written longer ago than that has none left, and a retention pass over many old leads
+  // need not read every destination's log for each.
+  const lastWrite = Date.parse(erasure.updatedAt ?? "");
+  const recent = !(Date.parse(erasure.removedAt) - lastWrite > OUTBOUND_LOG_HORIZON_MS);
   for await (const destination of kv.list({ prefix: DESTINATIONS_PREFIX })) {
     const destinationId = destination.key[1] as string;
     keys.push(laneKey(destinationId, leadId));
-    await listKeys(deliveriesPrefix(destinationId), (e) => mentions(e.value));
+    if (recent) await listKeys(deliveriesPrefix(destinationId), (e) => mentions(e.value));
   }
   for await (const entry of kv.list<{ id: string; dueAt: number }>({ prefix: JOBS_PREFIX })) {
     if (!mentions(entry.value)) continue;
@@ -294,6 +304,7 @@ export function erasureMarkerOf(
     pageId: lead.pageId,
     reason,
     removedAt: (options.now ?? (() => new Date()))().toISOString(),
+    updatedAt: lead.updatedAt,
     keys: uniqueKeys(keys),
   };
 }
