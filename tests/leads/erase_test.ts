@@ -4,7 +4,7 @@
 // lead's id and no value its name, email or phone, while the other leads stay listed and indexed.
 
 import assert from "node:assert/strict";
-import { eraseLead, erasureMarkerOf, leadErasureKey } from "../../lib/leads/erase.ts";
+import { eraseLead, erasureMarkerOf, leadErasureKey, listLeadKeys } from "../../lib/leads/erase.ts";
 import { indexKeysOf, isWaiting } from "../../lib/leads/indexes.ts";
 import { leadByLeadgenKey, leadTimelinePrefix } from "../../lib/leads/keys.ts";
 import type { Lead } from "../../lib/leads/model.ts";
@@ -158,6 +158,17 @@ Deno.test("[data care] DELETE /api/leads/:id erases a worked webhook lead and a 
     const leads = await makeLeads(server);
     assert.ok(receiver.acceptedCount() > 0, "the outbound webhook got the leads' events");
     const [webhookLead, , , manualLead] = leads;
+
+    // The listing erasure works from covers every key the store holds for the lead.
+    const record = (await server.kv.get<Lead>(["leads", webhookLead.id])).value!;
+    const listed = new Set(
+      (await listLeadKeys(server.kv, record, { defaultCountry: null })).map((k) =>
+        JSON.stringify(k)
+      ),
+    );
+    for (const { key } of await scanStore(server.kv)) {
+      if (key.includes(webhookLead.id)) assert.ok(listed.has(key), `${key} is listed`);
+    }
 
     const stream = await server.fetch("/api/events");
     const events = readSse(stream);
