@@ -146,6 +146,38 @@ export async function addCounterWrites(
   return written;
 }
 
+/**
+ * Every index key `lead` has, as addIndexWrites sets them: what removing the lead deletes. Taken
+ * from the same derivation as the writes, so a new kind of index key is covered by itself.
+ */
+export function indexKeysOf(lead: Lead): Deno.KvKey[] {
+  return [...indexEntries(lead).values()].map((entry) => entry.key);
+}
+
+/**
+ * Adds to `op` the derived writes that remove `lead` for good: every index key it has deleted,
+ * and the waiting count lowered when it was waiting (checked, as addCounterWrites checks it). The
+ * hourly statistics buckets keep it: they hold counts and durations, no personal data, and they
+ * are the history of what the team did (a lead erased today still counted in today's figures).
+ * Resolves with what it writes to the counters.
+ */
+export async function addRemovalWrites(
+  op: Deno.AtomicOperation,
+  lead: Lead,
+  read: CounterReader,
+): Promise<CounterWrite[]> {
+  // Keys of a lead not yet counted (an old record) are deleted all the same: deleting an absent
+  // key is harmless, and a half-indexed record leaves nothing behind.
+  for (const key of indexKeysOf(lead)) op.delete(key);
+  const counted = countedBefore(lead);
+  if (!counted || !isWaiting(counted)) return [];
+  const [entry] = await read([waitingCountKey()]);
+  op.check({ key: entry.key, versionstamp: entry.versionstamp });
+  const value = Math.max(0, ((entry.value as number | null) ?? 0) - 1);
+  op.set(waitingCountKey(), value);
+  return [{ key: waitingCountKey(), value }];
+}
+
 /** A lead as counted in the indexes and statistics before a write: null when it was not. */
 function countedBefore(before: Lead | null): Lead | null {
   return before !== null && before.indexed === INDEX_VERSION ? before : null;

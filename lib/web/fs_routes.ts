@@ -25,6 +25,11 @@ export interface RouteModule<State extends BaseState = BaseState> {
   access?: Access;
   /** Whether its state-changing requests need our origin; absent means they do. */
   csrf?: CsrfPolicy;
+  /**
+   * Who may use one method of the route when it differs from `access` (e.g.
+   * `{ DELETE: "admin" }` beside a route every user may read).
+   */
+  methodAccess?: Partial<Record<string, Access>>;
   /** A check for each URL parameter of the route's pattern. */
   params?: ParamChecks;
 }
@@ -40,6 +45,8 @@ export interface LoadedRoute<State extends BaseState = BaseState> {
   access: Access;
   /** Its CSRF policy: the module's `csrf`, or `checked` when it declares none. */
   csrf: CsrfPolicy;
+  /** Methods whose access differs from `access` (the module's `methodAccess`, checked). */
+  methodAccess?: Partial<Record<string, Access>>;
   /** The checks of its URL parameters (one for each `:name` in `pattern`). */
   params: ParamChecks;
 }
@@ -173,6 +180,7 @@ export async function loadRouteTree<State extends BaseState = BaseState>(
       module,
       access: routeAccess(file, module),
       csrf: routeCsrf(file, module),
+      methodAccess: routeMethodAccess(file, module),
       params: routeParams(file, pattern, module),
     });
   }
@@ -228,6 +236,38 @@ function declared<T extends string>(
     );
   }
   return chosen;
+}
+
+/**
+ * A route's per-method access (`methodAccess`), checked: each names a method the route answers
+ * and an access level, so a typo never leaves a method open.
+ */
+export function routeMethodAccess<State extends BaseState>(
+  file: string,
+  module: RouteModule<State>,
+): Partial<Record<string, Access>> {
+  const perMethod = module.methodAccess ?? {};
+  const methods = allowedMethods(module);
+  for (const [method, access] of Object.entries(perMethod)) {
+    if (!methods.includes(method) || method === "HEAD") {
+      throw new Error(`Route ${file} declares access for ${method}, a method it does not answer`);
+    }
+    if (access === undefined || !ACCESS_LEVELS.includes(access)) {
+      throw new Error(
+        `Route ${file} declares access ${JSON.stringify(access)} for ${method}: it must be one ` +
+          `of ${ACCESS_LEVELS.join(", ")}`,
+      );
+    }
+  }
+  return { ...perMethod };
+}
+
+/** Who may use `method` (HEAD as GET) of `route`. */
+export function accessFor<State extends BaseState>(
+  route: Pick<LoadedRoute<State>, "access" | "methodAccess">,
+  method: string,
+): Access {
+  return route.methodAccess?.[method === "HEAD" ? "GET" : method] ?? route.access;
 }
 
 /**

@@ -13,7 +13,7 @@ import type {
   PageComponent,
   RouteContext,
 } from "./define.ts";
-import { allowedMethods, type LoadedRoute, type RouteTree } from "./fs_routes.ts";
+import { accessFor, allowedMethods, type LoadedRoute, type RouteTree } from "./fs_routes.ts";
 import { errorAnswer, jsonResponse } from "./http_error.ts";
 import type { PageRenderer } from "./render.ts";
 import { isStaticPath, serveStatic, type StaticAssets } from "./static.ts";
@@ -214,7 +214,7 @@ async function handleRoute<State extends BaseState>(
 ): Promise<Response> {
   // The access check belongs to the handler itself: whatever spelling of the URL the router
   // matched to this route, the route's own declaration decides, before anything else answers.
-  const denied = await authorize(c, route.access);
+  const denied = await authorize(c, accessFor(route, c.req.method));
   if (denied) return denied;
   const method = c.req.method === "HEAD" ? "GET" : c.req.method;
   const mod = route.module;
