@@ -77,7 +77,7 @@ export const handler = define.handlers({
       by: { id: user.id, name: user.name },
       defaultCountry: config.defaultPhoneCountry,
     });
-    if (erased === null) throw new HttpError(404, `No lead has the id ${params.id}`);
+    if (erased === null) throw new LeadNotFoundError(params.id);
     log.info("lead erased", { requestId: state.requestId, leadId: params.id, by: user.id });
     return jsonResponse({ audit: erased.audit }, 200, { "cache-control": "no-store" });
   },
