@@ -22,7 +22,7 @@ import { getTeamSettings } from "../lib/routing/settings.ts";
 import { isOnShift } from "../lib/routing/shift.ts";
 import { readTeamStats, readWaitingNow } from "../lib/stats/team_stats.ts";
 import { zonedDayStart } from "../lib/time_zone.ts";
-import { define } from "../lib/web/define.ts";
+import { define } from "../lib/app_state.ts";
 import { InvalidCursorError } from "../lib/errors.ts";
 
 export const title = "Dashboard";
@@ -54,7 +54,7 @@ const VIEW_LABELS: Record<LeadView, string> = {
 
 export const handler = define.handlers<Data>({
   async GET(ctx) {
-    const { leads, alerts, config, reconciler, kv, selfUrl, pipeline } = ctx.state.services;
+    const { leads, alerts, config, reconciler, kv, selfUrl, simulator } = ctx.state.services;
     const user = ctx.state.user!;
     const view = parseLeadView(ctx.url.searchParams.get("view"));
     const cursor = view === "due" ? null : ctx.url.searchParams.get("cursor") || null;
@@ -87,10 +87,10 @@ export const handler = define.handlers<Data>({
       view,
       onShift: await isOnShift(kv, user.id),
       demo: isDemo(config),
-      simulate: pipeline.simulator
+      simulate: simulator
         ? simulateCommand({
           port: selfUrl === null ? config.port : Number(new URL(selfUrl).port),
-          simulatorPort: portOf(pipeline.simulator.url),
+          simulatorPort: portOf(simulator.url),
         })
         : null,
       olderPage: cursor !== null,

@@ -5,7 +5,7 @@ import { constantTimeEqual } from "../lib/crypto.ts";
 import { recordRefusedDelivery, type RefusalReason } from "../lib/leads/deliveries.ts";
 import { countDeliveries } from "../lib/metrics/webhook_deliveries.ts";
 import { BodyTooLargeError, readBodyBytes } from "../lib/web/body.ts";
-import { define, type RouteContext } from "../lib/web/define.ts";
+import { define, type RouteContext } from "../lib/app_state.ts";
 import { jsonResponse } from "../lib/web/http_error.ts";
 import { clientAddress } from "../lib/web/request_info.ts";
 
@@ -24,7 +24,7 @@ export const handler = define.handlers({
     const mode = url.searchParams.get("hub.mode");
     const token = url.searchParams.get("hub.verify_token");
     const challenge = url.searchParams.get("hub.challenge");
-    const ours = state.services.pipeline.webhook.verifyToken;
+    const ours = state.services.webhook.verifyToken;
     if (mode === "subscribe" && token !== null && challenge !== null) {
       if (constantTimeEqual(token, ours)) return text(challenge, 200);
     }
@@ -83,7 +83,7 @@ export const handler = define.handlers({
       return jsonResponse({ error: error.message, requestId }, 413);
     }
 
-    const result = await services.pipeline.ingest(body, signature, requestId);
+    const result = await services.ingestion.ingest(body, signature, requestId);
     switch (result.outcome) {
       case "unauthorized": {
         const limit = await forgeries.check(address);

@@ -18,6 +18,14 @@ export interface GraphClientOptions {
   timeoutMs?: number;
 }
 
+/** The page's token: its own from META_PAGE_TOKENS, else META_ACCESS_TOKEN. */
+export function pageTokenFor(
+  meta: { accessToken: string | null; pageTokens: Record<string, string> },
+  pageId: string,
+): string | null {
+  return Object.hasOwn(meta.pageTokens, pageId) ? meta.pageTokens[pageId] : meta.accessToken;
+}
+
 /** A lead form's identity and state. */
 export interface GraphForm {
   id: string;

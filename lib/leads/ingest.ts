@@ -10,6 +10,7 @@ import {
   deliveryWrites,
   type NewDelivery,
   readDelivery,
+  recordReplay,
   saveDelivery,
   writeDelivery,
 } from "./deliveries.ts";
@@ -324,4 +325,39 @@ async function keepBuiltDelivery(
     });
     return null;
   }
+}
+
+/** Webhook ingestion for one app, as the webhook route and the deliveries log call it. */
+export interface Ingestion {
+  /** Ingests one webhook delivery (see ingestWebhook). */
+  ingest(rawBody: Uint8Array, signature: string | null, requestId?: string): Promise<IngestResult>;
+  /**
+   * Runs a kept delivery's exact bytes through ingestion again (the dedupe makes it safe) and
+   * records the replay on it; null when the delivery has expired or never existed.
+   */
+  replay(
+    deliveryId: string,
+    options?: { requestId?: string; by?: string | null },
+  ): Promise<IngestResult | null>;
+}
+
+/** Binds ingestion to its dependencies. */
+export function createIngestion(deps: IngestDeps): Ingestion {
+  return {
+    ingest: (rawBody, signature, requestId) =>
+      ingestWebhook(deps, rawBody, signature, { requestId }),
+    async replay(deliveryId, options = {}) {
+      const result = await replayDelivery(deps, deliveryId, { requestId: options.requestId });
+      if (result === null || result.outcome === "unauthorized") return result;
+      await recordReplay(deps.kv, deliveryId, {
+        at: new Date().toISOString(),
+        by: options.by ?? null,
+        requestId: options.requestId ?? null,
+        outcome: result.outcome,
+        inserted: "inserted" in result ? result.inserted : 0,
+        duplicates: "duplicates" in result ? result.duplicates : 0,
+      });
+      return result;
+    },
+  };
 }

@@ -25,7 +25,7 @@ async function runSimulate(args: string[], env: Record<string, string>) {
 Deno.test("[demo] POST /api/demo/leads sends signed test leads through the webhook; 404 outside demo", async () => {
   const server = await startTestServer();
   try {
-    assert.ok(server.app.services.pipeline.simulator, "demo mode runs the simulator");
+    assert.ok(server.app.services.simulator, "demo mode runs the simulator");
     const res = await server.fetch("/api/demo/leads", {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -55,7 +55,7 @@ Deno.test("[demo] POST /api/demo/leads sends signed test leads through the webho
     assert.equal(bad.status, 400);
     await bad.body?.cancel();
     assert.ok(
-      !server.logs.some((line) => line.includes(server.app.services.pipeline.webhook.appSecret)),
+      !server.logs.some((line) => line.includes(server.app.services.webhook.appSecret)),
       "the generated app secret is never logged",
     );
     assert.ok(server.logs.some((line) => line.includes("demo mode")));
@@ -78,7 +78,7 @@ Deno.test("[demo] POST /api/demo/leads sends signed test leads through the webho
 Deno.test("[demo] 30 test leads from the dashboard's button spread over at least 3 forms and 2 campaigns", async () => {
   const t = await createTestApp();
   try {
-    const sim = t.app.services.pipeline.simulator!;
+    const sim = t.app.services.simulator!;
     const res = await t.fetch("/api/demo/leads", {
       method: "POST",
       headers: { "content-type": "application/json" },

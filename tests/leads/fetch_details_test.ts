@@ -2,7 +2,7 @@
 // retries no sooner than Meta's usage header asks.
 import assert from "node:assert/strict";
 import { createAlertStore } from "../../lib/alerts.ts";
-import { createGraphClient } from "../../lib/facebook/graph_client.ts";
+import { createGraphClient, pageTokenFor } from "../../lib/facebook/graph_client.ts";
 import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
 import { RetryableJobError } from "../../lib/jobs/errors.ts";
 import {
@@ -11,7 +11,6 @@ import {
 } from "../../lib/leads/fetch_details.ts";
 import { formKey } from "../../lib/leads/forms.ts";
 import { newMetaLead } from "../../lib/leads/model.ts";
-import { pageTokenFor } from "../../lib/leads/pipeline.ts";
 import { createLeadStore } from "../../lib/leads/store.ts";
 import { createLogger } from "../../lib/log.ts";
 import { ACCESS_TOKEN, APP_SECRET } from "../_helpers/pipeline.ts";

@@ -24,7 +24,7 @@ Deno.test("[demo] the dashboard's demo banner gives the command with this server
     const res = await server.fetch("/", { headers: { accept: "text/html" } });
     const body = await res.text();
     const port = new URL(server.url).port;
-    const simulatorPort = new URL(server.app.services.pipeline.simulator!.url).port;
+    const simulatorPort = new URL(server.app.services.simulator!.url).port;
     const banner = body.match(/<p class="banner banner-demo"[^]*?<\/p>/)?.[0] ?? "";
     assert.match(
       banner,

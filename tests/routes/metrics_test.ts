@@ -193,7 +193,7 @@ Deno.test("[metrics] a sync counts its sweep, the leads Meta listed and those it
   const server = await startTestServer(); // demo mode: the sync sweeps the built-in simulator
   try {
     const before = await scrape(server.url, { cookie: server.user.cookie });
-    const sim = server.app.services.pipeline.simulator!;
+    const sim = server.app.services.simulator!;
     sim.createLead();
     sim.createLead();
     const sync = await server.fetch("/api/leads/sync", { method: "POST" });

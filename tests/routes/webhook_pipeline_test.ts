@@ -80,7 +80,7 @@ Deno.test("[pipeline] the same body 20 times at once gives one lead and one Grap
     const lead = await waitForSettled(server, simLead.id);
     assert.equal(lead.details, "fetched");
     // Let any stray job run: the sweep finds nothing, and the count stays at one.
-    await server.app.services.pipeline.sweepJobs();
+    await server.app.services.jobs.runDue();
     assert.equal(sim.calls("lead"), 1);
     const page = await server.app.services.leads.listLeads({ limit: 100 });
     assert.equal(page.leads.length, 1);
@@ -225,7 +225,7 @@ Deno.test("[pipeline] a forged delivery stores and fetches nothing", async () =>
     assert.equal(forged.status, 401);
     const unsigned = await postDelivery(webhookUrl, body, { signature: null });
     assert.equal(unsigned.status, 401);
-    await server.app.services.pipeline.sweepJobs();
+    await server.app.services.jobs.runDue();
     assert.equal(await server.app.services.leads.getLeadByLeadgenId(simLead.id), null);
     assert.equal(await server.app.services.leads.getChangeHead(), 0);
     assert.equal(sim.calls(), 0);
