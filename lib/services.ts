@@ -99,6 +99,9 @@ export interface ServicesOptions {
   passwordIterations?: number;
 }
 
+/** The lead worker's backfill of the contact index and seen pages for older versions' leads. */
+export const DERIVED_BACKFILL = "contact_index+seen_pages";
+
 /**
  * Builds every service of one app, each once, in dependency order: Meta (the Graph API, or in
  * demo mode the simulator, started here), the store, alerts and job queue, ingestion, the live hub,
@@ -179,7 +182,7 @@ export async function createServices(
     defaultCountry: config.defaultPhoneCountry,
     // Leads stored before the contact index and the seen pages were written in their commits.
     backfill: {
-      name: "contact_index+seen_pages",
+      name: DERIVED_BACKFILL,
       async run() {
         await updateContactIndex(kv, leads, { defaultCountry: config.defaultPhoneCountry });
         await followLeadPages(kv, leads, new Date());
