@@ -103,7 +103,10 @@ Deno.test("[e2e] GET /api/events encodes a lead once for every open stream, and 
     );
     // Before: one JSON.stringify (and one frame) per stream, 30 more here. A few others (the
     // store's and the logs') do not depend on the number of streams.
-    assert.ok(stringified < STREAMS / 3, `the lead was serialised ${stringified} times for ${STREAMS}`);
+    assert.ok(
+      stringified < STREAMS / 3,
+      `the lead was serialised ${stringified} times for ${STREAMS}`,
+    );
     const frames = raw.streams.map((s) => s.text.slice(s.text.indexOf("event: lead")));
     for (const frame of frames) assert.equal(frame, frames[0], "every stream got the same bytes");
     assert.match(frames[0], /^event: lead\ndata: \{.*\}\nid: \d+\n\n$/);
