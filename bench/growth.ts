@@ -4,7 +4,7 @@
 // the first page of leads (GET /api/leads). None of them should take longer as leads pile up.
 //
 // Run: deno task bench:growth   (writes bench/results/growth.json)
-// Sizes: GROWTH_SIZES ("1000,10000,100000"), GROWTH_RUNS (3 fresh processes per size).
+// Sizes: GROWTH_SIZES ("1000,10000,100000"), GROWTH_RUNS (5 fresh processes per size).
 
 import { startGraphSimulator } from "../lib/graph_sim/mod.ts";
 import { contactIndexWrites } from "../lib/leads/contact_index.ts";
@@ -30,7 +30,7 @@ import {
 } from "./_shared.ts";
 
 const SIZES = (Deno.env.get("GROWTH_SIZES") ?? "1000,10000,100000").split(",").map(Number);
-const RUNS = Number(Deno.env.get("GROWTH_RUNS") ?? 3);
+const RUNS = Number(Deno.env.get("GROWTH_RUNS") ?? 5);
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Every follower of the lead change log (the FOLLOWER of each module that keeps one). */
 const LEAD_FOLLOWERS = [
