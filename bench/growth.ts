@@ -49,10 +49,14 @@ const sim = await startGraphSimulator({
 });
 const pageIds = sim.pages.map((page) => page.id);
 const dir = await Deno.makeTempDir({ prefix: "leadline_bench_growth_" });
-const kvPath = `${dir}/leadline.kv`;
-const cookie = await benchSession(kvPath);
 
-let stored = 0;
+/** One KV file per size, each with its own sign-in. */
+interface Store {
+  size: number;
+  kvPath: string;
+  cookie: string;
+}
+
 let leadgen = 900_000_000_000_000n;
 
 /** A Meta lead with its details, created within the last 60 days (half inside the index window). */
@@ -75,11 +79,14 @@ function seedLead(i: number, now: number): Lead {
 }
 
 /**
- * Stores leads until `target` are stored, through the lead store wired as the app wires it (the
- * contact index and seen pages in each lead's commit), then leaves the KV as a server that has
- * been running would: every lead follower at the head, the one-off backfills done.
+ * A KV file with `target` leads stored through the lead store wired as the app wires it (the
+ * contact index and seen pages in each lead's commit), left as a server that has been running
+ * would leave it: every lead follower at the head, the one-off backfills done.
  */
-async function seedTo(target: number) {
+async function seed(target: number): Promise<Store> {
+  const kvPath = `${dir}/leadline_${target}.kv`;
+  const cookie = await benchSession(kvPath);
+  let stored = 0;
   const kv = await Deno.openKv(kvPath);
   try {
     const store = createLeadStore(kv, {
@@ -110,10 +117,16 @@ async function seedTo(target: number) {
   } finally {
     kv.close();
   }
+  return { size: target, kvPath, cookie };
 }
 
 /** One request's ms and status. */
-async function timed(server: ServerProcess, path: string, init: RequestInit = {}) {
+async function timed(
+  server: ServerProcess,
+  cookie: string,
+  path: string,
+  init: RequestInit = {},
+) {
   const started = performance.now();
   const res = await fetch(server.url + path, {
     ...init,
@@ -136,12 +149,12 @@ interface Sample {
 }
 
 /** A fresh server process on the seeded KV and its first request of each kind. */
-async function measureOnce(run: number): Promise<Sample> {
+async function measureOnce({ kvPath, cookie, size }: Store, run: number): Promise<Sample> {
   const server = await startLeadline(
     leadlineEnv(kvPath, sim, { SYNC_MIN_INTERVAL_SECONDS: "0" }),
   );
   try {
-    const manual = await timed(server, "/api/leads", {
+    const manual = await timed(server, cookie, "/api/leads", {
       method: "POST",
       headers: { "content-type": "application/json" },
       // A phone of a seeded Meta lead: the duplicate check finds it through the contact index.
@@ -149,12 +162,12 @@ async function measureOnce(run: number): Promise<Sample> {
         source: "phone",
         fullName: `Walk In ${run}`,
         phone: "+15551000007",
-        email: `walkin${stored}_${run}@example.com`,
+        email: `walkin${size}_${run}@example.com`,
       }),
     });
-    const sync = await timed(server, "/api/leads/sync", { method: "POST" });
-    const dashboard = await timed(server, "/");
-    const leadsPage = await timed(server, "/api/leads");
+    const sync = await timed(server, cookie, "/api/leads/sync", { method: "POST" });
+    const dashboard = await timed(server, cookie, "/");
+    const leadsPage = await timed(server, cookie, "/api/leads");
     return {
       manualLeadMs: manual.ms,
       syncMs: sync.ms,
@@ -174,31 +187,38 @@ const median = (values: number[]) => {
 
 const sizes = [];
 try {
-  // The first sync of a KV sweeps 90 days of every form; every measured sync after it is the
-  // usual one (since the last sweep), so the sizes compare like with like.
-  await seedTo(Math.min(...SIZES));
-  progress("warm-up: the first sync of this KV");
-  await measureOnce(0);
+  const stores: Store[] = [];
   for (const size of [...SIZES].sort((a, b) => a - b)) {
-    progress(`growth with ${size} leads stored`);
-    await seedTo(size);
-    const samples: Sample[] = [];
-    for (let run = 1; run <= RUNS; run++) {
-      const sample = await measureOnce(run);
-      samples.push(sample);
+    progress(`seeding ${size} leads`);
+    const store = await seed(size);
+    // The first sync of a KV sweeps 90 days of every form; every measured sync after it is the
+    // usual one (since the last sweep), so the sizes compare like with like.
+    await measureOnce(store, 0);
+    stores.push(store);
+  }
+  // Runs alternate between the sizes, so a busy moment of the shared machine hits them alike.
+  const samples = new Map<number, Sample[]>(stores.map((store) => [store.size, []]));
+  for (let run = 1; run <= RUNS; run++) {
+    for (const store of stores) {
+      const sample = await measureOnce(store, run);
+      samples.get(store.size)!.push(sample);
       progress(
-        `  run ${run}: POST /api/leads ${sample.manualLeadMs} ms, POST /api/leads/sync ` +
-          `${sample.syncMs} ms, GET / ${sample.dashboardMs} ms, GET /api/leads ${sample.leadsPageMs} ms`,
+        `  run ${run}, ${store.size} leads: POST /api/leads ${sample.manualLeadMs} ms, POST ` +
+          `/api/leads/sync ${sample.syncMs} ms, GET / ${sample.dashboardMs} ms, GET /api/leads ` +
+          `${sample.leadsPageMs} ms`,
       );
     }
+  }
+  for (const store of stores) {
+    const mine = samples.get(store.size)!;
     sizes.push({
-      leads: size,
-      manualLeadMs: median(samples.map((s) => s.manualLeadMs)),
-      syncMs: median(samples.map((s) => s.syncMs)),
-      dashboardMs: median(samples.map((s) => s.dashboardMs)),
-      leadsPageMs: median(samples.map((s) => s.leadsPageMs)),
-      kvBytes: (await Deno.stat(kvPath)).size,
-      samples,
+      leads: store.size,
+      manualLeadMs: median(mine.map((s) => s.manualLeadMs)),
+      syncMs: median(mine.map((s) => s.syncMs)),
+      dashboardMs: median(mine.map((s) => s.dashboardMs)),
+      leadsPageMs: median(mine.map((s) => s.leadsPageMs)),
+      kvBytes: (await Deno.stat(store.kvPath)).size,
+      samples: mine,
     });
   }
   await writeResult("growth", {
@@ -207,7 +227,8 @@ try {
     what: "the first request of each kind in a fresh server process on a KV holding N Meta leads " +
       "(with details, created over the last 60 days, stored through the app's lead store so " +
       "the contact index and the pages are written in their commits, every follower at the " +
-      "head as a running server leaves them): median of " + RUNS + " processes per size",
+      "head as a running server leaves them): median of " + RUNS + " processes per size, the " +
+      "sizes in turn",
     runs: RUNS,
     sizes,
     uptime: await uptime(),
