@@ -419,7 +419,7 @@ if (screen) {
       ms(r.maxMs),
       r.cpuMsPerLead != null ? ms(r.cpuMsPerLead) : "–",
       r.kibPerStream != null ? `${r.kibPerStream} KiB` : "–",
-      r.openAtEnd != null ? r.openAtEnd + 1 : "–",
+      r.openAtEnd ?? "–",
       loadOf(r.uptime),
     ]),
   );
