@@ -472,6 +472,15 @@ export async function startSampleReceiver(dir: string): Promise<ServerProcess> {
  * file while it runs) and returns its `Cookie` header value.
  */
 export async function benchSession(kvPath: string): Promise<string> {
+  return (await benchSessions(kvPath, 1))[0];
+}
+
+/**
+ * Like `benchSession`, with `count` sign-ins of the viewer (one per open dashboard: the server
+ * keeps at most SSE_MAX_STREAMS_PER_SESSION streams of one session open, so a thousand streams of
+ * one cookie would be five open streams and the rest ended as replaced).
+ */
+export async function benchSessions(kvPath: string, count: number): Promise<string[]> {
   const { createUser } = await import("../lib/auth/users.ts");
   const { createSession } = await import("../lib/auth/sessions.ts");
   const { SESSION_COOKIE } = await import("../lib/auth_web/cookies.ts");
@@ -483,11 +492,28 @@ export async function benchSession(kvPath: string): Promise<string> {
       role: "agent",
       password: "bench viewer password 1234",
     }, { iterations: 1_000 });
-    const session = await createSession(kv, user);
-    return `${SESSION_COOKIE}=${session.id}`;
+    const cookies: string[] = [];
+    for (let i = 0; i < count; i++) {
+      cookies.push(`${SESSION_COOKIE}=${(await createSession(kv, user)).id}`);
+    }
+    return cookies;
   } finally {
     kv.close();
   }
+}
+
+/** The token `leadlineEnv` callers pass as METRICS_TOKEN to read a server's /metrics. */
+export const BENCH_METRICS_TOKEN = "bench-metrics-token-0123456789abcdef";
+
+/** A gauge or counter's value from the server's /metrics (read with BENCH_METRICS_TOKEN). */
+export async function readMetric(baseUrl: string, name: string): Promise<number | null> {
+  const res = await fetch(`${baseUrl}/metrics`, {
+    headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` },
+  });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`GET /metrics answered ${res.status}: ${text}`);
+  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.slice(name.length + 1)) : null;
 }
 
 export { openStreams, type StreamsProcess } from "../tests/_helpers/sse_clients.ts";

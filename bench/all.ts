@@ -1,10 +1,10 @@
 // `deno task bench`: every bench part in turn (each its own process), then BENCHMARKS.md.
 // A part that fails is reported and the others still run; the exit code says whether all passed.
-// Parts: profile, ingest, screen, pages, startup, faults (see each file for its sizes).
+// Parts: profile, ingest, screen, pages, startup, growth, faults (see each file for its sizes).
 
 import { progress, ROOT } from "./_shared.ts";
 
-const parts = ["profile", "ingest", "screen", "pages", "startup", "faults"];
+const parts = ["profile", "ingest", "screen", "pages", "startup", "growth", "faults"];
 const only = Deno.env.get("BENCH_PARTS")?.split(",").map((part) => part.trim());
 const failed: string[] = [];
 const started = performance.now();

@@ -1,10 +1,12 @@
 // Lead to screen: a signed webhook POST -> the lead's NAME in the DOM of a real Chromium dashboard
-// (its row shows the name once the Graph fetch is stored), with 1, 100 and 1,000 open event
-// streams (the others from plain HTTP clients in another process), the server's memory per open
-// stream, and the polling path with the stream blocked.
+// (its row shows the name once the Graph fetch is stored), with 1, 100, 1,000, 2,000, 4,000 and
+// 8,000 open event streams (the others from plain HTTP clients in another process, each its own
+// sign-in, with the stream cap raised to fit), the server's memory and CPU per open stream, and
+// the polling path with the stream blocked.
 //
 // Run: deno task bench:screen   (writes bench/results/screen.json)
-// Sizes: SCREEN_LEADS (200 per run), SCREEN_STREAMS ("1,100,1000"), SCREEN_POLL_LEADS (40).
+// Sizes: SCREEN_LEADS (200 per run; SCREEN_LEADS_BIG, 100, past 1,000 streams),
+// SCREEN_STREAMS ("1,100,1000,2000,4000,8000"), SCREEN_POLL_LEADS (40).
 
 import { chromium, type Page } from "playwright-core";
 import { startGraphSimulator } from "../lib/graph_sim/mod.ts";
@@ -14,11 +16,14 @@ import { CHROMIUM_ARGS, findChromium } from "../tests/_helpers/browser.ts";
 import {
   ACCESS_TOKEN,
   APP_SECRET,
-  benchSession,
+  BENCH_METRICS_TOKEN,
+  benchSessions,
+  cpuTimeMs,
   leadlineEnv,
   machineInfo,
   openStreams,
   progress,
+  readMetric,
   rssKib,
   type ServerProcess,
   startLeadline,
@@ -29,7 +34,9 @@ import {
 } from "./_shared.ts";
 
 const LEADS = Number(Deno.env.get("SCREEN_LEADS") ?? 200);
-const STREAMS = (Deno.env.get("SCREEN_STREAMS") ?? "1,100,1000").split(",").map(Number);
+const LEADS_BIG = Number(Deno.env.get("SCREEN_LEADS_BIG") ?? 100);
+const STREAMS = (Deno.env.get("SCREEN_STREAMS") ?? "1,100,1000,2000,4000,8000").split(",")
+  .map(Number);
 const POLL_LEADS = Number(Deno.env.get("SCREEN_POLL_LEADS") ?? 40);
 const WARMUP = 5;
 
@@ -46,18 +53,39 @@ let counter = 0;
 
 interface Server {
   server: ServerProcess;
+  /** The dashboard's sign-in. */
   cookie: string;
+  /** One sign-in per other stream. */
+  others: string[];
   dir: string;
 }
 
-async function startServer(): Promise<Server> {
+/** A server whose stream cap fits `streams`, with a sign-in for each of them. */
+async function startServer(streams: number): Promise<Server> {
   await sim.close();
   sim = await startGraphSimulator({ appSecret: APP_SECRET, accessToken: ACCESS_TOKEN, seed: 21 });
   const dir = await Deno.makeTempDir({ prefix: "leadline_bench_screen_" });
   const kvPath = `${dir}/leadline.kv`;
-  const cookie = await benchSession(kvPath);
-  const server = await startLeadline(leadlineEnv(kvPath, sim, { SSE_MAX_STREAMS: "1100" }));
-  return { server, cookie, dir };
+  const [cookie, ...others] = await benchSessions(kvPath, Math.max(1, streams));
+  const server = await startLeadline(
+    leadlineEnv(kvPath, sim, {
+      SSE_MAX_STREAMS: String(Math.max(1000, streams + 100)),
+      METRICS_TOKEN: BENCH_METRICS_TOKEN,
+    }),
+  );
+  return { server, cookie, others, dir };
+}
+
+/** Waits until the server holds `count` open event streams; throws after 30 s. */
+async function streamsOpen(base: string, count: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let open: number | null = null;
+  while (Date.now() < deadline) {
+    open = await readMetric(base, "leadline_event_streams_open");
+    if (open === count) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the server holds ${open} open event streams, not ${count}`);
 }
 
 async function stop({ server, dir }: Server) {
@@ -125,38 +153,65 @@ let memory = null;
 try {
   for (const streams of STREAMS) {
     progress(`lead to screen with ${streams} open stream(s)`);
-    const app = await startServer();
+    const app = await startServer(streams);
     const base = app.server.url;
     try {
       // Settle the server, then measure its memory before and after the other streams open.
       await (await fetch(base + "/health")).body?.cancel();
       await new Promise((resolve) => setTimeout(resolve, 500));
       const rssBefore = await rssKib(app.server.pid);
-      const extra = await openStreams(base, app.cookie, streams - 1);
+      const extra = await openStreams(base, app.others, streams - 1);
+      await streamsOpen(base, streams - 1);
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const rssAfter = await rssKib(app.server.pid);
-      if (streams - 1 >= 99 && rssBefore !== null && rssAfter !== null) {
+      const kibPerStream = streams > 1 && rssBefore !== null && rssAfter !== null
+        ? Math.round((rssAfter - rssBefore) / (streams - 1) * 10) / 10
+        : null;
+      if (kibPerStream !== null) progress(`  server memory: ${kibPerStream} KiB per open stream`);
+      if (streams === 1000 && kibPerStream !== null) {
         memory = {
           streams: streams - 1,
           rssBeforeKib: rssBefore,
           rssAfterKib: rssAfter,
-          kibPerStream: Math.round((rssAfter - rssBefore) / (streams - 1) * 10) / 10,
+          kibPerStream,
         };
-        progress(`  server memory: ${memory.kibPerStream} KiB per open stream`);
       }
       try {
         const page = await openDashboard(base, app.cookie, false);
+        const leads = streams > 1000 ? LEADS_BIG : LEADS;
         const latencies: number[] = [];
-        for (let i = 0; i < LEADS + WARMUP; i++) {
+        let cpuBefore = null;
+        for (let i = 0; i < leads + WARMUP; i++) {
+          if (i === WARMUP) cpuBefore = await cpuTimeMs(app.server.pid);
           const ms = await leadToName(base, page, 20_000);
           if (i >= WARMUP) latencies.push(ms);
           // One lead at a time: let its last change reach every stream before the next.
           await new Promise((resolve) => setTimeout(resolve, 10));
         }
+        const cpuAfter = await cpuTimeMs(app.server.pid);
+        const rssEnd = await rssKib(app.server.pid);
+        // Every stream is still open (none dropped as too slow), the dashboard's too.
+        const openAtEnd = await readMetric(base, "leadline_event_streams_open");
         await page.context().close();
         const figures = summarize(latencies);
-        runs.push({ streams, ...figures, uptime: await uptime() });
-        progress(`  webhook -> name: p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms`);
+        const cpuMsPerLead = cpuBefore && cpuAfter
+          ? Math.round((cpuAfter.total - cpuBefore.total) / leads * 100) / 100
+          : null;
+        runs.push({
+          streams,
+          ...figures,
+          cpuMsPerLead,
+          rssBeforeKib: rssBefore,
+          rssAfterKib: rssAfter,
+          rssEndKib: rssEnd,
+          kibPerStream,
+          openAtEnd,
+          uptime: await uptime(),
+        });
+        progress(
+          `  webhook -> name: p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms; server CPU ` +
+            `${cpuMsPerLead} ms a lead; ${openAtEnd} streams open at the end`,
+        );
       } finally {
         await extra.close();
       }
@@ -166,7 +221,7 @@ try {
   }
 
   progress(`polling path: the event stream blocked, ${POLL_LEADS} leads`);
-  const app = await startServer();
+  const app = await startServer(1);
   let polling;
   try {
     const page = await openDashboard(app.server.url, app.cookie, true);
@@ -188,8 +243,10 @@ try {
     command: "deno task bench:screen",
     what: "signed webhook POST sent -> the lead's name in its row of an open dashboard " +
       "(Chromium, MutationObserver), one lead at a time; the other streams are plain HTTP " +
-      "clients in another process that read everything",
+      "clients in another process that read everything, each signed in on its own (the server " +
+      "keeps at most 5 streams of one sign-in open), with the stream cap raised above them",
     leadsPerRun: LEADS,
+    leadsPerBigRun: LEADS_BIG,
     runs,
     memoryPerStream: memory,
     polling,

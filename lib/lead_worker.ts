@@ -18,6 +18,17 @@ export interface LeadWorkerDeps {
   now?: () => Date;
   /** Pause between passes (default 1,000 ms). */
   intervalMs?: number;
+  /**
+   * Records derived from leads that older versions did not write in the leads' commits: `run`
+   * derives them for every stored lead, once per KV (a marker named `name` says it is done),
+   * in the background at `start`, never in a request.
+   */
+  backfill?: { name: string; run(): Promise<void> };
+}
+
+/** `["lead_backfills", name]` -> true once backfill `name` has run to the end on this KV. */
+export function leadBackfillKey(name: string): Deno.KvKey {
+  return ["lead_backfills", name];
 }
 
 /** What one pass did. */
@@ -32,6 +43,15 @@ export interface LeadWorker {
   start(): void;
   stop(): Promise<void>;
   runOnce(): Promise<LeadWorkerPass>;
+}
+
+async function runBackfill({ kv, backfill, log }: LeadWorkerDeps): Promise<void> {
+  if (!backfill) return;
+  const key = leadBackfillKey(backfill.name);
+  if ((await kv.get(key)).value === true) return;
+  await backfill.run();
+  await kv.set(key, true);
+  log.info("derived the records of stored leads", { backfill: backfill.name });
 }
 
 /**
@@ -84,9 +104,14 @@ export function createLeadWorker(deps: LeadWorkerDeps): LeadWorker {
     start() {
       if (!stopped) return;
       stopped = false;
-      indexing = deps.store.indexStoredLeads().then((written) => {
-        if (written > 0) deps.log.info("indexed leads stored by an older version", { written });
-      }).catch((error) => deps.log.error("indexing stored leads failed", { error }));
+      indexing = Promise.all([
+        deps.store.indexStoredLeads().then((written) => {
+          if (written > 0) deps.log.info("indexed leads stored by an older version", { written });
+        }).catch((error) => deps.log.error("indexing stored leads failed", { error })),
+        runBackfill(deps).catch((error) =>
+          deps.log.error("deriving records of stored leads failed", { error })
+        ),
+      ]);
       tick();
     },
     async stop() {

@@ -27,6 +27,7 @@ import { createIngestion, type Ingestion } from "./leads/ingest.ts";
 import { createLiveHub, type LiveHub } from "./leads/live.ts";
 import { purgeExpired } from "./leads/retention.ts";
 import { createLeadStore, type LeadStore } from "./leads/store.ts";
+import { contactIndexWrites, updateContactIndex } from "./leads/contact_index.ts";
 import { withStoreMetrics } from "./leads/store_metrics.ts";
 import type { Logger } from "./log.ts";
 import { configuredTokens, type TokenToCheck, webhookUrlOf } from "./meta_health/check.ts";
@@ -35,7 +36,7 @@ import { createOutbound, type OutboundService } from "./outbound/mod.ts";
 import { createPush, type PushService } from "./push/mod.ts";
 import { RECONCILE_CRON_NAME, reconcileCronHandler, reconcileSchedule } from "./reconcile/cron.ts";
 import { listReconcileForms } from "./reconcile/forms.ts";
-import { knownPagesLister } from "./reconcile/pages.ts";
+import { followLeadPages, knownPagesLister, seenPageWrites } from "./reconcile/pages.ts";
 import { createReconciler, type Reconciler } from "./reconcile/reconciler.ts";
 
 /** The credentials the webhook checks; generated for the run in demo mode. Secrets. */
@@ -99,6 +100,9 @@ export interface ServicesOptions {
   passwordIterations?: number;
 }
 
+/** The lead worker's backfill of the contact index and seen pages for older versions' leads. */
+export const DERIVED_BACKFILL = "contact_index+seen_pages";
+
 /**
  * Builds every service of one app, each once, in dependency order: Meta (the Graph API, or in
  * demo mode the simulator, started here), the store, alerts and job queue, ingestion, the live hub,
@@ -119,7 +123,16 @@ export async function createServices(
     appSecret: meta.webhook.appSecret,
     tokenForPage: meta.tokenForPage,
   });
-  const leads = withStoreMetrics(createLeadStore(kv));
+  // The contact index and the pages leads came from are written in each lead's own commit, so
+  // no request ever catches them up, however many leads are stored.
+  const contactIndex = contactIndexWrites({ defaultCountry: config.defaultPhoneCountry });
+  const seenPages = seenPageWrites();
+  const leads = withStoreMetrics(createLeadStore(kv, {
+    deriveWrites(op, write) {
+      contactIndex(op, write);
+      seenPages(op, write);
+    },
+  }));
   const alerts = createAlertStore(kv);
 
   const fetchDeps = { kv, leads, graph, alerts, log: log.child({ job: FETCH_LEAD_DETAILS }) };
@@ -155,7 +168,7 @@ export async function createServices(
   const simulator = meta.simulator;
   const listPages = simulator
     ? () => Promise.resolve(simulator.pages.map((page) => page.id))
-    : knownPagesLister(kv, leads, () => Object.keys(config.meta?.pageTokens ?? {}));
+    : knownPagesLister(kv, () => Object.keys(config.meta?.pageTokens ?? {}));
   const reconciler = createReconciler({
     kv,
     graph,
@@ -175,6 +188,14 @@ export async function createServices(
     store: leads,
     log,
     defaultCountry: config.defaultPhoneCountry,
+    // Leads stored before the contact index and the seen pages were written in their commits.
+    backfill: {
+      name: DERIVED_BACKFILL,
+      async run() {
+        await updateContactIndex(kv, leads, { defaultCountry: config.defaultPhoneCountry });
+        await followLeadPages(kv, leads, new Date());
+      },
+    },
   });
 
   // Forms come from what the sweeps found, so a check costs one `debug_token` per token and two

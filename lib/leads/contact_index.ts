@@ -2,6 +2,7 @@
 
 import { commitAtomic } from "../kv_commit.ts";
 import { checkLeadEmail, normalisePhone } from "./contact.ts";
+import type { LeadWrite } from "./indexes.ts";
 import { catchUpLeadFollower } from "./lead_follower.ts";
 import type { Lead } from "./model.ts";
 import type { LeadStore } from "./store.ts";
@@ -78,9 +79,42 @@ export async function indexLeadContacts(
 }
 
 /**
+ * The index keys of one lead write, for the lead store's `deriveWrites`: every commit that stores
+ * a Meta lead of the window with a phone or email it did not hold before sets its keys (expiring
+ * when the lead leaves the window) and deletes those of the contact it held, so the index is
+ * never behind the leads and no request has to catch it up.
+ */
+export function contactIndexWrites(
+  options: ContactIndexOptions,
+): (op: Deno.AtomicOperation, write: LeadWrite) => void {
+  const windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
+  return (op, { before, after }) => {
+    if (after.source !== "meta") return;
+    const next = contactKeysOf(after, options.defaultCountry);
+    const old = before?.source === "meta"
+      ? contactKeysOf(before, options.defaultCountry)
+      : { phone: null, email: null };
+    if (old.phone === next.phone && old.email === next.email) return;
+    if (old.phone && old.phone !== next.phone) op.delete(leadByPhoneKey(old.phone, after.id));
+    if (old.email && old.email !== next.email) op.delete(leadByEmailKey(old.email, after.id));
+    const now = (options.now ?? (() => new Date()))().getTime();
+    const expireIn = Date.parse(after.createdTime) + windowMs - now;
+    if (!(expireIn > 0)) return;
+    const entry: ContactIndexEntry = { leadId: after.id, createdTime: after.createdTime };
+    if (next.phone && next.phone !== old.phone) {
+      op.set(leadByPhoneKey(next.phone, after.id), entry, { expireIn });
+    }
+    if (next.email && next.email !== old.email) {
+      op.set(leadByEmailKey(next.email, after.id), entry, { expireIn });
+    }
+  };
+}
+
+/**
  * Brings the index up to date with every lead change since the last call (webhook leads get
  * their phone and email when their details arrive, which is an update in the change log). When
- * changes expired unread, it indexes the leads of the whole window again.
+ * changes expired unread, it indexes the leads of the whole window again. A background backfill
+ * for leads stored before the index was written in their commits; never called in a request.
  */
 export async function updateContactIndex(
   kv: Deno.Kv,
@@ -105,7 +139,8 @@ export async function updateContactIndex(
 
 /**
  * The newest Meta lead created within the window whose phone or email matches, or null. The
- * index is brought up to date first, so a webhook lead fetched a moment ago counts. With
+ * index is written in each lead's own commit (`contactIndexWrites`), so a webhook lead fetched a
+ * moment ago counts and nothing is caught up here, however many leads are stored. With
  * `earlierThan` (a Meta lead itself), only leads created before it count, never itself.
  */
 export async function findPossibleDuplicate(
@@ -116,7 +151,6 @@ export async function findPossibleDuplicate(
 ): Promise<Lead | null> {
   const keys = contactKeysOf(contact, options.defaultCountry);
   if (!keys.phone && !keys.email) return null;
-  await updateContactIndex(kv, store, options);
   const windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
   const oldest = (options.now ?? (() => new Date()))().getTime() - windowMs;
   const ids = new Set<string>();

@@ -68,9 +68,14 @@ export interface FormNameOptions {
   now?: () => Date;
 }
 
+/** Graph calls for a form's name under way in this process, per KV and form id. */
+const fetching = new WeakMap<Deno.Kv, Map<string, Promise<string | null>>>();
+
 /**
  * The form's name: from the KV cache when fresh, else `GET /{form_id}?fields=name` (then cached).
- * A failed Graph call falls back to a stale cached name, or throws when there is none.
+ * Callers that ask for one form while its call is under way share that call (a delivery of 100
+ * leads of a new form makes one call, not one per lead). A failed Graph call falls back to a
+ * stale cached name, or throws when there is none.
  */
 export async function formNameFor(
   kv: Deno.Kv,
@@ -83,18 +88,37 @@ export async function formNameFor(
   const maxAgeMs = options.maxAgeMs ?? 24 * 60 * 60 * 1000;
   const cached = await getKnownForm(kv, formId);
   if (cached && now.getTime() - Date.parse(cached.fetchedAt) < maxAgeMs) return cached.name;
+  let byForm = fetching.get(kv);
+  if (!byForm) fetching.set(kv, byForm = new Map());
+  let call = byForm.get(formId);
+  if (!call) {
+    call = fetchFormName(kv, graph, formId, pageId, now);
+    byForm.set(formId, call);
+    const shared = byForm;
+    call.finally(() => shared.delete(formId)).catch(() => {});
+  }
   try {
-    const form = await graph.getForm(formId, pageId);
-    await saveKnownForm(kv, {
-      id: formId,
-      pageId,
-      name: form.name,
-      status: form.status,
-      fetchedAt: now.toISOString(),
-    });
-    return form.name;
+    return await call;
   } catch (error) {
     if (cached) return cached.name;
     throw error;
   }
+}
+
+async function fetchFormName(
+  kv: Deno.Kv,
+  graph: GraphClient,
+  formId: string,
+  pageId: string,
+  now: Date,
+): Promise<string | null> {
+  const form = await graph.getForm(formId, pageId);
+  await saveKnownForm(kv, {
+    id: formId,
+    pageId,
+    name: form.name,
+    status: form.status,
+    fetchedAt: now.toISOString(),
+  });
+  return form.name;
 }

@@ -84,7 +84,10 @@ export interface SubscribeOptions {
   onClose?: (reason: LiveCloseReason) => void;
 }
 
-/** One subscriber's view of the hub: pull events in order with `next`. */
+/**
+ * One subscriber's view of the hub: pull events in order with `next`, or have them pushed with
+ * `listen` (one or the other).
+ */
 export interface LiveSubscription {
   /** The seq of the last change handed out (or the starting point). */
   readonly cursor: number;
@@ -95,6 +98,15 @@ export interface LiveSubscription {
    * null once the subscription has ended (closed, dropped as stalled, or the hub stopped).
    */
   next(idleMs?: number): Promise<LiveEvent | "idle" | null>;
+  /**
+   * Hands every event, in the order `next` would give them, to `deliver` instead: first what the
+   * store holds after the cursor (read page by page), then each event the moment the hub fans it
+   * out, in the same call for every subscriber and with the same event object, so a consumer can
+   * encode an event once for all of them. No promise or timer per event. `deliver` returns false
+   * when its consumer cannot take more (e.g. a client that stopped reading): the subscription
+   * then ends as "overflow". Resolves once the subscriber has caught up with the hub (or ended).
+   */
+  listen(deliver: (event: LiveEvent) => boolean): Promise<void>;
   /** Ends the subscription (reason "closed"); idempotent. */
   close(): void;
 }
@@ -144,6 +156,10 @@ interface Subscriber {
   owner: string | undefined;
   /** A reset to hand out before anything else: the cursor is past the store's head. */
   rewindTo: number | null;
+  /** A listener that has caught up: the fan-out hands it each event at once, with no queue. */
+  offer: ((event: LiveEvent) => void) | null;
+  /** A listener's way to take what waits (a reset after a rewind); null without one. */
+  flush: (() => void) | null;
   close(reason: LiveCloseReason): void;
 }
 
@@ -185,6 +201,10 @@ export function createLiveHub(
 
   function fanOut(event: LiveEvent) {
     for (const sub of subscribers) {
+      if (sub.offer) {
+        sub.offer(event);
+        continue;
+      }
       if (event.type === "alerts") {
         // Only the newest list matters: it replaces one still waiting, so alerts never overflow.
         const waiting = sub.queue.findIndex((queued) => queued.type === "alerts");
@@ -241,10 +261,11 @@ export function createLiveHub(
   // in the store's future, so every subscriber reloads.
   function rewind(kvHead: number) {
     head = kvHead;
-    for (const sub of subscribers) {
+    for (const sub of [...subscribers]) {
       sub.queue.length = 0;
       sub.rewindTo = kvHead;
       sub.wake?.();
+      sub.flush?.();
     }
   }
 
@@ -374,16 +395,23 @@ export function createLiveHub(
     let closedReason: LiveCloseReason | null = null;
     const backlog: LiveEvent[] = [];
 
+    let listener: ((event: LiveEvent) => boolean) | null = null;
+
     const sub: Subscriber = {
       queue: [],
       wake: null,
       owner,
       rewindTo,
+      offer: null,
+      flush: null,
       close(reason) {
         if (closedReason) return;
         closedReason = reason;
         subscribers.delete(sub);
         sub.queue.length = 0;
+        sub.offer = null;
+        sub.flush = null;
+        listener = null;
         sub.wake?.();
         subOptions.onClose?.(reason);
       },
@@ -418,24 +446,30 @@ export function createLiveHub(
       return null;
     }
 
+    // The next page of the store's changes after the cursor, while catching up.
+    async function readBacklog() {
+      const page = await store.listChangesSince(cursor, pageSize);
+      if (closedReason) return;
+      if (page.gap) {
+        catchingUp = false;
+        backlog.push({ type: "reset", head: page.head });
+      } else {
+        backlog.push(...liveEventsOf(page));
+        const last = lastListedSeq(page);
+        if (last === undefined || last >= page.head) {
+          catchingUp = false;
+        }
+      }
+    }
+
     async function next(idleMs?: number): Promise<LiveEvent | "idle" | null> {
       while (true) {
         if (closedReason) return null;
         const ready = take();
         if (ready) return ready;
         if (catchingUp) {
-          const page = await store.listChangesSince(cursor, pageSize);
+          await readBacklog();
           if (closedReason) return null;
-          if (page.gap) {
-            catchingUp = false;
-            backlog.push({ type: "reset", head: page.head });
-          } else {
-            backlog.push(...liveEventsOf(page));
-            const last = lastListedSeq(page);
-            if (last === undefined || last >= page.head) {
-              catchingUp = false;
-            }
-          }
           continue;
         }
         const outcome = await new Promise<"event" | "idle">((resolve) => {
@@ -452,6 +486,46 @@ export function createLiveHub(
       }
     }
 
+    /** Hands `event` to the listener; false once the subscription has ended. */
+    function deliver(event: LiveEvent): boolean {
+      if (closedReason || !listener) return false;
+      if (listener(event)) return true;
+      sub.close("overflow");
+      return false;
+    }
+
+    function drainToListener() {
+      for (let event = take(); event !== null; event = take()) {
+        if (!deliver(event)) return;
+      }
+    }
+
+    // The fan-out's path once caught up: the same order rules as take(), without a queue.
+    function offer(event: LiveEvent) {
+      if (event.type === "change" || event.type === "removed") {
+        const seq = event.type === "change" ? event.change.seq : event.removal.seq;
+        if (seq <= cursor) return;
+        cursor = seq;
+      } else if (event.type === "reset") {
+        if (event.head <= cursor) return;
+        cursor = event.head;
+      }
+      deliver(event);
+    }
+
+    async function listen(fn: (event: LiveEvent) => boolean): Promise<void> {
+      if (listener || closedReason) return;
+      listener = fn;
+      sub.flush = drainToListener;
+      while (!closedReason) {
+        drainToListener();
+        if (closedReason || !catchingUp) break;
+        await readBacklog();
+      }
+      // Caught up, and nothing waits: from here the fan-out hands events over as they come.
+      if (!closedReason) sub.offer = offer;
+    }
+
     return {
       get cursor() {
         return cursor;
@@ -460,6 +534,7 @@ export function createLiveHub(
         return closedReason;
       },
       next,
+      listen,
       close: () => sub.close("closed"),
     };
   }

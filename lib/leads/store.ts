@@ -159,6 +159,13 @@ export interface LeadStoreOptions {
   commitLimits?: CommitSize;
   /** Clock for `updatedAt` and change times (default the real one). */
   now?: () => Date;
+  /**
+   * More records derived from a lead (e.g. the contact index, the pages leads came from), added
+   * to every commit that inserts or updates it, so they never lag behind the lead and nobody
+   * catches up on them later. Called with the lead as it was (null when new) and as it will be
+   * stored; must be synchronous and write little (its writes count against the commit's size).
+   */
+  deriveWrites?: (op: Deno.AtomicOperation, write: LeadWrite) => void;
 }
 
 /**
@@ -678,6 +685,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     }
     writes.set(leadByCreatedKey(Date.parse(record.createdTime), record.id), record.id);
     addIndexWrites(writes.op, { before: null, after: record });
+    options.deriveWrites?.(writes.op, { before: null, after: record });
     addTimelineEvents(writes.op, record.id, events, nowDate.getTime());
     if (shortened) addShortenedAlert(writes.op, record, nowDate.toISOString());
     request.onCommit?.(writes.op, record);
@@ -830,6 +838,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
       writes.delete(leadByCreatedKey(oldCreated, id)).set(leadByCreatedKey(newCreated, id), id);
     }
     addIndexWrites(writes.op, { before: stored.value, after: record });
+    options.deriveWrites?.(writes.op, { before: stored.value, after: record });
     addTimelineEvents(writes.op, id, events, nowDate.getTime());
     if (shortened) addShortenedAlert(writes.op, record, nowDate.toISOString());
     request.onCommit?.(writes.op, record);

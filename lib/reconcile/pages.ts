@@ -2,6 +2,7 @@
 
 import { commitAtomic } from "../kv_commit.ts";
 import { DomainError } from "../errors.ts";
+import type { LeadWrite } from "../leads/indexes.ts";
 import { catchUpLeadFollower } from "../leads/lead_follower.ts";
 import type { LeadStore } from "../leads/store.ts";
 import { SEEN_PAGES_PREFIX, seenPageKey, SETTINGS_PAGES_PREFIX, settingsPageKey } from "./keys.ts";
@@ -55,8 +56,30 @@ export async function recordSeenPages(kv: Deno.Kv, pageIds: Iterable<string>, no
 }
 
 /**
+ * The page record of one lead write, for the lead store's `deriveWrites`: the commit that first
+ * stores a lead from a page this process has not recorded yet also records the page, so the
+ * pages to sweep never lag behind the leads and nobody catches them up in a request. (Another
+ * process may record it again; `addedAt` is then its time, which nothing orders by.)
+ */
+export function seenPageWrites(
+  now: () => Date = () => new Date(),
+): (op: Deno.AtomicOperation, write: LeadWrite) => void {
+  const recorded = new Set<string>();
+  return (op, { before, after }) => {
+    const pageId = after.pageId;
+    if (!pageId || before?.pageId === pageId || recorded.has(pageId) || !PAGE_ID.test(pageId)) {
+      return;
+    }
+    // Remembered at once: a commit that is retried replays the same writes.
+    recorded.add(pageId);
+    op.set(seenPageKey(pageId), { pageId, addedAt: now().toISOString() } satisfies KnownPage);
+  };
+}
+
+/**
  * Brings `["pages", …]` up to date with every lead stored since the last call, through the lead
- * change log (so webhook, sync and hand-entered leads all count without touching their code).
+ * change log: a background backfill for leads stored before pages were recorded in their
+ * commits (`seenPageWrites`); never called in a request.
  */
 export async function followLeadPages(kv: Deno.Kv, store: LeadStore, now: Date): Promise<void> {
   await catchUpLeadFollower(kv, store, FOLLOWER, {
@@ -127,16 +150,14 @@ async function listPages(kv: Deno.Kv, prefix: Deno.KvKey): Promise<KnownPage[]> 
 }
 
 /**
- * The `listPages` of a live reconciler: catches up with new leads' pages, then lists the
- * configured pages, the pages leads arrived from and the pages added in settings.
+ * The `listPages` of a live reconciler: the configured pages, the pages leads arrived from
+ * (recorded in the leads' own commits) and the pages added in settings.
  */
 export function knownPagesLister(
   kv: Deno.Kv,
-  store: LeadStore,
   configured: () => Iterable<string>,
 ): () => Promise<string[]> {
-  return async function listPagesToSweep() {
-    await followLeadPages(kv, store, new Date());
-    return await listKnownPageIds(kv, configured());
+  return function listPagesToSweep() {
+    return listKnownPageIds(kv, configured());
   };
 }

@@ -1,9 +1,11 @@
 // Many open dashboards in a process of their own (for benches and fault suites): N event streams
 // over plain sockets that read (or, with "stall", never read) everything the server sends.
 //
-// Run: deno run -A tests/_helpers/sse_clients.ts <base url> <cookie> <count> [read|stall]
-// Prints "open <n>" once every stream got its answer head, then keeps them open until stdin closes
-// or it is killed; prints "closed <n>" for streams the server ended. `openStreams` does all that.
+// Run: deno run -A tests/_helpers/sse_clients.ts <base url> <cookies file> <count> [read|stall]
+// (the file holds a JSON array of Cookie header values, used in turn: a server keeps only a few
+// streams per session, so many dashboards need many sessions). Prints "open <n>" once every
+// stream got its answer head, then keeps them open until stdin closes or it is killed; prints
+// "closed <n>" for streams the server ended. `openStreams` does all that.
 
 /** Streams opened by `openStreams`, in their own process. */
 export interface StreamsProcess {
@@ -15,26 +17,44 @@ export interface StreamsProcess {
   close(): Promise<number>;
 }
 
-/** Opens `count` event streams from a separate process; resolves once all are open. */
+/**
+ * Opens `count` event streams from a separate process, stream i with `cookies[i % length]` (one
+ * cookie per session: the server holds at most SSE_MAX_STREAMS_PER_SESSION streams of one
+ * session open); resolves once all are open.
+ */
 export async function openStreams(
   baseUrl: string,
-  cookie: string,
+  cookies: string | string[],
   count: number,
   mode: "read" | "stall" = "read",
 ): Promise<StreamsProcess> {
   if (count <= 0) return { count: 0, close: () => Promise.resolve(0) };
+  const cookieFile = await Deno.makeTempFile({ prefix: "leadline_sse_cookies_" });
+  await Deno.writeTextFile(cookieFile, JSON.stringify([cookies].flat()));
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(import.meta.url).pathname, baseUrl, cookie, String(count), mode],
+    args: [
+      "run",
+      "-A",
+      new URL(import.meta.url).pathname,
+      baseUrl,
+      cookieFile,
+      String(count),
+      mode,
+    ],
     stdin: "piped",
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
   const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
-  while (!text.includes(`open ${count}`)) {
-    const { done, value } = await lines.read();
-    if (done) throw new Error(`the streams process ended before opening ${count} streams`);
-    text += value;
+  try {
+    while (!text.includes(`open ${count}`)) {
+      const { done, value } = await lines.read();
+      if (done) throw new Error(`the streams process ended before opening ${count} streams`);
+      text += value;
+    }
+  } finally {
+    await Deno.remove(cookieFile).catch(() => {});
   }
   const stdin = child.stdin.getWriter();
   return {
@@ -63,27 +83,34 @@ export async function openStreams(
 if (import.meta.main) await runClients(Deno.args);
 
 async function runClients(args: string[]) {
-  const [base, cookie, countRaw, mode = "read"] = args;
+  const [base, cookieFile, countRaw, mode = "read"] = args;
   const url = new URL(base);
   const count = Number(countRaw);
-  const request = new TextEncoder().encode(
-    [
-      "GET /api/events HTTP/1.1",
-      `host: ${url.host}`,
-      "accept: text/event-stream",
-      `cookie: ${cookie}`,
-      "",
-      "",
-    ].join("\r\n"),
-  );
+  const cookies: string[] = JSON.parse(await Deno.readTextFile(cookieFile));
+  const requestFor = (cookie: string) =>
+    new TextEncoder().encode(
+      [
+        "GET /api/events HTTP/1.1",
+        `host: ${url.host}`,
+        "accept: text/event-stream",
+        `cookie: ${cookie}`,
+        "",
+        "",
+      ].join("\r\n"),
+    );
+  // A chunked answer's last chunk: the server ended the stream (the connection may stay open).
+  const lastChunk = new TextEncoder().encode("\r\n0\r\n\r\n");
+  const endsAnswer = (buf: Uint8Array, n: number) =>
+    n >= lastChunk.length &&
+    lastChunk.every((byte, i) => buf[n - lastChunk.length + i] === byte);
 
   let closed = 0;
   const conns: Deno.Conn[] = [];
 
-  async function openOne(): Promise<void> {
+  async function openOne(i: number): Promise<void> {
     const conn = await Deno.connect({ hostname: url.hostname, port: Number(url.port) });
     conns.push(conn);
-    await conn.write(request);
+    await conn.write(requestFor(cookies[i % cookies.length]));
     const buf = new Uint8Array(16 * 1024);
     // The answer's head, so the server has registered the stream.
     let head = "";
@@ -98,7 +125,11 @@ async function runClients(args: string[]) {
     if (mode === "stall") return;
     (async () => {
       try {
-        while ((await conn.read(buf)) !== null) { /* read and drop, as a browser would */ }
+        // Read and drop, as a browser would, until the server ends the answer or the connection.
+        while (true) {
+          const n = await conn.read(buf);
+          if (n === null || endsAnswer(buf, n)) break;
+        }
       } catch { /* closed */ }
       closed++;
     })();
@@ -106,7 +137,7 @@ async function runClients(args: string[]) {
 
   // Open them a few at a time so the server's accept queue never overflows.
   for (let i = 0; i < count; i += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, count - i) }, () => openOne()));
+    await Promise.all(Array.from({ length: Math.min(50, count - i) }, (_, j) => openOne(i + j)));
   }
   console.log(`open ${count}`);
 

@@ -3,12 +3,13 @@ import { flagRepeatSubmissions } from "../../lib/leads/duplicates.ts";
 import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
 import type { SimLead } from "../../lib/graph_sim/state.ts";
 import { applyLeadDetails, newMetaLead } from "../../lib/leads/model.ts";
+import { contactIndexWrites } from "../../lib/leads/contact_index.ts";
 import { createLeadStore } from "../../lib/leads/store.ts";
 import { testMetaLead } from "../_helpers/leads.ts";
 
 Deno.test("[duplicates] a person who submits a Meta form twice: the later lead links the earlier", async () => {
   const kv = await Deno.openKv(":memory:");
-  const store = createLeadStore(kv);
+  const store = createLeadStore(kv, { deriveWrites: contactIndexWrites({ defaultCountry: null }) });
   const now = Date.now();
   const first = testMetaLead({ createdTime: Math.floor(now / 1000) - 3_600 });
   const second = testMetaLead({ createdTime: Math.floor(now / 1000) - 60 });
@@ -40,7 +41,7 @@ Deno.test("[duplicates] a person who submits a Meta form twice: the later lead l
 
 Deno.test("[duplicates] simulated demo leads are different people; only a deliberate repeat is flagged", async () => {
   const kv = await Deno.openKv(":memory:");
-  const store = createLeadStore(kv);
+  const store = createLeadStore(kv, { deriveWrites: contactIndexWrites({ defaultCountry: "US" }) });
   const sim = await startGraphSimulator({ appSecret: "dup-secret", accessToken: "dup-token" });
   try {
     const now = Math.floor(Date.now() / 1000);

@@ -330,3 +330,49 @@ Deno.test("[live] a store whose head went back (a backup restored under the serv
     assert.deepEqual(seqs(await take(sub, 1)), [2]);
   });
 });
+
+Deno.test("[live] listen() catches up from the store, then hands every listener the same event object, in order", async () => {
+  await withHub(async ({ store, hub }) => {
+    await insert(store, 3);
+    const got: LiveEvent[][] = [[], [], []];
+    // One listener from seq 1 (catches up 2 and 3 from the store), two from now.
+    const subs = [
+      await hub.subscribe({ since: 1 }),
+      await hub.subscribe(),
+      await hub.subscribe(),
+    ];
+    await Promise.all(subs.map((sub, i) => sub.listen((event) => got[i].push(event) > 0)));
+    const leads = await insert(store, 4);
+    await waitFor(
+      () => got.every((events, i) => events.length === (i === 0 ? 6 : 4)),
+      "every change",
+    );
+    assert.deepEqual(seqs(got[0]), [2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(seqs(got[1]), [4, 5, 6, 7]);
+    for (let k = 0; k < 4; k++) {
+      assert.equal(got[1][k], got[2][k], "the same object for every listener");
+      assert.equal(got[0][k + 2], got[1][k]);
+    }
+    assert.deepEqual(
+      got[1].map((e) => e.type === "change" ? e.change.lead.id : null),
+      leads.map((l) => l.id),
+    );
+    assert.equal(subs[0].cursor, 7);
+  });
+});
+
+Deno.test("[live] a listener that refuses an event is dropped as overflow; the others go on", async () => {
+  await withHub(async ({ store, hub }) => {
+    const reasons: string[] = [];
+    const full = await hub.subscribe({ onClose: (reason) => reasons.push(reason) });
+    const fine = await hub.subscribe();
+    const got: LiveEvent[] = [];
+    await full.listen(() => false);
+    await fine.listen((event) => got.push(event) > 0);
+    await insert(store, 2);
+    await waitFor(() => got.length === 2, "both changes on the reading listener");
+    assert.deepEqual(reasons, ["overflow"]);
+    assert.equal(full.closedReason, "overflow");
+    assert.equal(hub.size, 1);
+  });
+});

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { addManualLead, checkManualLead } from "../../lib/leads/manual_entry.ts";
 import { applyLeadDetails, type Lead, newMetaLead } from "../../lib/leads/model.ts";
+import { contactIndexWrites } from "../../lib/leads/contact_index.ts";
 import { createLeadStore, type LeadStore } from "../../lib/leads/store.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -32,10 +33,14 @@ async function metaLead(
   ))!;
 }
 
-async function withStore(fn: (kv: Deno.Kv, store: LeadStore) => Promise<void>) {
+/** A store as the app wires it: the contact index (by `defaultCountry`) in each lead's commit. */
+async function withStore(
+  fn: (kv: Deno.Kv, store: LeadStore) => Promise<void>,
+  defaultCountry: string | null = "US",
+) {
   const kv = await Deno.openKv(":memory:");
   try {
-    await fn(kv, createLeadStore(kv));
+    await fn(kv, createLeadStore(kv, { deriveWrites: contactIndexWrites({ defaultCountry }) }));
   } finally {
     kv.close();
   }
@@ -220,5 +225,5 @@ Deno.test("[manual leads] the newest of several matching Meta leads is named", a
     });
     assert.ok(result.ok);
     assert.equal(result.lead.possibleDuplicateOf, newer.id);
-  });
+  }, null);
 });

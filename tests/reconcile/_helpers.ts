@@ -1,5 +1,6 @@
 // Fixtures for reconciliation tests: the real Graph simulator, a real Graph client, a real store.
 
+import { contactIndexWrites } from "../../lib/leads/contact_index.ts";
 import { createGraphClient, type GraphClient } from "../../lib/facebook/graph_client.ts";
 import { type GraphSimulator, startGraphSimulator } from "../../lib/graph_sim/mod.ts";
 import { createLeadStore, type LeadStore } from "../../lib/leads/store.ts";
@@ -81,7 +82,11 @@ export async function reconcileFixture(seed = 7): Promise<ReconcileFixture> {
     tokenForPage: () => TOKEN,
   });
   const clock = testClock();
-  const store = createLeadStore(kv, { now: clock.now });
+  // As the app wires it: the contact index is written in each lead's commit.
+  const store = createLeadStore(kv, {
+    now: clock.now,
+    deriveWrites: contactIndexWrites({ defaultCountry: "US", now: clock.now }),
+  });
   const log = testLog();
   const listCalls: ListCall[] = [];
   const afterList: ReconcileFixture["afterList"] = [];

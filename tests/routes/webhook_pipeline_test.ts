@@ -295,3 +295,21 @@ Deno.test("[pipeline] GET /api/leads?since= lists changes after a cursor, in ord
     await bad.body?.cancel();
   });
 });
+
+Deno.test("[pipeline] a delivery of 100 leads of a new form asks Graph for the form's name once", async () => {
+  await withPipeline(async ({ sim, server, webhookUrl }) => {
+    const form = sim.createForm({ pageId: sim.pages[0].id, name: "Brand new form" });
+    const leads = Array.from({ length: 100 }, () => sim.createLead({ formId: form.id }));
+    const formCalls = sim.calls("form");
+    const res = await sim.deliver(leads, webhookUrl);
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).inserted, 100);
+    for (const simLead of leads) {
+      const lead = await waitForSettled(server, simLead.id);
+      assert.equal(lead.details, "fetched");
+      assert.equal(lead.formName, "Brand new form");
+    }
+    // Before: each lead's fetch that ran while the first call was under way made its own (8).
+    assert.equal(sim.calls("form") - formCalls, 1, "one form-name call for the whole delivery");
+  });
+});

@@ -3,7 +3,6 @@
 import { readJsonObject } from "../../../../lib/web/body.ts";
 import {
   addSettingsPage,
-  followLeadPages,
   listSeenPages,
   listSettingsPages,
 } from "../../../../lib/reconcile/pages.ts";
@@ -16,8 +15,7 @@ export const access = "admin";
 export const handler = define.handlers({
   /** `{ configured, fromLeads, settings }`: page ids from META_PAGE_TOKENS, from leads, added here. */
   async GET({ state }) {
-    const { kv, config, leads } = state.services;
-    await followLeadPages(kv, leads, new Date());
+    const { kv, config } = state.services;
     return jsonResponse(
       {
         configured: Object.keys(config.meta?.pageTokens ?? {}).sort(),
