@@ -3,6 +3,11 @@ import { leadByCreatedKey, leadKey } from "../../lib/leads/keys.ts";
 import { changeLeadStatus, newManualLead, toLeadJson } from "../../lib/leads/model.ts";
 import { createLeadStore } from "../../lib/leads/store.ts";
 import { readTeamStats, readWaitingNow } from "../../lib/stats/team_stats.ts";
+import { EMPTY_FILTER } from "../../lib/format/lead_filter.ts";
+import { contributionOf, indexEntries } from "../../lib/leads/indexes.ts";
+import { searchLeads } from "../../lib/leads/search.ts";
+import { applyContribution, emptyBucket, type StatsBucket } from "../../lib/stats/buckets.ts";
+import { statsHourKey, waitingCountKey } from "../../lib/stats/keys.ts";
 
 Deno.test("[db] indexes - leads stored by an older version read as unowned with no activity, and are indexed once", async () => {
   const kv = await Deno.openKv(":memory:");
@@ -46,5 +51,43 @@ Deno.test("[db] indexes - leads stored by an older version read as unowned with 
   const stats = await readTeamStats(kv, range);
   assert.deepEqual([stats.leads, stats.contacted], [1, 1]);
   assert.equal((await readWaitingNow(kv)).count, 0);
+  kv.close();
+});
+
+Deno.test("[db] indexes - a lead counted in version 1 moves to version 2 once: its filter and search keys are added, it is not counted twice", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const store = createLeadStore(kv);
+  const now = new Date();
+  const lead = {
+    ...newManualLead({ source: "phone", fullName: "Vera Version", phone: "+15555550199" }, now),
+    indexed: 1,
+    timeline: [],
+  };
+  // As version 1 left it: its record, its view keys and its hourly count without the reports'.
+  const op = kv.atomic().set(leadKey(lead.id), lead)
+    .set(leadByCreatedKey(Date.parse(lead.createdTime), lead.id), lead.id);
+  for (const entry of indexEntries(lead, 1).values()) op.set(entry.key, entry.value);
+  const bucket = emptyBucket();
+  const v1 = contributionOf(lead, 1);
+  applyContribution(bucket, v1, 1);
+  op.set(statsHourKey(v1.hourMs), bucket).set(waitingCountKey(), 1);
+  await op.commit();
+  const range = { from: now.getTime() - 60_000, to: now.getTime() + 60_000 };
+  assert.equal((await searchLeads(kv, store, { ...EMPTY_FILTER, q: "vera" })).leads.length, 0);
+
+  assert.equal(await store.indexStoredLeads(), 1);
+  assert.deepEqual(
+    (await searchLeads(kv, store, { ...EMPTY_FILTER, q: "5550199" })).leads.map((l) => l.id),
+    [lead.id],
+  );
+  assert.deepEqual(
+    (await searchLeads(kv, store, { ...EMPTY_FILTER, sources: ["phone"] })).leads.map((l) => l.id),
+    [lead.id],
+  );
+  assert.equal((await readTeamStats(kv, range)).leads, 1, "counted once");
+  assert.equal((await readWaitingNow(kv)).count, 1);
+  const stored = (await kv.get<StatsBucket>(statsHourKey(v1.hourMs))).value!;
+  assert.deepEqual(stored.sources, { phone: 1 }, "now in the reports' counts");
+  assert.equal(await store.indexStoredLeads(), 0, "done once");
   kv.close();
 });
