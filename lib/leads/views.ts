@@ -1,6 +1,10 @@
-// The dashboard's views of the leads: mine and unassigned, all, and the follow-ups due.
+// The dashboard's views of the leads: mine and unassigned, all, the follow-ups due, and any filter
+// (`?status=&owner=&q=…`, see filter.ts): what a list request asks for, and the lists themselves.
 
 import { InvalidCursorError } from "../errors.ts";
+import { EMPTY_QUERY } from "../format/lead_filter.ts";
+import type { LeadFilter, LeadQuery } from "../wire.ts";
+import { hasFilterParams, parseLeadQuery, resolveLeadQuery } from "./filter.ts";
 import { zonedDayStart } from "../time_zone.ts";
 import { leadByFollowUpKey, LEADS_BY_FOLLOW_UP_PREFIX } from "./keys.ts";
 import type { Lead } from "./model.ts";
@@ -81,4 +85,34 @@ export async function listLeadsForView(
 export function endOfToday(now: number, timeZone: string): number {
   // 26 hours on from the day's start is always in the next day, whatever DST does.
   return zonedDayStart(zonedDayStart(now, timeZone) + 26 * 60 * 60 * 1000, timeZone);
+}
+
+/** What a list request asks for: the Due view, or a filtered list (a view is a filter too). */
+export type ListRequest =
+  | { kind: "due"; view: "due" }
+  | { kind: "filter"; view: LeadView | null; query: LeadQuery; filter: LeadFilter };
+
+/**
+ * What `params` asks the list for, for user `me` whose days are in `timeZone`: `view=due` is the
+ * Due view; filter parameters are that filter (with `view=mine`, owners "me" and "none" unless it
+ * names owners); `view=mine` or `view=all` alone, or no parameter at all (then `defaultView`), is
+ * that view as a filter. Throws LeadFilterError for a filter parameter that is wrong.
+ */
+export function resolveListRequest(
+  params: URLSearchParams,
+  options: { me: string; timeZone: string; defaultView: "mine" | "all" },
+): ListRequest {
+  const viewRaw = params.get("view");
+  const view = viewRaw === null ? null : parseLeadView(viewRaw);
+  if (view === "due") return { kind: "due", view };
+  const filtered = hasFilterParams(params);
+  const query = filtered ? parseLeadQuery(params) : { ...EMPTY_QUERY };
+  const effective = view ?? (filtered ? null : options.defaultView);
+  if (effective === "mine" && query.owner.length === 0) query.owner = ["me", "none"];
+  return {
+    kind: "filter",
+    view: effective,
+    query,
+    filter: resolveLeadQuery(query, options),
+  };
 }

@@ -66,6 +66,14 @@ export async function readLimitedText(req: Request, limit = DEFAULT_BODY_LIMIT):
   return new TextDecoder().decode(bytes);
 }
 
+/** Reads an `application/x-www-form-urlencoded` body whole, repeated fields and all. */
+export async function readFormParams(
+  req: Request,
+  limit = DEFAULT_BODY_LIMIT,
+): Promise<URLSearchParams> {
+  return new URLSearchParams(await readLimitedText(req, limit));
+}
+
 /** Reads an `application/x-www-form-urlencoded` body into its fields (first value wins). */
 export async function readForm(req: Request): Promise<Record<string, string>> {
   const params = new URLSearchParams(await readLimitedText(req));
@@ -74,9 +82,12 @@ export async function readForm(req: Request): Promise<Record<string, string>> {
   return fields;
 }
 
-/** Reads a JSON object body, throwing 400 when it is not one. */
-export async function readJsonObject(req: Request): Promise<Record<string, unknown>> {
-  const text = await readLimitedText(req);
+/** Reads a JSON object body (at most `limit` bytes, 413 past it), throwing 400 when it is not one. */
+export async function readJsonObject(
+  req: Request,
+  limit = DEFAULT_BODY_LIMIT,
+): Promise<Record<string, unknown>> {
+  const text = await readLimitedText(req, limit);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
