@@ -213,7 +213,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   /** Reloads the visible part of the list from the server (every resync, and after a reset). */
   async function reloadList() {
     const limit = Math.min(Math.max(rows.value.length, LEAD_PAGE_SIZE), 500);
-    const res = await fetch(`/api/leads?${listQuery()}&limit=${limit}`, { cache: "no-store" });
+    const res = await fetch(`/api/leads?limit=${limit}&${listQuery()}`, { cache: "no-store" });
     if (!res.ok) return;
     const page: { leads: LeadRow[] } = await res.json();
     for (const row of merge(page.leads)) markFresh(row.id);
@@ -252,7 +252,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     loadingMore.value = true;
     try {
       const res = await fetch(
-        `/api/leads?${listQuery()}&limit=${LEAD_PAGE_SIZE}&cursor=${encodeURIComponent(cursor)}`,
+        `/api/leads?limit=${LEAD_PAGE_SIZE}&${listQuery()}&cursor=${encodeURIComponent(cursor)}`,
         { cache: "no-store" },
       );
       if (!res.ok) throw new Error(String(res.status));
@@ -335,7 +335,8 @@ export default function LeadDashboard(props: LeadDashboardProps) {
 
   /** The list's parameters for the API: the Due view, or the filter. */
   function listQuery(): string {
-    return due ? "view=due" : props.query;
+    // No filter is the "All" view (no parameter at all would be the default view, mine).
+    return due ? "view=due" : props.query || "view=all";
   }
 
   /** Applies a bulk change to the selected rows and says what happened to them. */
@@ -602,9 +603,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
         <p class="load-more">
           <a
             class="button"
-            href={`/?${listQuery()}${listQuery() ? "&" : ""}cursor=${
-              encodeURIComponent(nextCursor.value)
-            }`}
+            href={`/?${listQuery()}&cursor=${encodeURIComponent(nextCursor.value)}`}
             onClick={loadMore}
             aria-busy={loadingMore.value}
           >

@@ -192,7 +192,7 @@ function LeadRowItem(props: Props & { row: LeadRow }) {
         )}
         {row.details === "pending" && (
           <span class="mark mark-pending" data-mark="pending">
-            <span aria-hidden="true">⏳</span> Details loading from Meta…
+            <span aria-hidden="true">⏳</span> <span class="mark-words">Details loading from Meta…</span>
           </span>
         )}
         {row.details === "failed" && (

@@ -111,14 +111,20 @@ Deno.test("[csv] an export reads back cell for cell through an RFC 4180 reader: 
     await store.insertLeads([tricky]);
 
     const bytes = await readAll(
-      leadsCsv({ kv, store }, { filter: EMPTY_FILTER }, { timeZone: "Europe/Berlin", pageSize: 64 }),
+      leadsCsv({ kv, store }, { filter: EMPTY_FILTER }, {
+        timeZone: "Europe/Berlin",
+        pageSize: 64,
+      }),
     );
     assert.deepEqual([...bytes.slice(0, 3)], [0xef, 0xbb, 0xbf], "UTF-8 BOM");
     const text = new TextDecoder().decode(bytes.slice(3));
     const rows = parseCsv(text);
     const [heading, ...body] = rows;
     assert.equal(body.length, 301, "one row per lead");
-    assert.ok(rows.every((row) => row.length === heading.length), "every row as wide as the heading");
+    assert.ok(
+      rows.every((row) => row.length === heading.length),
+      "every row as wide as the heading",
+    );
     assert.equal(heading[1], "Created (Europe/Berlin)");
     // One column per custom question of the exported forms (and the hand-entered answers).
     const questions = heading.slice(17);

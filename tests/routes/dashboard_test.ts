@@ -80,7 +80,10 @@ Deno.test("[e2e] GET / pages with a 'Load more' link that works without JavaScri
     assert.ok(link, "a Load more link");
     const second = await html(t, `/?owner=me&owner=none&cursor=${link[1]}`);
     assert.deepEqual(rowIds(second.body), newest.slice(50));
-    assert.ok(!/class="button" href="[^"]*cursor=/.test(second.body), "no more link on the last page");
+    assert.ok(
+      !/class="button" href="[^"]*cursor=/.test(second.body),
+      "no more link on the last page",
+    );
     assert.match(second.body, /Back to the newest/);
 
     const bad = await t.fetch("/?cursor=nonsense", { redirect: "manual" });
