@@ -406,6 +406,8 @@ export default function LeadDashboard(props: LeadDashboardProps) {
         ? ownerLabel(row, props.me)
         : sort.key === "campaign"
         ? row.campaignName ?? ""
+        : sort.key === "answers"
+        ? (row.highlights ?? []).map(([, answer]) => answer).join(" ")
         : (row[sort.key] ?? "");
     const sorted = [...rows.value].sort((a, b) => text(a).localeCompare(text(b)));
     return sort.descending ? sorted.reverse() : sorted;

@@ -24,7 +24,8 @@ export type ColumnKey =
   | "status"
   | "owner"
   | "form"
-  | "campaign";
+  | "campaign"
+  | "answers";
 
 /** How the table is sorted: by a column in the browser, or as the server listed it. */
 export interface TableSort {
@@ -192,7 +193,8 @@ function LeadRowItem(props: Props & { row: LeadRow }) {
         )}
         {row.details === "pending" && (
           <span class="mark mark-pending" data-mark="pending">
-            <span aria-hidden="true">⏳</span> <span class="mark-words">Details loading from Meta…</span>
+            <span aria-hidden="true">⏳</span>{" "}
+            <span class="mark-words">Details loading from Meta…</span>
           </span>
         )}
         {row.details === "failed" && (

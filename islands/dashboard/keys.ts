@@ -24,7 +24,10 @@ export function useTableKeys(keys: TableKeys): void {
       const target = event.target as HTMLElement | null;
       if (target?.closest("input, textarea, select, [contenteditable]")) return;
       const rows = keys.rows();
-      const at = rows.findIndex((row) => row.id === keys.focused.value);
+      // The row clicked into (focus lands on it) counts as well as the one the keys moved to.
+      const current = target?.closest("[data-lead-id]")?.getAttribute("data-lead-id") ??
+        keys.focused.value;
+      const at = rows.findIndex((row) => row.id === current);
       const row = rows[at];
       if (event.key === "/") {
         const search = document.getElementById("lead-search") as HTMLInputElement | null;

@@ -47,11 +47,15 @@ export function normaliseText(text: string): string {
   return text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase().replace(/['’`]/g, "");
 }
 
-/** The words of `text`, normalised: runs of letters and digits, each at most 40 characters. */
+/**
+ * The words of `text`, normalised: runs of letters, and runs of 4 or more digits (a shorter number,
+ * such as the "42" of "smith42@…" or "30,000", finds nothing anyone looks for), each at most 40
+ * characters.
+ */
 export function textWords(text: string): string[] {
-  return (normaliseText(text).match(/[\p{L}\p{N}]+/gu) ?? []).map((word) =>
-    word.slice(0, TERM_LENGTH_MAX)
-  );
+  return (normaliseText(text).match(/\p{L}+|\p{N}+/gu) ?? [])
+    .filter((word) => !/^\p{N}{1,3}$/u.test(word))
+    .map((word) => word.slice(0, TERM_LENGTH_MAX));
 }
 
 /** The digits of a phone number as typed or stored ("+1 (555) 010-0123" -> "15550100123"). */
@@ -63,7 +67,7 @@ export function phoneDigits(phone: string): string {
  * The terms `lead` is found by, each a key of the term index: every suffix of its phone's digits of
  * at least PHONE_SUFFIX_MIN digits (so any run of 4+ digits is the start of one), the words of its
  * name, of its email (local part, and the domain without its top level), and of its answers to
- * custom questions (numbers of fewer than 4 digits left out); words of one letter are left out;
+ * custom questions (see textWords); words of one letter are left out;
  * at most 4 name words, 4 email words and ANSWER_TERMS_MAX answer words, at most LEAD_TERMS_MAX
  * in all, in that order of priority, no word twice.
  */
@@ -93,10 +97,7 @@ export function leadSearchTerms(lead: SearchableLead): string[] {
     add([...textWords(local), ...textWords(domain).slice(0, -1)], EMAIL_TERMS_MAX);
   }
   const custom = (lead.answers ?? []).filter((answer) => !isContactQuestion(answer.name));
-  // Short numbers in answers ("30,000", "Under 5") find nothing anyone looks for.
-  const answerWords = custom.flatMap((answer) => answer.values.flatMap(textWords))
-    .filter((word) => !/^\d{1,3}$/.test(word));
-  add(answerWords, ANSWER_TERMS_MAX);
+  add(custom.flatMap((answer) => answer.values.flatMap(textWords)), ANSWER_TERMS_MAX);
   return [...terms];
 }
 

@@ -43,7 +43,9 @@ export interface SearchOptions {
 }
 
 /** The most term keys one search word lists before its matches count as too many to hold. */
-export const TERM_SCAN_MAX = 5_000;
+export const TERM_SCAN_MAX = 1_500;
+/** The most distinct terms one search word's walk lists side by side. */
+export const TERM_WALK_MAX = 64;
 /** Largest page. */
 export const SEARCH_LIMIT_MAX = 500;
 
@@ -133,17 +135,87 @@ async function findHits(
     return [];
   }
   const words = searchWords(filter.q);
+  const walks: Stepper[] = [];
   if (words.length > 0) {
-    const found = await findByTerms(kv, store, filter, words, options);
+    const found = await findByTerms(kv, filter, words, options);
     if (found !== null) return found;
+    // A word matches too many leads to hold: its terms listed side by side (each term's keys are
+    // in time order) list its leads in time order, and the words' lists are joined in step.
+    const bounds = { from: filter.fromMs, to: filter.toMs, after: options.after, desc };
+    const perWord: Walk[] = [];
+    for (const word of words) {
+      const terms = await distinctTerms(kv, word, TERM_WALK_MAX);
+      if (terms === null) continue;
+      perWord.push(
+        new Walk(
+          kv,
+          store,
+          terms.map((term) => ranges([FILTER_INDEX_PREFIXES.term, term], bounds)),
+          {
+            desc,
+            summaries: true,
+            // The filter's fields are checked once, on the first word's list.
+            check: perWord.length === 0 ? (hit) => summaryMatches(hit.summary!, filter) : null,
+            recordCheck: null,
+            batchSize: Math.max(20, Math.ceil(1_000 / terms.length)),
+          },
+        ),
+      );
+    }
+    if (perWord.length > 0) {
+      walks.push(
+        new JoinWalk(perWord, {
+          desc,
+          store,
+          // Words with too many terms to list are checked on the records.
+          recordCheck: perWord.length < words.length
+            ? (lead) => matchesLeadFilter(toLeadJson(lead), filter)
+            : null,
+        }),
+      );
+    }
   }
-  const walks = plan(kv, store, filter, desc, options, words.length > 0);
+  walks.push(...plan(kv, store, filter, desc, options, words.length > 0));
+  return await race(walks, options.want);
+}
+
+/**
+ * The first `want` hits of whichever walk fills them first (or ends). The walks take steps side by
+ * side, each step twice as long; after each, a walk whose estimated cost to fill the page is
+ * several times the best one's stops (every walk gives the same answer, so any may answer).
+ */
+async function race(walks: Stepper[], want: number): Promise<LeadHit[]> {
+  let active = walks;
   let batch = 64;
   while (true) {
-    await Promise.all(walks.map((walk) => walk.step(batch, options.want)));
-    const done = walks.find((walk) => walk.done);
-    if (done) return done.found.slice(0, options.want);
+    await Promise.all(active.map((walk) => walk.step(batch, want)));
+    const done = active.find((walk) => walk.done);
+    if (done) return done.found.slice(0, want);
+    if (active.length > 1) {
+      const costs = active.map((walk) => walk.estimate(want));
+      const best = Math.min(...costs);
+      active = active.filter((_, i) => costs[i] <= best * 4);
+    }
     batch = Math.min(batch * 2, 2_000);
+  }
+}
+
+/**
+ * The distinct terms that start with `word` (each found with one listing that skips the keys of
+ * the one before), or null when there are more than `max`.
+ */
+async function distinctTerms(kv: Deno.Kv, word: string, max: number): Promise<string[] | null> {
+  const terms: string[] = [];
+  const end: Deno.KvKey = [FILTER_INDEX_PREFIXES.term, word + "\u{10FFFF}"];
+  let start: Deno.KvKey = [FILTER_INDEX_PREFIXES.term, word];
+  while (true) {
+    let next: string | null = null;
+    for await (const entry of kv.list({ start, end }, { limit: 1 })) next = entry.key[1] as string;
+    if (next === null) return terms;
+    if (terms.length >= max) return null;
+    terms.push(next);
+    // The smallest string after `next`: past every key of that term, before longer terms.
+    start = [FILTER_INDEX_PREFIXES.term, next + "\u0000"];
   }
 }
 
@@ -261,13 +333,29 @@ function ranges(prefix: Deno.KvKey, bounds: Bounds): Range {
   return { selector, skip };
 }
 
+/** A way through the indexes that yields the filter's leads in order, a step at a time. */
+interface Stepper {
+  /** The leads found so far, in order. */
+  readonly found: LeadHit[];
+  /** True once `found` holds what was wanted or the walk has ended. */
+  readonly done: boolean;
+  /** Reads about `batch` more keys (fewer when each needs its record read). */
+  step(batch: number, want: number): Promise<void>;
+  /** What filling the page is likely to cost still, in key reads. */
+  estimate(want: number): number;
+}
+
 /** One index (or the union of some of its values) walked in order, checking each lead it lists. */
-class Walk {
+class Walk implements Stepper {
   readonly found: LeadHit[] = [];
   done = false;
+  /** Keys read so far. */
+  scanned = 0;
   #heads: (LeadHit | null)[] | null = null;
   #iterators: AsyncIterator<Deno.KvEntry<unknown>>[];
   #skips: (LeadHit | null)[];
+  #last: LeadHit | null = null;
+  #pending: LeadHit | null | undefined = undefined;
 
   constructor(
     kv: Deno.Kv,
@@ -278,10 +366,13 @@ class Walk {
       summaries: boolean;
       check: ((hit: LeadHit) => boolean) | null;
       recordCheck: ((lead: Lead) => boolean) | null;
+      /** Keys each range's listing fetches at once (default 500). */
+      batchSize?: number;
     },
   ) {
     this.#iterators = list.map((range) =>
-      kv.list(range.selector, { reverse: options.desc, batchSize: 500 })[Symbol.asyncIterator]()
+      kv.list(range.selector, { reverse: options.desc, batchSize: options.batchSize ?? 500 })
+        [Symbol.asyncIterator]()
     );
     this.#skips = list.map((range) => range.skip);
   }
@@ -297,6 +388,7 @@ class Walk {
         this.done = true;
         break;
       }
+      this.scanned++;
       if (this.options.check && !this.options.check(hit)) continue;
       hits.push(hit);
     }
@@ -310,8 +402,45 @@ class Walk {
     if (this.found.length >= want) this.done = true;
   }
 
-  /** The next key in order across the walk's ranges, or null at the end. */
+  /**
+   * What filling the page is likely to cost still, in key reads (a record read counts as 8), from
+   * the share of keys that matched so far.
+   */
+  estimate(want: number): number {
+    return estimateCost(this.found.length, this.scanned, want, this.options.recordCheck !== null);
+  }
+
+  /** The next key that passes the walk's check, without taking it (null at the end). */
+  async peek(): Promise<LeadHit | null> {
+    while (this.#pending === undefined) {
+      const hit = await this.#next();
+      if (hit === null) this.#pending = null;
+      else {
+        this.scanned++;
+        if (!this.options.check || this.options.check(hit)) this.#pending = hit;
+      }
+    }
+    return this.#pending;
+  }
+
+  /** Takes the key `peek` gave. */
+  take(): void {
+    this.#pending = undefined;
+  }
+
+  /** The next lead in order across the walk's ranges (once, if several list it), or null. */
   async #next(): Promise<LeadHit | null> {
+    while (true) {
+      const hit = await this.#nextKey();
+      const last = this.#last;
+      if (hit && last && hit.createdMs === last.createdMs && hit.id === last.id) continue;
+      this.#last = hit;
+      return hit;
+    }
+  }
+
+  /** The next key in order across the walk's ranges, or null at the end. */
+  async #nextKey(): Promise<LeadHit | null> {
     if (this.#heads === null) {
       this.#heads = await Promise.all(this.#iterators.map((_, i) => this.#advance(i)));
     }
@@ -345,27 +474,97 @@ class Walk {
   }
 }
 
+/** The cost still to fill `want` when `found` of `scanned` keys matched (a record read: 8 keys). */
+function estimateCost(found: number, scanned: number, want: number, records: boolean): number {
+  const rate = (found + 1) / (scanned + 1);
+  return ((want - found) / rate) * (records ? 8 : 1);
+}
+
+/**
+ * The leads every one of several walks lists (a search's words, each walk one word's terms), found
+ * by moving the walks in step: the ones behind catch up with the one furthest along, and a lead all
+ * of them reach at once is in every list. All walks list in the same order.
+ */
+class JoinWalk implements Stepper {
+  readonly found: LeadHit[] = [];
+  done = false;
+
+  constructor(
+    private walks: Walk[],
+    private options: {
+      desc: boolean;
+      store: LeadStore;
+      recordCheck: ((lead: Lead) => boolean) | null;
+    },
+  ) {}
+
+  get scanned(): number {
+    return this.walks.reduce((sum, walk) => sum + walk.scanned, 0);
+  }
+
+  async step(batch: number, want: number): Promise<void> {
+    if (this.done) return;
+    const limit = this.scanned + (this.options.recordCheck ? Math.max(8, batch / 8) : batch);
+    const hits: LeadHit[] = [];
+    while (this.scanned < limit) {
+      const heads = await Promise.all(this.walks.map((walk) => walk.peek()));
+      if (heads.some((head) => head === null)) {
+        this.done = true;
+        break;
+      }
+      let furthest = heads[0]!;
+      for (const head of heads) if (before(furthest, head!, this.options.desc)) furthest = head!;
+      if (
+        heads.every((head) => head!.createdMs === furthest.createdMs && head!.id === furthest.id)
+      ) {
+        hits.push(furthest);
+        for (const walk of this.walks) walk.take();
+      } else {
+        this.walks.forEach((walk, i) => {
+          if (before(heads[i]!, furthest, this.options.desc)) walk.take();
+        });
+      }
+    }
+    if (this.options.recordCheck && hits.length > 0) {
+      const leads = await this.options.store.getLeads(hits.map((hit) => hit.id));
+      hits.forEach((hit, i) => {
+        const lead = leads[i];
+        if (lead && this.options.recordCheck!(lead)) this.found.push(hit);
+      });
+    } else this.found.push(...hits);
+    if (this.found.length >= want) this.done = true;
+  }
+
+  estimate(want: number): number {
+    return estimateCost(this.found.length, this.scanned, want, this.options.recordCheck !== null);
+  }
+}
+
 /** True when `a` comes before `b` in the list's order. */
 function before(a: LeadHit, b: LeadHit, desc: boolean): boolean {
-  const order = a.createdMs !== b.createdMs ? a.createdMs - b.createdMs : a.id < b.id ? -1 : 1;
+  const order = a.createdMs !== b.createdMs
+    ? a.createdMs - b.createdMs
+    : a.id < b.id
+    ? -1
+    : a.id > b.id
+    ? 1
+    : 0;
   return desc ? order > 0 : order < 0;
 }
 
 /**
- * The hits of a search whose words' matches are few enough to hold, or null when every word
- * matches too many (the caller then walks an index and checks the search on the records).
+ * The hits of a search whose words' matches are all few enough to hold (the words' sets
+ * intersected and sorted), or null when some word matches too many.
  */
 async function findByTerms(
   kv: Deno.Kv,
-  store: LeadStore,
   filter: LeadFilter,
   words: string[],
   options: FindOptions,
 ): Promise<LeadHit[] | null> {
   const sets = await Promise.all(words.map((word) => termHits(kv, word, options.termScanMax)));
-  const held = sets.filter((set): set is Map<string, LeadHit> => set !== null);
-  if (held.length === 0) return null;
-  held.sort((a, b) => a.size - b.size);
+  if (sets.some((set) => set === null)) return null;
+  const held = (sets as Map<string, LeadHit>[]).sort((a, b) => a.size - b.size);
   const [smallest, ...others] = held;
   const order = compareForSort(filter.sort);
   const asRow = (hit: LeadHit) => ({
@@ -373,25 +572,13 @@ async function findByTerms(
     id: hit.id,
   });
   const after = options.after ? asRow(options.after) : null;
-  const candidates = [...smallest.values()].filter((hit) =>
+  return [...smallest.values()].filter((hit) =>
     (filter.fromMs === null || hit.createdMs >= filter.fromMs) &&
     (filter.toMs === null || hit.createdMs < filter.toMs) &&
     summaryMatches(hit.summary!, filter) &&
     others.every((set) => set.has(hit.id)) &&
     (after === null || order(asRow(hit), after) > 0)
-  ).sort((a, b) => order(asRow(a), asRow(b)));
-  if (held.length === words.length) return candidates.slice(0, options.want);
-  // Some word matches too many to hold: check the whole search on the candidates' records.
-  const found: LeadHit[] = [];
-  for (let i = 0; i < candidates.length && found.length < options.want; i += 100) {
-    const chunk = candidates.slice(i, i + 100);
-    const leads = await store.getLeads(chunk.map((hit) => hit.id));
-    chunk.forEach((hit, j) => {
-      const lead = leads[j];
-      if (lead && matchesLeadFilter(toLeadJson(lead), filter)) found.push(hit);
-    });
-  }
-  return found.slice(0, options.want);
+  ).sort((a, b) => order(asRow(a), asRow(b))).slice(0, options.want);
 }
 
 /** Every lead with a term starting with `word` (once each), or null past `max` keys. */

@@ -1,14 +1,13 @@
 // The dashboard's views of the leads: mine and unassigned, all, the follow-ups due, and any filter
 // (`?status=&owner=&q=…`, see filter.ts): what a list request asks for, and the lists themselves.
 
-import { InvalidCursorError } from "../errors.ts";
 import { EMPTY_QUERY } from "../format/lead_filter.ts";
 import type { LeadFilter, LeadQuery } from "../wire.ts";
 import { hasFilterParams, parseLeadQuery, resolveLeadQuery } from "./filter.ts";
 import { zonedDayStart } from "../time_zone.ts";
 import { leadByFollowUpKey, LEADS_BY_FOLLOW_UP_PREFIX } from "./keys.ts";
 import type { Lead } from "./model.ts";
-import type { LeadPage, LeadStore } from "./store.ts";
+import type { LeadStore } from "./store.ts";
 
 /** Which leads the dashboard lists: `?view=mine|all|due`. */
 export type LeadView = "mine" | "all" | "due";
@@ -51,31 +50,6 @@ export async function listDueLeads(
     if (ids.length >= limit) break;
   }
   return (await store.getLeads(ids)).filter((lead): lead is Lead => lead !== null);
-}
-
-// The shape of the store's page cursors: `<created ms>_<lead id>` (issue 14, phase B: the store
-// itself throws InvalidCursorError once the ingest rewrite has landed, and this check goes).
-const LEAD_CURSOR = /^-?\d+_[0-9A-Z]{26}$/;
-
-/**
- * A page of `view` for `user` (not for "due": see listDueLeads): "mine" is the leads the user owns
- * and those nobody owns, "all" every lead; newest first. Throws InvalidCursorError for a cursor
- * the store did not give out.
- */
-export async function listLeadsForView(
-  store: LeadStore,
-  view: Exclude<LeadView, "due">,
-  userId: string,
-  options: { limit?: number; cursor?: string | null } = {},
-): Promise<LeadPage> {
-  if (options.cursor && !LEAD_CURSOR.test(options.cursor)) {
-    throw new InvalidCursorError(
-      `Cannot list leads: cursor "${options.cursor}" is not one we gave out`,
-    );
-  }
-  return await (view === "all"
-    ? store.listLeads(options)
-    : store.listLeadsOwnedBy([userId, null], options));
 }
 
 /**

@@ -18,7 +18,8 @@ export function seeded(seed: number): () => number {
   };
 }
 
-const FIRST = [
+/** The common first names (a quarter of generated leads get a made-up, rarer one instead). */
+export const COMMON_FIRST_NAMES = [
   "Olivia",
   "Liam",
   "Emma",
@@ -173,7 +174,7 @@ export function generateLeads(count: number, options: GenerateOptions = {}): Lea
     const made = Math.floor(random() * 4) === 0
       ? pick(SYLLABLES) + pick(SYLLABLES) + pick(SYLLABLES)
       : null;
-    const first = made ? made[0].toUpperCase() + made.slice(1) : pick(FIRST);
+    const first = made ? made[0].toUpperCase() + made.slice(1) : pick(COMMON_FIRST_NAMES);
     const last = pick(LAST);
     const area = 200 + Math.floor(random() * 800);
     const line = String(Math.floor(random() * 10_000_000)).padStart(7, "0");

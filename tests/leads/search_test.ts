@@ -34,8 +34,9 @@ const NOW = Date.parse("2026-05-20T12:00:00Z");
 function fold(text: string): string {
   return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/['’`]/g, "");
 }
+/** Runs of letters, and runs of 4+ digits (shorter numbers are not words anyone looks for). */
 function words(text: string): string[] {
-  return fold(text).split(/[^\p{L}\p{N}]+/u).filter((w) => w !== "");
+  return (fold(text).match(/\p{L}+|\p{N}+/gu) ?? []).filter((w) => !/^\p{N}{1,3}$/u.test(w));
 }
 function queryWords(q: string): string[] {
   if (/^[\d\s+().\-/]+$/.test(q.trim()) && /\d/.test(q)) return [q.replace(/\D/g, "")];
@@ -64,7 +65,7 @@ function bruteQ(lead: Lead, q: string): boolean {
   }
   for (const answer of lead.answers) {
     if (CONTACT.includes(answer.name)) continue;
-    for (const v of answer.values) tokens.push(...words(v).filter((w) => !/^\d{1,3}$/.test(w)));
+    for (const v of answer.values) tokens.push(...words(v));
   }
   const digits = (lead.phone ?? "").replace(/\D/g, "");
   return ws.every((w) =>

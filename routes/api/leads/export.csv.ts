@@ -11,17 +11,20 @@ import { define } from "../../../lib/web/define.ts";
 import { HttpError } from "../../../lib/web/http_error.ts";
 import { zonedParts } from "../../../lib/time_zone.ts";
 
-async function answer(
+/**
+ * The CSV answer: the leads `source` names (given the reader's zone, which the times are written
+ * in), streamed as they are read.
+ */
+async function csvAnswer(
   req: Request,
-  kv: Deno.Kv,
-  source: (zone: string) => CsvSource | Promise<CsvSource>,
-  deps: Parameters<typeof leadsCsv>[0],
-) {
-  const settings = await getTeamSettings(kv);
+  deps: { kv: Deno.Kv; store: Parameters<typeof leadsCsv>[0]["store"] },
+  source: (timeZone: string) => CsvSource,
+): Promise<Response> {
+  const settings = await getTeamSettings(deps.kv);
   const timeZone = clockOf(req, settings.timeZone).timeZone;
   const p = zonedParts(Date.now(), timeZone);
   const day = `${p.year}-${String(p.month).padStart(2, "0")}-${String(p.day).padStart(2, "0")}`;
-  return new Response(leadsCsv(deps, await source(timeZone), { timeZone }), {
+  return new Response(leadsCsv(deps, source(timeZone), { timeZone }), {
     headers: {
       "content-type": "text/csv; charset=utf-8",
       "content-disposition": `attachment; filename="leads-${day}.csv"`,
@@ -33,7 +36,7 @@ async function answer(
 export const handler = define.handlers({
   GET({ req, url, state }) {
     const { kv, leads } = state.services;
-    return answer(req, kv, (timeZone) => {
+    return csvAnswer(req, { kv, store: leads }, (timeZone) => {
       const request = resolveListRequest(url.searchParams, {
         me: state.user!.id,
         timeZone,
@@ -43,7 +46,7 @@ export const handler = define.handlers({
         throw new HttpError(400, "Cannot export the Due view: export a filter instead");
       }
       return { filter: request.filter };
-    }, { kv, store: leads });
+    });
   },
 
   /** A selection: form fields `id` (repeated), at most CSV_IDS_MAX. */
@@ -57,6 +60,6 @@ export const handler = define.handlers({
         `Cannot export leads: send 1 to ${CSV_IDS_MAX} lead ids as "id" form fields`,
       );
     }
-    return answer(req, kv, () => ({ ids }), { kv, store: leads });
+    return csvAnswer(req, { kv, store: leads }, () => ({ ids }));
   },
 });
