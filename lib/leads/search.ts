@@ -182,7 +182,8 @@ async function findHits(
 /**
  * The first `want` hits of whichever walk fills them first (or ends). The walks take steps side by
  * side, each step twice as long; after each, a walk whose estimated cost to fill the page is
- * several times the best one's stops (every walk gives the same answer, so any may answer).
+ * several times the best one's (1.5 times, once the steps are long enough to judge) stops: every
+ * walk gives the same answer, so any may answer.
  */
 async function race(walks: Stepper[], want: number): Promise<LeadHit[]> {
   let active = walks;
@@ -194,7 +195,9 @@ async function race(walks: Stepper[], want: number): Promise<LeadHit[]> {
     if (active.length > 1) {
       const costs = active.map((walk) => walk.estimate(want));
       const best = Math.min(...costs);
-      active = active.filter((_, i) => costs[i] <= best * 4);
+      // Early estimates are rough (a few matches in a few keys): keep more walks at first.
+      const factor = batch >= 1_024 ? 1.5 : 4;
+      active = active.filter((_, i) => costs[i] <= best * factor);
     }
     batch = Math.min(batch * 2, 2_000);
   }

@@ -4,7 +4,13 @@ import { changeLeadStatus, newManualLead, toLeadJson } from "../../lib/leads/mod
 import { createLeadStore } from "../../lib/leads/store.ts";
 import { readTeamStats, readWaitingNow } from "../../lib/stats/team_stats.ts";
 import { EMPTY_FILTER } from "../../lib/format/lead_filter.ts";
-import { contributionOf, indexEntries } from "../../lib/leads/indexes.ts";
+import {
+  addDerivedWrites,
+  contributionOf,
+  derivedMutationsOf,
+  indexEntries,
+} from "../../lib/leads/indexes.ts";
+import { generateLeads } from "../_helpers/lead_generator.ts";
 import { searchLeads } from "../../lib/leads/search.ts";
 import { applyContribution, emptyBucket, type StatsBucket } from "../../lib/stats/buckets.ts";
 import { statsHourKey, waitingCountKey } from "../../lib/stats/keys.ts";
@@ -90,4 +96,32 @@ Deno.test("[db] indexes - a lead counted in version 1 moves to version 2 once: i
   assert.deepEqual(stored.sources, { phone: 1 }, "now in the reports' counts");
   assert.equal(await store.indexStoredLeads(), 0, "done once");
   kv.close();
+});
+
+Deno.test("[db] indexes - a new lead's derived writes are as many as derivedMutationsOf says", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    for (const lead of generateLeads(200, { seed: 12 })) {
+      let mutations = 0;
+      const op = kv.atomic();
+      const counting = new Proxy(op, {
+        get(target, name) {
+          const value = Reflect.get(target, name);
+          if (name === "set" || name === "delete") {
+            return (...args: unknown[]) => {
+              mutations++;
+              (value as (...a: unknown[]) => unknown).apply(target, args);
+              return counting;
+            };
+          }
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      await addDerivedWrites(kv, counting, [{ before: null, after: { ...lead, indexed: 2 } }]);
+      assert.equal(mutations, derivedMutationsOf(lead));
+      assert.ok(mutations <= 36);
+    }
+  } finally {
+    kv.close();
+  }
 });
