@@ -2,44 +2,31 @@
 
 import framework from "./fresh.config.ts";
 import { type Config, ConfigError, DEFAULT_KV_PATH, loadConfig } from "./lib/config.ts";
+import type { HonoEnv, Middleware, State } from "./lib/app_state.ts";
 import { authorizeRoute } from "./lib/auth_web/access.ts";
 import { readSessionCookie } from "./lib/auth_web/cookies.ts";
 import { sessionAuth } from "./lib/auth_web/session_middleware.ts";
 import { bootstrapAccounts, BootstrapError, type BootstrapOutcome } from "./lib/auth/bootstrap.ts";
-import { sessionsRevokedKey } from "./lib/auth/keys.ts";
-import { DEFAULT_ITERATIONS } from "./lib/auth/password.ts";
-import { findEndedSessions } from "./lib/auth/sessions.ts";
 import { DENO_VIA_NPM, portOf, simulateCommand } from "./lib/demo_command.ts";
 import { IslandBuildError, loadIslandBundles } from "./lib/islands/bundles.ts";
-import { createWebhookForgeryLimiter } from "./lib/facebook/webhook_forgeries.ts";
 import { KvOpenError, openKv } from "./lib/kv_open.ts";
 import { loadIslands } from "./lib/islands/ssr.ts";
-import { createLeadWorker } from "./lib/lead_worker.ts";
-import { createLeadPipeline } from "./lib/leads/pipeline.ts";
-import {
-  createLeadEventServices,
-  startLeadEventServices,
-  stopLeadEventServices,
-} from "./lib/lead_events/services.ts";
-import { createLiveHub } from "./lib/leads/live.ts";
-import { createLogger, type Logger } from "./lib/log.ts";
-import { createAppMetaHealth } from "./lib/meta_health/for_app.ts";
-import {
-  RECONCILE_CRON_NAME,
-  reconcileCronHandler,
-  reconcileSchedule,
-} from "./lib/reconcile/cron.ts";
-import { createAppReconciler } from "./lib/reconcile/for_app.ts";
+import { createLogger, flushLogs, type Logger } from "./lib/log.ts";
 import { claimServerLock, type HeartbeatHandle, type ServerLockResult } from "./lib/server_lock.ts";
-import type { AppServices } from "./lib/services.ts";
+import {
+  type AppServices,
+  closeServices,
+  createServices,
+  registerCronJobs,
+  startServices,
+} from "./lib/services.ts";
 import { csrfProtection } from "./lib/web/csrf.ts";
 import { loadRouteTree } from "./lib/web/fs_routes.ts";
 import { createPageRenderer } from "./lib/web/render.ts";
 import { jsonResponse } from "./lib/web/http_error.ts";
-import { createWebApp, type Middleware } from "./lib/web/server.ts";
+import { createWebApp, type Plugin } from "./lib/web/server.ts";
 import { loadStaticAssets } from "./lib/web/static.ts";
 import type { Hono } from "hono";
-import type { HonoEnv } from "./lib/web/define.ts";
 
 /** Options for building an app; tests pass an in-memory KV and a quiet logger. */
 export interface CreateAppOptions {
@@ -68,48 +55,21 @@ export interface LeadlineApp {
   close(): Promise<void>;
 }
 
-/** Builds the app: opens KV (unless given), loads islands and routes, wires the services. */
+/**
+ * Builds the app: opens KV (unless given), builds and starts the services (lib/services.ts), and
+ * the web app on them: routes, islands, static files, fresh.config.ts's plugins, the middleware.
+ */
 export async function createApp(options: CreateAppOptions = {}): Promise<LeadlineApp> {
   const config = options.config ?? loadConfig();
   const log = options.log ?? createLogger({ level: config.logLevel });
   const kv = options.kv ??
     await openKv(config.kvPath, { createFolder: config.kvPath === DEFAULT_KV_PATH });
-  const pipeline = await createLeadPipeline({ config, kv, log });
-  const services: AppServices = {
-    config,
-    kv,
-    log,
-    startedAt: Date.now(),
-    selfUrl: null,
-    passwordIterations: options.passwordIterations ?? DEFAULT_ITERATIONS,
-    leads: pipeline.leads,
-    jobs: pipeline.jobs,
-    graph: pipeline.graph,
-    alerts: pipeline.alerts,
-    pipeline,
-    live: createLiveHub(kv, pipeline.leads, {
-      maxSubscribers: config.live.maxStreams,
-      // Each stream's owner is its session's digest: a revoked or expired session ends its streams.
-      maxPerOwner: config.live.maxStreamsPerSession,
-      checkOwners: (idHashes) => findEndedSessions(kv, idHashes),
-      revocationKey: sessionsRevokedKey(),
-      recheckMs: config.live.sessionCheckMs,
-      onError: (error) => log.error("live hub watch failed; restarting it", { error }),
-    }),
-    reconciler: createAppReconciler(config, kv, log, pipeline),
-    worker: createLeadWorker({
-      kv,
-      store: pipeline.leads,
-      log,
-      defaultCountry: config.defaultPhoneCountry,
-    }),
-    metaHealth: createAppMetaHealth(config, kv, log, pipeline),
-    webhookForgeries: createWebhookForgeryLimiter(kv),
-    ...await createLeadEventServices({ config, kv, log, pipeline }),
-  };
+  const services = await createServices(config, kv, log, {
+    passwordIterations: options.passwordIterations,
+  });
 
   const islandNames = await loadIslands(framework.islandsDir);
-  const tree = await loadRouteTree(framework.routesDir);
+  const tree = await loadRouteTree<State>(framework.routesDir);
   const bundles = await loadIslandBundles(islandNames, {
     dir: framework.build.outDir,
     root: framework.root,
@@ -122,7 +82,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
   let drained: (() => void) | null = null;
 
   // After the plugins (security headers): once a stop has begun, every request gets a 503.
-  const refuseWhileDraining: Middleware = async function drainMiddleware(_c, next) {
+  const refuseWhileDraining: Plugin = async function drainMiddleware(_c, next) {
     if (draining) return shuttingDown();
     await next();
   };
@@ -135,8 +95,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
     }),
     sessionAuth({ trustProxy: config.trustProxy }),
   ];
-  const hono = createWebApp({
-    services,
+  const hono = createWebApp<State>({
+    initialState: (requestId) => ({ requestId, services, user: null }),
+    log,
     tree,
     assets,
     render,
@@ -144,11 +105,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
     middleware,
     authorize: authorizeRoute,
   });
-  // Runs what is due at once (jobs left by a crash or a stop), then sweeps every second.
-  pipeline.start();
-  services.worker.start();
-  await services.live.start();
-  await startLeadEventServices(services);
+  await startServices(services);
 
   return {
     hono,
@@ -176,12 +133,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
       return done;
     },
     async close() {
-      // Ends every event stream (with a retry hint) before the server waits for open requests.
-      await services.live.stop();
-      await services.worker.stop();
-      await services.metaHealth.stop();
-      await stopLeadEventServices(services);
-      await pipeline.close();
+      await closeServices(services);
       if (!options.kv) kv.close();
     },
   };
@@ -226,7 +178,7 @@ export async function serve(): Promise<void> {
   // Before the first await: Deno Deploy finds a deployment's crons by evaluating the entry module
   // up to Deno.serve, and does not see one registered later. They wait for the app to exist.
   let running: LeadlineApp | null = null;
-  registerCronJobs(config, () => running);
+  registerCronJobs(config, () => running?.services ?? null);
   const log = createLogger({ level: config.logLevel });
   let kv: Deno.Kv;
   try {
@@ -277,6 +229,8 @@ export async function serve(): Promise<void> {
     // (the heartbeat's writes are queued: the URL below is saved before this stop).
     await heartbeat?.stop();
     kv.close();
+    // The log sink writes in the background: what is queued goes out before the exit.
+    await flushLogs();
     Deno.exit(0);
   };
   Deno.addSignalListener("SIGINT", stop);
@@ -286,7 +240,7 @@ export async function serve(): Promise<void> {
     hostname: config.hostname,
     onListen({ hostname, port }) {
       const url = `http://${hostname}:${port}/`;
-      const simulator = app.services.pipeline.simulator;
+      const simulator = app.services.simulator;
       // In demo mode, how to send test leads, with this server's ports (PORT may have been 0).
       const simulate = simulator
         ? simulateCommand({ port, simulatorPort: portOf(simulator.url) })
@@ -402,45 +356,6 @@ async function claimKvFile(
     );
   }
   return claim.handle;
-}
-
-/**
- * Registers the `Deno.cron` sweeps; each runs on `running()`, the app once it serves (a run
- * before that does nothing). Only from `serve()`, before `Deno.serve`: a cron may be registered
- * once per process, Deno Deploy only finds those registered before the server starts, and tests
- * call `services.pipeline.sweepJobs()` directly. On Deno Deploy the cron is what wakes an
- * instance to pick up jobs whose in-process run never happened (a crash between commit and fetch).
- */
-export function registerCronJobs(config: Config, running: () => LeadlineApp | null): void {
-  Deno.cron("leadline job sweep", "* * * * *", async () => {
-    const app = running();
-    if (app === null) return;
-    const result = await app.services.pipeline.sweepJobs();
-    if (result.claimed > 0) app.services.log.info("cron job sweep", { ...result });
-  });
-  // The worker runs every second in-process; on Deno Deploy the cron wakes an idle instance so
-  // routing and re-assignment still happen.
-  Deno.cron("leadline lead worker", "* * * * *", async () => {
-    const app = running();
-    if (app !== null) await app.services.worker.runOnce();
-  });
-  Deno.cron(RECONCILE_CRON_NAME, reconcileSchedule(config.reconcile.everyMinutes), async () => {
-    const app = running();
-    if (app !== null) await reconcileCronHandler(app.services.reconciler)();
-  });
-  Deno.cron(
-    "leadline meta health",
-    reconcileSchedule(config.metaHealth.everyMinutes),
-    async () => {
-      const app = running();
-      if (app === null) return;
-      try {
-        await app.services.metaHealth.check({ trigger: "cron" });
-      } catch (error) {
-        app.services.log.error("meta health check failed", { error: (error as Error).message });
-      }
-    },
-  );
 }
 
 // The one place a password is ever written out: the demo admin's random password, printed once

@@ -89,7 +89,10 @@ export interface AdminBootstrap {
 
 /** How background jobs run; the defaults suit production, tests shorten them. */
 export interface JobsConfig {
-  /** `JOB_LEASE_MS` (default 60 000): a crashed run's job is taken over after this. */
+  /**
+   * `JOB_LEASE_MS` (default 10 000): a crashed run's job is taken over after this. A live run
+   * renews its lease every third of it (heartbeat), so it only bounds how long a crash delays.
+   */
   leaseMs: number;
   /** `JOB_MAX_ATTEMPTS` (default 8): attempts before a job fails for good. */
   maxAttempts: number;
@@ -165,7 +168,7 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     webhookBodyLimit: readInt(env, "WEBHOOK_BODY_LIMIT", 1024 * 1024, 1024, 64 * 1024 * 1024),
     simulatorPort: readInt(env, "GRAPH_SIMULATOR_PORT", 8787, 0, 65535),
     jobs: {
-      leaseMs: readInt(env, "JOB_LEASE_MS", 60_000, 1_000, 60 * 60 * 1000),
+      leaseMs: readInt(env, "JOB_LEASE_MS", 10_000, 1_000, 60 * 60 * 1000),
       maxAttempts: readInt(env, "JOB_MAX_ATTEMPTS", 8, 1, 100),
       backoffMs: value(env, "JOB_RETRY_DELAY_MS") === undefined
         ? null

@@ -1,4 +1,4 @@
-import { define } from "../lib/web/define.ts";
+import { define } from "../lib/app_state.ts";
 
 export default define.page(function ServerError({ state }) {
   return (

@@ -1,4 +1,4 @@
-import type { AppProps } from "../lib/web/define.ts";
+import type { AppProps } from "../lib/app_state.ts";
 
 /** The layout every page renders inside. */
 export default function App({ Component, title, asset, state }: AppProps) {

@@ -1,7 +1,7 @@
 // Liveness for load balancers and supervisors: 200 while KV reads and writes, else 503 and why.
 
 import { checkHealth } from "../lib/health.ts";
-import { define } from "../lib/web/define.ts";
+import { define } from "../lib/app_state.ts";
 import { jsonResponse } from "../lib/web/http_error.ts";
 
 /** Load balancers and uptime checks call it without a session; it holds no lead data. */

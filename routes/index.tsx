@@ -25,7 +25,7 @@ import { getTeamSettings } from "../lib/routing/settings.ts";
 import { isOnShift } from "../lib/routing/shift.ts";
 import { readTeamStats, readWaitingNow } from "../lib/stats/team_stats.ts";
 import { zonedDayStart } from "../lib/time_zone.ts";
-import { define } from "../lib/web/define.ts";
+import { define } from "../lib/app_state.ts";
 import { InvalidCursorError } from "../lib/errors.ts";
 
 export const title = "Dashboard";
@@ -54,7 +54,7 @@ interface Data {
 
 export const handler = define.handlers<Data>({
   async GET(ctx) {
-    const { leads, alerts, config, reconciler, kv, selfUrl, pipeline } = ctx.state.services;
+    const { leads, alerts, config, reconciler, kv, selfUrl, simulator } = ctx.state.services;
     const user = ctx.state.user!;
     const settings = await getTeamSettings(kv);
     const timeZone = clockOf(ctx.req, settings.timeZone).timeZone;
@@ -121,10 +121,10 @@ export const handler = define.handlers<Data>({
     return ctx.render({
       onShift: await isOnShift(kv, user.id),
       demo: isDemo(config),
-      simulate: pipeline.simulator
+      simulate: simulator
         ? simulateCommand({
           port: selfUrl === null ? config.port : Number(new URL(selfUrl).port),
-          simulatorPort: portOf(pipeline.simulator.url),
+          simulatorPort: portOf(simulator.url),
         })
         : null,
       olderPage: cursor !== null ? `/?${withoutCursor}` : null,

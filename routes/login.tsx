@@ -2,7 +2,7 @@ import { logIn } from "../lib/auth/login.ts";
 import { sessionCookie } from "../lib/auth_web/cookies.ts";
 import { safeNextPath } from "../lib/auth_web/next_path.ts";
 import { readForm } from "../lib/web/body.ts";
-import { define } from "../lib/web/define.ts";
+import { define } from "../lib/app_state.ts";
 import { clientAddress, isHttps } from "../lib/web/request_info.ts";
 
 /** What the sign-in form shows. */

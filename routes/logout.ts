@@ -1,7 +1,7 @@
 import { endSession } from "../lib/auth/sessions.ts";
 import { clearedSessionCookie, readSessionCookie } from "../lib/auth_web/cookies.ts";
 import { isHttps } from "../lib/web/request_info.ts";
-import { define } from "../lib/web/define.ts";
+import { define } from "../lib/app_state.ts";
 
 export const handler = define.handlers({
   async POST(ctx) {

@@ -1,6 +1,6 @@
 // The web app manifest: what makes the dashboard installable on desktops and phones. Public.
 
-import { define } from "../lib/web/define.ts";
+import { define } from "../lib/app_state.ts";
 
 /** Browsers fetch the manifest without credentials; it holds no data. */
 export const access = "public";

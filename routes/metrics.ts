@@ -4,7 +4,7 @@ import { authorizeMetrics } from "../lib/auth_web/metrics_access.ts";
 import { readJobBacklog } from "../lib/jobs/backlog.ts";
 import { renderMetrics } from "../lib/metrics/app_metrics.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "../lib/metrics/registry.ts";
-import { define } from "../lib/web/define.ts";
+import { define } from "../lib/app_state.ts";
 
 /**
  * A scraper has no session, so the route is open to the router and checks its own callers

@@ -7,7 +7,7 @@ import { clockOf } from "../lib/local_time.ts";
 import { getPushPreferences, type PushPreferences } from "../lib/push/preferences.ts";
 import { listPushSubscriptions, type PushSubscriptionRecord } from "../lib/push/subscriptions.ts";
 import { getTeamSettings } from "../lib/routing/settings.ts";
-import { define } from "../lib/web/define.ts";
+import { define } from "../lib/app_state.ts";
 
 interface NotificationsData {
   publicKey: string;

@@ -12,7 +12,7 @@ import { getTeamSettings } from "../lib/routing/settings.ts";
 import { readReport, type Report, REPORT_SPLITS, type ReportSplit } from "../lib/stats/reports.ts";
 import { readTeamStats, readWaitingNow } from "../lib/stats/team_stats.ts";
 import { zonedDayStart } from "../lib/time_zone.ts";
-import { define } from "../lib/web/define.ts";
+import { define } from "../lib/app_state.ts";
 
 export const title = "Reports";
 

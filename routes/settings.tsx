@@ -7,7 +7,7 @@ import { type DeliveryLogEntry, listDeliveryLog } from "../lib/leads/deliveries.
 import { describeTime } from "../lib/meta_health/format.ts";
 import type { StoredMetaHealth } from "../lib/meta_health/monitor.ts";
 import type { SyncResult } from "../lib/wire.ts";
-import { define } from "../lib/web/define.ts";
+import { define } from "../lib/app_state.ts";
 
 /** What the Settings page shows. */
 interface SettingsData {

@@ -1,6 +1,6 @@
 // The service worker at /sw.js (scope /): public, it holds no data (see lib/push/service_worker.js).
 
-import { define } from "../lib/web/define.ts";
+import { define } from "../lib/app_state.ts";
 
 const SOURCE = await Deno.readTextFile(new URL("../lib/push/service_worker.js", import.meta.url));
 

@@ -2,7 +2,7 @@ import type { PublicUser, Role } from "../lib/auth/model.ts";
 import { createUser, listUsers, removeUser, setDisabled } from "../lib/auth/users.ts";
 import { readForm } from "../lib/web/body.ts";
 import { errorAnswer } from "../lib/web/http_error.ts";
-import { define, type RouteContext } from "../lib/web/define.ts";
+import { define, type RouteContext } from "../lib/app_state.ts";
 
 /** What the Team page shows. */
 interface TeamData {

@@ -1,10 +1,11 @@
 // Meta's webhook: GET answers the subscription check, POST ingests signed lead deliveries.
 
+import type { RateLimitStatus } from "../lib/auth/rate_limiter.ts";
 import { constantTimeEqual } from "../lib/crypto.ts";
 import { recordRefusedDelivery, type RefusalReason } from "../lib/leads/deliveries.ts";
 import { countDeliveries } from "../lib/metrics/webhook_deliveries.ts";
 import { BodyTooLargeError, readBodyBytes } from "../lib/web/body.ts";
-import { define, type RouteContext } from "../lib/web/define.ts";
+import { define, type RouteContext } from "../lib/app_state.ts";
 import { jsonResponse } from "../lib/web/http_error.ts";
 import { clientAddress } from "../lib/web/request_info.ts";
 
@@ -23,7 +24,7 @@ export const handler = define.handlers({
     const mode = url.searchParams.get("hub.mode");
     const token = url.searchParams.get("hub.verify_token");
     const challenge = url.searchParams.get("hub.challenge");
-    const ours = state.services.pipeline.webhook.verifyToken;
+    const ours = state.services.webhook.verifyToken;
     if (mode === "subscribe" && token !== null && challenge !== null) {
       if (constantTimeEqual(token, ours)) return text(challenge, 200);
     }
@@ -40,18 +41,21 @@ export const handler = define.handlers({
     const { services, requestId } = state;
     const address = clientAddress(req, info, services.config.trustProxy);
     const forgeries = services.webhookForgeries;
-    const limit = await forgeries.check(address);
     const signature = req.headers.get("x-hub-signature-256");
-    const tooMany = () =>
+    const tooMany = (limit: RateLimitStatus) =>
       jsonResponse(
         { error: "Too many deliveries with a bad signature from this address", requestId },
         429,
         { "retry-after": String(limit.retryAfterSeconds) },
       );
     // A blocked address may be shared with Meta (a proxy, a NAT), so a delivery that carries a
-    // well-formed signature is still checked and, when it is Meta's, accepted; anything else is
-    // refused before its body is read.
-    if (!limit.allowed && !/^sha256=[0-9a-f]{64}$/i.test(signature ?? "")) return tooMany();
+    // well-formed signature is always checked and, when it is Meta's, accepted without reading
+    // the limiter at all (Meta's deliveries are the hot path); anything else from a blocked
+    // address is refused before its body is read.
+    if (!/^sha256=[0-9a-f]{64}$/i.test(signature?.trim() ?? "")) {
+      const limit = await forgeries.check(address);
+      if (!limit.allowed) return tooMany(limit);
+    }
     // The deliveries log shows refusals too (metadata only, in a bounded ring); a failure to log
     // one must not change the answer.
     const logRefusal = (reason: RefusalReason, bytes: number | null) =>
@@ -79,12 +83,13 @@ export const handler = define.handlers({
       return jsonResponse({ error: error.message, requestId }, 413);
     }
 
-    const result = await services.pipeline.ingest(body, signature, requestId);
+    const result = await services.ingestion.ingest(body, signature, requestId);
     switch (result.outcome) {
       case "unauthorized": {
+        const limit = await forgeries.check(address);
         await forgeries.hit(address);
         await logRefusal(result.reason, body.byteLength);
-        if (!limit.allowed) return tooMany();
+        if (!limit.allowed) return tooMany(limit);
         const why = result.reason === "missing"
           ? "the X-Hub-Signature-256 header is missing"
           : result.reason === "malformed"

@@ -19,6 +19,8 @@ export interface ImportEdge {
   typeOnly: boolean;
   /** `export … from`: the module passes on another's exports. */
   reexport: boolean;
+  /** `import("…")`: loaded when the code runs that line, not with the module. */
+  dynamic: boolean;
   /** 1-based line of the statement. */
   line: number;
 }
@@ -82,6 +84,7 @@ export function parseImports(file: string, source: string): ImportEdge[] {
       specifier,
       typeOnly: typeWord !== undefined || allTypeOnly(whole),
       reexport: keyword === "export",
+      dynamic: false,
       line: lineOf(start),
     });
   }
@@ -91,6 +94,7 @@ export function parseImports(file: string, source: string): ImportEdge[] {
       specifier: match[1],
       typeOnly: false,
       reexport: false,
+      dynamic: true,
       line: lineOf(match.index!),
     });
   }
@@ -172,7 +176,8 @@ export type Layer =
   | "format" // lib/format/: pure formatting and parsing both sides share
   | "framework" // lib/web/, lib/islands/: the framework layer, generic over the app
   | "http" // lib/auth_web/: accounts over HTTP (sessions, access, cookies)
-  | "services" // lib/services.ts: what one app instance runs with
+  | "services" // lib/services.ts: the one place the app's services are built
+  | "state" // lib/app_state.ts: what every request carries, and the routes' `define`
   | "config" // lib/config.ts: the environment, validated
   | "core"; // the rest of lib/: the domain, free of HTTP
 
@@ -189,6 +194,7 @@ export function layerOf(file: string): Layer {
   if (file.startsWith("lib/web/") || file.startsWith("lib/islands/")) return "framework";
   if (file.startsWith("lib/auth_web/")) return "http";
   if (file === "lib/services.ts") return "services";
+  if (file === "lib/app_state.ts") return "state";
   if (file === "lib/config.ts") return "config";
   return "core";
 }
@@ -216,19 +222,6 @@ export interface LayerRule {
   /** Why `edge`, written in `file`, breaks the rule, or null when it does not. */
   check(file: string, edge: ImportEdge, graph: ImportGraph): string | null;
 }
-
-/**
- * Imports the rules allow for now, each with the phase that removes it. Phase B (issue 14, item
- * 2: one place wires the app) makes lib/web generic over its state; until then its `State` names
- * the app's services.
- */
-export const TEMPORARY_EXCEPTIONS: readonly { file: string; target: string; until: string }[] = [
-  {
-    file: "lib/web/define.ts",
-    target: "lib/services.ts",
-    until: "phase B of issue 14 (item 2): lib/web generic over State",
-  },
-];
 
 /** The rules, in the order docs/ARCHITECTURE.md lists them. */
 export const RULES: readonly LayerRule[] = [
@@ -329,16 +322,13 @@ export const RULES: readonly LayerRule[] = [
     check(file, edge) {
       if (layerOf(file) !== "framework" || edge.external) return null;
       if (layerOf(edge.target) === "framework" || edge.target === "lib/errors.ts") return null;
-      if (
-        TEMPORARY_EXCEPTIONS.some((e) => e.file === file && e.target === edge.target)
-      ) return null;
       return `${edge.target} is app code; the framework layer is generic over it`;
     },
   },
   {
     name: "the core knows nothing of HTTP",
-    says: "Core modules (lib/ but web/, islands/, auth_web/, services.ts) never import lib/web/, " +
-      "lib/auth_web/, lib/services.ts or hono.",
+    says: "Core modules (lib/ but web/, islands/, auth_web/, services.ts, app_state.ts) never " +
+      "import lib/web/, lib/auth_web/, lib/services.ts, lib/app_state.ts or hono.",
     check(file, edge) {
       if (layerOf(file) !== "core") return null;
       if (edge.external) {
@@ -350,7 +340,37 @@ export const RULES: readonly LayerRule[] = [
       }
       if (target === "http") return `${edge.target} is accounts over HTTP`;
       if (target === "services") return "lib/services.ts is the app's wiring, above the core";
+      if (target === "state") return "lib/app_state.ts is the HTTP request's state";
       return null;
+    },
+  },
+  {
+    name: "the services know nothing of HTTP",
+    says: "lib/services.ts never imports lib/web/, lib/auth_web/, lib/app_state.ts or hono.",
+    check(file, edge) {
+      if (layerOf(file) !== "services") return null;
+      if (edge.external) {
+        return /^(npm:)?hono(\/|@|$)/.test(edge.specifier) ? "hono is the HTTP framework" : null;
+      }
+      const target = layerOf(edge.target);
+      return target === "framework" || target === "http" || target === "state"
+        ? `${edge.target} is HTTP; the services serve a CLI or a job as well as the web app`
+        : null;
+    },
+  },
+  {
+    name: "the Graph simulator loads only in demo mode",
+    says: "Outside lib/graph_sim/, only lib/services.ts imports it, by a dynamic `import()` in " +
+      "its demo branch (type imports aside); scripts/ may use it.",
+    check(file, edge) {
+      if (edge.external || !edge.target.startsWith("lib/graph_sim/")) return null;
+      if (file.startsWith("lib/graph_sim/") || file.startsWith("scripts/") || edge.typeOnly) {
+        return null;
+      }
+      if (file === "lib/services.ts" && edge.dynamic) return null;
+      return file === "lib/services.ts"
+        ? "import the simulator with import() in the demo branch: a live server never loads it"
+        : "only lib/services.ts starts the simulator (in demo mode); use services.simulator";
     },
   },
   {
@@ -447,9 +467,8 @@ if (import.meta.main) {
     );
     Deno.exit(1);
   }
-  const kept = TEMPORARY_EXCEPTIONS.map((e) => `${e.file} -> ${e.target} (until ${e.until})`);
   console.log(
     `Layering holds: ${graph.size} modules, ${edges} imports checked against ${RULES.length} ` +
-      `rules.${kept.length ? `\nTemporary exception: ${kept.join("; ")}` : ""}`,
+      "rules, with no exceptions.",
   );
 }

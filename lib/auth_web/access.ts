@@ -1,8 +1,8 @@
 // Who may use a route: each route file declares its access (`export const access = "admin"`) and
 // the router asks this check about the route it matched, never about a path read a second time.
 
-import type { Context } from "hono";
-import type { Access, HonoEnv } from "../web/define.ts";
+import type { AppContext } from "../app_state.ts";
+import type { Access } from "../web/define.ts";
 import { jsonResponse } from "../web/http_error.ts";
 import { isApiPath } from "../web/server.ts";
 
@@ -11,7 +11,7 @@ import { isApiPath } from "../web/server.ts";
  * anonymous visitors (401 JSON for the API, 303 to /login for pages); `admin` routes also turn
  * away agents with 403. Needs `sessionAuth` to have put the signed-in user on the state.
  */
-export function authorizeRoute(c: Context<HonoEnv>, access: Access): Response | null {
+export function authorizeRoute(c: AppContext, access: Access): Response | null {
   if (access === "public") return null;
   const state = c.get("state");
   // The decoded path the router matched decides JSON or HTML, as it decided the route.

@@ -1,7 +1,7 @@
 // Who may read `GET /metrics`: a scraper holding METRICS_TOKEN as a bearer token, or an admin.
 
 import { constantTimeEqual } from "../crypto.ts";
-import type { SessionUser } from "../web/define.ts";
+import type { SessionUser } from "../app_state.ts";
 import { jsonResponse } from "../web/http_error.ts";
 
 const REALM = 'Bearer realm="leadline metrics"';

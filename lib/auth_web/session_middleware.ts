@@ -2,7 +2,7 @@
 // nothing about paths: each matched route's declared access is checked by `authorizeRoute`.
 
 import { getSession } from "../auth/sessions.ts";
-import type { Middleware } from "../web/server.ts";
+import type { Middleware } from "../app_state.ts";
 import { readSessionCookie, SESSION_COOKIE, sessionCookie } from "./cookies.ts";
 import { isHttps } from "../web/request_info.ts";
 

@@ -10,8 +10,7 @@ import { commitAtomic } from "../kv_commit.ts";
 import type { LeadEvent } from "../lead_events/events.ts";
 import type { LeadEventFeed, SinkWrites } from "../lead_events/feed.ts";
 import type { Lead, LeadStatus } from "../leads/model.ts";
-import { type LeadPipeline, pageTokenFor } from "../leads/pipeline.ts";
-import { LeadNotFoundError } from "../leads/store.ts";
+import { LeadNotFoundError, type LeadStore } from "../leads/store.ts";
 import type { Logger } from "../log.ts";
 import { CAPI_REPORTS_PREFIX, capiReportKey } from "./keys.ts";
 import { sendCrmEvent } from "./send.ts";
@@ -44,47 +43,52 @@ export interface CapiService {
   listReports(limit?: number): Promise<CapiReport[]>;
 }
 
+/** Where reports go: the Graph API (the simulator in demo mode) and the credentials they use. */
+export interface CapiGraph {
+  /** The Graph API's base URL. */
+  baseUrl: string;
+  /** The app secret that signs calls (`appsecret_proof`). */
+  appSecret: string;
+  /** The access token a report on a lead of `pageId` goes with; null when none is configured. */
+  accessToken(pageId: string | null): string | null;
+}
+
 /** Registers the report job and adds the sink to the lead event feed (when a dataset is set). */
 export function createCapi(options: {
   config: Config;
   kv: Deno.Kv;
-  pipeline: LeadPipeline;
+  store: LeadStore;
+  graph: CapiGraph;
   jobs: JobQueue;
   feed: LeadEventFeed;
   log: Logger;
   now?: () => Date;
 }): CapiService {
-  const { config, kv, pipeline, jobs } = options;
+  const { config, kv, store, graph, jobs } = options;
   const log = options.log.child({ job: CAPI_REPORT });
   const now = options.now ?? (() => new Date());
   const datasetId = config.beyondTab.datasetId;
 
   function target(lead: Lead) {
-    const simulator = pipeline.simulator;
-    const meta = config.meta;
-    const accessToken = simulator
-      ? simulator.credentials.accessToken
-      : meta
-      ? meta.accessToken ?? (lead.pageId ? pageTokenFor(meta, lead.pageId) : null)
-      : null;
+    const accessToken = graph.accessToken(lead.pageId);
     if (!accessToken) {
       throw new PermanentJobError(
         "no access token is configured for the Conversions API (set META_ACCESS_TOKEN)",
       );
     }
     return {
-      graphBase: simulator ? simulator.url : config.graphApiBase,
+      graphBase: graph.baseUrl,
       version: config.graphApiVersion,
       datasetId: datasetId!,
       accessToken,
-      appSecret: pipeline.webhook.appSecret,
+      appSecret: graph.appSecret,
     };
   }
 
   async function note(leadId: string, event: string, detail: string) {
     const at = now().toISOString();
     try {
-      await pipeline.leads.updateLead(leadId, (lead) => ({
+      await store.updateLead(leadId, (lead) => ({
         ...lead,
         timeline: [...lead.timeline, { at, event, detail }],
       }));
@@ -107,7 +111,7 @@ export function createCapi(options: {
     const entry = await kv.get<CapiReport>(capiReportKey(leadId, status));
     const queued = entry.value;
     if (!queued || queued.state !== "queued" || datasetId === null) return;
-    const lead = await pipeline.leads.getLead(leadId);
+    const lead = await store.getLead(leadId);
     if (!lead) return;
     try {
       await sendCrmEvent(target(lead), {

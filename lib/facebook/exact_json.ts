@@ -11,6 +11,12 @@ export function isIdKey(key: string): boolean {
 }
 
 /**
+ * A number right after an ID key (`"id":` or `"…_id":`). Text with none of these and no escape
+ * (which could spell an ID key in another way) has nothing for the reviver to do.
+ */
+const NUMBER_UNDER_ID_KEY = /"(?:id|[^"\\]*_id)"\s*:\s*[-\d]/;
+
+/**
  * Parses JSON text like `JSON.parse`, except that a number under an ID key (`id`, `*_id`) whose raw
  * text is a plain non-negative integer becomes that exact text as a string. So
  * `{"leadgen_id":9007199254740993}` yields `"9007199254740993"`, not a rounded number.
@@ -18,6 +24,9 @@ export function isIdKey(key: string): boolean {
  * validators can reject them. Throws SyntaxError on invalid JSON.
  */
 export function parseJsonExactIds(text: string): unknown {
+  // Meta writes ids as strings almost always: then a plain parse is exact, and the reviver (a
+  // call per value) is what made parsing cost 25 µs a delivery.
+  if (!text.includes("\\") && !NUMBER_UNDER_ID_KEY.test(text)) return JSON.parse(text);
   return JSON.parse(
     text,
     function reviveId(key: string, value: unknown, context?: ReviverContext) {

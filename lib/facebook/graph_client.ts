@@ -18,6 +18,14 @@ export interface GraphClientOptions {
   timeoutMs?: number;
 }
 
+/** The page's token: its own from META_PAGE_TOKENS, else META_ACCESS_TOKEN. */
+export function pageTokenFor(
+  meta: { accessToken: string | null; pageTokens: Record<string, string> },
+  pageId: string,
+): string | null {
+  return Object.hasOwn(meta.pageTokens, pageId) ? meta.pageTokens[pageId] : meta.accessToken;
+}
+
 /** A lead form's identity and state. */
 export interface GraphForm {
   id: string;
@@ -40,6 +48,12 @@ export interface ListFormLeadsOptions {
 export interface GraphClient {
   /** Fetches one lead with its answers and ad attribution. */
   getLead(leadgenId: string, pageId: string): Promise<GraphLead>;
+  /**
+   * Fetches up to 50 leads of one page in one request (Meta's multi-id read, `GET /?ids=…`);
+   * resolves with each lead by its id. Meta fails the whole request when one id cannot be read.
+   * Optional, so a stand-in client may leave it out (callers then use getLead).
+   */
+  getLeads?(leadgenIds: string[], pageId: string): Promise<Record<string, GraphLead>>;
   /** Fetches a form's name and status. */
   getForm(formId: string, pageId: string): Promise<GraphForm>;
   /** Lists one page of a form's leads, newest first; `after` is null on the last page. */
@@ -73,6 +87,8 @@ export const LEAD_FIELDS = [
 ].join(",");
 
 const FORM_FIELDS = "id,name,status";
+/** Ids one multi-id read may name (Meta's limit). */
+export const MULTI_READ_MAX = 50;
 const DEFAULT_PAGE_SIZE = 100;
 
 /** Throws a bad_request GraphApiError unless `value` is a Meta ID (a digit string). */
@@ -105,9 +121,13 @@ export function nextCursor(body: Record<string, unknown>): string | null {
 
 /**
  * The endpoint a call is counted under: ids become `{id}` (they would make a series per lead), a
- * bare object is named by the fields asked for: `lead`, `form`, or `{id}`.
+ * bare object is named by the fields asked for: `lead`, `form`, or `{id}`; a multi-id read of
+ * leads (`GET /?ids=…`) is `leads`.
  */
 function endpointOf(path: string, params: Record<string, string>): string {
+  if (path === "" && params.ids !== undefined) {
+    return params.fields === LEAD_FIELDS ? "leads" : "{ids}";
+  }
   const template = path.split("/").map((part) => /^\d+$/.test(part) ? "{id}" : part).join("/");
   if (template !== "{id}") return template;
   return params.fields === LEAD_FIELDS ? "lead" : params.fields === FORM_FIELDS ? "form" : template;
@@ -164,6 +184,18 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
       assertId(leadgenId, "leadgen id");
       const lead = await call(pageId, leadgenId, { fields: LEAD_FIELDS });
       return lead as unknown as GraphLead;
+    },
+
+    async getLeads(leadgenIds, pageId) {
+      if (leadgenIds.length === 0 || leadgenIds.length > MULTI_READ_MAX) {
+        throw new GraphApiError({
+          kind: "bad_request",
+          message: `Cannot call the Graph API: a multi-id read takes 1 to ${MULTI_READ_MAX} ids`,
+        });
+      }
+      for (const id of leadgenIds) assertId(id, "leadgen id");
+      const body = await call(pageId, "", { ids: leadgenIds.join(","), fields: LEAD_FIELDS });
+      return body as unknown as Record<string, GraphLead>;
     },
 
     async getForm(formId, pageId) {

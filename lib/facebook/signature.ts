@@ -1,5 +1,6 @@
-// Meta webhook signatures (X-Hub-Signature-256) and appsecret_proof, on WebCrypto HMAC-SHA256.
+// Meta webhook signatures (X-Hub-Signature-256) and appsecret_proof, HMAC-SHA256.
 
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { bytesToHex, hexToBytes, importHmacKey, toBufferSource } from "../crypto.ts";
 
 /** Result of checking a webhook delivery's signature; `reason` says why it was refused. */
@@ -25,14 +26,28 @@ function keyFor(appSecret: string): Promise<CryptoKey> {
 }
 
 /**
- * Checks `X-Hub-Signature-256: sha256=<hex>` against HMAC-SHA256(app secret, exact raw body).
- * The comparison is done by `crypto.subtle.verify`, which runs in constant time.
+ * Checks `X-Hub-Signature-256: sha256=<hex>` against HMAC-SHA256(app secret, exact raw body),
+ * compared with `timingSafeEqual` (constant time). The MAC is computed by node:crypto, in the
+ * calling thread: `crypto.subtle.verify` hands each call to a worker thread and back, which cost
+ * 45 µs a call here against 7 µs (and far more under load), on every delivery.
  */
-export async function verifySignature(
+export function verifySignature(
   appSecret: string,
   rawBody: Uint8Array,
   header: string | null,
 ): Promise<SignatureCheck> {
+  try {
+    return Promise.resolve(checkSignature(appSecret, rawBody, header));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function checkSignature(
+  appSecret: string,
+  rawBody: Uint8Array,
+  header: string | null,
+): SignatureCheck {
   if (appSecret === "") {
     throw new Error("Cannot verify signature: the app secret is empty");
   }
@@ -41,13 +56,8 @@ export async function verifySignature(
   if (!match) return { ok: false, reason: "malformed" };
   const expected = hexToBytes(match[1]);
   if (!expected) return { ok: false, reason: "malformed" };
-  const valid = await crypto.subtle.verify(
-    "HMAC",
-    await keyFor(appSecret),
-    expected,
-    toBufferSource(rawBody),
-  );
-  return valid ? { ok: true } : { ok: false, reason: "mismatch" };
+  const actual = createHmac("sha256", appSecret).update(rawBody).digest();
+  return timingSafeEqual(actual, expected) ? { ok: true } : { ok: false, reason: "mismatch" };
 }
 
 /** Signs a raw body as Meta does; returns the full header value `sha256=<hex>`. */
@@ -57,12 +67,20 @@ export async function signBody(appSecret: string, rawBody: Uint8Array | string):
   return `sha256=${bytesToHex(mac)}`;
 }
 
-/** Returns `appsecret_proof`: hex HMAC-SHA256 of the access token keyed by the app secret. */
-export async function appSecretProof(appSecret: string, accessToken: string): Promise<string> {
-  const mac = await crypto.subtle.sign(
-    "HMAC",
-    await keyFor(appSecret),
-    encoder.encode(accessToken),
-  );
-  return bytesToHex(mac);
+const proofCache = new Map<string, string>();
+
+/**
+ * Returns `appsecret_proof`: hex HMAC-SHA256 of the access token keyed by the app secret. It is
+ * the same for every call with that token, so it is computed once per secret and token.
+ */
+export function appSecretProof(appSecret: string, accessToken: string): Promise<string> {
+  const cacheKey = `${appSecret.length}:${appSecret}${accessToken}`;
+  let proof = proofCache.get(cacheKey);
+  if (proof === undefined) {
+    // Tokens rotate rarely; the bound only guards against misuse.
+    if (proofCache.size >= 256) proofCache.clear();
+    proof = createHmac("sha256", appSecret).update(accessToken).digest("hex");
+    proofCache.set(cacheKey, proof);
+  }
+  return Promise.resolve(proof);
 }

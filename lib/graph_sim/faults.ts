@@ -41,6 +41,11 @@ export interface FaultOptions {
   latencyMs?: number;
   /** How many calls it hits; default Infinity. */
   times?: number;
+  /**
+   * The share of matching calls it hits, 0 to 1, each call drawn at random (default 1: every
+   * one). With `times`, only the calls it hits count.
+   */
+  rate?: number;
   /** Adds an X-Business-Use-Case-Usage header with this estimated_time_to_regain_access. */
   bucRegainMinutes?: number;
 }
@@ -136,6 +141,9 @@ export class FaultList {
     if (options.message !== undefined && typeof options.message !== "string") {
       throw new Error("Cannot inject fault: message must be a string");
     }
+    if (options.rate !== undefined && !(options.rate > 0 && options.rate <= 1)) {
+      throw new Error("Cannot inject fault: rate must be above 0 and at most 1");
+    }
     if (options.bucRegainMinutes !== undefined && !(options.bucRegainMinutes >= 0)) {
       throw new Error("Cannot inject fault: bucRegainMinutes must be zero or more");
     }
@@ -162,10 +170,11 @@ export class FaultList {
     return this.#faults.length;
   }
 
-  /** Takes one use of the first fault that matches a call, or null. */
+  /** Takes one use of the first fault that matches a call (and, with a rate, hits it), or null. */
   take(kind: SimCallKind): FaultOptions | null {
     const index = this.#faults.findIndex((fault) =>
-      (fault.path ?? "any") === "any" || fault.path === kind
+      ((fault.path ?? "any") === "any" || fault.path === kind) &&
+      (fault.rate === undefined || Math.random() < fault.rate)
     );
     if (index < 0) return null;
     const fault = this.#faults[index];

@@ -16,8 +16,12 @@ export interface GraphApiContext {
   appSecret: string;
   /** Write IDs in Graph responses as raw JSON numbers. */
   idsAsNumbers: boolean;
-  /** Counts a Graph call of this kind. */
+  /** Counts a Graph call of this kind (a multi-id read counts one per id, as Meta counts it). */
   countCall(kind: SimCallKind): void;
+  /** Counts one HTTP request to the Graph API. */
+  countRequest(): void;
+  /** Counts a lead's answers sent in a successful response. */
+  countServed(leadId: string): void;
   /** Aborted when the simulator closes, so slow answers end. */
   closing: AbortSignal;
   /** Conversions API events received (`POST /{dataset_id}/events`). */
@@ -271,6 +275,29 @@ function formLeads(context: GraphApiContext, url: URL, form: SimForm): Response 
   );
 }
 
+/** `GET /?ids=…`: an object keyed by id; one unknown id fails the whole request, as on Meta. */
+function multiRead(context: GraphApiContext, url: URL, ids: string[]): Response {
+  if (ids.length === 0) return badParameter(context, "Param ids must name at least one object");
+  if (ids.length > 50) return badParameter(context, "Param ids can name at most 50 objects");
+  const missing = ids.filter((id) => !context.state.lead(id));
+  if (missing.length > 0) {
+    return errorResponse(context, {
+      status: 404,
+      code: 803,
+      type: "OAuthException",
+      isTransient: false,
+      message: `(#803) Some of the aliases you requested do not exist: ${missing.join(",")}`,
+    });
+  }
+  const fields = requestedFields(url, DEFAULT_LEAD_FIELDS);
+  const body: Record<string, unknown> = {};
+  for (const id of ids) {
+    body[id] = leadJson(context.state.lead(id)!, fields);
+    context.countServed(id);
+  }
+  return json(context, body);
+}
+
 function pageForms(context: GraphApiContext, url: URL, pageId: string): Response {
   const page = context.state.page(pageId);
   if (!page) return notFound(context, pageId);
@@ -293,6 +320,19 @@ function pageForms(context: GraphApiContext, url: URL, pageId: string): Response
   );
 }
 
+/** The appsecret_proof the simulator expects, computed once per token. */
+const expectedProofs = new Map<string, Promise<string>>();
+
+function expectedProof(appSecret: string, token: string): Promise<string> {
+  const cacheKey = `${appSecret.length}:${appSecret}${token}`;
+  let proof = expectedProofs.get(cacheKey);
+  if (!proof) {
+    if (expectedProofs.size > 64) expectedProofs.clear();
+    expectedProofs.set(cacheKey, proof = hmacSha256Hex(appSecret, token));
+  }
+  return proof;
+}
+
 /** The token a request carries (query string, or a form body on POST). */
 function tokenOf(url: URL): string | null {
   return url.searchParams.get("access_token");
@@ -304,7 +344,7 @@ function nowSeconds(): number {
 
 async function checkProof(context: GraphApiContext, url: URL, token: string) {
   const proof = url.searchParams.get("appsecret_proof");
-  if (proof !== await hmacSha256Hex(context.appSecret, token)) {
+  if (proof !== await expectedProof(context.appSecret, token)) {
     return oauthError(
       190,
       proof
@@ -492,8 +532,13 @@ export async function handleGraphRequest(
     }
   }
   const { version, segments } = splitPath(url.pathname);
-  const kind = callKind(context.state, url.pathname);
-  context.countCall(kind);
+  // `GET /?ids=a,b,c`: several leads in one request (Meta's multi-id read).
+  const multi = segments.length === 0 && url.searchParams.has("ids")
+    ? url.searchParams.get("ids")!.split(",").map((id) => id.trim()).filter((id) => id !== "")
+    : null;
+  const kind = multi ? "lead" : callKind(context.state, url.pathname);
+  context.countRequest();
+  for (let i = 0; i < (multi ? Math.max(1, multi.length) : 1); i++) context.countCall(kind);
 
   const fault = context.faults.take(kind);
   if (fault?.latencyMs) {
@@ -515,18 +560,19 @@ export async function handleGraphRequest(
   } else {
     const authError = await checkAuth(context, url);
     if (authError) return errorResponse(context, authError, extraHeaders);
-    response = await answer(context, request.method, url, segments);
+    response = await answer(context, request.method, url, segments, multi);
   }
   for (const [name, value] of Object.entries(extraHeaders)) response.headers.set(name, value);
   return response;
 }
 
-/** Answers an authorised call. */
+/** Answers an authorised call; `multi` holds the ids of a multi-id read. */
 function answer(
   context: GraphApiContext,
   method: string,
   url: URL,
   segments: string[],
+  multi: string[] | null,
 ): Response {
   const [id, edge] = segments;
   if (segments.length === 2 && edge === "subscribed_apps") {
@@ -546,6 +592,11 @@ function answer(
     return badParameter(context, `Unsupported ${method.toLowerCase()} request.`);
   }
   if (segments.length === 2 && id === "me" && edge === "accounts") return accounts(context, url);
+  if (multi) {
+    const missing = requireScope(context, url, "leads_retrieval");
+    if (missing) return errorResponse(context, missing);
+    return multiRead(context, url, multi);
+  }
   if (segments.length === 1) {
     const lead = context.state.lead(id);
     const form = context.state.form(id);
@@ -553,6 +604,7 @@ function answer(
     if (lead) {
       const missing = requireScope(context, url, "leads_retrieval");
       if (missing) return errorResponse(context, missing);
+      context.countServed(lead.id);
       return json(context, leadJson(lead, requestedFields(url, DEFAULT_LEAD_FIELDS)));
     }
     if (form) {

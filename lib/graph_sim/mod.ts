@@ -83,8 +83,15 @@ export interface GraphSimulator {
   injectFault(options: FaultOptions): void;
   /** Removes all scripted faults. */
   clearFaults(): void;
-  /** Graph calls received (of one kind, or in total), including failed ones. */
+  /**
+   * Graph calls received (of one kind, or in total), including failed ones. A multi-id read
+   * (`GET /?ids=a,b`) counts one lead call per id, as Meta counts it against rate limits.
+   */
   calls(kind?: SimCallKind): number;
+  /** HTTP requests received by the Graph API (a multi-id read is one). */
+  requests(): number;
+  /** How many successful answers carried this lead (a lead read twice shows 2). */
+  served(leadId: string): number;
   /** Sets all call counters back to zero. */
   resetCalls(): void;
   /** Stops the server; pending slow answers end at once. */
@@ -105,6 +112,8 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
   );
   const faults = new FaultList();
   const counters = new Map<SimCallKind, number>();
+  let requestCount = 0;
+  const servedCounts = new Map<string, number>();
   const closing = new AbortController();
   const datasets = new SimDatasets();
 
@@ -128,6 +137,8 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     appSecret: options.appSecret,
     idsAsNumbers: options.graphIdsAsNumbers ?? false,
     countCall: (kind: SimCallKind) => counters.set(kind, (counters.get(kind) ?? 0) + 1),
+    countRequest: () => requestCount++,
+    countServed: (leadId: string) => servedCounts.set(leadId, (servedCounts.get(leadId) ?? 0) + 1),
     closing: closing.signal,
     datasets,
   };
@@ -193,7 +204,13 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     injectFault: (fault) => faults.add(fault),
     clearFaults: () => void faults.clear(),
     calls,
-    resetCalls: () => counters.clear(),
+    requests: () => requestCount,
+    served: (leadId) => servedCounts.get(leadId) ?? 0,
+    resetCalls: () => {
+      counters.clear();
+      servedCounts.clear();
+      requestCount = 0;
+    },
     close() {
       closed ??= (async () => {
         closing.abort();

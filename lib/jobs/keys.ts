@@ -18,7 +18,19 @@ export function jobsDueEndKey(time: number): Deno.KvKey {
   return ["jobs_due", time + 1];
 }
 
-/** `["jobs_by_key", type, key]` -> id, while the job waits, runs or has failed (idempotency). */
+/**
+ * The id of the job of `type` and `key`: jobs are stored under it, so `["jobs", id]` and
+ * `["jobs_failed", id]` are also its idempotency keys (no index to write and delete).
+ */
+export function jobIdFor(type: string, key: string): string {
+  return `${type}:${key}`;
+}
+
+/**
+ * `["jobs_by_key", type, key]` -> id: the idempotency index of jobs stored before ids were made
+ * from the type and key (their ids are ULIDs). New jobs do not write it; it is still read and
+ * checked so that such a job is found and never doubled.
+ */
 export function jobByKeyKey(type: string, key: string): Deno.KvKey {
   return ["jobs_by_key", type, key];
 }

@@ -1,6 +1,5 @@
 // Durable background jobs as KV records keyed by due time, claimed with a versionstamp check and a lease.
 
-import { ulid } from "../ids.ts";
 import { commitAtomic, isKvLimitError } from "../kv_commit.ts";
 import { jobRuns } from "../metrics/app_metrics.ts";
 import { PermanentJobError, RetryableJobError } from "./errors.ts";
@@ -8,6 +7,7 @@ import {
   failedJobKey,
   jobByKeyKey,
   jobDueKey,
+  jobIdFor,
   jobKey,
   JOBS_DUE_PREFIX,
   jobsDueEndKey,
@@ -15,6 +15,7 @@ import {
 
 /** A job that waits or runs, as stored at `["jobs", id]`. */
 export interface JobRecord {
+  /** `type:key` (see jobIdFor); a ULID for jobs stored before that. */
   id: string;
   type: string;
   /** Idempotency key: at most one job per type and key waits, runs or sits failed. */
@@ -50,13 +51,50 @@ export interface JobContext {
   /** 1 on the first try. */
   attempt: number;
   jobId: string;
+  /**
+   * Adds the job's removal to `op`, guarded by this run's claim: when `op` commits, the job is
+   * done, in the same commit as the handler's result (no second commit). Call it from the commit
+   * the handler makes last (it may run once per attempt of that commit), and resolve with
+   * COMPLETED_IN_COMMIT once that commit went through. Throws LeaseLostError when another run
+   * has taken the job over. (Optional so a handler can be called without a queue, e.g. in tests.)
+   */
+  complete?(op: Deno.AtomicOperation): void;
+  /** Aborted when this run lost its claim (another process took the job over). */
+  signal?: AbortSignal;
+  /**
+   * True on the first run of a job this process created claimed (addClaimedJob): no other run
+   * can have started it, so a handler may skip checking whether its work is already done.
+   */
+  firstRun?: boolean;
 }
+
+/** What a handler resolves with when its own commit carried `ctx.complete(op)`. */
+export const COMPLETED_IN_COMMIT = "completed-in-commit";
 
 /**
  * Runs one job; throw RetryableJobError or PermanentJobError. Any other error is retryable, except
- * KV refusing a write over its limits (see isKvLimitError), which is permanent.
+ * KV refusing a write over its limits (see isKvLimitError), which is permanent. Resolve with
+ * COMPLETED_IN_COMMIT when the job's removal went into the handler's own commit.
  */
-export type JobHandler = (payload: unknown, ctx: JobContext) => Promise<void>;
+export type JobHandler = (
+  payload: unknown,
+  ctx: JobContext,
+) => Promise<void | typeof COMPLETED_IN_COMMIT>;
+
+/** `ctx.complete` was called by a run whose claim another run has taken over. */
+export class LeaseLostError extends Error {
+  /** Make the error for job `jobId`. */
+  constructor(jobId: string) {
+    super(`Cannot complete job ${jobId}: its lease expired and another run took it over`);
+    this.name = "LeaseLostError";
+  }
+}
+
+/** A job created already claimed by this process (see addClaimedJob), to hand to runClaimed. */
+export interface ClaimedJob {
+  id: string;
+  record: JobRecord;
+}
 
 /** The few logger methods the queue uses (lib/log.ts's Logger fits). */
 export interface JobLog {
@@ -66,7 +104,11 @@ export interface JobLog {
 
 /** Options of `createJobQueue`. */
 export interface JobQueueOptions {
-  /** How long a claim holds before another process may take the job over (default 60 s). */
+  /**
+   * How long a claim holds before another process may take the job over (default 10 s). A run
+   * renews it every third of that while the job waits for a slot or runs (heartbeat), so it can
+   * be short: a crashed process's jobs are taken over within about this long.
+   */
   leaseMs?: number;
   /** Attempts before a job fails for good (default 8). */
   maxAttempts?: number;
@@ -74,7 +116,7 @@ export interface JobQueueOptions {
   backoff?(attempt: number): number;
   /** Clock in ms (default Date.now). */
   now?(): number;
-  /** Jobs run at once per queue (default 8). */
+  /** Jobs run at once per queue (default 32). */
   concurrency?: number;
   /** Sweep period of `start()` (default 1,000 ms). */
   intervalMs?: number;
@@ -108,6 +150,22 @@ export type JobState = "waiting" | "running" | "failed";
 export interface JobQueue {
   /** Add a job's records to `op` (someone else commits it); the commit fails if a job with the same type and key exists. Returns the job id. */
   addJob(op: Deno.AtomicOperation, job: NewJob): string;
+  /**
+   * As addJob, but the job is created claimed by this process (due only when its lease expires),
+   * so it needs no claim commit: once `op` commits, hand the result to `runClaimed` with the
+   * commit's versionstamp and it runs here at once. If this process dies first, the job comes due
+   * when the lease expires and any process runs it. `dueAt` is ignored.
+   */
+  addClaimedJob(
+    op: Deno.AtomicOperation,
+    job: NewJob,
+    options?: { keyIsNew?: boolean },
+  ): ClaimedJob;
+  /**
+   * Runs a job from addClaimedJob whose commit went through with `versionstamp` (as soon as a
+   * slot is free; its lease is renewed meanwhile). Does not wait for it.
+   */
+  runClaimed(job: ClaimedJob, versionstamp: string): void;
   /** Handle jobs of `type` in this process. */
   register(type: string, handler: JobHandler): void;
   /** Claim and run the jobs due now (and those whose lease expired), at most `limit` (default 100). */
@@ -130,6 +188,10 @@ export interface JobQueue {
 
 /** Due entries one run lists by default. */
 const RUN_LIMIT = 100;
+/** Jobs whose leases one heartbeat commit renews (each takes one check and three mutations). */
+const RENEW_PER_COMMIT = 50;
+/** A run that holds a job longer than this stops renewing its lease, so another may take over. */
+const MAX_HOLD_MS = 10 * 60 * 1000;
 const DEFAULT_BACKOFF_MS = [1_000, 5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000];
 
 /** The default backoff: the table above for attempt 1, 2, ..., the last entry after that, ±20% jitter. */
@@ -143,30 +205,59 @@ const consoleLog: JobLog = {
   error: (message, fields) => console.error(message, fields ?? ""),
 };
 
+/** A job this process holds a claim on: waiting for a slot or running. */
+interface HeldJob {
+  /** The record as claimed (attempts counted, leaseUntil set). */
+  job: JobRecord;
+  /** Versionstamp of `["jobs", id]` as this run last wrote it (claim or renewal). */
+  versionstamp: string;
+  /** Where its due entry sits: the lease's expiry. */
+  leaseUntil: number;
+  /** When this process took it (ms). */
+  heldSince: number;
+  /** Set when a renewal found the claim taken over. */
+  lost: boolean;
+  abort: AbortController;
+  /** True once the handler started. */
+  started: boolean;
+  /** Set once it was held past MAX_HOLD_MS and its lease is left to expire. */
+  overdue: boolean;
+  /** Created claimed by this process and not run before. */
+  firstRun: boolean;
+}
+
 /**
  * Make a job queue over `kv`. Jobs are KV records, not `kv.enqueue` messages (Deno Deploy has no
  * KV queues). A run lists `["jobs_due", dueAt ≤ now]`, claims each job with a versionstamp check
  * that moves its due entry to the lease expiry (so a crashed run's job comes due again by itself),
  * runs the handler, and then deletes, reschedules or fails the job with a check of the claim's
- * versionstamp (a run that lost its lease changes nothing). Delivery is at least once: handlers
- * must be idempotent.
+ * versionstamp (a run that lost its lease changes nothing). A job can also be created claimed
+ * (addClaimedJob) and run at once by the process that created it, with no claim commit; and a
+ * handler can put the job's removal into its own last commit (ctx.complete), with no finishing
+ * commit. While this process holds a job, one heartbeat commit every third of the lease renews
+ * the leases of all of them, so the lease can be short. Delivery is at least once: handlers must
+ * be idempotent.
  */
 export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQueue {
-  const leaseMs = options.leaseMs ?? 60_000;
+  const leaseMs = options.leaseMs ?? 10_000;
   const maxAttempts = options.maxAttempts ?? 8;
   const backoff = options.backoff ?? defaultJobBackoff;
   const now = options.now ?? Date.now;
-  const concurrency = Math.max(1, options.concurrency ?? 8);
+  const concurrency = Math.max(1, options.concurrency ?? 32);
   const intervalMs = options.intervalMs ?? 1_000;
   const log = options.log ?? consoleLog;
   const handlers = new Map<string, JobHandler>();
   /** Ids listed by a run in this process and not finished yet; other runs skip them. */
   const inFlight = new Set<string>();
+  /** Jobs this process holds a claim on, by id; their leases are renewed while here. */
+  const held = new Map<string, HeldJob>();
   const runs = new Set<Promise<unknown>>();
   let slotsFree = concurrency;
   const slotWaiters: (() => void)[] = [];
   let pendingKick: Promise<void> | null = null;
   let timer: ReturnType<typeof setInterval> | undefined;
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  let renewing: Promise<void> | null = null;
   let stopped = false;
 
   async function acquireSlot() {
@@ -187,6 +278,98 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
     runs.add(promise);
     promise.finally(() => runs.delete(promise)).catch(() => {});
     return promise;
+  }
+
+  function hold(job: JobRecord, versionstamp: string, firstRun = false): HeldJob {
+    const entry: HeldJob = {
+      firstRun,
+      job,
+      versionstamp,
+      leaseUntil: job.leaseUntil!,
+      heldSince: now(),
+      lost: false,
+      abort: new AbortController(),
+      started: false,
+      overdue: false,
+    };
+    held.set(job.id, entry);
+    if (heartbeat === undefined) {
+      heartbeat = setInterval(() => {
+        renewing ??= renewLeases().finally(() => renewing = null);
+      }, Math.max(50, Math.floor(leaseMs / 3)));
+      // The heartbeat never keeps a process alive by itself.
+      Deno.unrefTimer(heartbeat as unknown as number);
+    }
+    return entry;
+  }
+
+  function unhold(id: string) {
+    held.delete(id);
+    if (held.size === 0 && heartbeat !== undefined) {
+      clearInterval(heartbeat);
+      heartbeat = undefined;
+    }
+  }
+
+  /** The heartbeat: moves the lease of every held job a full lease ahead, in few commits. */
+  async function renewLeases() {
+    const due = [...held.values()].filter((entry) => {
+      if (entry.lost || entry.overdue) return false;
+      if (now() - entry.heldSince > MAX_HOLD_MS) {
+        entry.overdue = true;
+        log.warn("Job held too long: its lease is no longer renewed, so another run may take it", {
+          jobId: entry.job.id,
+          type: entry.job.type,
+        });
+        return false;
+      }
+      return true;
+    });
+    for (let i = 0; i < due.length; i += RENEW_PER_COMMIT) {
+      const chunk = due.slice(i, i + RENEW_PER_COMMIT);
+      try {
+        if (!(await renew(chunk)) && chunk.length > 1) {
+          // One of them was taken over (or finished meanwhile): find which, one by one.
+          for (const entry of chunk) await renew([entry]);
+        }
+      } catch (error) {
+        log.error("Job lease renewal failed; it is tried again at the next heartbeat", {
+          error: errorMessage(error),
+        });
+      }
+    }
+  }
+
+  async function renew(entries: HeldJob[]): Promise<boolean> {
+    const live = entries.filter((entry) => held.get(entry.job.id) === entry && !entry.lost);
+    if (live.length === 0) return true;
+    const leaseUntil = Math.floor(now() + leaseMs);
+    const op = kv.atomic();
+    for (const entry of live) {
+      const id = entry.job.id;
+      op.check({ key: jobKey(id), versionstamp: entry.versionstamp })
+        .delete(jobDueKey(entry.leaseUntil, id))
+        .set(jobKey(id), { ...entry.job, leaseUntil, dueAt: leaseUntil })
+        .set(jobDueKey(leaseUntil, id), id);
+    }
+    const res = await commitAtomic(op);
+    if (res.ok) {
+      for (const entry of live) {
+        entry.versionstamp = res.versionstamp;
+        entry.leaseUntil = leaseUntil;
+        entry.job = { ...entry.job, leaseUntil, dueAt: leaseUntil };
+      }
+      return true;
+    }
+    if (live.length === 1) {
+      const entry = live[0];
+      // Finished by its own commit meanwhile, or taken over: either way it is not ours to renew.
+      if (held.get(entry.job.id) === entry) {
+        entry.lost = true;
+        entry.abort.abort(new LeaseLostError(entry.job.id));
+      }
+    }
+    return false;
   }
 
   async function runDue(runOptions: { limit?: number } = {}): Promise<RunDueResult> {
@@ -257,22 +440,56 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
         .set(jobDueKey(leaseUntil, id), id),
     );
     if (!claim.ok) return "skipped";
-    const claimCheck = { key: jobKey(id), versionstamp: claim.versionstamp };
+    const entryHeld = hold(claimed, claim.versionstamp);
+    try {
+      return await execute(entryHeld);
+    } finally {
+      unhold(id);
+    }
+  }
 
+  /** Runs a held job's handler and records how it went (unless the handler's commit did). */
+  async function execute(
+    entry: HeldJob,
+  ): Promise<"succeeded" | "retried" | "failed" | "skipped"> {
+    entry.started = true;
+    const claimed = entry.job;
+    const id = claimed.id;
     let failure: unknown = null;
-    const handler = handlers.get(job.type);
+    let completed = false;
+    const handler = handlers.get(claimed.type);
+    const ctx: JobContext = {
+      attempt: claimed.attempts,
+      jobId: id,
+      signal: entry.abort.signal,
+      firstRun: entry.firstRun,
+      complete(op) {
+        if (entry.lost) throw new LeaseLostError(id);
+        op.check({ key: jobKey(id), versionstamp: entry.versionstamp })
+          .delete(jobDueKey(entry.leaseUntil, id))
+          .delete(jobKey(id));
+        deleteOldIndex(op, claimed);
+      },
+    };
     try {
       if (!handler) {
-        throw new Error(`No handler is registered for job type "${job.type}" in this process`);
+        throw new Error(`No handler is registered for job type "${claimed.type}" in this process`);
       }
-      await handler(job.payload, { attempt: claimed.attempts, jobId: id });
+      completed = (await handler(claimed.payload, ctx)) === COMPLETED_IN_COMMIT;
     } catch (error) {
       failure = error;
     }
+    if (completed) {
+      // Its removal went through in the handler's own commit.
+      jobRuns.inc({ type: claimed.type, outcome: "success" });
+      return "succeeded";
+    }
 
-    const op = kv.atomic().check(claimCheck).delete(jobDueKey(leaseUntil, id));
+    const claimCheck = { key: jobKey(id), versionstamp: entry.versionstamp };
+    const op = kv.atomic().check(claimCheck).delete(jobDueKey(entry.leaseUntil, id));
     if (failure === null) {
-      op.delete(jobKey(id)).delete(jobByKeyKey(job.type, job.key));
+      op.delete(jobKey(id));
+      deleteOldIndex(op, claimed);
       await commitFinish(op, claimed, "success");
       return "succeeded";
     }
@@ -299,15 +516,15 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
     if (await commitFinish(op, claimed, "failure")) {
       try {
         await options.onFailed?.(
-          job.type,
-          job.payload,
+          claimed.type,
+          claimed.payload,
           failure instanceof Error ? failure : new Error(message),
           failed,
         );
       } catch (error) {
         log.error("Job onFailed hook threw", {
           jobId: id,
-          type: job.type,
+          type: claimed.type,
           error: errorMessage(error),
         });
       }
@@ -325,6 +542,56 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
       });
     }
     return done.ok;
+  }
+
+  /** Gives back the claims of held jobs that never started (stop): they are due at once. */
+  async function release(entries: HeldJob[]) {
+    for (const entry of entries) {
+      const id = entry.job.id;
+      const dueAt = Math.floor(now());
+      const op = kv.atomic()
+        .check({ key: jobKey(id), versionstamp: entry.versionstamp })
+        .delete(jobDueKey(entry.leaseUntil, id))
+        .set(jobKey(id), {
+          ...entry.job,
+          attempts: Math.max(0, entry.job.attempts - 1),
+          leaseUntil: null,
+          dueAt,
+        })
+        .set(jobDueKey(dueAt, id), id);
+      try {
+        await commitAtomic(op);
+      } catch (error) {
+        // Its lease expires on its own and any run takes it then.
+        log.warn("Job claim not given back at stop", { jobId: id, error: errorMessage(error) });
+      }
+    }
+  }
+
+  function runClaimed(claimed: ClaimedJob, versionstamp: string) {
+    const id = claimed.id;
+    if (inFlight.has(id)) return;
+    inFlight.add(id);
+    const entry = hold(claimed.record, versionstamp, true);
+    track((async () => {
+      await acquireSlot();
+      try {
+        if (stopped) {
+          await release([entry]);
+          return;
+        }
+        await execute(entry);
+      } catch (error) {
+        log.error("Job run failed in the queue itself; its lease will expire and it runs again", {
+          jobId: id,
+          error: errorMessage(error),
+        });
+      } finally {
+        releaseSlot();
+        unhold(id);
+        inFlight.delete(id);
+      }
+    })());
   }
 
   function kick(): Promise<void> {
@@ -347,19 +614,30 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
     return pendingKick;
   }
 
+  /** Where the job of `type` and `key` is: its id, and the entries read to find it. */
+  async function findJob(type: string, key: string) {
+    const id = jobIdFor(type, key);
+    const [live, failed, byKey] = await kv.getMany<[JobRecord, FailedJobRecord, string]>([
+      jobKey(id),
+      failedJobKey(id),
+      jobByKeyKey(type, key),
+    ]);
+    if (live.value || failed.value || byKey.value === null) return { id, live, failed, byKey };
+    // A job stored before ids came from the type and key: its index gives its ULID.
+    const [oldLive, oldFailed] = await kv.getMany<[JobRecord, FailedJobRecord]>([
+      jobKey(byKey.value),
+      failedJobKey(byKey.value),
+    ]);
+    return { id: byKey.value, live: oldLive, failed: oldFailed, byKey };
+  }
+
   async function retryJob(
     type: string,
     key: string,
     retryOptions: { dueAt?: number } = {},
   ): Promise<"requeued" | "rescheduled" | "running" | "missing"> {
     for (let attempt = 0; attempt < 10; attempt++) {
-      const byKey = await kv.get<string>(jobByKeyKey(type, key));
-      if (byKey.value === null) return "missing";
-      const id = byKey.value;
-      const [live, failed] = await kv.getMany<[JobRecord, FailedJobRecord]>([
-        jobKey(id),
-        failedJobKey(id),
-      ]);
+      const { id, live, failed, byKey } = await findJob(type, key);
       const dueAt = Math.floor(retryOptions.dueAt ?? now());
       const op = kv.atomic().check(byKey).check(live).check(failed);
       let outcome: "requeued" | "rescheduled";
@@ -383,28 +661,51 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
     throw new Error(`Cannot retry job ${type}/${key}: it kept changing for 10 attempts`);
   }
 
+  function newRecord(job: NewJob, claim: boolean): JobRecord {
+    const createdAt = Math.floor(now());
+    const leaseUntil = claim ? createdAt + leaseMs : null;
+    return {
+      id: jobIdFor(job.type, job.key),
+      type: job.type,
+      key: job.key,
+      payload: job.payload,
+      dueAt: leaseUntil ?? Math.floor(job.dueAt ?? createdAt),
+      attempts: claim ? 1 : 0,
+      leaseUntil,
+      createdAt,
+      lastError: null,
+    };
+  }
+
+  /**
+   * Two writes per job: the record under its id (which, made from the type and key, is its
+   * idempotency key) and its due entry. The commit fails when a job of that type and key waits,
+   * runs or sits failed, in this layout or the one before.
+   */
+  function addRecord(op: Deno.AtomicOperation, record: JobRecord, checked = true) {
+    if (checked) {
+      op.check({ key: jobKey(record.id), versionstamp: null })
+        .check({ key: failedJobKey(record.id), versionstamp: null })
+        .check({ key: jobByKeyKey(record.type, record.key), versionstamp: null });
+    }
+    op.set(jobKey(record.id), record)
+      .set(jobDueKey(record.dueAt, record.id), record.id);
+  }
+
   return {
     addJob(op, job) {
-      const createdAt = Math.floor(now());
-      const dueAt = Math.floor(job.dueAt ?? createdAt);
-      const id = ulid(createdAt);
-      const record: JobRecord = {
-        id,
-        type: job.type,
-        key: job.key,
-        payload: job.payload,
-        dueAt,
-        attempts: 0,
-        leaseUntil: null,
-        createdAt,
-        lastError: null,
-      };
-      op.check({ key: jobByKeyKey(job.type, job.key), versionstamp: null })
-        .set(jobByKeyKey(job.type, job.key), id)
-        .set(jobKey(id), record)
-        .set(jobDueKey(dueAt, id), id);
-      return id;
+      const record = newRecord(job, false);
+      addRecord(op, record);
+      return record.id;
     },
+
+    addClaimedJob(op, job, claimOptions = {}) {
+      const record = newRecord(job, true);
+      addRecord(op, record, claimOptions.keyIsNew !== true);
+      return { id: record.id, record };
+    },
+
+    runClaimed,
 
     register(type, handler) {
       if (handlers.has(type)) {
@@ -436,18 +737,18 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
     retryJob,
 
     async getJob(type, key) {
-      const id = (await kv.get<string>(jobByKeyKey(type, key))).value;
-      if (id === null) return null;
-      const [live, failed] = await kv.getMany<[JobRecord, FailedJobRecord]>([
-        jobKey(id),
-        failedJobKey(id),
-      ]);
+      const { live, failed } = await findJob(type, key);
       if (failed.value) return { state: "failed", job: failed.value };
       if (!live.value) return null;
       const running = live.value.leaseUntil !== null && live.value.leaseUntil > now();
       return { state: running ? "running" : "waiting", job: live.value };
     },
   };
+}
+
+/** Removes the index entry of a job stored before ids came from the type and key. */
+function deleteOldIndex(op: Deno.AtomicOperation, job: JobRecord) {
+  if (job.id !== jobIdFor(job.type, job.key)) op.delete(jobByKeyKey(job.type, job.key));
 }
 
 function errorMessage(error: unknown): string {

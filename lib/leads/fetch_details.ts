@@ -4,9 +4,15 @@ import type { AlertStore } from "../alerts.ts";
 import type { AlertKind } from "../wire.ts";
 import type { GraphClient } from "../facebook/graph_client.ts";
 import { GraphApiError } from "../facebook/graph_errors.ts";
+import { createLeadBatcher } from "../facebook/lead_batcher.ts";
 import { mapLeadDetails } from "../facebook/lead_fields.ts";
 import { PermanentJobError, RetryableJobError } from "../jobs/errors.ts";
-import type { FailedJobRecord, JobHandler, JobQueue } from "../jobs/queue.ts";
+import {
+  COMPLETED_IN_COMMIT,
+  type FailedJobRecord,
+  type JobHandler,
+  type JobQueue,
+} from "../jobs/queue.ts";
 import { commitAtomic, isKvLimitError } from "../kv_commit.ts";
 import type { Logger } from "../log.ts";
 import { formNameFor } from "./forms.ts";
@@ -19,6 +25,9 @@ import {
   markLeadDetailsPending,
 } from "./model.ts";
 import type { LeadStore } from "./store.ts";
+
+/** How long a page found without alerts is not read again after a successful fetch. */
+const QUIET_PAGE_MS = 10_000;
 
 /** The job type of a lead details fetch; its idempotency key is the leadgen id. */
 export const FETCH_LEAD_DETAILS = "fetch_lead_details";
@@ -111,6 +120,22 @@ function detailsOf(mapped: ReturnType<typeof mapLeadDetails>, formName: string |
  */
 export function fetchLeadDetailsHandler(deps: FetchDetailsDeps): JobHandler {
   const now = deps.now ?? (() => new Date());
+  /**
+   * Pages found without alerts a moment ago (page id -> when): a success clears a page's alerts,
+   * and reading them after every lead cost a KV read for nothing. Alerts this handler raises
+   * forget the page at once; ones raised elsewhere are cleared within QUIET_PAGE_MS.
+   */
+  const quietPages = new Map<string, number>();
+  // Jobs that run together (a burst, a batch delivery) read their leads in shared requests.
+  const reader = createLeadBatcher(deps.graph);
+  async function clearAlertsAfterSuccess(pageId: string) {
+    const checked = quietPages.get(pageId);
+    if (checked !== undefined && Date.now() - checked < QUIET_PAGE_MS) return;
+    const cleared = await deps.alerts.clearPageAlerts(pageId);
+    if (quietPages.size > 10_000) quietPages.clear();
+    if (cleared === 0) quietPages.set(pageId, Date.now());
+    else quietPages.delete(pageId);
+  }
   return async function fetchLeadDetails(payload, ctx) {
     if (!isPayload(payload)) {
       throw new PermanentJobError(`Cannot fetch lead details: the job payload is not valid`);
@@ -120,16 +145,20 @@ export function fetchLeadDetailsHandler(deps: FetchDetailsDeps): JobHandler {
       leadId: payload.leadId,
       leadgenId: payload.leadgenId,
     });
-    const lead = await deps.leads.getLead(payload.leadId);
-    if (lead === null) {
-      log.warn("details fetch skipped: the lead is gone");
-      return;
+    // A job on its first run, created with its lead in this process a moment ago, has nothing
+    // to check: the lead is there and pending (the update below still never overwrites answers).
+    if (!ctx.firstRun) {
+      const lead = await deps.leads.getLead(payload.leadId);
+      if (lead === null) {
+        log.warn("details fetch skipped: the lead is gone");
+        return;
+      }
+      if (lead.details === "fetched") return;
     }
-    if (lead.details === "fetched") return;
 
     let mapped;
     try {
-      mapped = mapLeadDetails(await deps.graph.getLead(payload.leadgenId, payload.pageId));
+      mapped = mapLeadDetails(await reader.getLead(payload.leadgenId, payload.pageId));
     } catch (error) {
       if (!(error instanceof GraphApiError)) throw error;
       if (error.retryable) {
@@ -148,6 +177,7 @@ export function fetchLeadDetailsHandler(deps: FetchDetailsDeps): JobHandler {
       await markFailed(deps.leads, payload.leadId, reason, now());
       const alertKind = alertKindOf(error);
       if (alertKind) {
+        quietPages.delete(payload.pageId);
         await deps.alerts.setAlert({ kind: alertKind, pageId: payload.pageId, message: reason });
       }
       log.error("details fetch failed for good", { kind: error.kind, code: error.code, reason });
@@ -171,6 +201,8 @@ export function fetchLeadDetailsHandler(deps: FetchDetailsDeps): JobHandler {
         payload.leadId,
         (current) =>
           current.details === "fetched" ? null : applyLeadDetails(current, details, now()),
+        // The answers and the job's removal in one commit: no finishing commit after it.
+        { onCommit: ctx.complete ? (op) => ctx.complete!(op) : undefined },
       );
     } catch (error) {
       // A lead that cannot be stored now never can be: fail the job at once, without more Graph calls.
@@ -186,7 +218,13 @@ export function fetchLeadDetailsHandler(deps: FetchDetailsDeps): JobHandler {
         answersTruncated: stored.answersTruncated,
       });
     }
-    await deps.alerts.clearPageAlerts(payload.pageId);
+    try {
+      await clearAlertsAfterSuccess(payload.pageId);
+    } catch (error) {
+      // The lead is stored and the job done: the next good fetch for the page clears them.
+      log.warn("page alerts not cleared", { error: (error as Error).message });
+    }
+    return stored !== null && ctx.complete ? COMPLETED_IN_COMMIT : undefined;
   };
 }
 

@@ -18,14 +18,40 @@ export function formKey(formId: string): Deno.KvKey {
   return ["forms", formId];
 }
 
-/** The remembered form, or null. */
+/** How long this process trusts its in-memory copy of a form before reading KV again. */
+const MEMORY_TTL_MS = 60_000;
+const MEMORY_MAX_FORMS = 10_000;
+const memory = new WeakMap<Deno.Kv, Map<string, { form: KnownForm; readAt: number }>>();
+
+function memoryOf(kv: Deno.Kv) {
+  let forms = memory.get(kv);
+  if (!forms) memory.set(kv, forms = new Map());
+  return forms;
+}
+
+function remember(kv: Deno.Kv, form: KnownForm) {
+  const forms = memoryOf(kv);
+  if (forms.size >= MEMORY_MAX_FORMS) forms.clear();
+  forms.set(form.id, { form, readAt: Date.now() });
+}
+
+/**
+ * The remembered form, or null. Every lead's fetch asks for its form's name, so the answer is
+ * also kept in memory for a minute (writes through saveKnownForm update it at once; another
+ * process's writes are seen within the minute).
+ */
 export async function getKnownForm(kv: Deno.Kv, formId: string): Promise<KnownForm | null> {
-  return (await kv.get<KnownForm>(formKey(formId))).value;
+  const held = memoryOf(kv).get(formId);
+  if (held && Date.now() - held.readAt < MEMORY_TTL_MS) return held.form;
+  const form = (await kv.get<KnownForm>(formKey(formId))).value;
+  if (form) remember(kv, form);
+  return form;
 }
 
 /** Remembers a form (overwrites what was known). */
 export async function saveKnownForm(kv: Deno.Kv, form: KnownForm): Promise<void> {
   await kv.set(formKey(form.id), form);
+  remember(kv, form);
 }
 
 /** Every remembered form, in id order. */

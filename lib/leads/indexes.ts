@@ -7,6 +7,8 @@
 // questions and campaigns' names seen on leads.
 
 import { leadSearchTerms } from "../format/lead_search.ts";
+import { KV_MAX_VALUE_BYTES } from "../kv_value_size.ts";
+import { RecordedWrites } from "../kv_writes.ts";
 import {
   applyContribution,
   emptyBucket,
@@ -43,6 +45,16 @@ export const INDEX_VERSION = 2;
 
 /** The most questions remembered per form (the export's columns). */
 export const FORM_QUESTIONS_MAX = 200;
+/**
+ * Longer answer names are not remembered as a form's questions: no form asks one, and the list
+ * (FORM_QUESTIONS_MAX of them) must stay well inside one KV value, or the lead commits that write
+ * it would fail.
+ */
+export const FORM_QUESTION_NAME_MAX = 200;
+/** The most bytes of names a form's questions hold (see FORM_QUESTION_NAME_MAX). */
+export const FORM_QUESTIONS_MAX_BYTES = 32_768;
+/** A campaign's name is remembered this long at most (its leads keep it whole). */
+export const CAMPAIGN_NAME_MAX = 500;
 
 /**
  * One lead written by a commit: as it was (null for a new lead) and as it will be stored (null
@@ -178,18 +190,6 @@ export function indexEntries(lead: Lead, version: number = INDEX_VERSION): Map<s
 }
 
 /**
- * The most mutations `addDerivedWrites` adds to a commit for a new lead: one per index key, its
- * statistics bucket, and when it has them its campaign's name, the waiting count and its form's
- * questions (the last three, and buckets, are shared by the leads of one commit). For a store
- * sizing its commits within KV's 1,000 mutations (a lead with a phone, a name, an email and
- * answers: about 22; at most 36).
- */
-export function derivedMutationsOf(lead: Lead): number {
-  return indexEntries(lead).size + 1 + (lead.campaignId ? 1 : 0) + (isWaiting(lead) ? 1 : 0) +
-    ((lead.answers ?? []).length > 0 ? 1 : 0);
-}
-
-/**
  * Every derived index key `lead` has in KV (the lead as stored, in the version it is counted in):
  * the keys to delete with it when it is erased. Derived by the same code that writes them. The
  * lead's own record, its leadgen dedupe key, its created-time key, timeline and activities are the
@@ -202,12 +202,38 @@ export function leadIndexKeys(lead: Lead): Deno.KvKey[] {
 }
 
 /**
+ * The mutations `addDerivedWrites` adds to a commit for a new lead on its own: its index keys
+ * (addIndexWrites) and the shared keys it changes (counterKeysOf: its statistics bucket, and when
+ * it has them the waiting count, its campaign's name and its form's questions). The lead store
+ * counts the same two parts as it sizes its commits (the index keys as recorded writes, the shared
+ * keys once per commit); a lead with a phone, a name, an email and answers takes about 22, at most
+ * 36.
+ */
+export function derivedMutationsOf(lead: Lead): number {
+  const writes = new RecordedWrites();
+  const write: LeadWrite = { before: null, after: lead };
+  addIndexWrites(writes.op, write);
+  return writes.size.mutations + counterKeysOf([write]).length;
+}
+
+/** Reads KV entries (e.g. `kv.getMany`, or a cache in front of it), in the order of `keys`. */
+export type CounterReader = (keys: Deno.KvKey[]) => Promise<Deno.KvEntryMaybe<unknown>[]>;
+
+/**
+ * A shared key a commit writes after reading it (a counter, a statistics bucket, a form's
+ * questions): its new value, or null when it is deleted.
+ */
+export interface CounterWrite {
+  key: Deno.KvKey;
+  value: unknown;
+}
+
+/**
  * Adds to `op` every derived write that takes the leads of `writes` from `before` to `after`:
- * index keys set or deleted, the waiting count, the hourly statistics buckets, and what the leads
- * tell of their forms' questions and campaigns' names. It reads the counters, buckets and question
- * lists it changes; that is safe without checking them because only lead store commits write them
- * and every such commit checks the change head, so a racing writer makes one of the two commits
- * fail and retry with fresh reads.
+ * index keys set or deleted (addIndexWrites), then the waiting count, the hourly statistics
+ * buckets and what the leads tell of their forms' questions and campaigns' names
+ * (addCounterWrites). Call it once per commit with every lead the commit writes: the shared keys
+ * add up all of them. Resolves with what it writes to the keys it read.
  *
  * Mutations per lead: one per index key that changes (a new lead with a phone, a name, an email
  * and answers has about 18: 1 to 4 of the views', 4 filter keys and up to 24 search terms, see
@@ -219,22 +245,146 @@ export async function addDerivedWrites(
   kv: Deno.Kv,
   op: Deno.AtomicOperation,
   writes: LeadWrite[],
-): Promise<void> {
+  options: { read?: CounterReader } = {},
+): Promise<CounterWrite[]> {
+  for (const write of writes) addIndexWrites(op, write);
+  return await addCounterWrites(op, writes, options.read ?? ((keys) => getMany(kv, keys)));
+}
+
+/**
+ * Adds to `op` the index keys that take one lead from `before` (as the version it is counted in
+ * wrote them) to `after` (null: the lead is erased and every key of it deleted).
+ */
+export function addIndexWrites(op: Deno.AtomicOperation, { before, after }: LeadWrite): void {
+  const counted = countedBefore(before);
+  const old = counted ? indexEntries(counted, counted.indexed) : new Map<string, IndexEntry>();
+  const next = after ? indexEntries(after) : new Map<string, IndexEntry>();
+  for (const [name, entry] of old) {
+    if (!next.has(name)) op.delete(entry.key);
+  }
+  for (const [name, entry] of next) {
+    if (old.get(name)?.value !== entry.value) op.set(entry.key, entry.value);
+  }
+}
+
+/**
+ * The shared keys `writes` change (each written once per commit, and but for campaigns' names
+ * read and checked), so a caller can size a commit before it is built.
+ */
+export function counterKeysOf(writes: LeadWrite[]): Deno.KvKey[] {
+  const { hours, forms, campaigns, waitingDelta } = counterChanges(writes);
+  return [
+    ...readKeys(hours, forms, waitingDelta),
+    ...[...campaigns.keys()].map(campaignKey),
+  ];
+}
+
+/**
+ * The most bytes the value of a key of counterKeysOf takes, for a caller sizing a commit: a
+ * statistics bucket as much as one KV value, a form's questions and a campaign as much as they are
+ * kept to, the waiting count a number.
+ */
+export function counterValueBytesMax(key: Deno.KvKey): number {
+  if (key[0] === formQuestionsKey(null)[0]) {
+    return FORM_QUESTIONS_MAX_BYTES + 4 * FORM_QUESTIONS_MAX;
+  }
+  if (key[0] === campaignKey("")[0]) return 4 * CAMPAIGN_NAME_MAX + 256;
+  if (key[0] === waitingCountKey()[0] && key.length === waitingCountKey().length) return 16;
+  return KV_MAX_VALUE_BYTES;
+}
+
+/**
+ * Adds to `op` the waiting count, the hourly statistics buckets and the forms' questions that
+ * `writes` change, each read through `read`, changed, written back, and checked: the commit fails
+ * if any of them changed after it was read, so two writers racing on one of them never lose an
+ * update (one commit fails and its writer tries again with fresh reads). The lead store's commits
+ * also check the change head, which every one of them moves; the checks here keep the counters
+ * safe by themselves, whatever else a commit checks. A campaign's name is set as its leads last
+ * said it, without a read. Resolves with what it writes to the keys it read.
+ */
+export async function addCounterWrites(
+  op: Deno.AtomicOperation,
+  writes: LeadWrite[],
+  read: CounterReader,
+): Promise<CounterWrite[]> {
+  const { hours, forms, campaigns, waitingDelta, moves } = counterChanges(writes);
+  for (const campaign of campaigns.values()) op.set(campaignKey(campaign.id), campaign);
+  const keys = readKeys(hours, forms, waitingDelta);
+  if (keys.length === 0) return [];
+  const entries = await read(keys);
+  for (const entry of entries) op.check({ key: entry.key, versionstamp: entry.versionstamp });
+  const buckets = new Map<number, StatsBucket>();
+  hours.forEach((hour, i) =>
+    // A copy: the reader may hand out what a cache holds.
+    buckets.set(hour, structuredClone(entries[i].value as StatsBucket | null) ?? emptyBucket())
+  );
+  for (const { from, to } of moves) {
+    if (from) applyContribution(buckets.get(from.hourMs)!, from, -1);
+    if (to) applyContribution(buckets.get(to.hourMs)!, to, 1);
+  }
+  const written: CounterWrite[] = [];
+  for (const [hour, bucket] of buckets) {
+    const key = statsHourKey(hour);
+    if (Object.keys(bucket.owners).length === 0) {
+      op.delete(key);
+      written.push({ key, value: null });
+    } else {
+      op.set(key, bucket);
+      written.push({ key, value: bucket });
+    }
+  }
+  [...forms.keys()].forEach((form, i) => {
+    const known = (entries[hours.length + i].value as string[] | null) ?? [];
+    // Hand-entered answers may be named anything: the list stays a bounded size.
+    const value = [...known];
+    let bytes = known.reduce((sum, name) => sum + utf8Length(name), 0);
+    for (const name of new Set(forms.get(form))) {
+      if (value.length >= FORM_QUESTIONS_MAX) break;
+      if (value.includes(name) || bytes + utf8Length(name) > FORM_QUESTIONS_MAX_BYTES) continue;
+      value.push(name);
+      bytes += utf8Length(name);
+    }
+    if (value.length > known.length) {
+      op.set(formQuestionsKey(form), value);
+      written.push({ key: formQuestionsKey(form), value });
+    }
+  });
+  if (waitingDelta !== 0) {
+    const waiting = (entries[hours.length + forms.size].value as number | null) ?? 0;
+    const value = Math.max(0, waiting + waitingDelta);
+    op.set(waitingCountKey(), value);
+    written.push({ key: waitingCountKey(), value });
+  }
+  return written;
+}
+
+/** The shared keys addCounterWrites reads, in the order it reads them. */
+function readKeys(hours: number[], forms: Map<string, string[]>, waitingDelta: number) {
+  return [
+    ...hours.map(statsHourKey),
+    ...[...forms.keys()].map(formQuestionsKey),
+    ...(waitingDelta !== 0 ? [waitingCountKey()] : []),
+  ];
+}
+
+/** A lead as counted in the indexes and statistics before a write: null when it was not. */
+function countedBefore(before: Lead | null): (Lead & { indexed: number }) | null {
+  return before !== null && (before.indexed ?? 0) > 0 ? before as Lead & { indexed: number } : null;
+}
+
+/**
+ * What `writes` change in the shared keys: the buckets' hours and the moves between them, the
+ * waiting delta, the forms with questions not seen on their leads before (by form, the names),
+ * and the campaigns whose name the leads tell anew.
+ */
+function counterChanges(writes: LeadWrite[]) {
   let waitingDelta = 0;
   const moves: { from: LeadContribution | null; to: LeadContribution | null }[] = [];
   const campaigns = new Map<string, CampaignSeen>();
-  const questionsSeen = new Map<string, string[]>();
+  const forms = new Map<string, string[]>();
   for (const { before, after } of writes) {
-    const version = before?.indexed ?? 0;
-    const counted = before !== null && version > 0 ? before : null;
-    const old = counted ? indexEntries(counted, version) : new Map<string, IndexEntry>();
-    const next = after ? indexEntries(after) : new Map<string, IndexEntry>();
-    for (const [name, entry] of old) {
-      if (!next.has(name)) op.delete(entry.key);
-    }
-    for (const [name, entry] of next) {
-      if (old.get(name)?.value !== entry.value) op.set(entry.key, entry.value);
-    }
+    const counted = countedBefore(before);
+    const version = counted?.indexed ?? 0;
     waitingDelta += (after && isWaiting(after) ? 1 : 0) - (counted && isWaiting(counted) ? 1 : 0);
     const from = counted ? contributionOf(counted, version) : null;
     const to = after ? contributionOf(after) : null;
@@ -246,55 +396,37 @@ export async function addDerivedWrites(
       (fresh || counted.campaignId !== after.campaignId ||
         counted.campaignName !== after.campaignName)
     ) {
-      campaigns.set(after.campaignId, { id: after.campaignId, name: after.campaignName ?? null });
+      campaigns.set(after.campaignId, {
+        id: after.campaignId,
+        name: after.campaignName?.slice(0, CAMPAIGN_NAME_MAX) ?? null,
+      });
     }
-    const names = (after.answers ?? []).map((answer) => answer.name);
-    const namesBefore = fresh ? [] : (counted.answers ?? []).map((answer) => answer.name);
+    const names = questionNames(after);
+    const namesBefore = fresh ? [] : questionNames(counted);
     if (
       names.some((name) => !namesBefore.includes(name)) ||
-      (!fresh && counted.formId !== after.formId)
+      (!fresh && names.length > 0 && counted.formId !== after.formId)
     ) {
       const form = after.formId ?? NO_FORM;
-      questionsSeen.set(form, [...(questionsSeen.get(form) ?? []), ...names]);
+      forms.set(form, [...(forms.get(form) ?? []), ...names]);
     }
   }
-  for (const campaign of campaigns.values()) op.set(campaignKey(campaign.id), campaign);
   const hours = [
     ...new Set(moves.flatMap(({ from, to }) => [from?.hourMs, to?.hourMs])),
   ].filter((hour): hour is number => hour !== undefined);
-  const forms = [...questionsSeen.keys()];
-  const keys: Deno.KvKey[] = [
-    ...hours.map(statsHourKey),
-    ...forms.map(formQuestionsKey),
-    ...(waitingDelta !== 0 ? [waitingCountKey()] : []),
-  ];
-  if (keys.length === 0) return;
-  const entries = await getMany(kv, keys);
-  const buckets = new Map<number, StatsBucket>();
-  hours.forEach((hour, i) =>
-    buckets.set(hour, (entries[i].value as StatsBucket | null) ?? emptyBucket())
-  );
-  for (const { from, to } of moves) {
-    if (from) applyContribution(buckets.get(from.hourMs)!, from, -1);
-    if (to) applyContribution(buckets.get(to.hourMs)!, to, 1);
-  }
-  for (const [hour, bucket] of buckets) {
-    if (Object.keys(bucket.owners).length === 0) op.delete(statsHourKey(hour));
-    else op.set(statsHourKey(hour), bucket);
-  }
-  forms.forEach((form, i) => {
-    const known = (entries[hours.length + i].value as string[] | null) ?? [];
-    const added = [...new Set(questionsSeen.get(form))].filter((name) => !known.includes(name));
-    // Hand-entered answers may be named anything: the list stays a bounded size.
-    const room = Math.max(0, FORM_QUESTIONS_MAX - known.length);
-    if (added.length > 0 && room > 0) {
-      op.set(formQuestionsKey(form), [...known, ...added.slice(0, room)]);
-    }
-  });
-  if (waitingDelta !== 0) {
-    const waiting = (entries[hours.length + forms.length].value as number | null) ?? 0;
-    op.set(waitingCountKey(), Math.max(0, waiting + waitingDelta));
-  }
+  return { hours, waitingDelta, moves, forms, campaigns };
+}
+
+const encoder = new TextEncoder();
+
+function utf8Length(text: string): number {
+  return encoder.encode(text).length;
+}
+
+/** The answer names of `lead` that may be remembered as its form's questions. */
+function questionNames(lead: Lead): string[] {
+  return (lead.answers ?? []).map((answer) => answer.name)
+    .filter((name) => name.length <= FORM_QUESTION_NAME_MAX);
 }
 
 async function getMany(kv: Deno.Kv, keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<unknown>[]> {

@@ -2,13 +2,17 @@
 
 import { parseWebhookDelivery, PayloadError, type RejectedChange } from "../facebook/payload.ts";
 import { verifySignature } from "../facebook/signature.ts";
-import type { JobQueue } from "../jobs/queue.ts";
+import type { ClaimedJob, JobQueue } from "../jobs/queue.ts";
 import type { Logger } from "../log.ts";
 import {
+  buildDelivery,
   type DeliveryOutcome,
+  deliveryWrites,
   type NewDelivery,
   readDelivery,
+  recordReplay,
   saveDelivery,
+  writeDelivery,
 } from "./deliveries.ts";
 import { FETCH_LEAD_DETAILS, type FetchLeadDetailsPayload } from "./fetch_details.ts";
 import { recordWebhookDuplicates } from "./late_webhooks.ts";
@@ -25,6 +29,8 @@ export interface IngestDeps {
   log: Logger;
   /** Keep raw deliveries (default true); off only for benches. */
   keepDeliveries?: boolean;
+  /** How long raw deliveries are kept (default 7 days). */
+  deliveryRetentionMs?: number;
   now?: () => Date;
 }
 
@@ -59,6 +65,10 @@ export type IngestResult =
  * its leadgen changes become lead stubs, each committed with its fetch job, and the fetch starts
  * at once in-process. Resolves only after every lead of the delivery is committed; a KV failure
  * rejects (the caller answers 500 and Meta retries, which the leadgen dedupe makes harmless).
+ *
+ * Per lead that is one share of a group commit (the leads of deliveries that arrive together,
+ * their fetch jobs created already claimed by this process, and the raw deliveries), then the
+ * Graph call, then one share of another group commit (the answers and the job's removal).
  */
 export async function ingestWebhook(
   deps: IngestDeps,
@@ -154,21 +164,42 @@ async function ingestVerified(
   const now = (deps.now ?? (() => new Date()))();
   const stubs = delivery.leadgen.map((change) => newMetaLead(change, now));
   const outcome: DeliveryOutcome = "accepted";
-  // The audit copy and the leads are written side by side: the answer waits for both anyway.
-  const [result, deliveryId] = await Promise.all([
-    deps.leads.insertLeads(stubs, {
-      onCommit(op, lead) {
-        addFetchJob(deps.jobs, op, lead, requestId);
-      },
-    }),
-    keep({
+  const claims = new Map<string, ClaimedJob>();
+  // The audit copy rides in the commit of the leads when it is small (it nearly always is);
+  // a big batch's copy is written beside them in commits of its own.
+  const built = keepCopy && deps.keepDeliveries !== false
+    ? buildDelivery(rawBody, {
       requestId,
       outcome,
       leadgenChanges: delivery.leadgen.length,
       reason: deliveryNote(ignored, rejected),
+    }, { now: deps.now, retentionMs: deps.deliveryRetentionMs })
+    : null;
+  const inline = built ? deliveryWrites(built) : null;
+  const [result, keptAside] = await Promise.all([
+    deps.leads.insertLeads(stubs, {
+      onCommit(op, lead) {
+        // Claimed in the commit that creates it, so it runs here with no claim commit.
+        claims.set(lead.id, addClaimedFetchJob(deps.jobs, op, lead, requestId));
+      },
+      onCommitted(lead, versionstamp) {
+        const claimed = claims.get(lead.id);
+        if (claimed) deps.jobs.runClaimed(claimed, versionstamp);
+      },
+      extra: inline ?? undefined,
     }),
+    built && !inline ? keepBuiltDelivery(deps, built) : Promise.resolve(null),
   ]);
-  if (result.inserted.length > 0) deps.jobs.kick();
+  let deliveryId = keptAside;
+  if (inline) {
+    if (result.extraError) {
+      // The audit copy must not cost a lead: log it and carry on with the delivery.
+      deps.log.error("webhook delivery not kept for audit", {
+        error: result.extraError.message,
+        bytes: rawBody.byteLength,
+      });
+    } else deliveryId = built!.record.id;
+  }
   if (result.failed.length > 0) {
     // Not acknowledged: Meta sends the delivery again, and the leads stored now are duplicates then.
     const { lead, error } = result.failed[0];
@@ -225,6 +256,25 @@ export function addFetchJob(
   lead: Lead,
   requestId: string | null = null,
 ): string {
+  return jobs.addJob(op, fetchJobOf(lead, requestId));
+}
+
+/**
+ * Adds the fetch job of a new Meta lead to the commit that stores the lead (that commit must check
+ * that the lead is new, as the lead store's insert does), claimed by this process: once the commit
+ * is through, `jobs.runClaimed` runs it here at once.
+ */
+export function addClaimedFetchJob(
+  jobs: JobQueue,
+  op: Deno.AtomicOperation,
+  lead: Lead,
+  requestId: string | null = null,
+): ClaimedJob {
+  // Keyed by the leadgen id in the commit whose check makes the lead new: no such job can exist.
+  return jobs.addClaimedJob(op, fetchJobOf(lead, requestId), { keyIsNew: true });
+}
+
+function fetchJobOf(lead: Lead, requestId: string | null) {
   if (lead.leadgenId === null || lead.pageId === null) {
     throw new Error(
       `Cannot queue a details fetch for lead ${lead.id}: it has no leadgen or page id`,
@@ -237,7 +287,7 @@ export function addFetchJob(
     formId: lead.formId,
     requestId,
   };
-  return jobs.addJob(op, { type: FETCH_LEAD_DETAILS, key: lead.leadgenId, payload });
+  return { type: FETCH_LEAD_DETAILS, key: lead.leadgenId, payload };
 }
 
 async function keepDelivery(
@@ -247,7 +297,10 @@ async function keepDelivery(
 ): Promise<string | null> {
   if (deps.keepDeliveries === false) return null;
   try {
-    return (await saveDelivery(deps.kv, rawBody, delivery, { now: deps.now })).id;
+    return (await saveDelivery(deps.kv, rawBody, delivery, {
+      now: deps.now,
+      retentionMs: deps.deliveryRetentionMs,
+    })).id;
   } catch (error) {
     // The audit copy must not cost a lead: log it and carry on with the delivery.
     deps.log.error("webhook delivery not kept for audit", {
@@ -256,4 +309,55 @@ async function keepDelivery(
     });
     return null;
   }
+}
+
+async function keepBuiltDelivery(
+  deps: IngestDeps,
+  built: ReturnType<typeof buildDelivery>,
+): Promise<string | null> {
+  try {
+    return (await writeDelivery(deps.kv, built)).id;
+  } catch (error) {
+    // The audit copy must not cost a lead: log it and carry on with the delivery.
+    deps.log.error("webhook delivery not kept for audit", {
+      error: (error as Error).message,
+      bytes: built.record.bytes,
+    });
+    return null;
+  }
+}
+
+/** Webhook ingestion for one app, as the webhook route and the deliveries log call it. */
+export interface Ingestion {
+  /** Ingests one webhook delivery (see ingestWebhook). */
+  ingest(rawBody: Uint8Array, signature: string | null, requestId?: string): Promise<IngestResult>;
+  /**
+   * Runs a kept delivery's exact bytes through ingestion again (the dedupe makes it safe) and
+   * records the replay on it; null when the delivery has expired or never existed.
+   */
+  replay(
+    deliveryId: string,
+    options?: { requestId?: string; by?: string | null },
+  ): Promise<IngestResult | null>;
+}
+
+/** Binds ingestion to its dependencies. */
+export function createIngestion(deps: IngestDeps): Ingestion {
+  return {
+    ingest: (rawBody, signature, requestId) =>
+      ingestWebhook(deps, rawBody, signature, { requestId }),
+    async replay(deliveryId, options = {}) {
+      const result = await replayDelivery(deps, deliveryId, { requestId: options.requestId });
+      if (result === null || result.outcome === "unauthorized") return result;
+      await recordReplay(deps.kv, deliveryId, {
+        at: new Date().toISOString(),
+        by: options.by ?? null,
+        requestId: options.requestId ?? null,
+        outcome: result.outcome,
+        inserted: "inserted" in result ? result.inserted : 0,
+        duplicates: "duplicates" in result ? result.duplicates : 0,
+      });
+      return result;
+    },
+  };
 }

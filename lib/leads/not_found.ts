@@ -1,6 +1,7 @@
-// "No lead has that id" as the core says it: a not_found DomainError. The store throws its own
-// LeadNotFoundError; the functions routes call turn it into this one (issue 14, phase B: the store
-// throws a DomainError itself once the ingest rewrite has landed, and `orNoSuchLead` goes).
+// "No lead has that id" as the core says it: a not_found DomainError. The store's own
+// LeadNotFoundError is a not_found DomainError too (since the ingest rewrite); the functions routes
+// call still turn it into this one, whose message the API has always answered with (issue 14,
+// phase B folds the two and `orNoSuchLead` goes).
 
 import { DomainError } from "../errors.ts";
 import { LeadNotFoundError } from "./store.ts";

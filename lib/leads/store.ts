@@ -1,8 +1,28 @@
 // The lead store over Deno KV: deduped inserts, updates and a change log, all through one serial writer.
 
 import { addLeadAlert } from "../alerts.ts";
+import { DomainError } from "../errors.ts";
 import { isUlid } from "../ids.ts";
 import { commitAtomic } from "../kv_commit.ts";
+import { kvValueSize } from "../kv_value_size.ts";
+import {
+  addCommitSize,
+  type CommitSize,
+  emptyCommitSize,
+  fitsInCommit,
+  KV_COMMIT_LIMITS,
+  kvKeySize,
+  RecordedWrites,
+} from "../kv_writes.ts";
+import {
+  addCounterWrites,
+  addIndexWrites,
+  counterKeysOf,
+  counterValueBytesMax,
+  type CounterWrite,
+  INDEX_VERSION,
+  type LeadWrite,
+} from "./indexes.ts";
 import {
   leadByCreatedKey,
   leadByLeadgenKey,
@@ -14,7 +34,6 @@ import {
   LEADS_PREFIX,
   leadsByOwnerPrefix,
 } from "./keys.ts";
-import { addDerivedWrites, INDEX_VERSION } from "./indexes.ts";
 import { fitLeadRecord } from "./lead_size.ts";
 import { firstStatusChangeAt, type Lead, type LeadTimelineEvent } from "./model.ts";
 import {
@@ -45,6 +64,26 @@ export interface LeadChange {
 /** Adds more writes (e.g. a fetch job) to the commit that stores `lead`. May run once per attempt. */
 export type OnLeadCommit = (op: Deno.AtomicOperation, lead: Lead) => void;
 
+/** Called once the commit that stored `lead` went through, with that commit's versionstamp. */
+export type OnLeadCommitted = (lead: Lead, versionstamp: string) => void;
+
+/**
+ * Records an insert writes beside its leads (e.g. the raw webhook delivery): they go into the
+ * commit that stores the request's leads, or one of their own when none of them is new. What
+ * they take of a commit is counted from the writes themselves.
+ */
+export interface ExtraWrite {
+  /** Adds its writes to `op`; may run once per attempt. */
+  write(op: Deno.AtomicOperation): void;
+}
+
+/** Options of `insertLeads`. */
+export interface InsertLeadsOptions {
+  onCommit?: OnLeadCommit;
+  onCommitted?: OnLeadCommitted;
+  extra?: ExtraWrite;
+}
+
 /** What `insertLeads` did with each lead it was given. */
 export interface InsertLeadsResult {
   /**
@@ -56,6 +95,8 @@ export interface InsertLeadsResult {
   duplicates: Lead[];
   /** Leads that could not be stored, with the reason; the others were stored all the same. */
   failed: { lead: Lead; error: Error }[];
+  /** Why `extra` could not be written, when it could not; the leads do not depend on it. */
+  extraError?: Error;
 }
 
 /** A page of leads, newest createdTime first. */
@@ -79,30 +120,39 @@ export interface LeadStoreOptions {
   /** How long change records are kept (default 7 days); readers further behind reload in full. */
   changeRetentionMs?: number;
   /**
-   * Leads per atomic commit (default 40). KV allows 100 checks per commit and each lead takes
-   * one (its leadgen dedupe key) plus one for a job's idempotency key, so 40 leaves room.
+   * Leads (or updates) per atomic commit at most (default 40, at most 90). Within that, a commit
+   * takes leads while their writes fit KV's limits, counted from the writes themselves (indexes,
+   * timeline records, jobs and all), so leads with many writes share a commit with fewer others.
    */
   leadsPerCommit?: number;
+  /** Limits one commit stays within (default KV's own); tests make them smaller. */
+  commitLimits?: CommitSize;
   /** Clock for `updatedAt` and change times (default the real one). */
   now?: () => Date;
 }
 
-/** The lead store: every write goes through one in-process serial writer (see createLeadStore). */
+/**
+ * The lead store: every write goes through one in-process serial writer (see createLeadStore).
+ * Leads it hands out (results, change lists) may share parts with what it remembers of its own
+ * writes: treat them as read-only, and copy before changing one (`updateLead` gives `mutate` a
+ * copy of its own).
+ */
 export interface LeadStore {
   /**
    * Store new leads, deduped by leadgenId within the batch and against KV, each with its timeline
    * events as records. A lead too large for one KV value is stored shortened (see fitLeadRecord)
    * with a `lead_truncated` alert; one that cannot be stored at all is reported in `failed` while
-   * the others are stored. Rejects only when KV itself fails.
+   * the others are stored. Rejects only when KV itself fails. Leads of requests that arrive
+   * together share commits (group commit); each request resolves once all of its leads (and its
+   * `extra`) are committed. `onCommit` adds writes to a lead's commit; `onCommitted` hears of
+   * each lead the moment its commit went through.
    */
-  insertLeads(
-    leads: Lead[],
-    options?: { onCommit?: OnLeadCommit },
-  ): Promise<InsertLeadsResult>;
+  insertLeads(leads: Lead[], options?: InsertLeadsOptions): Promise<InsertLeadsResult>;
   /**
-   * Change one lead; `mutate` returns the new lead or null for "no change". Events `mutate`
-   * appends to `timeline` are recorded in the same commit. Resolves with the lead as stored, its
-   * `timeline` holding the events this change recorded.
+   * Change one lead; `mutate` returns the new lead or null for "no change" (it may run more than
+   * once: the last run is the one committed). Events `mutate` appends to `timeline` are recorded
+   * in the same commit. Resolves with the lead as stored, its `timeline` holding the events this
+   * change recorded. Throws LeadNotFoundError when no lead has that id.
    */
   updateLead(
     id: string,
@@ -147,30 +197,19 @@ export interface LeadStore {
   getChangeHead(): Promise<number>;
 }
 
-/** `updateLead` was asked for a lead that is not stored. */
-export class LeadNotFoundError extends Error {
+/** `updateLead` (or `listTimeline`) was asked for a lead that is not stored. */
+export class LeadNotFoundError extends DomainError {
+  /** The id asked for. */
+  readonly leadId: string;
+
   /** Make the error for lead `id`. */
   constructor(id: string) {
-    super(`Cannot find lead ${id}: no lead has that id`);
-    this.name = "LeadNotFoundError";
+    super("not_found", `Cannot find lead ${id}: no lead has that id`);
+    this.leadId = id;
   }
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/**
- * Bytes of values one insert commit carries at most. KV refuses commits over 800 KiB in total;
- * each lead also brings its keys, index entries, change record, timeline records and job.
- */
-const COMMIT_VALUE_BYTES = 600_000;
-/** Per-lead bytes of a commit besides the lead's own value (keys, indexes, change, job, events). */
-const PER_LEAD_OVERHEAD_BYTES = 4_096;
-/** Mutations one insert commit carries at most (KV allows 1,000). */
-const COMMIT_MUTATIONS = 800;
-/**
- * Mutations a lead brings besides its timeline records (lead, 2 indexes, change, 3 for a job, 5
- * derived index keys, a statistics bucket).
- */
-const PER_LEAD_MUTATIONS = 14;
 /**
  * A lead stored with its timeline inline (before the timeline had records) moves it into records
  * at its next write when it has at most this many events; longer ones stay inline and are read
@@ -180,11 +219,43 @@ const INLINE_TIMELINE_MIGRATE_MAX = 400;
 /** KV reads at most 10 keys per getMany. */
 const GET_MANY_MAX = 10;
 const MAX_COMMIT_ATTEMPTS = 20;
+/** Leadgen ids this process knows are stored, kept to answer repeats without a read. */
+const RECENT_LEADGEN_IDS = 50_000;
+/** Leads this process wrote last, kept with their versionstamps so an update needs no read. */
+const RECENT_LEADS = 5_000;
+/** Change records this process wrote last, kept so that readers of the log need no list. */
+const RECENT_CHANGES = 10_000;
+/** Counters and statistics buckets this process wrote last, kept so a commit needs no read. */
+const RECENT_COUNTERS = 1_000;
+/**
+ * What a commit of leads carries besides the leads' own writes: the change head's check and
+ * write. A change record per lead and the counters (a check and a write each, a bucket taking at
+ * most one KV value) are counted per lead as the commit fills.
+ */
+const HEAD_SIZE: CommitSize = {
+  checks: 1,
+  mutations: 1,
+  mutationBytes: kvKeySize(leadChangesHeadKey()) + 9,
+  keyBytes: kvKeySize(leadChangesHeadKey()),
+};
+
+/** The bytes of a change record's key and value (the largest seq, a ULID, an ISO time). */
+const CHANGE_KEY_BYTES = kvKeySize(leadChangeKey(Number.MAX_SAFE_INTEGER));
+const CHANGE_RECORD_BYTES = kvValueSize(
+  {
+    seq: Number.MAX_SAFE_INTEGER,
+    leadId: "0".repeat(26),
+    kind: "created",
+    at: new Date(0).toISOString(),
+  } satisfies LeadChangeRecord,
+);
 
 interface InsertRequest {
   kind: "insert";
   leads: Lead[];
   onCommit?: OnLeadCommit;
+  onCommitted?: OnLeadCommitted;
+  extra?: ExtraWrite;
   result: InsertLeadsResult;
   error: unknown;
   resolve(result: InsertLeadsResult): void;
@@ -193,17 +264,41 @@ interface InsertRequest {
 
 interface UpdateRequest {
   kind: "update";
-  run(): Promise<Lead | null>;
+  id: string;
+  mutate: (lead: Lead) => Lead | null;
+  onCommit?: OnLeadCommit;
   resolve(lead: Lead | null): void;
   reject(error: unknown): void;
 }
 
-interface PendingInsert {
+/** A request's `extra`, waiting for a commit. */
+interface PendingExtra {
+  kind: "extra";
+  request: InsertRequest;
+  /** Its writes, recorded once (so they are counted) and replayed onto each attempt. */
+  writes: RecordedWrites;
+}
+
+/** An item of an insert commit: a lead or a request's extra records. */
+type PendingItem = PendingInsert | PendingExtra;
+
+interface PendingInsert extends PreparedLead {
+  kind: "lead";
   request: InsertRequest;
   lead: Lead;
+  /**
+   * Its writes but for the change record and the counters: the record and its dedupe, created,
+   * owner and other index keys, timeline records, an alert, and what onCommit adds. Recorded
+   * once, replayed onto each attempt.
+   */
+  writes: RecordedWrites;
+}
+
+/** A lead ready for its commit. */
+interface PreparedLead {
   /** What goes to `["leads", id]`: the lead fitted to one KV value, without timeline events. */
   record: Lead;
-  /** Its size in KV. */
+  /** Its size in KV (an upper bound). */
   bytes: number;
   /** The timeline events to record with it. */
   events: LeadTimelineEvent[];
@@ -211,26 +306,148 @@ interface PendingInsert {
   shortened: boolean;
 }
 
-/** A lead ready for its commit. */
-interface PreparedLead {
-  record: Lead;
-  bytes: number;
-  events: LeadTimelineEvent[];
-  shortened: boolean;
+/** An update whose writes are recorded and waiting for a commit. */
+interface ReadyUpdate {
+  request: UpdateRequest;
+  prepared: PreparedLead;
+  /** The lead as stored when `mutate` ran; the commit checks its versionstamp. */
+  entry: Deno.KvEntry<Lead>;
+  writes: RecordedWrites;
 }
 
 /**
  * Make the lead store over `kv`. It is an object rather than plain functions because it owns the
- * serial writer: in one process all writes queue up, and inserts that arrive together share
- * commits (group commit) instead of fighting over the change head. Across processes every commit
- * checks the head's versionstamp and retries, so seqs stay gap-free and strictly increasing.
+ * serial writer: in one process all writes queue up, and inserts (and updates) that arrive
+ * together share commits (group commit) instead of fighting over the change head. Across
+ * processes every commit checks the head's versionstamp and retries, so seqs stay gap-free and
+ * strictly increasing. Every commit of a lead also writes its derived index keys, the waiting
+ * count and the hourly statistics (lib/leads/indexes.ts) from the lead as it was and as it will
+ * be: the one as it was is read in the commit's own check (or is what this process last wrote
+ * and checks by versionstamp), and the counters are checked too.
  */
 export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): LeadStore {
   const retentionMs = options.changeRetentionMs ?? 7 * DAY_MS;
   const leadsPerCommit = Math.max(1, Math.min(options.leadsPerCommit ?? 40, 90));
+  const limits = options.commitLimits ?? KV_COMMIT_LIMITS;
   const now = options.now ?? (() => new Date());
   const queue: (InsertRequest | UpdateRequest)[] = [];
   let draining = false;
+  /**
+   * The change head as this process last committed it. Commits check it rather than read it
+   * first; when another process moved it the check fails, and the next attempt reads it.
+   */
+  let cachedHead: { seq: number; versionstamp: string } | null = null;
+  /** Leadgen ids known to be stored (oldest first), so Meta's repeats need no read. */
+  const recentLeadgenIds = new Set<string>();
+  /**
+   * Leads as this process last committed them (oldest first). A lead's details arrive a moment
+   * after its insert; the update checks the versionstamp it remembers instead of reading the
+   * lead first, and reads only when that check fails (someone else wrote it). What is kept is
+   * exactly what was stored (the record, `indexed` marker included), so the derived writes of
+   * the update see the true lead as it was.
+   */
+  const recentLeads = new Map<string, { value: Lead; versionstamp: string }>();
+  /**
+   * The waiting count and statistics buckets as this process last committed them, by key. A
+   * commit checks their versionstamps (see addCounterWrites), so one that another process
+   * changed meanwhile fails, and everything cached is forgotten before the next attempt.
+   */
+  const recentCounters = new Map<string, Deno.KvEntryMaybe<unknown>>();
+
+  function rememberLead(record: Lead, versionstamp: string) {
+    recentLeads.delete(record.id);
+    // Kept as is, not copied: leads the store hands out are copies of the top level (served).
+    recentLeads.set(record.id, { value: record, versionstamp });
+    if (recentLeads.size > RECENT_LEADS) recentLeads.delete(recentLeads.keys().next().value!);
+  }
+
+  /**
+   * Change records this process committed (by seq, oldest first), with `recentLeads` enough to
+   * answer listChangesSince without reading KV while no other process writes: every open
+   * dashboard's live hub reads each change, and reading them back cost a list and a read of
+   * every lead per change. Valid only while the head is the one this process last committed.
+   */
+  const recentChanges = new Map<number, LeadChangeRecord>();
+
+  function rememberChange(record: LeadChangeRecord) {
+    recentChanges.set(record.seq, record);
+    if (recentChanges.size > RECENT_CHANGES) {
+      recentChanges.delete(recentChanges.keys().next().value!);
+    }
+  }
+
+  /** Reads counters for addCounterWrites: what this process last wrote, else KV. */
+  async function readCounters(keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<unknown>[]> {
+    const entries: Deno.KvEntryMaybe<unknown>[] = new Array(keys.length);
+    const missing: number[] = [];
+    keys.forEach((key, i) => {
+      const known = recentCounters.get(JSON.stringify(key));
+      if (known) entries[i] = known;
+      else missing.push(i);
+    });
+    if (missing.length > 0) {
+      const read = await getManyChunked<unknown>(kv, missing.map((i) => keys[i]));
+      missing.forEach((i, j) => {
+        entries[i] = read[j];
+        rememberCounter(read[j]);
+      });
+    }
+    return entries;
+  }
+
+  function rememberCounter(entry: Deno.KvEntryMaybe<unknown>) {
+    const name = JSON.stringify(entry.key);
+    recentCounters.delete(name);
+    recentCounters.set(name, entry);
+    if (recentCounters.size > RECENT_COUNTERS) {
+      recentCounters.delete(recentCounters.keys().next().value!);
+    }
+  }
+
+  /** After a commit went through with `versionstamp`: the counters as it wrote them. */
+  function rememberCounters(written: CounterWrite[], versionstamp: string) {
+    for (const { key, value } of written) {
+      rememberCounter(
+        value === null ? { key, value: null, versionstamp: null } : { key, value, versionstamp },
+      );
+    }
+  }
+
+  /** After a commit failed or threw: what this process thought current may not be. */
+  function forgetCurrent() {
+    cachedHead = null;
+    recentCounters.clear();
+  }
+
+  /** The stored leads with these ids: from what this process last wrote, else from KV. */
+  async function readLeadEntries(ids: string[]): Promise<Deno.KvEntryMaybe<Lead>[]> {
+    const entries: Deno.KvEntryMaybe<Lead>[] = new Array(ids.length);
+    const missing: number[] = [];
+    ids.forEach((id, i) => {
+      const known = recentLeads.get(id);
+      if (known) entries[i] = { key: leadKey(id), ...known };
+      else missing.push(i);
+    });
+    if (missing.length > 0) {
+      const read = await getManyChunked<Lead>(kv, missing.map((i) => leadKey(ids[i])));
+      missing.forEach((i, j) => entries[i] = read[j]);
+    }
+    return entries;
+  }
+
+  function rememberStored(leadgenId: string) {
+    recentLeadgenIds.delete(leadgenId);
+    recentLeadgenIds.add(leadgenId);
+    if (recentLeadgenIds.size > RECENT_LEADGEN_IDS) {
+      recentLeadgenIds.delete(recentLeadgenIds.values().next().value!);
+    }
+  }
+
+  async function readHead(): Promise<{ seq: number; versionstamp: string | null }> {
+    if (cachedHead) return cachedHead;
+    const head = await kv.get<number>(leadChangesHeadKey());
+    return { seq: head.value ?? 0, versionstamp: head.versionstamp };
+  }
 
   function schedule(request: InsertRequest | UpdateRequest) {
     queue.push(request);
@@ -250,50 +467,86 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
         draining = false;
         return;
       }
-      const first = queue[0];
-      if (first.kind === "update") {
-        queue.shift();
-        await first.run().then(first.resolve, first.reject);
-        continue;
+      // Everything that queued up while the last commit ran goes together: the inserts in shared
+      // commits first (requests wait on them), then the updates in shared commits. An update
+      // never waits on an insert of the same round: its lead was stored before it was asked for.
+      const round = queue.splice(0);
+      const inserts = round.filter((r): r is InsertRequest => r.kind === "insert");
+      const updates = round.filter((r): r is UpdateRequest => r.kind === "update");
+      if (inserts.length > 0) {
+        await writeInserts(inserts).catch((error) => {
+          for (const request of inserts) request.error ??= error;
+        });
+        for (const request of inserts) {
+          if (request.error) request.reject(request.error);
+          else request.resolve(request.result);
+        }
       }
-      const batch: InsertRequest[] = [];
-      while (queue.length > 0 && queue[0].kind === "insert") {
-        batch.push(queue.shift() as InsertRequest);
-      }
-      await writeInserts(batch).catch((error) => {
-        for (const request of batch) request.error ??= error;
-      });
-      for (const request of batch) {
-        if (request.error) request.reject(request.error);
-        else request.resolve(request.result);
-      }
+      if (updates.length > 0) await writeUpdates(updates);
     }
+  }
+
+  /**
+   * What one lead adds to a commit besides its recorded writes: its change record, and a check
+   * and a write of each shared key it changes that the commit does not change yet (counter,
+   * bucket, form's questions or campaign; each counted as large as its value may be).
+   */
+  function sharedSize(write: LeadWrite, counters: Set<string>): CommitSize {
+    const size: CommitSize = {
+      checks: 0,
+      mutations: 1,
+      mutationBytes: CHANGE_KEY_BYTES + CHANGE_RECORD_BYTES,
+      keyBytes: CHANGE_KEY_BYTES,
+    };
+    for (const key of counterKeysOf([write])) {
+      const name = JSON.stringify(key);
+      if (counters.has(name)) continue;
+      counters.add(name);
+      const keyBytes = kvKeySize(key);
+      addCommitSize(size, {
+        checks: 1,
+        mutations: 1,
+        mutationBytes: keyBytes + counterValueBytesMax(key),
+        keyBytes,
+      });
+    }
+    return size;
   }
 
   async function writeInserts(batch: InsertRequest[]) {
     const seen = new Set<string>();
-    let pending: PendingInsert[] = [];
+    const pending: PendingItem[] = [];
     for (const request of batch) {
       for (const lead of request.leads) {
         if (lead.leadgenId !== null) {
-          if (seen.has(lead.leadgenId)) {
+          if (seen.has(lead.leadgenId) || recentLeadgenIds.has(lead.leadgenId)) {
             request.result.duplicates.push(lead);
             continue;
           }
           seen.add(lead.leadgenId);
         }
-        let prepared: PreparedLead;
         try {
-          prepared = prepareLead(lead, []);
+          const prepared = prepareLead(lead, []);
+          const writes = recordInsert(request, prepared);
+          pending.push({ kind: "lead", request, lead, writes, ...prepared });
         } catch (error) {
           // One lead that cannot be stored never stops the others.
           request.result.failed.push({ lead, error: asError(error) });
-          continue;
         }
-        pending.push({ request, lead, ...prepared });
+      }
+      if (request.extra) {
+        const writes = new RecordedWrites();
+        try {
+          request.extra.write(writes.op);
+          pending.push({ kind: "extra", request, writes });
+        } catch (error) {
+          request.result.extraError = asError(error);
+        }
       }
     }
-    pending = await dropStored(pending);
+    // No read before the commit: each new lead's commit checks that its leadgen key is absent,
+    // and a commit that fails on a repeat from another process (or from before a restart) reads
+    // the keys then and goes again without it.
     let size = leadsPerCommit;
     let start = 0;
     while (start < pending.length) {
@@ -308,7 +561,10 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
         if (chunk.length > 1) size = Math.ceil(chunk.length / 2);
         else {
           if (chunk.length === 1) {
-            chunk[0].request.result.failed.push({ lead: chunk[0].lead, error: asError(error) });
+            const item = chunk[0];
+            if (item.kind === "lead") {
+              item.request.result.failed.push({ lead: item.lead, error: asError(error) });
+            } else item.request.result.extraError = asError(error);
           }
           start = end;
         }
@@ -316,71 +572,145 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     }
   }
 
-  /** Where the commit that starts at `start` ends: at most `size` leads, within KV's limits. */
-  function chunkEnd(pending: PendingInsert[], start: number, size: number): number {
-    let bytes = 0;
-    let mutations = 0;
+  /**
+   * Where the commit that starts at `start` ends: at most `size` leads, while the writes of every
+   * item (as recorded), their change records and counters, and the head fit the limits.
+   */
+  function chunkEnd(pending: PendingItem[], start: number, size: number): number {
+    const total = addCommitSize(emptyCommitSize(), HEAD_SIZE);
+    const counters = new Set<string>();
+    let leads = 0;
     let end = start;
-    while (end < pending.length && end - start < size) {
+    while (end < pending.length) {
       const item = pending[end];
-      bytes += item.bytes + PER_LEAD_OVERHEAD_BYTES;
-      mutations += PER_LEAD_MUTATIONS + item.events.length + (item.shortened ? 2 : 0);
-      if (end > start && (bytes > COMMIT_VALUE_BYTES || mutations > COMMIT_MUTATIONS)) break;
+      const add = addCommitSize(emptyCommitSize(), item.writes.size);
+      if (item.kind === "lead") {
+        if (leads >= size) break;
+        addCommitSize(add, sharedSize({ before: null, after: item.record }, counters));
+      }
+      addCommitSize(total, add);
+      if (end > start && !fitsInCommit(total, limits)) break;
+      if (item.kind === "lead") leads++;
       end++;
     }
     return end;
   }
 
+  /**
+   * Records a new lead's writes but for its change record and the counters: the record, its
+   * dedupe key (checked absent), created and derived index keys, timeline records, an alert when
+   * shortened, and what the request's onCommit adds.
+   */
+  function recordInsert(request: InsertRequest, prepared: PreparedLead): RecordedWrites {
+    const { record, events, shortened, bytes } = prepared;
+    const writes = new RecordedWrites().knownSize(record, bytes);
+    const nowDate = now();
+    writes.set(leadKey(record.id), record);
+    if (record.leadgenId !== null) {
+      writes.check({ key: leadByLeadgenKey(record.leadgenId), versionstamp: null })
+        .set(leadByLeadgenKey(record.leadgenId), record.id);
+    }
+    writes.set(leadByCreatedKey(Date.parse(record.createdTime), record.id), record.id);
+    addIndexWrites(writes.op, { before: null, after: record });
+    addTimelineEvents(writes.op, record.id, events, nowDate.getTime());
+    if (shortened) addShortenedAlert(writes.op, record, nowDate.toISOString());
+    request.onCommit?.(writes.op, record);
+    return writes;
+  }
+
   /** Moves leads whose leadgenId is already stored to their request's duplicates. */
-  async function dropStored(items: PendingInsert[]): Promise<PendingInsert[]> {
-    const withLeadgen = items.filter((item) => item.lead.leadgenId !== null);
+  async function dropStored(items: PendingItem[]): Promise<PendingItem[]> {
+    const withLeadgen = items.filter((item): item is PendingInsert =>
+      item.kind === "lead" && item.lead.leadgenId !== null
+    );
     const entries = await getManyChunked<string>(
       kv,
       withLeadgen.map((item) => leadByLeadgenKey(item.lead.leadgenId!)),
     );
-    const stored = new Set(
-      withLeadgen.filter((_, i) => entries[i].versionstamp !== null).map((item) => item.lead),
-    );
-    for (const item of items) {
-      if (stored.has(item.lead)) item.request.result.duplicates.push(item.lead);
-    }
-    return items.filter((item) => !stored.has(item.lead));
+    const stored = new Set<PendingItem>();
+    withLeadgen.forEach((item, i) => {
+      if (entries[i].versionstamp === null) return;
+      stored.add(item);
+      item.request.result.duplicates.push(item.lead);
+      rememberStored(item.lead.leadgenId!);
+    });
+    return items.filter((item) => !stored.has(item));
   }
 
-  async function commitInserts(chunk: PendingInsert[]) {
+  async function commitInserts(chunk: PendingItem[]) {
     for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
-      const head = await kv.get<number>(leadChangesHeadKey());
-      const nowDate = now();
-      const at = nowDate.toISOString();
-      let seq = head.value ?? 0;
-      const op = kv.atomic().check(head);
-      for (const { request, record, events, shortened } of chunk) {
-        seq++;
-        op.set(leadKey(record.id), record);
-        if (record.leadgenId !== null) {
-          op.check({ key: leadByLeadgenKey(record.leadgenId), versionstamp: null })
-            .set(leadByLeadgenKey(record.leadgenId), record.id);
-        }
-        op.set(leadByCreatedKey(Date.parse(record.createdTime), record.id), record.id);
-        addTimelineEvents(op, record.id, events, nowDate.getTime());
-        if (shortened) addShortenedAlert(op, record, at);
-        setChange(op, { seq, leadId: record.id, kind: "created", at });
-        request.onCommit?.(op, record);
+      const leads = chunk.filter((item): item is PendingInsert => item.kind === "lead");
+      const head = leads.length > 0 ? await readHead() : null;
+      const at = now().toISOString();
+      let seq = head?.seq ?? 0;
+      const op = kv.atomic();
+      const changes: LeadChangeRecord[] = [];
+      for (const item of chunk) {
+        item.writes.replayOnto(op);
+        if (item.kind === "extra") continue;
+        const change: LeadChangeRecord = {
+          seq: ++seq,
+          leadId: item.record.id,
+          kind: "created",
+          at,
+        };
+        changes.push(change);
+        setChange(op, change);
       }
-      await addDerivedWrites(kv, op, chunk.map(({ record }) => ({ before: null, after: record })));
-      op.set(leadChangesHeadKey(), seq);
-      if ((await commitAtomic(op)).ok) {
-        for (const { request, record, events } of chunk) {
-          request.result.inserted.push(served({ ...record, timeline: events }));
+      let counters: CounterWrite[] = [];
+      // The counters as this attempt read (and checks) them, to tell after a failure what moved.
+      const checked: Deno.KvEntryMaybe<unknown>[] = [];
+      let res: Deno.KvCommitResult | Deno.KvCommitError;
+      try {
+        if (head) {
+          counters = await addCounterWrites(
+            op,
+            leads.map(({ record }) => ({ before: null, after: record })),
+            async (keys) => {
+              const entries = await readCounters(keys);
+              checked.push(...entries);
+              return entries;
+            },
+          );
+          op.check({ key: leadChangesHeadKey(), versionstamp: head.versionstamp })
+            .set(leadChangesHeadKey(), seq);
+        }
+        res = await commitAtomic(op);
+      } catch (error) {
+        forgetCurrent();
+        throw error;
+      }
+      if (res.ok) {
+        if (head) cachedHead = { seq, versionstamp: res.versionstamp };
+        rememberCounters(counters, res.versionstamp);
+        changes.forEach(rememberChange);
+        for (const { request, record, events } of leads) {
+          request.result.inserted.push(served(record, events));
+          rememberLead(record, res.versionstamp);
+          if (record.leadgenId !== null) rememberStored(record.leadgenId);
+          try {
+            request.onCommitted?.(record, res.versionstamp);
+          } catch {
+            // The lead is stored; a listener's mistake must not undo that for the others.
+          }
         }
         return;
       }
-      // Lost a race: another writer stored some of these leads or moved the head.
+      // Lost a race: another writer stored some of these leads, or moved the head or a counter.
+      forgetCurrent();
       const remaining = await dropStored(chunk);
       if (remaining.length === 0) return;
       if (remaining.length === chunk.length) {
-        const headNow = await kv.get<number>(leadChangesHeadKey());
-        if (headNow.versionstamp === head.versionstamp) {
+        // Nothing of ours moved since this attempt read it: what failed is a check that the
+        // records carry (onCommit's, an extra's), and it would fail again.
+        const current = head === null ? [] : await getManyChunked<unknown>(kv, [
+          leadChangesHeadKey(),
+          ...checked.map((entry) => entry.key),
+        ]);
+        if (
+          head === null || (current[0].versionstamp === head.versionstamp &&
+            checked.every((entry, i) => entry.versionstamp === current[i + 1].versionstamp))
+        ) {
           throw new Error(
             "Cannot insert leads: a check added by onCommit failed (e.g. a job with the same key exists)",
           );
@@ -398,43 +728,207 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     op.set(leadChangeKey(record.seq), record, { expireIn: retentionMs });
   }
 
-  async function writeUpdate(
-    id: string,
-    mutate: (lead: Lead) => Lead | null,
-    onCommit?: OnLeadCommit,
-  ): Promise<Lead | null> {
-    for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
-      const [entry, head] = await kv.getMany<[Lead, number]>([leadKey(id), leadChangesHeadKey()]);
-      if (entry.value === null) throw new LeadNotFoundError(id);
-      const changed = mutate(structuredClone(entry.value));
-      if (changed === null) return null;
-      if (changed.id !== id || changed.leadgenId !== entry.value.leadgenId) {
-        throw new Error(`Cannot update lead ${id}: its id and leadgenId cannot change`);
+  /** Runs `mutate` on a stored lead: the record and events to write, or null for "no change". */
+  function applyUpdate(
+    request: UpdateRequest,
+    stored: Lead,
+    at: string,
+  ): PreparedLead | null {
+    const changed = request.mutate(structuredClone(stored));
+    if (changed === null) return null;
+    if (changed.id !== request.id || changed.leadgenId !== stored.leadgenId) {
+      throw new Error(`Cannot update lead ${request.id}: its id and leadgenId cannot change`);
+    }
+    // `mutate` appends the events of its change to what the record held inline.
+    return prepareLead({ ...changed, updatedAt: at }, stored.timeline ?? []);
+  }
+
+  /**
+   * Records one update's writes but for its change record and the counters: the record (checked
+   * against the lead as it was), a moved created index, its derived index keys, timeline records,
+   * an alert when shortened, and what onCommit adds (which may throw: the update then fails).
+   */
+  function recordUpdate(
+    request: UpdateRequest,
+    stored: Deno.KvEntry<Lead>,
+    prepared: PreparedLead,
+    nowDate: Date,
+  ): RecordedWrites {
+    const { record, events, shortened, bytes } = prepared;
+    const id = record.id;
+    const writes = new RecordedWrites().knownSize(record, bytes);
+    writes.check(stored).set(leadKey(id), record);
+    const oldCreated = Date.parse(stored.value.createdTime);
+    const newCreated = Date.parse(record.createdTime);
+    if (oldCreated !== newCreated) {
+      writes.delete(leadByCreatedKey(oldCreated, id)).set(leadByCreatedKey(newCreated, id), id);
+    }
+    addIndexWrites(writes.op, { before: stored.value, after: record });
+    addTimelineEvents(writes.op, id, events, nowDate.getTime());
+    if (shortened) addShortenedAlert(writes.op, record, nowDate.toISOString());
+    request.onCommit?.(writes.op, record);
+    return writes;
+  }
+
+  /**
+   * Writes updates that queued up together: those of distinct leads share commits (group
+   * commit), as many as fit one; a second update of the same lead waits for the first. A shared
+   * commit that fails (a lead changed meanwhile, a check from onCommit) falls back to one commit
+   * per update.
+   */
+  async function writeUpdates(requests: UpdateRequest[]) {
+    let rest = requests;
+    while (rest.length > 0) {
+      const ids = new Set<string>();
+      const round: UpdateRequest[] = [];
+      const later: UpdateRequest[] = [];
+      for (const request of rest) {
+        if (ids.has(request.id)) later.push(request);
+        else {
+          ids.add(request.id);
+          round.push(request);
+        }
       }
-      const nowDate = now();
+      await commitUpdates(round);
+      rest = later;
+    }
+  }
+
+  async function commitUpdates(round: UpdateRequest[]) {
+    if (round.length === 1) return await updateAlone(round[0]);
+    let entries: Deno.KvEntryMaybe<Lead>[];
+    try {
+      entries = await readLeadEntries(round.map((request) => request.id));
+    } catch {
+      for (const request of round) await updateAlone(request);
+      return;
+    }
+    const nowDate = now();
+    const at = nowDate.toISOString();
+    const ready: ReadyUpdate[] = [];
+    round.forEach((request, i) => {
+      const entry = entries[i];
+      try {
+        if (entry.value === null) throw new LeadNotFoundError(request.id);
+        const prepared = applyUpdate(request, entry.value, at);
+        if (prepared === null) return request.resolve(null);
+        const stored = entry as Deno.KvEntry<Lead>;
+        const writes = recordUpdate(request, stored, prepared, nowDate);
+        ready.push({ request, prepared, entry: stored, writes });
+      } catch (error) {
+        request.reject(error);
+      }
+    });
+    // As many as fit one commit go together; the rest in the next.
+    let start = 0;
+    while (start < ready.length) {
+      const total = addCommitSize(emptyCommitSize(), HEAD_SIZE);
+      const counters = new Set<string>();
+      let end = start;
+      while (end < ready.length && end - start < leadsPerCommit) {
+        const { writes, entry, prepared } = ready[end];
+        addCommitSize(total, writes.size);
+        addCommitSize(total, sharedSize({ before: entry.value, after: prepared.record }, counters));
+        if (end > start && !fitsInCommit(total, limits)) break;
+        end++;
+      }
+      await commitReadyUpdates(ready.slice(start, end), nowDate);
+      start = end;
+    }
+  }
+
+  /** Commits updates recorded together; when that fails, each is written alone. */
+  async function commitReadyUpdates(chunk: ReadyUpdate[], nowDate: Date) {
+    try {
+      const head = await readHead();
       const at = nowDate.toISOString();
-      // `mutate` appends the events of its change to what the record held inline.
-      const inline = entry.value.timeline ?? [];
-      const { record, events, shortened } = prepareLead(
-        { ...changed, updatedAt: at },
-        inline,
+      let seq = head.seq;
+      const op = kv.atomic();
+      const changes: LeadChangeRecord[] = [];
+      for (const { writes, prepared } of chunk) {
+        writes.replayOnto(op);
+        const change: LeadChangeRecord = {
+          seq: ++seq,
+          leadId: prepared.record.id,
+          kind: "updated",
+          at,
+        };
+        changes.push(change);
+        setChange(op, change);
+      }
+      const counters = await addCounterWrites(
+        op,
+        chunk.map(({ entry, prepared }) => ({ before: entry.value, after: prepared.record })),
+        readCounters,
       );
-      const seq = (head.value ?? 0) + 1;
-      const op = kv.atomic().check(entry).check(head).set(leadKey(id), record);
-      const oldCreated = Date.parse(entry.value.createdTime);
-      const newCreated = Date.parse(record.createdTime);
-      if (oldCreated !== newCreated) {
-        op.delete(leadByCreatedKey(oldCreated, id)).set(leadByCreatedKey(newCreated, id), id);
+      op.check({ key: leadChangesHeadKey(), versionstamp: head.versionstamp })
+        .set(leadChangesHeadKey(), seq);
+      const res = await commitAtomic(op);
+      if (!res.ok) throw new Error("a check failed");
+      cachedHead = { seq, versionstamp: res.versionstamp };
+      rememberCounters(counters, res.versionstamp);
+      changes.forEach(rememberChange);
+      for (const { request, prepared: { record, events } } of chunk) {
+        rememberLead(record, res.versionstamp);
+        request.resolve(served(record, [...record.timeline, ...events]));
       }
-      addTimelineEvents(op, id, events, nowDate.getTime());
-      if (shortened) addShortenedAlert(op, record, at);
-      setChange(op, { seq, leadId: id, kind: "updated", at });
-      op.set(leadChangesHeadKey(), seq);
-      await addDerivedWrites(kv, op, [{ before: entry.value, after: record }]);
-      onCommit?.(op, record);
-      if ((await commitAtomic(op)).ok) {
-        return served({ ...record, timeline: [...record.timeline, ...events] });
+    } catch {
+      // Whatever went wrong together is tried one by one, each settling with its own outcome.
+      forgetCurrent();
+      for (const { request } of chunk) recentLeads.delete(request.id);
+      for (const { request } of chunk) await updateAlone(request);
+    }
+  }
+
+  async function updateAlone(request: UpdateRequest) {
+    await writeUpdate(request).then(request.resolve, request.reject);
+  }
+
+  async function writeUpdate(request: UpdateRequest): Promise<Lead | null> {
+    const { id } = request;
+    for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
+      const [[entry], head] = await Promise.all([readLeadEntries([id]), readHead()]);
+      if (entry.value === null) throw new LeadNotFoundError(id);
+      const nowDate = now();
+      const prepared = applyUpdate(request, entry.value, nowDate.toISOString());
+      if (prepared === null) return null;
+      const stored = entry as Deno.KvEntry<Lead>;
+      const seq = head.seq + 1;
+      const op = kv.atomic();
+      recordUpdate(request, stored, prepared, nowDate).replayOnto(op);
+      const change: LeadChangeRecord = {
+        seq,
+        leadId: id,
+        kind: "updated",
+        at: nowDate.toISOString(),
+      };
+      setChange(op, change);
+      let counters: CounterWrite[];
+      let res: Deno.KvCommitResult | Deno.KvCommitError;
+      try {
+        counters = await addCounterWrites(
+          op,
+          [{ before: stored.value, after: prepared.record }],
+          readCounters,
+        );
+        op.check({ key: leadChangesHeadKey(), versionstamp: head.versionstamp })
+          .set(leadChangesHeadKey(), seq);
+        res = await commitAtomic(op);
+      } catch (error) {
+        forgetCurrent();
+        throw error;
       }
+      if (res.ok) {
+        cachedHead = { seq, versionstamp: res.versionstamp };
+        rememberCounters(counters, res.versionstamp);
+        rememberChange(change);
+        rememberLead(prepared.record, res.versionstamp);
+        const { record, events } = prepared;
+        return served(record, [...record.timeline, ...events]);
+      }
+      // Read all of it afresh next time: something changed under us.
+      forgetCurrent();
+      recentLeads.delete(id);
       await delay(Math.random() * attempt * 2);
     }
     throw new Error(
@@ -482,13 +976,15 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     });
   }
 
-  return {
+  const store: LeadStore = {
     insertLeads(leads, insertOptions = {}) {
       return new Promise((resolve, reject) => {
         schedule({
           kind: "insert",
           leads,
           onCommit: insertOptions.onCommit,
+          onCommitted: insertOptions.onCommitted,
+          extra: insertOptions.extra,
           result: { inserted: [], duplicates: [], failed: [] },
           error: undefined,
           resolve,
@@ -499,12 +995,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
 
     updateLead(id, mutate, updateOptions = {}) {
       return new Promise((resolve, reject) => {
-        schedule({
-          kind: "update",
-          run: () => writeUpdate(id, mutate, updateOptions.onCommit),
-          resolve,
-          reject,
-        });
+        schedule({ kind: "update", id, mutate, onCommit: updateOptions.onCommit, resolve, reject });
       });
     },
 
@@ -584,7 +1075,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
         if (entry.value.indexed === INDEX_VERSION) continue;
         try {
           // The same lead again: the write counts it in the indexes (see indexes.ts).
-          await this.updateLead(entry.value.id, (lead) => lead);
+          await store.updateLead(entry.value.id, (lead) => lead);
           written++;
         } catch (error) {
           if (!(error instanceof LeadNotFoundError)) throw error;
@@ -596,15 +1087,31 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
 
     async listChangesSince(seq, limit = 100) {
       const since = Math.max(0, Math.floor(seq));
-      const head = (await kv.get<number>(leadChangesHeadKey())).value ?? 0;
+      // The first record asked for is read too: records expire oldest first, so while it is
+      // there none after it has expired, and memory may answer.
+      const [headEntry, first] = await kv.getMany<[number, LeadChangeRecord]>([
+        leadChangesHeadKey(),
+        leadChangeKey(since + 1),
+      ]);
+      const head = headEntry.value ?? 0;
       if (since >= head) return { changes: [], head, gap: false };
-      const records: LeadChangeRecord[] = [];
-      const iter = kv.list<LeadChangeRecord>(
-        { start: leadChangeKey(since + 1), end: leadChangeKey(head + 1) },
-        { limit: Math.max(1, Math.min(Math.floor(limit), 1000)) },
-      );
-      for await (const entry of iter) records.push(entry.value);
-      const leads = await readLeads(records.map((record) => record.leadId));
+      const count = Math.min(head - since, Math.max(1, Math.min(Math.floor(limit), 1000)));
+      const mine = cachedHead?.versionstamp === headEntry.versionstamp && first.value !== null
+        ? changesFromMemory(since, count)
+        : null;
+      let records: LeadChangeRecord[];
+      if (mine) records = mine;
+      else {
+        records = [];
+        const iter = kv.list<LeadChangeRecord>(
+          { start: leadChangeKey(since + 1), end: leadChangeKey(head + 1) },
+          { limit: count },
+        );
+        for await (const entry of iter) records.push(entry.value);
+      }
+      const leads = mine
+        ? await readLeadValues(records.map((record) => record.leadId))
+        : await readLeads(records.map((record) => record.leadId));
       const changes: LeadChange[] = [];
       records.forEach((record, i) => {
         const lead = leads[i];
@@ -617,6 +1124,23 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
       return (await kv.get<number>(leadChangesHeadKey())).value ?? 0;
     },
   };
+  return store;
+
+  /** Change records (since, since + count] from memory, or null when one of them is not there. */
+  function changesFromMemory(since: number, count: number): LeadChangeRecord[] | null {
+    const records: LeadChangeRecord[] = [];
+    for (let seq = since + 1; seq <= since + count; seq++) {
+      const record = recentChanges.get(seq);
+      if (!record) return null;
+      records.push(record);
+    }
+    return records;
+  }
+
+  /** Leads by id as stored now: what this process last wrote, else from KV. */
+  async function readLeadValues(ids: string[]): Promise<(Lead | null)[]> {
+    return (await readLeadEntries(ids)).map((entry) => served(entry.value));
+  }
 
   async function readLeads(ids: string[]): Promise<(Lead | null)[]> {
     const entries = await getManyChunked<Lead>(kv, ids.map(leadKey));
@@ -624,10 +1148,14 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
   }
 }
 
-/** A lead as the store hands it out: without its internal index marker. */
-function served<T extends Lead | null>(lead: T): T {
-  if (lead === null || lead.indexed === undefined) return lead;
-  const { indexed: _indexed, ...rest } = lead;
+/**
+ * A lead as the store hands it out: without its internal index marker (and with `timeline`
+ * when given). A copy of the top level, so what the store keeps of its writes stays as stored.
+ */
+function served<T extends Lead | null>(lead: T, timeline?: LeadTimelineEvent[]): T {
+  if (lead === null) return lead;
+  const { indexed: _indexed, ...rest } = lead as Lead;
+  if (timeline) rest.timeline = timeline;
   return rest as T;
 }
 

@@ -1,7 +1,7 @@
 // The framework's own settings (what a project's fresh.config.ts declares), typed, with defaults.
 
 import { BUNDLE_DIR } from "../islands/bundles.ts";
-import type { Middleware } from "./server.ts";
+import type { Plugin } from "./server.ts";
 
 /** What plugins are made with: facts known only once the app starts. */
 export interface PluginContext {
@@ -30,7 +30,7 @@ export interface FrameworkConfig {
    * Middleware every request passes through first, static files and refusals included, in this
    * order (e.g. security headers).
    */
-  plugins?: (context: PluginContext) => Middleware[];
+  plugins?: (context: PluginContext) => Plugin[];
 }
 
 /** {@linkcode FrameworkConfig} with its defaults filled in and its folders as URLs. */
@@ -40,7 +40,7 @@ export interface ResolvedFrameworkConfig {
   islandsDir: URL;
   staticDir: URL;
   build: { outDir: URL; sourceMaps: boolean };
-  plugins: (context: PluginContext) => Middleware[];
+  plugins: (context: PluginContext) => Plugin[];
 }
 
 /** Types fresh.config.ts and fills in the defaults (Fresh's `defineConfig`). */

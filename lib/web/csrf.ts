@@ -2,6 +2,7 @@
 // `Sec-Fetch-Site` refuses another site's request outright; `Origin`, else `Referer`, must then
 // name our origin; with neither, only a request that carries no credentials passes.
 
+import type { BaseState } from "./define.ts";
 import type { Middleware } from "./server.ts";
 import { jsonResponse } from "./http_error.ts";
 import { ownOrigin } from "./request_info.ts";
@@ -68,7 +69,7 @@ export interface CsrfOptions {
 }
 
 /** Middleware refusing cross-site state-changing requests with 403 JSON. */
-export function csrfProtection(options: CsrfOptions): Middleware {
+export function csrfProtection<State extends BaseState>(options: CsrfOptions): Middleware<State> {
   return async function csrfMiddleware(c, next) {
     const req = c.req.raw;
     // The decoded path the router matches on, so an exemption means that route itself.

@@ -1,16 +1,8 @@
-// Fresh-style route types and identity helpers: handlers, pages and the per-request state.
+// Fresh-style route types and identity helpers, generic over the app's per-request state:
+// `createDefine<State>()` gives route files their types (as Fresh's does).
 
 import type { Context } from "hono";
 import type { ComponentChildren, VNode } from "preact";
-import type { AppServices } from "../services.ts";
-
-/** The signed-in user, as middleware puts it on the state. */
-export interface SessionUser {
-  id: string;
-  email: string;
-  name: string;
-  role: "admin" | "agent";
-}
 
 /**
  * Who may use a route, declared beside it (`export const access = "admin"`): `public` is anyone,
@@ -27,20 +19,21 @@ export const ACCESS_LEVELS: readonly Access[] = ["public", "user", "admin"];
  */
 export type ParamChecks = Record<string, (value: string) => boolean>;
 
-/** What middleware puts on every request. */
-export interface State {
+/**
+ * What the framework itself needs of every request's state: the id it logs, sets as
+ * `X-Request-Id` and puts in error answers. The app's state extends it (lib/app_state.ts).
+ */
+export interface BaseState {
   requestId: string;
-  services: AppServices;
-  user: SessionUser | null;
 }
 
-/** Hono's environment for this app. */
-export interface HonoEnv {
+/** Hono's environment for an app whose requests carry `State`. */
+export interface HonoEnv<State extends BaseState = BaseState> {
   Variables: { state: State };
 }
 
 /** What a route handler receives. */
-export interface RouteContext<Data = unknown> {
+export interface RouteContext<Data = unknown, State extends BaseState = BaseState> {
   req: Request;
   /** `Deno.serve`'s handler info (the client's address); absent when called in-process. */
   info: Deno.ServeHandlerInfo | undefined;
@@ -50,20 +43,24 @@ export interface RouteContext<Data = unknown> {
   /** Renders the route's page component with `data`, inside the app layout. */
   render(data?: Data, init?: ResponseInit): Promise<Response>;
   /** The underlying Hono context, for streaming helpers such as `streamSSE`. */
-  hono: Context<HonoEnv>;
+  hono: Context<HonoEnv<State>>;
 }
 
 /** A function answering one HTTP method. */
-export type HandlerFn<Data = unknown> = (ctx: RouteContext<Data>) => Response | Promise<Response>;
+export type HandlerFn<Data = unknown, State extends BaseState = BaseState> = (
+  ctx: RouteContext<Data, State>,
+) => Response | Promise<Response>;
 
 /** HTTP methods a route may answer. */
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** A route's `handler` export: one function per method. */
-export type Handlers<Data = unknown> = Partial<Record<Method, HandlerFn<Data>>>;
+export type Handlers<Data = unknown, State extends BaseState = BaseState> = Partial<
+  Record<Method, HandlerFn<Data, State>>
+>;
 
 /** What a page component receives. */
-export interface PageProps<Data = unknown> {
+export interface PageProps<Data = unknown, State extends BaseState = BaseState> {
   data: Data;
   url: URL;
   params: Record<string, string>;
@@ -71,10 +68,12 @@ export interface PageProps<Data = unknown> {
 }
 
 /** A page component. */
-export type PageComponent<Data = unknown> = (props: PageProps<Data>) => VNode | null;
+export type PageComponent<Data = unknown, State extends BaseState = BaseState> = (
+  props: PageProps<Data, State>,
+) => VNode | null;
 
 /** What the `_app` layout receives. */
-export interface AppProps {
+export interface AppProps<State extends BaseState = BaseState> {
   Component: () => ComponentChildren;
   state: State;
   url: URL;
@@ -84,14 +83,21 @@ export interface AppProps {
   asset(path: string): string;
 }
 
-/** Identity helpers that give route files their types without ceremony (Fresh's `createDefine`). */
-export const define = {
+/** Identity helpers that type route files for one state (what {@linkcode createDefine} returns). */
+export interface Define<State extends BaseState> {
   /** Types a route's `handler` export. */
-  handlers<Data = unknown>(handlers: Handlers<Data>): Handlers<Data> {
-    return handlers;
-  },
+  handlers<Data = unknown>(handlers: Handlers<Data, State>): Handlers<Data, State>;
   /** Types a page component. */
-  page<Data = unknown>(page: PageComponent<Data>): PageComponent<Data> {
-    return page;
-  },
-};
+  page<Data = unknown>(page: PageComponent<Data, State>): PageComponent<Data, State>;
+}
+
+/**
+ * The identity helpers for an app whose requests carry `State` (Fresh's `createDefine`): the app
+ * makes them once (`export const define = createDefine<State>()`) and its route files use them.
+ */
+export function createDefine<State extends BaseState>(): Define<State> {
+  return {
+    handlers: (handlers) => handlers,
+    page: (page) => page,
+  };
+}

@@ -5,6 +5,7 @@ import {
   type Access,
   ACCESS_LEVELS,
   type AppProps,
+  type BaseState,
   type HandlerFn,
   type Handlers,
   type PageComponent,
@@ -13,11 +14,11 @@ import {
 } from "./define.ts";
 
 /** What a route file may export. */
-export interface RouteModule {
-  handler?: Handlers | HandlerFn;
-  default?: PageComponent;
+export interface RouteModule<State extends BaseState = BaseState> {
+  handler?: Handlers<unknown, State> | HandlerFn<unknown, State>;
+  default?: PageComponent<unknown, State>;
   /** The page's `<title>`, fixed or computed from the page's props. */
-  title?: string | ((props: PageProps) => string);
+  title?: string | ((props: PageProps<unknown, State>) => string);
   /** Who may use the route; absent means any signed-in user. */
   access?: Access;
   /** A check for each URL parameter of the route's pattern. */
@@ -25,12 +26,12 @@ export interface RouteModule {
 }
 
 /** One route file, loaded. */
-export interface LoadedRoute {
+export interface LoadedRoute<State extends BaseState = BaseState> {
   /** Path relative to routes/, with forward slashes, e.g. `api/leads/[id].ts`. */
   file: string;
   /** Hono URL pattern, e.g. `/api/leads/:id`. */
   pattern: string;
-  module: RouteModule;
+  module: RouteModule<State>;
   /** Who may use it: the module's `access`, or `user` when it declares none. */
   access: Access;
   /** The checks of its URL parameters (one for each `:name` in `pattern`). */
@@ -38,11 +39,11 @@ export interface LoadedRoute {
 }
 
 /** The routes folder, loaded: routes plus the special `_app`, `_404` and `_500` pages. */
-export interface RouteTree {
-  routes: LoadedRoute[];
-  app: (props: AppProps) => ComponentChildren;
-  notFound: PageComponent;
-  error: PageComponent;
+export interface RouteTree<State extends BaseState = BaseState> {
+  routes: LoadedRoute<State>[];
+  app: (props: AppProps<State>) => ComponentChildren;
+  notFound: PageComponent<unknown, State>;
+  error: PageComponent<unknown, State>;
 }
 
 const ROUTE_FILE = /\.(tsx?|jsx?)$/;
@@ -144,14 +145,19 @@ export function compareRoutes(a: string, b: string): number {
   return ra === rb ? a.localeCompare(b) : ra < rb ? -1 : 1;
 }
 
-/** Imports every route module under `dir` and the special pages. */
-export async function loadRouteTree(dir: URL): Promise<RouteTree> {
+/**
+ * Imports every route module under `dir` and the special pages. `State` is what the app's
+ * middleware puts on every request; the route files are typed for it by the app's `define`.
+ */
+export async function loadRouteTree<State extends BaseState = BaseState>(
+  dir: URL,
+): Promise<RouteTree<State>> {
   const files = await listRouteFiles(dir);
-  const routes: LoadedRoute[] = [];
+  const routes: LoadedRoute<State>[] = [];
   for (const file of files) {
     const pattern = routePattern(file);
     if (pattern === null) continue;
-    const module = await import(new URL(file, dir).href) as RouteModule;
+    const module = await import(new URL(file, dir).href) as RouteModule<State>;
     if (!module.handler && !module.default) {
       throw new Error(`Route ${file} exports neither a handler nor a page component`);
     }
@@ -181,7 +187,10 @@ export async function loadRouteTree(dir: URL): Promise<RouteTree> {
  * A route's declared access, `user` when it declares none. A value that is not an access level
  * stops the server, rather than guessing what a typo meant.
  */
-export function routeAccess(file: string, module: RouteModule): Access {
+export function routeAccess<State extends BaseState>(
+  file: string,
+  module: RouteModule<State>,
+): Access {
   const access = module.access ?? "user";
   if (!ACCESS_LEVELS.includes(access)) {
     throw new Error(
@@ -196,7 +205,11 @@ export function routeAccess(file: string, module: RouteModule): Access {
  * A route's parameter checks. Every `:name` in the pattern needs one, so no route hands an
  * unchecked id (of any length) to KV; a check for a name the pattern lacks is a mistake too.
  */
-export function routeParams(file: string, pattern: string, module: RouteModule): ParamChecks {
+export function routeParams<State extends BaseState>(
+  file: string,
+  pattern: string,
+  module: RouteModule<State>,
+): ParamChecks {
   const names = [...pattern.matchAll(/:(\w+)/g)].map((m) => m[1]);
   const checks = module.params ?? {};
   for (const name of names) {
@@ -216,7 +229,7 @@ export function routeParams(file: string, pattern: string, module: RouteModule):
 }
 
 /** The methods a route module answers, for the `Allow` header. */
-export function allowedMethods(module: RouteModule): string[] {
+export function allowedMethods<State extends BaseState>(module: RouteModule<State>): string[] {
   if (typeof module.handler === "function") {
     return ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
   }

@@ -4,29 +4,29 @@ import { h } from "preact";
 import { renderWithIslands } from "../islands/ssr.ts";
 import type { IslandBuild, IslandBundle } from "../islands/bundles.ts";
 import { BUNDLE_PREFIX } from "../islands/bundles.ts";
-import type { PageComponent, PageProps, State } from "./define.ts";
+import type { BaseState, PageComponent, PageProps } from "./define.ts";
 import type { RouteModule, RouteTree } from "./fs_routes.ts";
 import type { StaticAssets } from "./static.ts";
 
 /** Renders a page component with its props to a full HTML response. */
-export type PageRenderer = (
-  page: PageComponent,
-  props: PageProps,
-  options?: { status?: number; headers?: HeadersInit; title?: RouteModule["title"] },
+export type PageRenderer<State extends BaseState = BaseState> = (
+  page: PageComponent<unknown, State>,
+  props: PageProps<unknown, State>,
+  options?: { status?: number; headers?: HeadersInit; title?: RouteModule<State>["title"] },
 ) => Response;
 
 /** Builds the page renderer for one app. */
-export function createPageRenderer(
-  tree: RouteTree,
+export function createPageRenderer<State extends BaseState>(
+  tree: RouteTree<State>,
   assets: StaticAssets,
   bundles: IslandBuild,
-): PageRenderer {
+): PageRenderer<State> {
   return (page, props, options = {}) => {
     const title = typeof options.title === "function" ? options.title(props) : options.title;
     const { html, islands } = renderWithIslands(
       h(tree.app, {
         Component: () => h(page, props),
-        state: props.state as State,
+        state: props.state,
         url: props.url,
         title,
         asset: assets.url,

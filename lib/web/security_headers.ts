@@ -3,9 +3,8 @@
 
 import type { Context } from "hono";
 import { secureHeaders } from "hono/secure-headers";
-import type { HonoEnv } from "./define.ts";
 import { isHttps } from "./request_info.ts";
-import type { Middleware } from "./server.ts";
+import type { Plugin } from "./server.ts";
 
 /** HSTS value sent over https: one year. Subdomains are left to their owners. */
 export const STRICT_TRANSPORT_SECURITY = "max-age=31536000";
@@ -32,7 +31,7 @@ export interface SecurityHeadersOptions {
  * its defaults. HSTS only over https: over plain http it would be ignored or, on a shared host
  * name, lock out a site that has no certificate.
  */
-export function securityHeaders(options: SecurityHeadersOptions): Middleware {
+export function securityHeaders(options: SecurityHeadersOptions): Plugin {
   const permissionsPolicy = Object.fromEntries(
     (options.deniedFeatures ?? []).map((feature) => [feature, false]),
   ) as NonNullable<Parameters<typeof secureHeaders>[0]>["permissionsPolicy"];
@@ -57,7 +56,7 @@ export function securityHeaders(options: SecurityHeadersOptions): Middleware {
 }
 
 // Some responses (Response.redirect, a fetch's answer) have immutable headers: answer with a copy.
-function mutable(c: Context<HonoEnv>): void {
+function mutable(c: Context): void {
   try {
     c.res.headers.set("x-content-type-options", "nosniff");
   } catch {

@@ -4,15 +4,32 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { noStore } from "./cache_control.ts";
-import type { Access, HandlerFn, HonoEnv, PageComponent, RouteContext, State } from "./define.ts";
+import type {
+  Access,
+  BaseState,
+  HandlerFn,
+  HonoEnv,
+  PageComponent,
+  RouteContext,
+} from "./define.ts";
 import { allowedMethods, type LoadedRoute, type RouteTree } from "./fs_routes.ts";
 import { errorAnswer, jsonResponse } from "./http_error.ts";
 import type { PageRenderer } from "./render.ts";
 import { isStaticPath, serveStatic, type StaticAssets } from "./static.ts";
 
-/** Hono middleware that runs before the routes, e.g. sessions or security headers. */
-export type Middleware = (
-  c: Context<HonoEnv>,
+/** Hono middleware that runs before the routes, on a request whose state exists, e.g. sessions. */
+export type Middleware<State extends BaseState = BaseState> = (
+  c: Context<HonoEnv<State>>,
+  next: () => Promise<void>,
+) => Promise<void | Response>;
+
+/**
+ * Middleware that runs first, before the request state exists (fresh.config.ts's plugins, e.g.
+ * security headers): it sees the request and the response only, so it fits any app's state.
+ */
+export type Plugin = (
+  // deno-lint-ignore no-explicit-any
+  c: Context<any>,
   next: () => Promise<void>,
 ) => Promise<void | Response>;
 
@@ -21,26 +38,34 @@ export type Middleware = (
  * response turns it away. Called for the route the router matched, with `c.req.path` the decoded
  * path it matched on, so no second reading of the URL can disagree with the router.
  */
-export type Authorizer = (
-  c: Context<HonoEnv>,
+export type Authorizer<State extends BaseState = BaseState> = (
+  c: Context<HonoEnv<State>>,
   access: Access,
 ) => Response | null | Promise<Response | null>;
 
-/** What the web app is built from. */
-export interface WebAppOptions {
-  services: State["services"];
-  tree: RouteTree;
+/** Where the web app writes a line per request and the errors no route handled. */
+export interface RequestLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** What the web app is built from; `State` is what the app puts on every request. */
+export interface WebAppOptions<State extends BaseState> {
+  /** The state a request starts with (middleware may fill it in, e.g. the signed-in user). */
+  initialState(requestId: string): State;
+  log: RequestLogger;
+  tree: RouteTree<State>;
   assets: StaticAssets;
-  render: PageRenderer;
+  render: PageRenderer<State>;
   /**
    * Middleware every request passes through first, before anything else answers it (static
    * files, refusals, errors): fresh.config.ts's plugins, e.g. security headers.
    */
-  plugins?: Middleware[];
+  plugins?: Plugin[];
   /** Middleware run for every request after the request state exists and before routing. */
-  middleware?: Middleware[];
+  middleware?: Middleware<State>[];
   /** The access check run for every matched route (and, as `user`, for unknown paths). */
-  authorize: Authorizer;
+  authorize: Authorizer<State>;
 }
 
 /**
@@ -52,20 +77,22 @@ export function isApiPath(path: string): boolean {
 }
 
 /** Builds the Hono app that serves every route in `tree`. */
-export function createWebApp(options: WebAppOptions): Hono<HonoEnv> {
-  const { services, tree, assets, render, authorize } = options;
-  const app = new Hono<HonoEnv>();
+export function createWebApp<State extends BaseState>(
+  options: WebAppOptions<State>,
+): Hono<HonoEnv<State>> {
+  const { log, tree, assets, render, authorize } = options;
+  const app = new Hono<HonoEnv<State>>();
 
   for (const plugin of options.plugins ?? []) app.use(plugin);
 
   app.use(async (c, next) => {
     const started = performance.now();
     const requestId = crypto.randomUUID();
-    c.set("state", { requestId, services, user: null });
+    c.set("state", options.initialState(requestId));
     await next();
     c.res.headers.set("x-request-id", requestId);
     const path = new URL(c.req.url).pathname; // never the query: it can hold a verify token
-    services.log.info("request", {
+    log.info("request", {
       requestId,
       method: c.req.method,
       path,
@@ -85,7 +112,7 @@ export function createWebApp(options: WebAppOptions): Hono<HonoEnv> {
 
   for (const mw of options.middleware ?? []) app.use(mw);
 
-  const notFound = (c: Context<HonoEnv>) => notFoundResponse(c, tree, render);
+  const notFound = (c: Context<HonoEnv<State>>) => notFoundResponse(c, tree, render);
   for (const route of tree.routes) {
     app.all(route.pattern, (c) => handleRoute(c, route, { render, authorize, notFound }));
   }
@@ -109,7 +136,7 @@ export function createWebApp(options: WebAppOptions): Hono<HonoEnv> {
         answer.headers,
       );
     }
-    services.log.error("unhandled error", {
+    log.error("unhandled error", {
       requestId: state?.requestId,
       method: c.req.method,
       path: url.pathname,
@@ -135,10 +162,10 @@ function wantsHtml(req: Request): boolean {
   return (req.headers.get("accept") ?? "").includes("text/html");
 }
 
-function notFoundResponse(
-  c: Context<HonoEnv>,
-  tree: RouteTree,
-  render: PageRenderer,
+function notFoundResponse<State extends BaseState>(
+  c: Context<HonoEnv<State>>,
+  tree: RouteTree<State>,
+  render: PageRenderer<State>,
 ): Response {
   const state = c.get("state");
   const url = new URL(c.req.url);
@@ -151,16 +178,16 @@ function notFoundResponse(
   });
 }
 
-interface RouteDeps {
-  render: PageRenderer;
-  authorize: Authorizer;
-  notFound: (c: Context<HonoEnv>) => Response;
+interface RouteDeps<State extends BaseState> {
+  render: PageRenderer<State>;
+  authorize: Authorizer<State>;
+  notFound: (c: Context<HonoEnv<State>>) => Response;
 }
 
-async function handleRoute(
-  c: Context<HonoEnv>,
-  route: LoadedRoute,
-  { render, authorize, notFound }: RouteDeps,
+async function handleRoute<State extends BaseState>(
+  c: Context<HonoEnv<State>>,
+  route: LoadedRoute<State>,
+  { render, authorize, notFound }: RouteDeps<State>,
 ): Promise<Response> {
   // The access check belongs to the handler itself: whatever spelling of the URL the router
   // matched to this route, the route's own declaration decides, before anything else answers.
@@ -168,9 +195,11 @@ async function handleRoute(
   if (denied) return denied;
   const method = c.req.method === "HEAD" ? "GET" : c.req.method;
   const mod = route.module;
-  let fn: HandlerFn | undefined;
+  let fn: HandlerFn<unknown, State> | undefined;
   if (typeof mod.handler === "function") fn = mod.handler;
-  else fn = mod.handler?.[method as keyof typeof mod.handler] as HandlerFn | undefined;
+  else {
+    fn = mod.handler?.[method as keyof typeof mod.handler] as HandlerFn<unknown, State> | undefined;
+  }
   if (!fn && method === "GET" && mod.default) fn = (ctx) => ctx.render();
   if (!fn) {
     const allow = allowedMethods(mod).join(", ");
@@ -183,7 +212,7 @@ async function handleRoute(
   }
   const state: State = c.get("state");
   const url = new URL(c.req.url);
-  const ctx: RouteContext = {
+  const ctx: RouteContext<unknown, State> = {
     req: c.req.raw,
     info: c.env as Deno.ServeHandlerInfo | undefined,
     url,
@@ -193,7 +222,7 @@ async function handleRoute(
     render(data, init) {
       if (!mod.default) throw new Error(`Route ${route.file} has no page component to render`);
       return Promise.resolve(
-        render(mod.default as PageComponent, { data, url, params, state }, {
+        render(mod.default as PageComponent<unknown, State>, { data, url, params, state }, {
           status: init?.status,
           headers: init?.headers,
           title: mod.title,

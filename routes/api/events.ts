@@ -6,7 +6,7 @@ import { findEndedSessions, sessionIdHash } from "../../lib/auth/sessions.ts";
 import { readSessionCookie } from "../../lib/auth_web/cookies.ts";
 import type { LiveCloseReason } from "../../lib/leads/live.ts";
 import { toLeadJson } from "../../lib/leads/model.ts";
-import { define } from "../../lib/web/define.ts";
+import { define } from "../../lib/app_state.ts";
 import { HttpError, jsonResponse } from "../../lib/web/http_error.ts";
 
 /** What the browser waits before reconnecting after the stream ends (EventSource `retry:`). */

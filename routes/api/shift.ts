@@ -4,7 +4,7 @@
 import { readForm, readJsonObject } from "../../lib/web/body.ts";
 import { ownOrigin } from "../../lib/web/request_info.ts";
 import { isOnShift, listOnShift, setOnShift } from "../../lib/routing/shift.ts";
-import { define } from "../../lib/web/define.ts";
+import { define } from "../../lib/app_state.ts";
 import { formReturnPath, isFormPost } from "../../lib/web/form_post.ts";
 import { HttpError, jsonResponse } from "../../lib/web/http_error.ts";
 

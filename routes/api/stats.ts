@@ -5,7 +5,7 @@ import { listUsers } from "../../lib/auth/users.ts";
 import { getTeamSettings } from "../../lib/routing/settings.ts";
 import { readTeamStats, readWaitingNow } from "../../lib/stats/team_stats.ts";
 import { zonedDayStart } from "../../lib/time_zone.ts";
-import { define } from "../../lib/web/define.ts";
+import { define } from "../../lib/app_state.ts";
 import { HttpError, jsonResponse } from "../../lib/web/http_error.ts";
 
 function instant(raw: string | null, name: string): number | null {

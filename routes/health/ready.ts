@@ -1,7 +1,7 @@
 // Readiness for load balancers and orchestrators: KV writes, jobs are taken on time; 503 and why.
 
 import { checkReadiness } from "../../lib/health.ts";
-import { define } from "../../lib/web/define.ts";
+import { define } from "../../lib/app_state.ts";
 import { jsonResponse } from "../../lib/web/http_error.ts";
 
 /** Orchestrators call it without a session; it holds counts and times, no lead data. */

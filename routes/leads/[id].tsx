@@ -13,7 +13,7 @@ import { assignLead, claimLead } from "../../lib/leads/ownership.ts";
 import { TimelineCursorError } from "../../lib/leads/timeline.ts";
 import { getTeamSettings } from "../../lib/routing/settings.ts";
 import { parseLocalDateTime } from "../../lib/time_zone.ts";
-import { define, type PageProps, type RouteContext } from "../../lib/web/define.ts";
+import { define, type PageProps, type RouteContext } from "../../lib/app_state.ts";
 import { errorAnswer } from "../../lib/web/http_error.ts";
 import { isUlid } from "../../lib/ids.ts";
 import { type Clock, isTimeZone } from "../../lib/format/time.ts";

@@ -15,7 +15,7 @@ import {
   type WebhookDestinationJson,
 } from "../../lib/outbound/destinations.ts";
 import type { WebhookDelivery } from "../../lib/outbound/deliveries.ts";
-import { define, type RouteContext } from "../../lib/web/define.ts";
+import { define, type RouteContext } from "../../lib/app_state.ts";
 import { errorAnswer } from "../../lib/web/http_error.ts";
 
 interface IntegrationsData {

@@ -12,7 +12,7 @@ import {
 } from "../../lib/leads/dimensions.ts";
 import { listKnownForms } from "../../lib/leads/forms.ts";
 import { readFormParams } from "../../lib/web/body.ts";
-import { define, type RouteContext } from "../../lib/web/define.ts";
+import { define, type RouteContext } from "../../lib/app_state.ts";
 import { errorAnswer } from "../../lib/web/http_error.ts";
 
 interface TableData {

@@ -11,7 +11,7 @@ import {
   type TeamSettingsInput,
 } from "../../lib/routing/settings.ts";
 import { listOnShift } from "../../lib/routing/shift.ts";
-import { define, type RouteContext } from "../../lib/web/define.ts";
+import { define, type RouteContext } from "../../lib/app_state.ts";
 
 /** What the page shows. */
 interface RoutingData {

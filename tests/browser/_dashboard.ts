@@ -5,7 +5,7 @@ import { type GraphSimulator, startGraphSimulator } from "../../lib/graph_sim/mo
 import type { SimLead } from "../../lib/graph_sim/state.ts";
 import { startTestServer, type TestServer } from "../_helpers/app.ts";
 import { signIn } from "../_helpers/browser.ts";
-import { ACCESS_TOKEN, APP_SECRET, liveEnv } from "../ingest/_helpers.ts";
+import { ACCESS_TOKEN, APP_SECRET, liveEnv } from "../_helpers/pipeline.ts";
 
 /** A simulator, the app pointed at it, and a way to open signed-in dashboards. */
 export interface DashboardFixture {

@@ -84,7 +84,7 @@ browserTest(
     try {
       const page = await openDashboard(browser, server, server.user, errors);
       assert.match(await page.locator("[data-sync]").innerText(), /Not synced with Meta yet/);
-      const sim = server.app.services.pipeline.simulator!;
+      const sim = server.app.services.simulator!;
       const held = sim.createLead({ fields: { fullName: "Held Back Harriet" } });
 
       await page.click('[data-action="sync"]');

@@ -24,7 +24,7 @@ browserTest(
       });
       receiver.secret = (await created.json()).secret;
       receiver.failFirst = 1;
-      const simulator = server.app.services.pipeline.simulator!;
+      const simulator = server.app.services.simulator!;
       await (await simulator.deliver([simulator.createLead()], `${server.url}/webhook`)).body
         ?.cancel();
       await waitFor(() => receiver.requests.length >= 1, "a first, refused attempt");

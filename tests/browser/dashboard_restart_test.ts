@@ -8,7 +8,7 @@ import {
   type ServerProcess,
   startServer,
   stopServer,
-} from "../ingest/_server_process.ts";
+} from "../_helpers/server_process.ts";
 import { rowIds } from "./_dashboard.ts";
 
 const ADMIN_EMAIL = "restart-admin@example.com";

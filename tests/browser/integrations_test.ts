@@ -30,7 +30,7 @@ browserTest(
       receiver.secret = secret!;
       await page.getByText("This address is not encrypted (http)").waitFor();
 
-      const simulator = server.app.services.pipeline.simulator!;
+      const simulator = server.app.services.simulator!;
       const simLead = simulator.createLead();
       await (await simulator.deliver([simLead], `${server.url}/webhook`)).body?.cancel();
       await waitFor(() => receiver.acceptedCount() === 2, "created and details_fetched");

@@ -88,7 +88,7 @@ browserTest(
       );
 
       // A lead arrives by webhook; the push service gets its encrypted message...
-      const simulator = server.app.services.pipeline.simulator!;
+      const simulator = server.app.services.simulator!;
       const simLead = simulator.createLead();
       await (await simulator.deliver([simLead], `${server.url}/webhook`)).body?.cancel();
       const [message] = await push.waitFor(1);

@@ -15,7 +15,7 @@ browserTest(
     const contexts = [];
     try {
       const { services } = server.app;
-      const sim = services.pipeline.simulator!;
+      const sim = services.simulator!;
       const page0 = sim.pages[0];
       sim.setToken({ expiresAt: Math.floor(Date.now() / 1000) + 5 * DAY_S + 600 });
       sim.unsubscribePage(page0.id);

@@ -11,7 +11,7 @@ import { waitFor } from "../_helpers/wait.ts";
 const DATASET = "1234567890123456";
 
 async function metaLead(server: TestServer) {
-  const simulator = server.app.services.pipeline.simulator!;
+  const simulator = server.app.services.simulator!;
   const simLead = simulator.createLead();
   await (await simulator.deliver([simLead], `${server.url}/webhook`)).body?.cancel();
   const lead = await waitFor(async () => {
@@ -41,7 +41,7 @@ async function timelineOf(server: TestServer, id: string): Promise<string[]> {
 Deno.test("[capi] a qualified Meta lead is reported once per stage, lead id exact, and its timeline says so", async () => {
   const server = await startTestServer({ env: { META_DATASET_ID: DATASET } });
   try {
-    const simulator = server.app.services.pipeline.simulator!;
+    const simulator = server.app.services.simulator!;
     const { simLead, lead } = await metaLead(server);
     for (const status of ["contacted", "qualified", "contacted", "qualified", "won"]) {
       await setStatus(server, lead.id, status);
@@ -68,7 +68,7 @@ Deno.test("[capi] a qualified Meta lead is reported once per stage, lead id exac
     // Once each, however the lead moves on.
     await setStatus(server, lead.id, "qualified");
     await server.app.services.leadEvents.catchUp();
-    await server.app.services.pipeline.sweepJobs();
+    await server.app.services.jobs.runDue();
     assert.equal(simulator.datasetEvents(DATASET).length, 2);
     const status = await (await server.fetch("/api/admin/capi")).json();
     assert.equal(status.enabled, true);
@@ -86,7 +86,7 @@ Deno.test("[capi] a qualified Meta lead is reported once per stage, lead id exac
     const manualId = (await manual.json()).id;
     await setStatus(server, manualId, "qualified");
     await server.app.services.leadEvents.catchUp();
-    await server.app.services.pipeline.sweepJobs();
+    await server.app.services.jobs.runDue();
     assert.equal(simulator.datasetEvents(DATASET).length, 2);
   } finally {
     await server.close();
@@ -98,7 +98,7 @@ Deno.test("[capi] a mapped stage is reported; a rate limit is retried; a refused
     env: { META_DATASET_ID: DATASET, JOB_RETRY_DELAY_MS: "30" },
   });
   try {
-    const simulator = server.app.services.pipeline.simulator!;
+    const simulator = server.app.services.simulator!;
     const saved = await server.fetch("/api/admin/capi", {
       method: "PUT",
       headers: { "content-type": "application/json" },
@@ -138,8 +138,8 @@ Deno.test("[capi] off without META_DATASET_ID: a qualified lead is not reported"
     const { lead } = await metaLead(server);
     await setStatus(server, lead.id, "qualified");
     await server.app.services.leadEvents.catchUp();
-    await server.app.services.pipeline.sweepJobs();
-    assert.deepEqual(server.app.services.pipeline.simulator!.datasetEvents(), []);
+    await server.app.services.jobs.runDue();
+    assert.deepEqual(server.app.services.simulator!.datasetEvents(), []);
     assert.equal((await (await server.fetch("/api/admin/capi")).json()).enabled, false);
   } finally {
     await server.close();

@@ -10,9 +10,14 @@ import { RECONCILE_CRON_NAME } from "../../lib/reconcile/cron.ts";
 import { readSse } from "../_helpers/sse.ts";
 import { cookieValue, postForm, sessionSetCookie } from "../routes/_helpers.ts";
 import { parseExposition } from "../_helpers/prometheus.ts";
-import { ACCESS_TOKEN, APP_SECRET, postDelivery, VERIFY_TOKEN } from "../ingest/_helpers.ts";
+import { ACCESS_TOKEN, APP_SECRET, postDelivery, VERIFY_TOKEN } from "../_helpers/pipeline.ts";
 import { waitFor } from "../_helpers/wait.ts";
-import { baseEnv, type ServerProcess, startServer, stopServer } from "../ingest/_server_process.ts";
+import {
+  baseEnv,
+  type ServerProcess,
+  startServer,
+  stopServer,
+} from "../_helpers/server_process.ts";
 
 const ADMIN_EMAIL = "deploy-admin@example.com";
 const ADMIN_PASSWORD = "deploy test password 42";

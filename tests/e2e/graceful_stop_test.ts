@@ -7,9 +7,14 @@ import { signBody } from "../../lib/facebook/signature.ts";
 import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
 import { createTestUser } from "../_helpers/app.ts";
 import { readSse } from "../_helpers/sse.ts";
-import { ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN } from "../ingest/_helpers.ts";
+import { ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN } from "../_helpers/pipeline.ts";
 import { DEFAULT_WAIT_MS, waitFor } from "../_helpers/wait.ts";
-import { baseEnv, type ServerProcess, startServer, stopServer } from "../ingest/_server_process.ts";
+import {
+  baseEnv,
+  type ServerProcess,
+  startServer,
+  stopServer,
+} from "../_helpers/server_process.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { KvOpenError, openKv } from "../../lib/kv_open.ts";
-import { baseEnv, ROOT } from "../ingest/_server_process.ts";
+import { baseEnv, ROOT } from "../_helpers/server_process.ts";
 
 const MAIN = new URL("main.ts", ROOT).pathname;
 const CLI = new URL("scripts/users.ts", ROOT).pathname;

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { waitFor } from "../_helpers/wait.ts";
-import { baseEnv, freePort, startServer, stopServer } from "../ingest/_server_process.ts";
+import { baseEnv, freePort, startServer, stopServer } from "../_helpers/server_process.ts";
 
 const SCRIPT = new URL("../../scripts/meta_check.ts", import.meta.url).pathname;
 

@@ -86,3 +86,27 @@ Deno.test("[lead_fields] a bare lead maps to nulls", () => {
     "Solo",
   );
 });
+
+Deno.test("[exact json] ids stay exact however they are written; other numbers stay numbers", () => {
+  const cases: [string, unknown][] = [
+    // Strings only: the plain parse.
+    ['{"leadgen_id":"9007199254740993","time":1764336000}', {
+      leadgen_id: "9007199254740993",
+      time: 1764336000,
+    }],
+    // A number under an id key, with spaces and newlines before it.
+    ['{"id" :\n 12345678901234567890, "page_id":9007199254740993}', {
+      id: "12345678901234567890",
+      page_id: "9007199254740993",
+    }],
+    // An id key spelled with an escape.
+    ['{"lead\\u0067en_id":9007199254740993}', { leadgen_id: "9007199254740993" }],
+    // An escape elsewhere in the text, and an id after it.
+    ['{"note":"caf\\u00e9","ad_id":9007199254740993}', { note: "café", ad_id: "9007199254740993" }],
+    // Not plain digits: left a number for the validators to refuse.
+    ['{"leadgen_id":1e5,"form_id":-1}', { leadgen_id: 1e5, form_id: -1 }],
+    // A value that ends in _id is not a key.
+    ['{"field":"x_id","n":5}', { field: "x_id", n: 5 }],
+  ];
+  for (const [text, expected] of cases) assert.deepEqual(parseJsonExactIds(text), expected, text);
+});

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { PermanentJobError, RetryableJobError } from "../../lib/jobs/errors.ts";
-import { createJobQueue, type JobLog, type JobQueueOptions } from "../../lib/jobs/queue.ts";
+import {
+  COMPLETED_IN_COMMIT,
+  createJobQueue,
+  type JobLog,
+  type JobQueueOptions,
+} from "../../lib/jobs/queue.ts";
 import { createLeadStore } from "../../lib/leads/store.ts";
 import { newMetaLead } from "../../lib/leads/model.ts";
 import { commitAtomic } from "../../lib/kv_commit.ts";
@@ -278,5 +283,182 @@ Deno.test("[jobs] a write KV refuses over its limits fails the job at once, with
   assert.equal((await queue.getJob("fetch", "big"))?.state, "failed");
   assert.match(failed[0], /Value too large/);
   await queue.stop();
+  kv.close();
+});
+
+async function waitUntil(probe: () => boolean | Promise<boolean>, what: string, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+Deno.test("[jobs] a job created claimed runs here at once; its handler's commit removes it", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const queue = createJobQueue(kv, { log: quietLog() });
+  const other = createJobQueue(kv, { log: quietLog() });
+  const ran: { attempt: number; payload: unknown }[] = [];
+  queue.register("fetch", async (payload, ctx) => {
+    ran.push({ attempt: ctx.attempt, payload });
+    // The handler's own result and the job's removal land in one commit.
+    const op = kv.atomic().set(["result", ctx.jobId], "done");
+    ctx.complete!(op);
+    assert.equal((await op.commit()).ok, true);
+    return COMPLETED_IN_COMMIT;
+  });
+  other.register("fetch", () => Promise.reject(new Error("the other queue must not run it")));
+  const op = kv.atomic();
+  const claimed = queue.addClaimedJob(op, { type: "fetch", key: "k", payload: { n: 1 } });
+  const res = await op.commit();
+  assert.equal(res.ok, true);
+  assert.equal((await queue.getJob("fetch", "k"))?.state, "running", "claimed from birth");
+  assert.equal((await other.runDue()).claimed, 0, "a sweep leaves a claimed job alone");
+  queue.runClaimed(claimed, (res as Deno.KvCommitResult).versionstamp);
+  await waitUntil(async () => (await queue.getJob("fetch", "k")) === null, "the job to finish");
+  assert.deepEqual(ran, [{ attempt: 1, payload: { n: 1 } }]);
+  assert.equal((await kv.get(["result", claimed.id])).value, "done");
+  assert.equal((await kv.list({ prefix: ["jobs_due"] }).next()).done, true, "no due entry left");
+  await queue.stop();
+  await other.stop();
+  kv.close();
+});
+
+Deno.test("[jobs] a claimed job whose process died comes due when its lease expires", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const clock = { t: 1_000_000 };
+  const dead = createJobQueue(kv, { now: () => clock.t, leaseMs: 10_000, log: quietLog() });
+  const alive = createJobQueue(kv, { now: () => clock.t, leaseMs: 10_000, log: quietLog() });
+  const attempts: number[] = [];
+  alive.register("fetch", (_payload, ctx) => {
+    attempts.push(ctx.attempt);
+    return Promise.resolve();
+  });
+  const op = kv.atomic();
+  dead.addClaimedJob(op, { type: "fetch", key: "k", payload: null });
+  assert.equal((await op.commit()).ok, true);
+  // The creating process dies before runClaimed: nothing runs it until the lease ends.
+  clock.t += 9_999;
+  assert.equal((await alive.runDue()).claimed, 0);
+  clock.t += 1;
+  assert.equal((await alive.runDue()).succeeded, 1);
+  assert.deepEqual(attempts, [2], "the lost run counts as an attempt");
+  await alive.stop();
+  kv.close();
+});
+
+Deno.test("[jobs] heartbeat: a run longer than the lease keeps its job; no one else runs it", async () => {
+  const dir = await Deno.makeTempDir();
+  const kvA = await Deno.openKv(`${dir}/jobs.sqlite`);
+  const kvB = await Deno.openKv(`${dir}/jobs.sqlite`);
+  const logA = quietLog();
+  // A lease of 150 ms, renewed every 50 ms; the run takes 4 leases.
+  const queueA = createJobQueue(kvA, { leaseMs: 150, log: logA });
+  const queueB = createJobQueue(kvB, { leaseMs: 150, log: quietLog() });
+  const finish = deferred();
+  const started = deferred();
+  queueA.register("fetch", async () => {
+    started.resolve();
+    await finish.promise;
+  });
+  let ranB = 0;
+  queueB.register("fetch", () => {
+    ranB++;
+    return Promise.resolve();
+  });
+  await addJob(kvA, queueA, "k");
+  const runA = queueA.runDue();
+  await started.promise;
+  const until = Date.now() + 600;
+  let sweeps = 0;
+  while (Date.now() < until) {
+    sweeps += (await queueB.runDue()).claimed;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.equal(sweeps, 0, "the lease was renewed while the job ran");
+  assert.equal(ranB, 0);
+  finish.resolve();
+  assert.equal((await runA).succeeded, 1);
+  assert.equal(await queueA.getJob("fetch", "k"), null);
+  assert.deepEqual(logA.lines, [], "no lease was lost");
+  kvA.close();
+  kvB.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("[jobs] stop gives back claimed jobs that never got a slot: due at once, attempt not spent", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const queue = createJobQueue(kv, { concurrency: 1, log: quietLog() });
+  const release = deferred();
+  const started = deferred();
+  queue.register("fetch", async () => {
+    started.resolve();
+    await release.promise;
+  });
+  const claims = [];
+  for (const key of ["a", "b"]) {
+    const op = kv.atomic();
+    const claimed = queue.addClaimedJob(op, { type: "fetch", key, payload: null });
+    const res = await op.commit() as Deno.KvCommitResult;
+    claims.push({ claimed, versionstamp: res.versionstamp });
+  }
+  for (const { claimed, versionstamp } of claims) queue.runClaimed(claimed, versionstamp);
+  await started.promise;
+  const stopping = queue.stop();
+  release.resolve();
+  await stopping;
+  assert.equal(await queue.getJob("fetch", "a"), null, "the running one finished");
+  const waiting = await queue.getJob("fetch", "b");
+  assert.equal(waiting?.state, "waiting", "the other was given back");
+  assert.equal(waiting?.job.attempts, 0);
+  assert.ok(waiting!.job.dueAt <= Date.now());
+  kv.close();
+});
+
+Deno.test("[jobs] a job is stored under its type and key: two writes to add it, two to remove it", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const queue = createJobQueue(kv, { log: quietLog() });
+  queue.register("fetch", () => Promise.resolve());
+  assert.equal(await addJob(kv, queue, "k"), true);
+  const keys: Deno.KvKey[] = [];
+  for await (const entry of kv.list({ prefix: [] })) keys.push(entry.key);
+  assert.deepEqual(keys.map((key) => key[0]).sort(), ["jobs", "jobs_due"]);
+  assert.deepEqual(await kv.get(["jobs", "fetch:k"]).then((e) => e.versionstamp !== null), true);
+  assert.equal(await addJob(kv, queue, "k"), false, "a second job with the same key is refused");
+  await queue.runDue();
+  assert.equal((await kv.list({ prefix: [] }).next()).done, true, "nothing left behind");
+  kv.close();
+});
+
+Deno.test("[jobs] a job stored before ids came from type and key is found, refused twice, run and cleaned up", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const clock = { t: 1_000_000 };
+  const queue = createJobQueue(kv, { now: () => clock.t, log: quietLog() });
+  const ran: unknown[] = [];
+  queue.register("fetch", (payload) => {
+    ran.push(payload);
+    return Promise.resolve();
+  });
+  // The old layout: a ULID id, its record, its due entry and the by-key index.
+  const id = "01HZZZZZZZZZZZZZZZZZZZZZZZ";
+  const record = {
+    id,
+    type: "fetch",
+    key: "old",
+    payload: { n: 1 },
+    dueAt: clock.t,
+    attempts: 0,
+    leaseUntil: null,
+    createdAt: clock.t,
+    lastError: null,
+  };
+  await kv.atomic().set(["jobs", id], record).set(["jobs_due", clock.t, id], id)
+    .set(["jobs_by_key", "fetch", "old"], id).commit();
+  assert.equal((await queue.getJob("fetch", "old"))?.job.id, id);
+  assert.equal(await addJob(kv, queue, "old"), false, "no second job beside the old one");
+  assert.equal((await queue.runDue()).succeeded, 1);
+  assert.deepEqual(ran, [{ n: 1 }]);
+  assert.equal(await queue.getJob("fetch", "old"), null);
+  assert.equal((await kv.list({ prefix: [] }).next()).done, true, "its index went with it");
   kv.close();
 });

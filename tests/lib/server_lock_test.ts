@@ -10,7 +10,7 @@ import {
   serverHeartbeatKey,
   writeHeartbeat,
 } from "../../lib/server_lock.ts";
-import { baseEnv, ROOT, startServer, stopServer } from "../ingest/_server_process.ts";
+import { baseEnv, ROOT, startServer, stopServer } from "../_helpers/server_process.ts";
 
 const MAIN = new URL("main.ts", ROOT).pathname;
 

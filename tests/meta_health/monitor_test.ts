@@ -15,7 +15,7 @@ async function withDemoApp(
 ) {
   const app = await createTestApp({ env });
   try {
-    await fn(app, app.app.services.pipeline.simulator!);
+    await fn(app, app.app.services.simulator!);
   } finally {
     await app.close();
   }

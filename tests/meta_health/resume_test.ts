@@ -14,7 +14,7 @@ Deno.test("[meta_health] a lead that failed on an expired token is fetched once 
   const server = await startTestServer({ env: { JOB_MAX_ATTEMPTS: "2", JOB_RETRY_DELAY_MS: "0" } });
   try {
     const { services } = server.app;
-    const sim = services.pipeline.simulator!;
+    const sim = services.simulator!;
     sim.setToken({ expiresAt: secondsFromNow(-60_000) });
     const simLead = sim.createLead();
     const res = await sim.deliver([simLead], `${server.url}/webhook`);
@@ -57,7 +57,7 @@ Deno.test("[meta_health] a lead Meta does not have is not retried by the check",
   const server = await startTestServer();
   try {
     const { services } = server.app;
-    const sim = services.pipeline.simulator!;
+    const sim = services.simulator!;
     sim.injectFault({ path: "lead", code: 100, subcode: 33, message: "does not exist", times: 1 });
     const simLead = sim.createLead();
     const res = await sim.deliver([simLead], `${server.url}/webhook`);

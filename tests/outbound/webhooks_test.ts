@@ -35,7 +35,7 @@ async function addDestination(server: TestServer, receiver: WebhookReceiver, eve
 }
 
 async function deliverLead(server: TestServer): Promise<SimLead> {
-  const simulator = server.app.services.pipeline.simulator!;
+  const simulator = server.app.services.simulator!;
   const lead = simulator.createLead();
   const res = await simulator.deliver([lead], `${server.url}/webhook`);
   assert.equal(res.status, 200);

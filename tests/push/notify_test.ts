@@ -37,7 +37,7 @@ async function subscribe(server: TestServer, user: TestUser, subscription: TestS
 
 /** Creates a lead in the simulator and delivers it, signed, to the server's webhook. */
 async function deliverLead(server: TestServer): Promise<SimLead> {
-  const simulator = server.app.services.pipeline.simulator!;
+  const simulator = server.app.services.simulator!;
   const lead = simulator.createLead();
   const res = await simulator.deliver([lead], `${server.url}/webhook`);
   assert.equal(res.status, 200);
@@ -85,7 +85,7 @@ Deno.test("[push] a webhook lead reaches the rep's device encrypted end to end, 
 
     // One lead, one notification: nothing more arrives for it.
     await server.app.services.leadEvents.catchUp();
-    await server.app.services.pipeline.sweepJobs();
+    await server.app.services.jobs.runDue();
     assert.equal(push.received.length, 1);
     assert.deepEqual(push.refused, []);
     // The device's last success is recorded and no personal data or endpoint reaches the logs.
@@ -148,7 +148,7 @@ Deno.test("[push] the owner hears about a lead; an unowned one goes to everyone 
 
     // Meta is slow with the details: after a second the lead is announced with what is known,
     // to its owner only (claimed meanwhile), and its name follows, quietly, when it comes.
-    const simulator = server.app.services.pipeline.simulator!;
+    const simulator = server.app.services.simulator!;
     simulator.injectFault({ path: "lead", latencyMs: 2_500, times: 1 });
     const slow = await deliverLead(server);
     const stub = await waitFor(
@@ -217,7 +217,7 @@ Deno.test("[push] devices the push service calls gone (404, 410) are removed; a 
     }, "the gone devices to be removed");
     assert.equal(left[0].endpoint, flaky.endpoint);
     // The retry went only to the device not reached yet.
-    await server.app.services.pipeline.sweepJobs();
+    await server.app.services.jobs.runDue();
     assert.equal(push.received.length, 5);
   });
 });

@@ -103,7 +103,7 @@ Deno.test("[e2e] GET / with no leads explains how leads arrive (and in demo mode
     assert.match(body, /data-action="send-test-lead"/);
     // Commands that work for someone who started with `npx -y deno@2.9 task start` (no `deno`),
     // with the ports this server really uses (its simulator is on a free port here).
-    const simulatorPort = new URL(t.app.services.pipeline.simulator!.url).port;
+    const simulatorPort = new URL(t.app.services.simulator!.url).port;
     assert.match(
       body,
       new RegExp(

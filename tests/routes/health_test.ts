@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createTestApp, createTestUser } from "../_helpers/app.ts";
-import { baseEnv, ROOT } from "../ingest/_server_process.ts";
+import { baseEnv, ROOT } from "../_helpers/server_process.ts";
 
 Deno.test("[health] GET /health is 200 ok while KV answers", async () => {
   const { app, close } = await createTestApp();

@@ -54,7 +54,7 @@ Deno.test("[settings] admin only: agents get 403 on the page and its APIs; the h
 
 Deno.test("[settings] before a check, Check now as a form (303), then the report with tokens and pages", async () => {
   await withServer(async (server) => {
-    const sim = server.app.services.pipeline.simulator!;
+    const sim = server.app.services.simulator!;
     let html = await (await server.fetch("/settings")).text();
     assert.match(html, /No check has run yet/);
     assert.match(html, /<form method="post" action="\/api\/admin\/meta-health">/);
@@ -97,7 +97,7 @@ Deno.test("[settings] before a check, Check now as a form (303), then the report
 Deno.test("[settings] the deliveries log: signed and refused deliveries, replay recorded, no body of a refused one", async () => {
   await withServer(async (server) => {
     const { services } = server.app;
-    const sim = services.pipeline.simulator!;
+    const sim = services.simulator!;
     const lead = sim.createLead();
     const delivered = await sim.deliver([lead], `${server.url}/webhook`);
     assert.equal(delivered.status, 200);
@@ -159,7 +159,7 @@ Deno.test("[settings] the deliveries log: signed and refused deliveries, replay 
 Deno.test("[settings] a replay stores a lead the first pass did not, and reports a delivery no longer kept", async () => {
   await withServer(async (server) => {
     const { services } = server.app;
-    const sim = services.pipeline.simulator!;
+    const sim = services.simulator!;
     const lead = sim.createLead();
     // A delivery kept before its leads were stored (as if the store had refused them then).
     const body = new TextEncoder().encode(sim.webhookBody([lead]));

@@ -3,7 +3,7 @@ import { PROMETHEUS_CONTENT_TYPE } from "../../lib/metrics/registry.ts";
 import { startTestServer } from "../_helpers/app.ts";
 import { type Exposition, parseExposition } from "../_helpers/prometheus.ts";
 import { readSse } from "../_helpers/sse.ts";
-import { APP_SECRET, postDelivery, waitForSettled, withPipeline } from "../ingest/_helpers.ts";
+import { APP_SECRET, postDelivery, waitForSettled, withPipeline } from "../_helpers/pipeline.ts";
 import { waitFor } from "../_helpers/wait.ts";
 
 const METRICS_TOKEN = "metrics-test-token-0123456789";
@@ -193,7 +193,7 @@ Deno.test("[metrics] a sync counts its sweep, the leads Meta listed and those it
   const server = await startTestServer(); // demo mode: the sync sweeps the built-in simulator
   try {
     const before = await scrape(server.url, { cookie: server.user.cookie });
-    const sim = server.app.services.pipeline.simulator!;
+    const sim = server.app.services.simulator!;
     sim.createLead();
     sim.createLead();
     const sync = await server.fetch("/api/leads/sync", { method: "POST" });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { saveDelivery } from "../../lib/leads/deliveries.ts";
 import { createTestApp } from "../_helpers/app.ts";
-import { postDelivery, withPipeline } from "../ingest/_helpers.ts";
+import { postDelivery, withPipeline } from "../_helpers/pipeline.ts";
 
 async function ready(fetchApp: (req: Request) => Promise<Response>) {
   const res = await fetchApp(new Request("http://localhost/health/ready"));

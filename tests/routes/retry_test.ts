@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { waitForSettled, withPipeline } from "../ingest/_helpers.ts";
+import { waitForSettled, withPipeline } from "../_helpers/pipeline.ts";
 
 const FORM = { "content-type": "application/x-www-form-urlencoded", accept: "text/html" };
 

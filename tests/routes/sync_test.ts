@@ -16,7 +16,7 @@ function postJson(path: string, body: unknown): [string, RequestInit] {
 Deno.test("[e2e] POST /api/leads/sync finds leads the demo simulator never delivered", async () => {
   const t = await createTestApp();
   try {
-    const sim = t.app.services.pipeline.simulator!;
+    const sim = t.app.services.simulator!;
     const held = [sim.createLead(), sim.createLead({ pageId: sim.pages[1].id }), sim.createLead()];
     const res = await t.fetch("/api/leads/sync", { method: "POST" });
     assert.equal(res.status, 200);
@@ -47,7 +47,7 @@ Deno.test("[e2e] POST /api/leads/sync finds leads the demo simulator never deliv
 Deno.test("[e2e] ten concurrent POST /api/leads/sync cause one sweep", async () => {
   const t = await createTestApp();
   try {
-    const sim = t.app.services.pipeline.simulator!;
+    const sim = t.app.services.simulator!;
     sim.createLead();
     sim.resetCalls();
     const responses = await Promise.all(
@@ -71,7 +71,7 @@ Deno.test("[e2e] ten concurrent POST /api/leads/sync cause one sweep", async () 
 Deno.test("[e2e] the app's cron handler sweeps the demo simulator", async () => {
   const t = await createTestApp();
   try {
-    const sim = t.app.services.pipeline.simulator!;
+    const sim = t.app.services.simulator!;
     const lead = sim.createLead();
     const result = await reconcileCronHandler(t.app.services.reconciler)();
     assert.equal(result.inserted, 1);
@@ -84,7 +84,7 @@ Deno.test("[e2e] the app's cron handler sweeps the demo simulator", async () => 
 Deno.test("[e2e] a token error during sync raises a dashboard alert naming the page", async () => {
   const t = await createTestApp();
   try {
-    const sim = t.app.services.pipeline.simulator!;
+    const sim = t.app.services.simulator!;
     const other = sim.createLead({ pageId: sim.pages[1].id });
     sim.injectFault({ path: "page_forms", code: 190, times: 1 });
     const result: SyncResult = await (await t.fetch("/api/leads/sync", { method: "POST" })).json();
@@ -99,7 +99,7 @@ Deno.test("[e2e] a token error during sync raises a dashboard alert naming the p
     assert.match(alerts[0].message, /Cannot sync leads of page/);
     const status = await t.app.services.reconciler.status();
     assert.deepEqual(status.pageProblems.map((p) => [p.pageId, p.kind]), [[refused, "token"]]);
-    assert.ok(!t.logs.some((line) => line.includes(t.app.services.pipeline.webhook.appSecret)));
+    assert.ok(!t.logs.some((line) => line.includes(t.app.services.webhook.appSecret)));
   } finally {
     await t.close();
   }
@@ -108,7 +108,7 @@ Deno.test("[e2e] a token error during sync raises a dashboard alert naming the p
 Deno.test("[e2e] a permission error on a form listing raises a permission alert", async () => {
   const t = await createTestApp({ env: { SYNC_MIN_INTERVAL_SECONDS: "0" } });
   try {
-    const sim = t.app.services.pipeline.simulator!;
+    const sim = t.app.services.simulator!;
     sim.injectFault({ path: "form_leads", code: 200, times: 1 });
     await t.fetch("/api/leads/sync", { method: "POST" }).then((res) => res.body?.cancel());
     const alerts = await t.app.services.alerts.listAlerts();
@@ -205,7 +205,7 @@ Deno.test("[e2e] POST /api/leads needs a signed-in user", async () => {
 Deno.test("[e2e] a hand-entered lead is stored, flagged when it matches a Meta lead, and pushed to open streams", async () => {
   const t = await startTestServer({ env: { DEFAULT_PHONE_COUNTRY: "US" } });
   try {
-    const sim = t.app.services.pipeline.simulator!;
+    const sim = t.app.services.simulator!;
     const meta = sim.createLead({
       fields: { fullName: "Dana Meta", phone: "+14155550142", email: "dana@example.com" },
     });

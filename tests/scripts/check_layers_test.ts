@@ -39,15 +39,15 @@ Deno.test("[check_layers] parseImports reads every import form, not comments", (
     ].join("\n"),
   );
   assert.deepEqual(
-    edges.map((e) => [e.line, e.target, e.typeOnly, e.reexport, e.external]),
+    edges.map((e) => [e.line, e.target, e.typeOnly, e.reexport, e.external, e.dynamic]),
     [
-      [1, "lib/leads/a.ts", false, false, false],
-      [2, "lib/b.ts", true, false, false],
-      [3, "routes/c.ts", true, false, false],
-      [7, "lib/leads/side_effect.ts", false, false, false],
-      [8, "lib/leads/e.ts", false, true, false],
-      [11, "lib/leads/lazy.ts", false, false, false],
-      [12, "hono", false, false, true],
+      [1, "lib/leads/a.ts", false, false, false, false],
+      [2, "lib/b.ts", true, false, false, false],
+      [3, "routes/c.ts", true, false, false, false],
+      [7, "lib/leads/side_effect.ts", false, false, false, false],
+      [8, "lib/leads/e.ts", false, true, false, false],
+      [11, "lib/leads/lazy.ts", false, false, false, true],
+      [12, "hono", false, false, true, false],
     ],
   );
 });
@@ -97,6 +97,48 @@ Deno.test("[check_layers] each rule catches an import that breaks it, and names 
     "lib/wire.ts": ["shared browser-safe code imports nothing of the server"],
     "routes/a.tsx": ["routes are loaded, never imported", "pages use an island through its entry"],
   });
+});
+
+Deno.test("[check_layers] the wiring: the framework and the core never import it, it imports no HTTP, and only it loads the simulator (dynamically)", () => {
+  const found = broken({
+    // The framework names the app's state, or the services; the core reads the request state.
+    "lib/web/define.ts": 'import type { AppServices } from "../services.ts";',
+    "lib/web/server.ts": 'import type { State } from "../app_state.ts";',
+    "lib/leads/thing.ts": 'import type { State } from "../app_state.ts";',
+    // The services import the framework and hono, and load the simulator with the module.
+    "lib/services.ts": 'import { jsonResponse } from "./web/http_error.ts";\nimport "hono";\n' +
+      'import { startGraphSimulator } from "./graph_sim/mod.ts";',
+    // The entry point and a route import the simulator, one of them only dynamically.
+    "main.ts": 'import { startGraphSimulator } from "./lib/graph_sim/mod.ts";',
+    "routes/demo.ts": 'const sim = await import("../lib/graph_sim/mod.ts");',
+  });
+  assert.deepEqual(found, {
+    "lib/leads/thing.ts": ["the core knows nothing of HTTP"],
+    "lib/services.ts": [
+      "the services know nothing of HTTP",
+      "the services know nothing of HTTP",
+      "the Graph simulator loads only in demo mode",
+    ],
+    "lib/web/define.ts": ["the framework knows nothing of the app"],
+    "lib/web/server.ts": ["the framework knows nothing of the app"],
+    "main.ts": ["the Graph simulator loads only in demo mode"],
+    "routes/demo.ts": ["the Graph simulator loads only in demo mode"],
+  });
+  // What is allowed: the dynamic import from the wiring, type imports, the simulator's own
+  // modules, scripts, and routes typed by the app's state.
+  assert.deepEqual(
+    broken({
+      "lib/services.ts": 'import type { GraphSimulator } from "./graph_sim/mod.ts";\n' +
+        'const { startGraphSimulator } = await import("./graph_sim/mod.ts");',
+      "lib/graph_sim/mod.ts": 'import { handleGraphRequest } from "./graph_api.ts";',
+      "scripts/sim.ts": 'import { startGraphSimulator } from "../lib/graph_sim/mod.ts";',
+      "routes/index.tsx": 'import { define } from "../lib/app_state.ts";',
+      "lib/app_state.ts": 'import type { AppServices } from "./services.ts";\n' +
+        'import { createDefine } from "./web/define.ts";\nimport type { Context } from "hono";',
+      "lib/auth_web/access.ts": 'import type { AppContext } from "../app_state.ts";',
+    }),
+    {},
+  );
 });
 
 Deno.test("[check_layers] the report names the file, line, import and rule", () => {

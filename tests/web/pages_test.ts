@@ -5,9 +5,7 @@ import { createLogger } from "../../lib/log.ts";
 import type { RouteTree } from "../../lib/web/fs_routes.ts";
 import { createPageRenderer } from "../../lib/web/render.ts";
 import { createWebApp } from "../../lib/web/server.ts";
-import { loadConfig } from "../../lib/config.ts";
 import { createTestApp } from "../_helpers/app.ts";
-import type { AppServices } from "../../lib/services.ts";
 
 Deno.test("[pages] GET / renders the layout, stylesheet and the dashboard island", async () => {
   const { app, fetch, close } = await createTestApp();
@@ -74,16 +72,7 @@ Deno.test("[pages] the 404 page is HTML for browsers, JSON for the API, and load
 });
 
 Deno.test("[pages] a crashing route shows the 500 page with a request id and logs the stack", async () => {
-  const kv = await Deno.openKv(":memory:");
   const logs: string[] = [];
-  const config = loadConfig({ KV_PATH: ":memory:" });
-  // Only what the error page touches; the lead pipeline is not needed here.
-  const services = {
-    config,
-    kv,
-    log: createLogger({ sink: (l) => logs.push(l) }),
-    startedAt: Date.now(),
-  } as AppServices;
   const tree: RouteTree = {
     app: ({ Component }) => h("html", null, h("head", null), h("body", null, h(Component, null))),
     notFound: () => h("p", null, "nf"),
@@ -103,36 +92,34 @@ Deno.test("[pages] a crashing route shows the 500 page with a request id and log
     }],
   };
   const assets = { files: new Map(), url: (p: string) => p };
+  // The framework needs nothing of the app: a request id on the state and a log.
   const app = createWebApp({
-    services,
+    initialState: (requestId) => ({ requestId }),
+    log: createLogger({ sink: (l) => logs.push(l) }),
     tree,
     assets,
     render: createPageRenderer(tree, assets, { islands: new Map(), files: new Map() }),
     authorize: () => null,
   });
-  try {
-    const res = await app.request("/boom", { headers: { accept: "text/html" } });
-    assert.equal(res.status, 500);
-    const html = await res.text();
-    const requestId = res.headers.get("x-request-id")!;
-    assert.ok(html.includes(`ref ${requestId}`), "the page shows the request id");
-    assert.doesNotMatch(
-      html,
-      /secret internal detail|at line|\.ts:/,
-      "no stack reaches the browser",
-    );
-    const errorLine = logs.map((l) => JSON.parse(l)).find((l) => l.level === "error");
-    assert.equal(errorLine.requestId, requestId);
-    assert.match(errorLine.error.stack, /secret internal detail/);
+  const res = await app.request("/boom", { headers: { accept: "text/html" } });
+  assert.equal(res.status, 500);
+  const html = await res.text();
+  const requestId = res.headers.get("x-request-id")!;
+  assert.ok(html.includes(`ref ${requestId}`), "the page shows the request id");
+  assert.doesNotMatch(
+    html,
+    /secret internal detail|at line|\.ts:/,
+    "no stack reaches the browser",
+  );
+  const errorLine = logs.map((l) => JSON.parse(l)).find((l) => l.level === "error");
+  assert.equal(errorLine.requestId, requestId);
+  assert.match(errorLine.error.stack, /secret internal detail/);
 
-    const api = await app.request("/boom");
-    assert.equal(api.status, 500);
-    const body = await api.json();
-    assert.equal(body.error, "Internal server error");
-    assert.equal(JSON.stringify(body).includes("secret"), false);
-  } finally {
-    kv.close();
-  }
+  const api = await app.request("/boom");
+  assert.equal(api.status, 500);
+  const body = await api.json();
+  assert.equal(body.error, "Internal server error");
+  assert.equal(JSON.stringify(body).includes("secret"), false);
 });
 
 Deno.test("[islands] props that are not JSON-safe fail loudly at render time", () => {

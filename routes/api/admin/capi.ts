@@ -3,7 +3,7 @@
 
 import { readJsonObject } from "../../../lib/web/body.ts";
 import { checkCapiSettings } from "../../../lib/capi/settings.ts";
-import { define } from "../../../lib/web/define.ts";
+import { define } from "../../../lib/app_state.ts";
 import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";
 
 export const access = "admin";

@@ -1,7 +1,7 @@
 // The Meta health report: GET the last check, POST runs one now (the Settings page's Check now).
 // A plain form post from a browser is sent back to the Settings page (303).
 
-import { define } from "../../../lib/web/define.ts";
+import { define } from "../../../lib/app_state.ts";
 import { isFormPost } from "../../../lib/web/form_post.ts";
 import { jsonResponse } from "../../../lib/web/http_error.ts";
 

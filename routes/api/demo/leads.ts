@@ -1,14 +1,14 @@
 // Demo mode only: the built-in simulator creates test leads and delivers them, signed, to our webhook.
 
 import { readLimitedText } from "../../../lib/web/body.ts";
-import { define } from "../../../lib/web/define.ts";
+import { define } from "../../../lib/app_state.ts";
 import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";
 
 const MAX_COUNT = 50;
 
 export const handler = define.handlers({
   async POST({ req, state }) {
-    const simulator = state.services.pipeline.simulator;
+    const simulator = state.services.simulator;
     if (simulator === null) {
       throw new HttpError(404, "Not found: test leads exist in demo mode only");
     }

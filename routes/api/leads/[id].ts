@@ -5,7 +5,7 @@ import { readJsonObject } from "../../../lib/web/body.ts";
 import { assignLead } from "../../../lib/leads/ownership.ts";
 import { parseLeadPatch, setLeadStatus } from "../../../lib/leads/status.ts";
 import { toLeadDetailJson } from "../../../lib/leads/timeline.ts";
-import { define } from "../../../lib/web/define.ts";
+import { define } from "../../../lib/app_state.ts";
 import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";
 import { isUlid } from "../../../lib/ids.ts";
 

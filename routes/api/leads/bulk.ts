@@ -4,7 +4,7 @@
 
 import { applyBulkChange, parseBulkChange } from "../../../lib/leads/bulk.ts";
 import { readJsonObject } from "../../../lib/web/body.ts";
-import { define } from "../../../lib/web/define.ts";
+import { define } from "../../../lib/app_state.ts";
 import { jsonResponse } from "../../../lib/web/http_error.ts";
 
 export const handler = define.handlers({

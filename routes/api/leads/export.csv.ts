@@ -7,7 +7,7 @@ import { resolveListRequest } from "../../../lib/leads/views.ts";
 import { isUlid } from "../../../lib/ids.ts";
 import { clockOf } from "../../../lib/local_time.ts";
 import { readFormParams } from "../../../lib/web/body.ts";
-import { define } from "../../../lib/web/define.ts";
+import { define } from "../../../lib/app_state.ts";
 import { HttpError } from "../../../lib/web/http_error.ts";
 import { zonedParts } from "../../../lib/time_zone.ts";
 

@@ -14,7 +14,7 @@ import {
 } from "../../../lib/leads/views.ts";
 import { clockOf } from "../../../lib/local_time.ts";
 import { getTeamSettings } from "../../../lib/routing/settings.ts";
-import { define } from "../../../lib/web/define.ts";
+import { define } from "../../../lib/app_state.ts";
 import { CHANGES_PAGE_SIZE, LEAD_PAGE_SIZE } from "../../../lib/wire.ts";
 import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";
 

@@ -1,6 +1,6 @@
 // Asks the server to reconcile with Meta now (POST), or says how the last sync went (GET).
 
-import { define } from "../../../lib/web/define.ts";
+import { define } from "../../../lib/app_state.ts";
 import { jsonResponse } from "../../../lib/web/http_error.ts";
 
 export const handler = define.handlers({

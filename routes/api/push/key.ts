@@ -1,6 +1,6 @@
 // GET: the VAPID public key a browser subscribes with (`applicationServerKey`).
 
-import { define } from "../../../lib/web/define.ts";
+import { define } from "../../../lib/app_state.ts";
 import { jsonResponse } from "../../../lib/web/http_error.ts";
 import type { PushKeyAnswer } from "../../../lib/wire.ts";
 

@@ -7,7 +7,7 @@ import {
   getPushPreferences,
   savePushPreferences,
 } from "../../../lib/push/preferences.ts";
-import { define, type RouteContext } from "../../../lib/web/define.ts";
+import { define, type RouteContext } from "../../../lib/app_state.ts";
 import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";
 
 const NO_STORE = { "cache-control": "no-store" };

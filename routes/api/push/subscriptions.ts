@@ -10,7 +10,7 @@ import {
   removePushSubscription,
   savePushSubscription,
 } from "../../../lib/push/subscriptions.ts";
-import { define } from "../../../lib/web/define.ts";
+import { define } from "../../../lib/app_state.ts";
 import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";
 import type { PushDevice } from "../../../lib/wire.ts";
 

@@ -1,6 +1,6 @@
 // POST: sends a test notification to every device of the signed-in user.
 
-import { define } from "../../../lib/web/define.ts";
+import { define } from "../../../lib/app_state.ts";
 import { jsonResponse } from "../../../lib/web/http_error.ts";
 import type { PushTestAnswer } from "../../../lib/wire.ts";
 

@@ -4,7 +4,7 @@
 import { deleteSavedView, updateSavedView } from "../../../lib/leads/saved_views.ts";
 import { isUlid } from "../../../lib/ids.ts";
 import { readJsonObject } from "../../../lib/web/body.ts";
-import { define } from "../../../lib/web/define.ts";
+import { define } from "../../../lib/app_state.ts";
 import { isFormPost } from "../../../lib/web/form_post.ts";
 import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";
 

@@ -5,7 +5,7 @@ import { getTeamSettings } from "../../../lib/routing/settings.ts";
 import { builtInViews, createSavedView, listSavedViews } from "../../../lib/leads/saved_views.ts";
 import { clockOf } from "../../../lib/local_time.ts";
 import { readForm, readJsonObject } from "../../../lib/web/body.ts";
-import { define } from "../../../lib/web/define.ts";
+import { define } from "../../../lib/app_state.ts";
 import { isFormPost } from "../../../lib/web/form_post.ts";
 import { jsonResponse } from "../../../lib/web/http_error.ts";
 

@@ -1,7 +1,7 @@
 // The webhook deliveries log: the last deliveries, kept (replayable) and refused, newest first.
 
 import { listDeliveryLog } from "../../../../lib/leads/deliveries.ts";
-import { define } from "../../../../lib/web/define.ts";
+import { define } from "../../../../lib/app_state.ts";
 import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
 
 /** Only admins see deliveries. */

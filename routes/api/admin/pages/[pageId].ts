@@ -1,7 +1,7 @@
 // Admin: stop sweeping a page that was added in settings.
 
 import { isPageId, removeSettingsPage } from "../../../../lib/reconcile/pages.ts";
-import { define } from "../../../../lib/web/define.ts";
+import { define } from "../../../../lib/app_state.ts";
 import { HttpError } from "../../../../lib/web/http_error.ts";
 
 /** Only admins choose the pages reconciliation sweeps. */

@@ -7,7 +7,7 @@ import {
   listSeenPages,
   listSettingsPages,
 } from "../../../../lib/reconcile/pages.ts";
-import { define } from "../../../../lib/web/define.ts";
+import { define } from "../../../../lib/app_state.ts";
 import { jsonResponse } from "../../../../lib/web/http_error.ts";
 
 /** Only admins choose the pages reconciliation sweeps. */

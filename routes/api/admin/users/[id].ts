@@ -7,7 +7,7 @@ import {
 } from "../../../../lib/auth/users.ts";
 import { toPublicUser } from "../../../../lib/auth/model.ts";
 import { readJsonObject } from "../../../../lib/web/body.ts";
-import { define } from "../../../../lib/web/define.ts";
+import { define } from "../../../../lib/app_state.ts";
 import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
 import { isUlid } from "../../../../lib/ids.ts";
 

@@ -1,6 +1,6 @@
 import { createUser, listUsers } from "../../../../lib/auth/users.ts";
 import { readJsonObject } from "../../../../lib/web/body.ts";
-import { define } from "../../../../lib/web/define.ts";
+import { define } from "../../../../lib/app_state.ts";
 import { jsonResponse } from "../../../../lib/web/http_error.ts";
 
 /** Only admins manage the team. */

@@ -7,7 +7,7 @@ import {
   listDestinations,
   toDestinationJson,
 } from "../../../../lib/outbound/destinations.ts";
-import { define } from "../../../../lib/web/define.ts";
+import { define } from "../../../../lib/app_state.ts";
 import { jsonResponse } from "../../../../lib/web/http_error.ts";
 
 /** Only admins send lead data to other systems. */

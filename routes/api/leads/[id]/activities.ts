@@ -7,7 +7,7 @@ import {
   checkActivity,
   listLeadActivities,
 } from "../../../../lib/leads/activities.ts";
-import { define } from "../../../../lib/web/define.ts";
+import { define } from "../../../../lib/app_state.ts";
 import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
 import { isUlid } from "../../../../lib/ids.ts";
 

@@ -4,7 +4,7 @@
 import { ownOrigin } from "../../../../lib/web/request_info.ts";
 import { claimLead, LeadClaimedError } from "../../../../lib/leads/ownership.ts";
 import { toLeadDetailJson } from "../../../../lib/leads/timeline.ts";
-import { define } from "../../../../lib/web/define.ts";
+import { define } from "../../../../lib/app_state.ts";
 import { formReturnPath, isFormPost } from "../../../../lib/web/form_post.ts";
 import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
 import { isUlid } from "../../../../lib/ids.ts";

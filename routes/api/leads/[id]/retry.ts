@@ -3,7 +3,7 @@
 
 import { retryLeadDetails } from "../../../../lib/leads/fetch_details.ts";
 import { toLeadDetailJson } from "../../../../lib/leads/timeline.ts";
-import { define } from "../../../../lib/web/define.ts";
+import { define } from "../../../../lib/app_state.ts";
 import { isFormPost } from "../../../../lib/web/form_post.ts";
 import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
 import { isUlid } from "../../../../lib/ids.ts";

@@ -4,7 +4,7 @@
 import { readForm } from "../../../../lib/web/body.ts";
 import { ownOrigin } from "../../../../lib/web/request_info.ts";
 import { parseLeadStatus, setLeadStatus } from "../../../../lib/leads/status.ts";
-import { define } from "../../../../lib/web/define.ts";
+import { define } from "../../../../lib/app_state.ts";
 import { formReturnPath, isFormPost } from "../../../../lib/web/form_post.ts";
 import { HttpError } from "../../../../lib/web/http_error.ts";
 import { isUlid } from "../../../../lib/ids.ts";

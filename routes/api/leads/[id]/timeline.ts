@@ -2,7 +2,7 @@
 
 import { TIMELINE_PAGE_MAX } from "../../../../lib/leads/timeline.ts";
 import { isUlid } from "../../../../lib/ids.ts";
-import { define } from "../../../../lib/web/define.ts";
+import { define } from "../../../../lib/app_state.ts";
 import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
 
 /** Lead ids are ULIDs; anything else is a 404 before it reaches KV. */

@@ -2,7 +2,7 @@
 // dedupe makes that safe) and the replay is recorded on it. A form post goes back to Settings (303).
 
 import { isUlid } from "../../../../../lib/ids.ts";
-import { define } from "../../../../../lib/web/define.ts";
+import { define } from "../../../../../lib/app_state.ts";
 import { isFormPost } from "../../../../../lib/web/form_post.ts";
 import { HttpError, jsonResponse } from "../../../../../lib/web/http_error.ts";
 
@@ -14,8 +14,8 @@ export const params = { id: isUlid };
 
 export const handler = define.handlers({
   async POST({ req, params, state }) {
-    const { pipeline, log } = state.services;
-    const result = await pipeline.replay(params.id, {
+    const { ingestion, log } = state.services;
+    const result = await ingestion.replay(params.id, {
       requestId: state.requestId,
       by: state.user?.name ?? null,
     });

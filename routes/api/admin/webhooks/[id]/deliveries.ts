@@ -2,7 +2,7 @@
 
 import { isUlid } from "../../../../../lib/ids.ts";
 import { getDestination } from "../../../../../lib/outbound/destinations.ts";
-import { define } from "../../../../../lib/web/define.ts";
+import { define } from "../../../../../lib/app_state.ts";
 import { HttpError, jsonResponse } from "../../../../../lib/web/http_error.ts";
 
 export const access = "admin";

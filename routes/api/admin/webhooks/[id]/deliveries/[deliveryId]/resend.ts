@@ -2,7 +2,7 @@
 // post (the integrations page's Resend button) comes back to that page.
 
 import { isUlid } from "../../../../../../../lib/ids.ts";
-import { define } from "../../../../../../../lib/web/define.ts";
+import { define } from "../../../../../../../lib/app_state.ts";
 import { isFormPost } from "../../../../../../../lib/web/form_post.ts";
 import { HttpError, jsonResponse } from "../../../../../../../lib/web/http_error.ts";
 

@@ -1,0 +1,137 @@
+// Pages and API reads with 100,000 leads stored: the dashboard HTML, GET /api/leads (first page,
+// 500, a deep page), the polling read, a lead's page; and the KV file's size.
+//
+// Run: deno task bench:pages   (writes bench/results/pages.json)
+// Sizes: PAGES_LEADS (100,000), PAGES_REQUESTS (200 per URL).
+
+import { startGraphSimulator } from "../lib/graph_sim/mod.ts";
+import { fieldDataOf } from "../lib/graph_sim/state.ts";
+import { applyLeadDetails, type Lead, newMetaLead } from "../lib/leads/model.ts";
+import { createLeadStore } from "../lib/leads/store.ts";
+import {
+  ACCESS_TOKEN,
+  APP_SECRET,
+  benchSession,
+  leadlineEnv,
+  machineInfo,
+  progress,
+  startLeadline,
+  stopServer,
+  summarize,
+  uptime,
+  writeResult,
+} from "./_shared.ts";
+
+const LEADS = Number(Deno.env.get("PAGES_LEADS") ?? 100_000);
+const REQUESTS = Number(Deno.env.get("PAGES_REQUESTS") ?? 200);
+
+const machine = await machineInfo();
+const sim = await startGraphSimulator({
+  appSecret: APP_SECRET,
+  accessToken: ACCESS_TOKEN,
+  seed: 31,
+});
+const dir = await Deno.makeTempDir({ prefix: "leadline_bench_pages_" });
+const kvPath = `${dir}/leadline.kv`;
+
+/** KV's files (the database, its write-ahead log) in bytes. */
+async function kvBytes(): Promise<{ total: number; database: number; wal: number }> {
+  const size = (suffix: string) => Deno.stat(kvPath + suffix).then((s) => s.size, () => 0);
+  const [database, wal, shm] = await Promise.all([size(""), size("-wal"), size("-shm")]);
+  return { total: database + wal + shm, database, wal };
+}
+
+try {
+  progress(`storing ${LEADS} leads with their answers`);
+  const started = performance.now();
+  const kv = await Deno.openKv(kvPath);
+  const store = createLeadStore(kv);
+  const now = Date.now();
+  let someId = "";
+  for (let done = 0; done < LEADS;) {
+    const batch: Lead[] = [];
+    for (let i = 0; i < 1000 && done + i < LEADS; i++) {
+      const simLead = sim.createLead({
+        createdTime: Math.floor((now - (LEADS - done - i) * 60_000) / 1000),
+      });
+      const stub = newMetaLead({
+        leadgenId: simLead.id,
+        pageId: simLead.pageId,
+        formId: simLead.formId,
+        adId: simLead.adId,
+        adgroupId: null,
+        createdTime: simLead.createdTime,
+      }, new Date());
+      const answers = fieldDataOf(simLead);
+      batch.push(applyLeadDetails(stub, {
+        fullName: simLead.fields.fullName,
+        email: simLead.fields.email,
+        phone: simLead.fields.phone,
+        answers,
+        adName: simLead.adName,
+        campaignName: simLead.campaignName,
+        formName: "Test drive booking",
+      }, new Date()));
+    }
+    const result = await store.insertLeads(batch);
+    if (result.failed.length > 0) throw result.failed[0].error;
+    someId = result.inserted[0]?.id ?? someId;
+    done += batch.length;
+    if (done % 20_000 === 0) progress(`  ${done} stored`);
+  }
+  const head = await store.getChangeHead();
+  const deep = await store.listLeads({ limit: 500 });
+  kv.close();
+  const storeSeconds = Math.round((performance.now() - started) / 100) / 10;
+  const bytes = await kvBytes();
+  progress(
+    `  ${LEADS} leads in ${storeSeconds} s; KV ${Math.round(bytes.total / 1024 / 1024)} MiB ` +
+      `(database ${Math.round(bytes.database / 1024 / 1024)} MiB)`,
+  );
+
+  const cookie = await benchSession(kvPath);
+  const server = await startLeadline(leadlineEnv(kvPath, sim));
+  const urls: Record<string, string> = {
+    "GET / (dashboard HTML)": "/",
+    "GET /api/leads (50 newest)": "/api/leads",
+    "GET /api/leads?limit=500": "/api/leads?limit=500",
+    "GET /api/leads?cursor= (the 50 after the newest 500)": `/api/leads?cursor=${deep.cursor}`,
+    "GET /api/leads?since= (polling, 50 changes behind)": `/api/leads?since=${head - 50}`,
+    "GET /leads/:id (a lead's page)": `/leads/${someId}`,
+  };
+  const reads = [];
+  try {
+    for (const [what, path] of Object.entries(urls)) {
+      const samples: number[] = [];
+      let bytesOut = 0;
+      for (let i = 0; i < REQUESTS + 10; i++) {
+        const t0 = performance.now();
+        const res = await fetch(server.url + path, { headers: { cookie } });
+        const body = await res.arrayBuffer();
+        const ms = performance.now() - t0;
+        if (res.status !== 200) throw new Error(`${what} answered ${res.status}`);
+        if (i >= 10) samples.push(ms);
+        bytesOut = body.byteLength;
+      }
+      const figures = summarize(samples);
+      reads.push({ what, path, bytes: bytesOut, ...figures, uptime: await uptime() });
+      progress(`  ${what}: p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms (${bytesOut} bytes)`);
+    }
+  } finally {
+    await stopServer(server);
+  }
+  await writeResult("pages", {
+    machine,
+    command: "deno task bench:pages",
+    leads: LEADS,
+    storeSeconds,
+    kvBytes: bytes,
+    kvBytesPerLead: Math.round(bytes.database / LEADS),
+    filteredSearch: "not measured: there is no filtered search (no route takes a filter) on " +
+      "this branch; the cursor page and the polling read stand in for reads past the first page",
+    reads,
+  });
+} finally {
+  await sim.close();
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+}
