@@ -26,7 +26,6 @@ import { isOnShift } from "../lib/routing/shift.ts";
 import { readTeamStats, readWaitingNow } from "../lib/stats/team_stats.ts";
 import { zonedDayStart } from "../lib/time_zone.ts";
 import { define } from "../lib/app_state.ts";
-import { InvalidCursorError } from "../lib/errors.ts";
 
 export const title = "Dashboard";
 
@@ -82,26 +81,17 @@ export const handler = define.handlers<Data>({
     // The head first: a change landing between the two reads is sent again by the stream, and
     // the island drops what it already has.
     const head = await leads.getChangeHead();
-    let page;
-    try {
-      page = request.kind === "due"
-        ? {
-          leads: await listDueLeads(kv, leads, {
-            until: endOfToday(now, settings.timeZone),
-            ownerId: user.role === "admin" ? null : user.id,
-          }),
-          cursor: null,
-        }
-        : await searchLeads(kv, leads, request.filter, { limit: LEAD_PAGE_SIZE, cursor });
-    } catch (error) {
-      // A hand-edited "Load more" link: the first page rather than an error page.
-      if (error instanceof InvalidCursorError) {
-        const params = new URLSearchParams(ctx.url.search);
-        params.delete("cursor");
-        return new Response(null, { status: 303, headers: { location: `/?${params}` } });
+    // A cursor we did not give out (a hand-edited "Load more" link) throws InvalidCursorError,
+    // which the app answers with a 400 page saying so.
+    const page = request.kind === "due"
+      ? {
+        leads: await listDueLeads(kv, leads, {
+          until: endOfToday(now, settings.timeZone),
+          ownerId: user.role === "admin" ? null : user.id,
+        }),
+        cursor: null,
       }
-      throw error;
-    }
+      : await searchLeads(kv, leads, request.filter, { limit: LEAD_PAGE_SIZE, cursor });
     const users = await listUsers(kv);
     const names = new Map(users.map((u) => [u.id, u.name]));
     const active = users.filter((u) => !u.disabled).map((u) => ({ id: u.id, name: u.name }));

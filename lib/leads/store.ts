@@ -1,7 +1,7 @@
 // The lead store over Deno KV: deduped inserts, updates and a change log, all through one serial writer.
 
 import { addLeadAlert } from "../alerts.ts";
-import { DomainError } from "../errors.ts";
+import { DomainError, InvalidCursorError } from "../errors.ts";
 import { isUlid } from "../ids.ts";
 import { commitAtomic } from "../kv_commit.ts";
 import { kvValueSize } from "../kv_value_size.ts";
@@ -1190,7 +1190,11 @@ function asError(error: unknown): Error {
 
 function decodeLeadCursor(cursor: string): { createdMs: number; id: string } {
   const match = /^(-?\d+)_([0-9A-Z]{26})$/.exec(cursor);
-  if (!match) throw new TypeError(`Cannot list leads: cursor "${cursor}" is not one we gave out`);
+  if (!match) {
+    throw new InvalidCursorError(
+      `Cannot list leads: cursor "${cursor.slice(0, 60)}" is not one we gave out`,
+    );
+  }
   return { createdMs: Number(match[1]), id: match[2] };
 }
 
