@@ -8,8 +8,12 @@ import {
   addDerivedWrites,
   contributionOf,
   derivedMutationsOf,
+  FORM_QUESTION_NAME_MAX,
+  FORM_QUESTIONS_MAX,
+  FORM_QUESTIONS_MAX_BYTES,
   indexEntries,
 } from "../../lib/leads/indexes.ts";
+import { formQuestionsKey } from "../../lib/leads/dimensions.ts";
 import { generateLeads } from "../_helpers/lead_generator.ts";
 import { searchLeads } from "../../lib/leads/search.ts";
 import { applyContribution, emptyBucket, type StatsBucket } from "../../lib/stats/buckets.ts";
@@ -121,6 +125,32 @@ Deno.test("[db] indexes - a new lead's derived writes are as many as derivedMuta
       assert.equal(mutations, derivedMutationsOf(lead));
       assert.ok(mutations <= 36);
     }
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("[db] indexes - a form's remembered questions stay inside one KV value whatever its leads' answers are named", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const store = createLeadStore(kv);
+  try {
+    // Hand-entered answers named anything: 60 long multi-byte names a lead (34 KB of names), each
+    // lead's different, and one name longer than any question.
+    for (let i = 0; i < 5; i++) {
+      const lead = newManualLead({ source: "phone", fullName: `Long Names ${i}` }, new Date());
+      lead.answers = Array.from({ length: 60 }, (_, j) => ({
+        name: `${i}-${j}-${"名".repeat(190)}`,
+        values: ["x"],
+      }));
+      lead.answers.push({ name: "q".repeat(5_000), values: ["y"] });
+      const result = await store.insertLeads([lead]);
+      assert.equal(result.failed.length, 0, String(result.failed[0]?.error));
+    }
+    const questions = (await kv.get<string[]>(formQuestionsKey(null))).value!;
+    const bytes = questions.reduce((sum, name) => sum + new TextEncoder().encode(name).length, 0);
+    assert.ok(bytes <= FORM_QUESTIONS_MAX_BYTES, `${bytes} bytes of names`);
+    assert.ok(questions.length >= 50 && questions.length <= FORM_QUESTIONS_MAX);
+    assert.ok(questions.every((name) => name.length <= FORM_QUESTION_NAME_MAX));
   } finally {
     kv.close();
   }
