@@ -18,6 +18,7 @@ import {
   generateLeads,
   seeded,
 } from "../tests/_helpers/lead_generator.ts";
+import { uptime } from "./_shared.ts";
 
 const LEADS = Number(Deno.args[0] ?? 100_000);
 const RUNS = 60;
@@ -161,6 +162,8 @@ async function measure(
   return result;
 }
 
+// The machine is shared: the load average while the pages are timed goes with their figures.
+const load = await uptime();
 const weekAgo = now - 7 * DAY;
 const pages = [
   await measure("no filter, newest first", () => EMPTY_FILTER),
@@ -278,6 +281,7 @@ const results = {
   pageOf50: pages,
   export: exportResult,
   rssSamples: rss.filter((_, i) => i % 4 === 0),
+  load,
   measuredAt: new Date().toISOString(),
   machine:
     `${Deno.build.os} ${Deno.build.arch}, Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores`,
