@@ -28,6 +28,7 @@ const [
   startup,
   faults,
   search,
+  ingestNoSearch,
 ] = await Promise.all(
   [
     "ingest",
@@ -41,6 +42,7 @@ const [
     "startup",
     "faults",
     "search",
+    "ingest_nosearch",
   ].map(read),
 );
 
@@ -222,6 +224,13 @@ if (ingest) {
           `${ingestPremerge.ratio.ratio}× (${ingestPremerge.ratio.leadlinePerSecond}/s against ` +
           `${ingestPremerge.ratio.samplePerSecond}/s, ${ingestPremerge.ratio.leadlineCpuUs} µs ` +
           `of CPU a delivery, load ${loadOf(ingestPremerge.machine?.uptime)}).`
+        : "") +
+      (ingestNoSearch?.ratio
+        ? ` Before issue 11's search and filter index keys joined each lead's commit ` +
+          `(main's run, bench/results/ingest_nosearch.json): ${ingestNoSearch.ratio.ratio}× ` +
+          `(${ingestNoSearch.ratio.leadlinePerSecond}/s against ` +
+          `${ingestNoSearch.ratio.samplePerSecond}/s, ${ingestNoSearch.ratio.leadlineCpuUs} µs ` +
+          `of CPU a delivery, load ${loadOf(ingestNoSearch.machine?.uptime)}).`
         : ""),
   );
   line();
@@ -280,10 +289,14 @@ for (
     "and the answers of every lead fetched meanwhile in another. What is left is the cost of each " +
     "write inside those commits (Deno turns every mutation into Rust values on the JavaScript " +
     "thread, about 2 to 6 µs each, and SQLite writes it on its own thread), the V8 serialisation " +
-    "of each value, and the JavaScript around them. A delivery writes 16 keys now (11 with the " +
-    "lead, three of them the index keys the dashboard's views and routing read; 5 with its " +
-    "answers), in shares of two group commits that also write the waiting count and the hour's " +
-    "statistics once each, against 19 in 5 commits of its own before this work. Since the merge " +
+    "of each value, and the JavaScript around them. A delivery writes about 36 keys now (14 with " +
+    "the lead, six of them index keys: the three the dashboard's views and routing read and " +
+    "issue 11's status, form and source filter keys; about 22 with its answers, 17 of them " +
+    "issue 11's: the search terms of the name, phone, email and answers, the campaign's filter " +
+    "key, and the other filter keys rewritten with the campaign in their summary), in shares of " +
+    "two group commits that also write the waiting count, the hour's statistics, the form's " +
+    "questions and the campaign's name once each. Before issue 11 it was 16 keys (11 and 5), " +
+    "against 19 in 5 commits of its own before the group commit. Since the merge " +
     "with main, the lead event feed (push, outbound webhooks, Conversions API) also reads each " +
     "lead's new timeline lines after each of its two changes and commits its cursor on its own, " +
     "and the lead worker reads new leads once a second: the extra keys and these commits are " +
