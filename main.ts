@@ -89,8 +89,6 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
   const middleware: Middleware[] = [
     csrfProtection({
       trustProxy: config.trustProxy,
-      // Meta calls it without a session; the signature is its credential.
-      exemptPaths: ["/webhook"],
       hasCredentials: (req) => readSessionCookie(req) !== null,
     }),
     sessionAuth({ trustProxy: config.trustProxy }),

@@ -18,6 +18,8 @@ export interface LeadDetailProps {
   work?: LeadWorkProps;
   /** The reader's zone and locale for every time shown; UTC until the dashboard has told us. */
   clock?: Clock;
+  /** The Delete control (admins): a link to the confirmation, or the confirmation itself. */
+  erase?: { confirming: boolean } | null;
 }
 
 /** Meta's `platform` codes as people say them. */
@@ -36,7 +38,8 @@ export function platformLabel(code: string): string {
 
 /** Server-rendered detail of `lead`; every value is rendered as text. */
 export function LeadDetail(
-  { lead, timelineBefore = null, olderPage = false, work, clock = UTC_CLOCK }: LeadDetailProps,
+  { lead, timelineBefore = null, olderPage = false, work, clock = UTC_CLOCK, erase = null }:
+    LeadDetailProps,
 ) {
   const leadPath = `/leads/${encodeURIComponent(lead.id)}`;
   // In the reader's zone, with the zone's name; the exact UTC time in the tooltip.
@@ -236,6 +239,32 @@ export function LeadDetail(
         <summary>Raw field_data (JSON)</summary>
         <pre class="raw" data-raw>{JSON.stringify(lead.answers, null, 2)}</pre>
       </details>
+
+      {erase && (
+        <section class="detail-card erase-card" id="erase" aria-labelledby="erase-title">
+          <h2 id="erase-title">Delete lead</h2>
+          {erase.confirming
+            ? (
+              <form method="post" action={leadPath} data-erase-form>
+                <p>
+                  Delete this lead for good? Its answers, timeline, calls and notes are removed from
+                  Leadline and cannot be brought back; only a note that an admin deleted it stays.
+                </p>
+                <input type="hidden" name="action" value="erase" />
+                <button type="submit" class="button button-danger">Delete for good</button>{" "}
+                <a href={leadPath}>Cancel</a>
+              </form>
+            )
+            : (
+              <p>
+                For a request to erase this person's data.{" "}
+                <a class="button" href={`${leadPath}?erase=confirm#erase`} data-erase-start>
+                  Delete lead…
+                </a>
+              </p>
+            )}
+        </section>
+      )}
     </article>
   );
 }

@@ -186,6 +186,23 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     notify(leadToastText(row), formLabel(row), `/leads/${encodeURIComponent(row.id)}`);
   }
 
+  /** A lead erased (or purged) anywhere: its row, its selection and its toast mention go at once. */
+  function onRemoved(id: string) {
+    rows.value = rows.value.filter((row) => row.id !== id);
+    if (selected.value.has(id)) {
+      const next = new Set(selected.value);
+      next.delete(id);
+      selected.value = next;
+    }
+    clearTimeout(notifyLater.current.get(id));
+    notifyLater.current.delete(id);
+    toasts.value = toasts.value.flatMap((t) => {
+      if (!t.leadIds?.includes(id)) return [t];
+      const leadIds = t.leadIds.filter((other) => other !== id);
+      return leadIds.length > 0 ? [{ ...t, leadIds }] : [];
+    });
+  }
+
   function onLead(lead: LeadRow & { receivedAt?: string }) {
     const added = merge([lead]);
     // A webhook lead arrives as a stub; its name follows once Meta answers.
@@ -456,6 +473,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
       heartbeatMs: props.heartbeatMs,
       pollMs: props.pollMs,
       onLead,
+      onRemoved,
       onReset: () => void reloadList(),
       onAlerts: (next) => alerts.value = next,
       onConnection: (next) => connection.value = next,

@@ -69,6 +69,19 @@ export interface Config {
   metaHealth: MetaHealthConfig;
   /** Beyond the open tab (issue 15): Web Push, outbound webhooks, the Conversions API. */
   beyondTab: BeyondTabConfig;
+  /** Data care: how long leads and raw webhook deliveries are kept. */
+  retention: RetentionConfig;
+}
+
+/** How long personal data and raw deliveries are kept. */
+export interface RetentionConfig {
+  /**
+   * `LEAD_RETENTION_DAYS` (off by default, 1 to 36,500): leads created longer ago than this are
+   * purged with every key they have; null keeps leads for ever.
+   */
+  leadDays: number | null;
+  /** `DELIVERY_RETENTION_DAYS` (default 30, 1 to 3,650): how long raw webhook deliveries are kept. */
+  deliveryDays: number;
 }
 
 /** What the Meta health checks need beyond the credentials. */
@@ -201,6 +214,12 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     readyMaxJobDelayMs: readInt(env, "READY_MAX_JOB_DELAY_SECONDS", 300, 0, 7 * 24 * 60 * 60) *
       1000,
     beyondTab: readBeyondTab(env),
+    retention: {
+      leadDays: value(env, "LEAD_RETENTION_DAYS") === undefined
+        ? null
+        : readInt(env, "LEAD_RETENTION_DAYS", 0, 1, 36_500),
+      deliveryDays: readInt(env, "DELIVERY_RETENTION_DAYS", 30, 1, 3650),
+    },
   };
 }
 

@@ -25,6 +25,7 @@ import {
 } from "./leads/fetch_details.ts";
 import { createIngestion, type Ingestion } from "./leads/ingest.ts";
 import { createLiveHub, type LiveHub } from "./leads/live.ts";
+import { purgeExpired } from "./leads/retention.ts";
 import { createLeadStore, type LeadStore } from "./leads/store.ts";
 import { withStoreMetrics } from "./leads/store_metrics.ts";
 import type { Logger } from "./log.ts";
@@ -130,7 +131,14 @@ export async function createServices(
     log,
   });
   jobs.register(FETCH_LEAD_DETAILS, fetchLeadDetailsHandler(fetchDeps));
-  const ingestion = createIngestion({ kv, leads, jobs, appSecret: meta.webhook.appSecret, log });
+  const ingestion = createIngestion({
+    kv,
+    leads,
+    jobs,
+    appSecret: meta.webhook.appSecret,
+    log,
+    deliveryRetentionMs: config.retention.deliveryDays * 24 * 60 * 60 * 1000,
+  });
 
   const live = createLiveHub(kv, leads, {
     maxSubscribers: config.live.maxStreams,
@@ -301,6 +309,33 @@ export function registerCronJobs(config: Config, running: () => AppServices | nu
       }
     },
   );
+  // Retention: leads past LEAD_RETENTION_DAYS and raw deliveries past DELIVERY_RETENTION_DAYS,
+  // hourly; each pass is bounded and picks up where a crash or the last pass stopped.
+  Deno.cron("leadline data retention", "23 * * * *", async () => {
+    const services = running();
+    if (services !== null) await runRetention(services);
+  });
+}
+
+/**
+ * One retention pass over the app's store (see purgeExpired), logged when it did anything; errors
+ * are logged and left for the next pass.
+ */
+export async function runRetention(services: AppServices, now?: () => Date): Promise<void> {
+  const { config, kv, leads, log } = services;
+  try {
+    const result = await purgeExpired(kv, leads, {
+      leadRetentionDays: config.retention.leadDays,
+      deliveryRetentionDays: config.retention.deliveryDays,
+      defaultCountry: config.defaultPhoneCountry,
+      now,
+    });
+    if (result.leadsPurged + result.erasuresFinished + result.deliveriesDeleted > 0) {
+      log.info("retention pass", { ...result });
+    }
+  } catch (error) {
+    log.error("retention pass failed", { error: (error as Error).message });
+  }
 }
 
 /** Where this app reaches Meta, and with which credentials: decided once, here. */

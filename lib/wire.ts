@@ -116,6 +116,8 @@ export interface LeadChange {
 /** `GET /api/leads?since=<cursor>`: the polling fallback's answer. */
 export interface LeadChangesAnswer {
   changes: LeadChange[];
+  /** Leads erased or purged in the same range (the event stream's `lead_removed` events). */
+  removed?: { seq: number; id: string }[];
   /** Where to ask from next. */
   cursor: string;
   /** The change log no longer reaches back to `since` (or `since` is from another store). */

@@ -1,9 +1,11 @@
 // Settings for admins: how Meta is wired (tokens, pages, webhook URL, lost webhooks), the last
-// sweep, and the webhook deliveries log with replay. Every button is a plain form (no JavaScript).
+// sweep, the webhook deliveries log with replay, and the leads admins erased (no personal data).
+// Every button is a plain form (no JavaScript).
 
 import { DeliveryLog } from "../components/DeliveryLog.tsx";
 import { MetaHealthReport } from "../components/MetaHealthReport.tsx";
 import { type DeliveryLogEntry, listDeliveryLog } from "../lib/leads/deliveries.ts";
+import { type ErasureAudit, listErasureAudit } from "../lib/leads/erase.ts";
 import { describeTime } from "../lib/meta_health/format.ts";
 import type { StoredMetaHealth } from "../lib/meta_health/monitor.ts";
 import type { SyncResult } from "../lib/wire.ts";
@@ -14,6 +16,10 @@ interface SettingsData {
   stored: StoredMetaHealth | null;
   lastSweep: SyncResult | null;
   deliveries: DeliveryLogEntry[];
+  /** The newest erasures: who erased which lead id, when (nothing else of the lead is kept). */
+  erasures: ErasureAudit[];
+  /** `DELIVERY_RETENTION_DAYS` and `LEAD_RETENTION_DAYS` (null: leads are kept). */
+  retention: { deliveryDays: number; leadDays: number | null };
   demo: boolean;
   everyMinutes: number;
   /** ISO 8601: when the page was made, for the countdowns. */
@@ -25,11 +31,13 @@ interface SettingsData {
 const NOTICES: Record<string, string> = {
   checked: "Checked Meta just now.",
   replayed: "Delivery replayed: leads already stored were left as they were.",
-  replay_missing: "That delivery is no longer kept (deliveries are kept 7 days).",
+  replay_missing: "That delivery is no longer kept (see how long deliveries are kept below).",
 };
 
 /** Deliveries shown in the log. */
 const LOG_SIZE = 50;
+/** Erasures shown. */
+const ERASURES_SHOWN = 20;
 
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? "" : "s"}`;
@@ -43,15 +51,18 @@ export const access = "admin";
 export const handler = define.handlers<SettingsData>({
   async GET(ctx) {
     const { services } = ctx.state;
-    const [stored, status, deliveries] = await Promise.all([
+    const [stored, status, deliveries, erasures] = await Promise.all([
       services.metaHealth.last(),
       services.reconciler.status(),
       listDeliveryLog(services.kv, { limit: LOG_SIZE }),
+      listErasureAudit(services.kv, ERASURES_SHOWN),
     ]);
     return ctx.render({
       stored,
       lastSweep: status.lastResult,
       deliveries,
+      erasures,
+      retention: services.config.retention,
       demo: services.config.meta === null,
       everyMinutes: services.config.metaHealth.everyMinutes,
       now: new Date().toISOString(),
@@ -105,11 +116,50 @@ export default define.page<SettingsData>(function Settings({ data }) {
       <h2 id="deliveries">Webhook deliveries</h2>
       <p class="health-detail">
         The last {LOG_SIZE} deliveries to{" "}
-        <code>/webhook</code>. Signed ones are kept byte for byte for 7 days and can be replayed
-        (leads already stored are left as they are); refused ones show what arrived, never their
-        body.
+        <code>/webhook</code>. Signed ones are kept byte for byte for{" "}
+        {plural(data.retention.deliveryDays, "day")}{" "}
+        and can be replayed (leads already stored are left as they are); refused ones show what
+        arrived, never their body.
       </p>
       <DeliveryLog entries={data.deliveries} now={now} />
+
+      <h2 id="erasures">Erased leads</h2>
+      <p class="health-detail">
+        {data.retention.leadDays === null
+          ? "Leads are kept until an admin deletes them."
+          : `Leads are deleted ${
+            plural(data.retention.leadDays, "day")
+          } after they were submitted.`}{" "}
+        A lead an admin deletes leaves only this note: nothing of the person is kept.
+      </p>
+      {data.erasures.length === 0
+        ? <p data-erasures>No lead has been erased.</p>
+        : (
+          <table class="health-table" data-erasures>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Lead</th>
+                <th scope="col">Source and form</th>
+                <th scope="col">Erased by</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.erasures.map((entry) => (
+                <tr key={entry.id} data-erasure={entry.leadId}>
+                  <td>
+                    <time dateTime={entry.erasedAt}>{describeTime(entry.erasedAt, now)}</time>
+                  </td>
+                  <td>
+                    <code>{entry.leadId}</code>
+                  </td>
+                  <td>{entry.formId ? `${entry.source}, form ${entry.formId}` : entry.source}</td>
+                  <td>{entry.erasedBy.name}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
     </section>
   );
 });

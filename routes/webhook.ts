@@ -19,6 +19,9 @@ function text(body: string, status: number): Response {
 /** Meta calls it without a session; the signature is its credential. */
 export const access = "public";
 
+/** No origin to check: Meta's servers post here, and the signature is checked instead. */
+export const csrf = "exempt";
+
 export const handler = define.handlers({
   GET({ url, state }) {
     const mode = url.searchParams.get("hub.mode");
@@ -80,7 +83,9 @@ export const handler = define.handlers({
       if (!(error instanceof BodyTooLargeError)) throw error;
       const claimed = Number(req.headers.get("content-length"));
       await logRefusal("too_large", Number.isSafeInteger(claimed) ? claimed : null);
-      return jsonResponse({ error: error.message, requestId }, 413);
+      // Answered here, not by onError, so countDeliveries sees the 413 (too_large), and after
+      // the refusal is in the deliveries log; the status is still the error's own.
+      return jsonResponse({ error: error.message, requestId }, error.status);
     }
 
     const result = await services.ingestion.ingest(body, signature, requestId);

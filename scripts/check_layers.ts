@@ -448,6 +448,83 @@ export function checkLayers(graph: ImportGraph): Violation[] {
   return violations;
 }
 
+/**
+ * The folders of tests/ that are not named after a folder of lib/, each with what it holds. Every
+ * other folder of tests/ mirrors lib/ (tests/leads tests lib/leads), so a test is found where its
+ * module is; tests/islands holds the tests of islands/ and of lib/islands.
+ */
+export const TEST_FOLDERS_BESIDE_LIB: Readonly<Record<string, string>> = {
+  _helpers: "the shared test fixtures",
+  browser: "tests in Chromium of what a person sees and clicks",
+  e2e: "tests of the whole server as a process",
+  faults: "the fault suites (deno task test:faults)",
+  fixtures: "Meta-format payloads",
+  lib: "tests of the modules at the top of lib/ (each named after its module)",
+  routes: "tests of routes/ through HTTP",
+  scripts: "tests of scripts/",
+};
+
+/**
+ * Where tests break the mirror of lib/: a folder of tests/ named after no folder of lib/ (nor
+ * listed in {@linkcode TEST_FOLDERS_BESIDE_LIB}), or a test in tests/lib named after no module at
+ * the top of lib/. `testFolders` are tests/'s folders, `libFolders` lib/'s, `libModules` the
+ * names of lib/'s top-level modules (without `.ts`), `libTests` the files in tests/lib.
+ */
+export function checkTestLayout(layout: {
+  testFolders: readonly string[];
+  libFolders: readonly string[];
+  libModules: readonly string[];
+  libTests: readonly string[];
+}): Violation[] {
+  const violations: Violation[] = [];
+  const rule = "tests mirror lib/";
+  for (const folder of layout.testFolders) {
+    if (layout.libFolders.includes(folder) || Object.hasOwn(TEST_FOLDERS_BESIDE_LIB, folder)) {
+      continue;
+    }
+    violations.push({
+      file: `tests/${folder}/`,
+      line: 0,
+      target: `lib/${folder}/`,
+      rule,
+      reason: `no lib/${folder}/ exists: put these tests in the folder named after what they test`,
+    });
+  }
+  for (const file of layout.libTests) {
+    if (!file.endsWith("_test.ts")) continue;
+    const name = file.replace(/_test\.ts$/, "");
+    if (layout.libModules.some((module) => name === module || name.startsWith(module + "_"))) {
+      continue;
+    }
+    violations.push({
+      file: `tests/lib/${file}`,
+      line: 0,
+      target: `lib/${name}.ts`,
+      rule,
+      reason: "a test in tests/lib is named after the lib/ module it tests (lib/<name>.ts)",
+    });
+  }
+  return violations;
+}
+
+/** Reads the layout {@linkcode checkTestLayout} checks from the project at `root`. */
+export async function readTestLayout(root: URL): Promise<Parameters<typeof checkTestLayout>[0]> {
+  const list = async (dir: string, want: (entry: Deno.DirEntry) => boolean) => {
+    const names: string[] = [];
+    for await (const entry of Deno.readDir(new URL(dir, root))) {
+      if (want(entry)) names.push(entry.name);
+    }
+    return names.sort();
+  };
+  return {
+    testFolders: await list("tests/", (e) => e.isDirectory),
+    libFolders: await list("lib/", (e) => e.isDirectory),
+    libModules: (await list("lib/", (e) => e.isFile && SOURCE.test(e.name)))
+      .map((name) => name.replace(SOURCE, "")),
+    libTests: await list("tests/lib/", (e) => e.isFile),
+  };
+}
+
 /** `file:line  imports target  [rule] reason`, one line per violation. */
 export function formatViolations(violations: readonly Violation[]): string {
   return violations
@@ -457,7 +534,10 @@ export function formatViolations(violations: readonly Violation[]): string {
 
 if (import.meta.main) {
   const graph = await readImportGraph(new URL("../", import.meta.url));
-  const violations = checkLayers(graph);
+  const violations = [
+    ...checkLayers(graph),
+    ...checkTestLayout(await readTestLayout(new URL("../", import.meta.url))),
+  ];
   const edges = [...graph.values()].reduce((n, info) => n + info.imports.length, 0);
   if (violations.length > 0) {
     console.error(formatViolations(violations));
@@ -469,6 +549,6 @@ if (import.meta.main) {
   }
   console.log(
     `Layering holds: ${graph.size} modules, ${edges} imports checked against ${RULES.length} ` +
-      "rules, with no exceptions.",
+      "rules, with no exceptions; tests/ mirrors lib/.",
   );
 }

@@ -23,6 +23,8 @@ export interface FeedOptions {
   maxBackoffMs?: number;
   /** A new or changed lead, in change order, each change once. */
   onLead(lead: LeadRow): void;
+  /** A lead erased or purged: drop its row (absent: ignored). */
+  onRemoved?(id: string): void;
   /** The server's change log no longer reaches our cursor: reload the list. */
   onReset(): void;
   /** The dashboard-wide alerts now (on connect, on every change, and with every poll). */
@@ -101,6 +103,12 @@ export function startFeed(options: FeedOptions): Feed {
     options.onLead(lead);
   }
 
+  function remove(seq: number, id: string) {
+    if (seq <= cursor) return;
+    cursor = seq;
+    options.onRemoved?.(id);
+  }
+
   function open() {
     cancel(reopenTimer);
     if (stopped) return;
@@ -121,6 +129,10 @@ export function startFeed(options: FeedOptions): Feed {
     es.addEventListener("lead", (event) => {
       alive();
       apply(Number(event.lastEventId), JSON.parse(event.data!));
+    });
+    es.addEventListener("lead_removed", (event) => {
+      alive();
+      remove(Number(event.lastEventId), JSON.parse(event.data!).id);
     });
     es.addEventListener("reset", (event) => {
       alive();
@@ -166,9 +178,21 @@ export function startFeed(options: FeedOptions): Feed {
         options.onReset();
         return;
       }
-      for (const change of answer.changes) apply(change.seq, change.lead);
+      // One list in seq order, so the cursor only moves forward.
+      const listed = [
+        ...answer.changes.map((change) => ({ seq: change.seq, lead: change.lead, id: null })),
+        ...(answer.removed ?? []).map((removal) => ({
+          seq: removal.seq,
+          lead: null,
+          id: removal.id,
+        })),
+      ].sort((a, b) => a.seq - b.seq);
+      for (const item of listed) {
+        if (item.lead) apply(item.seq, item.lead);
+        else remove(item.seq, item.id!);
+      }
       cursor = Math.max(cursor, Number(answer.cursor) || 0);
-      if (answer.changes.length < CHANGES_PAGE_SIZE) return;
+      if (listed.length < CHANGES_PAGE_SIZE) return;
     }
   }
 

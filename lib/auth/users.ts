@@ -75,6 +75,29 @@ export async function createUser(
 }
 
 /**
+ * Stores `user` as it is (an import: its id, email and password hash kept; "" for no hash, which
+ * no password matches until `user:passwd` sets one), unless a user with that id or email exists:
+ * then nothing changes. Resolves with what it did.
+ */
+export async function restoreUser(kv: Deno.Kv, user: User): Promise<"created" | "kept"> {
+  const email = validateUserEmail(user.email);
+  const record: User = {
+    ...user,
+    email,
+    name: validateName(user.name),
+    role: validateRole(user.role),
+  };
+  const result = await commitAtomic(
+    kv.atomic()
+      .check({ key: userByEmailKey(email), versionstamp: null })
+      .check({ key: userKey(user.id), versionstamp: null })
+      .set(userKey(user.id), record)
+      .set(userByEmailKey(email), user.id),
+  );
+  return result.ok ? "created" : "kept";
+}
+
+/**
  * Returns the user with this id, including the password hash, or null. An id that is not a ULID
  * (as every user id is) is nobody, and never reaches KV (whose keys are limited to 2 KiB).
  */

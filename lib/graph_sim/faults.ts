@@ -39,6 +39,12 @@ export interface FaultOptions {
   message?: string;
   /** Delay before answering (with the fault's error, or normally when no error is set). */
   latencyMs?: number;
+  /**
+   * Holds the answer until this settles (after `latencyMs`, if set), or the simulator closes: a
+   * test releases it once it has seen what happens meanwhile, rather than hoping a delay is long
+   * enough. In-process only (a promise cannot come through the control API).
+   */
+  until?: Promise<unknown>;
   /** How many calls it hits; default Infinity. */
   times?: number;
   /**
@@ -129,6 +135,9 @@ export class FaultList {
     if (!(times > 0)) throw new Error("Cannot inject fault: times must be positive");
     if (options.latencyMs !== undefined && !(options.latencyMs >= 0)) {
       throw new Error("Cannot inject fault: latencyMs must be zero or more");
+    }
+    if (options.until !== undefined && typeof options.until?.then !== "function") {
+      throw new Error("Cannot inject fault: until must be a promise (in-process only)");
     }
     if (options.status !== undefined && !(options.status >= 400 && options.status <= 599)) {
       throw new Error("Cannot inject fault: status must be between 400 and 599");

@@ -76,6 +76,19 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+// Until `release` settles (either way) or the simulator closes.
+function held(release: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener("abort", done, { once: true });
+    release.then(done, done);
+    function done() {
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
+
 function json(
   context: GraphApiContext,
   body: unknown,
@@ -545,6 +558,7 @@ export async function handleGraphRequest(
     // Not request.signal: Deno aborts it after every response and warns about that use.
     await wait(fault.latencyMs, context.closing);
   }
+  if (fault?.until) await held(fault.until, context.closing);
   const extraHeaders = {
     "facebook-api-version": version ?? "v21.0",
     ...(fault?.bucRegainMinutes !== undefined

@@ -5,6 +5,9 @@ export function jobKey(id: string): Deno.KvKey {
   return ["jobs", id];
 }
 
+/** The prefix of every `jobKey`. */
+export const JOBS_PREFIX: Deno.KvKey = ["jobs"];
+
 /** `["jobs_due", dueAt, id]` -> id; a running job sits here at its lease expiry. */
 export function jobDueKey(dueAt: number, id: string): Deno.KvKey {
   return ["jobs_due", dueAt, id];

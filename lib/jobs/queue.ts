@@ -222,6 +222,8 @@ interface HeldJob {
   started: boolean;
   /** Set once it was held past MAX_HOLD_MS and its lease is left to expire. */
   overdue: boolean;
+  /** Set once its handler returned: its finish is being written, no renewal may start. */
+  finishing: boolean;
   /** Created claimed by this process and not run before. */
   firstRun: boolean;
 }
@@ -291,6 +293,7 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
       abort: new AbortController(),
       started: false,
       overdue: false,
+      finishing: false,
     };
     held.set(job.id, entry);
     if (heartbeat === undefined) {
@@ -341,7 +344,9 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
   }
 
   async function renew(entries: HeldJob[]): Promise<boolean> {
-    const live = entries.filter((entry) => held.get(entry.job.id) === entry && !entry.lost);
+    const live = entries.filter((entry) =>
+      held.get(entry.job.id) === entry && !entry.lost && !entry.finishing
+    );
     if (live.length === 0) return true;
     const leaseUntil = Math.floor(now() + leaseMs);
     const op = kv.atomic();
@@ -485,6 +490,11 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
       return "succeeded";
     }
 
+    // The finish checks the claim's versionstamp: a renewal in flight would change it (and its
+    // due key) after the finish was built, so the finish would be refused and the job, done,
+    // would come due again. No renewal starts from here on; one already in flight lands first.
+    entry.finishing = true;
+    if (renewing) await renewing;
     const claimCheck = { key: jobKey(id), versionstamp: entry.versionstamp };
     const op = kv.atomic().check(claimCheck).delete(jobDueKey(entry.leaseUntil, id));
     if (failure === null) {

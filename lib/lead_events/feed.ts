@@ -3,7 +3,7 @@
 // the lead's cursor, so every event reaches every sink exactly once, across restarts and processes.
 
 import { commitAtomic } from "../kv_commit.ts";
-import { leadChangesHeadKey, leadTimelineKey, leadTimelinePrefix } from "../leads/keys.ts";
+import { leadChangesHeadKey, leadKey, leadTimelineKey, leadTimelinePrefix } from "../leads/keys.ts";
 import { catchUpLeadFollower, type FollowResult, leadFollowerKey } from "../leads/lead_follower.ts";
 import type { Lead, LeadTimelineEvent } from "../leads/model.ts";
 import type { LeadStore } from "../leads/store.ts";
@@ -29,11 +29,24 @@ export interface LeadEventSink {
 }
 
 /** The lead's timeline lines already handled (see processLead). */
-interface LeadEventCursor {
+export interface LeadEventCursor {
   /** The newest handled record id (a ULID). */
   lastId: string;
   /** Handled record ids within SKEW_MS of `lastId`'s time: a late line from a skewed clock is not. */
   seen: string[];
+}
+
+/**
+ * The cursor value that marks these timeline record ids of a lead as handled, for
+ * `["lead_event_cursors", leadId]`: an import writes it beside the records it brings, so history
+ * restored into a running store is never sent to push, webhooks or Meta again.
+ */
+export function handledCursorOf(ids: string[]): LeadEventCursor | null {
+  if (ids.length === 0) return null;
+  const sorted = [...ids].sort();
+  const lastId = sorted[sorted.length - 1];
+  const keepFrom = ulidFloor(ulidTime(lastId) - SKEW_MS);
+  return { lastId, seen: sorted.filter((id) => id >= keepFrom) };
 }
 
 /** What the feed needs. */
@@ -84,7 +97,13 @@ export function createLeadEventFeed(deps: LeadEventFeedDeps): LeadEventFeed {
 
   async function processLead(lead: Lead): Promise<void> {
     for (let attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
-      const cursorEntry = await kv.get<LeadEventCursor>(leadEventCursorKey(lead.id));
+      // The lead's record too: the commit checks it, so nothing is written (a cursor, a job with
+      // the lead's name) for a lead erased meanwhile; once it is gone there is nothing to do.
+      const [cursorEntry, leadEntry] = await kv.getMany<[LeadEventCursor, Lead]>([
+        leadEventCursorKey(lead.id),
+        leadKey(lead.id),
+      ]);
+      if (leadEntry.versionstamp === null) return;
       const cursor = cursorEntry.value;
       const seen = new Set(cursor?.seen ?? []);
       const floor = cursor ? ulidFloor(ulidTime(cursor.lastId) - SKEW_MS) : null;
@@ -116,7 +135,8 @@ export function createLeadEventFeed(deps: LeadEventFeedDeps): LeadEventFeed {
           if (prepared) writes.push({ name, writes: prepared });
         }
       }
-      const op = kv.atomic().check(cursorEntry).set(leadEventCursorKey(lead.id), next);
+      const op = kv.atomic().check(cursorEntry).check(leadEntry)
+        .set(leadEventCursorKey(lead.id), next);
       for (const { writes: sinkWrites } of writes) sinkWrites.apply(op);
       if ((await commitAtomic(op)).ok) {
         for (const { name, writes: sinkWrites } of writes) {

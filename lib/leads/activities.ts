@@ -6,8 +6,7 @@ import { leadActivitiesPrefix, leadActivityKey } from "./keys.ts";
 import { changeLeadStatus, type Lead, type LeadTimelineEvent } from "./model.ts";
 import type { LeadActor } from "./ownership.ts";
 import { InvalidCursorError } from "../errors.ts";
-import { NoSuchLeadError, orNoSuchLead } from "./not_found.ts";
-import type { LeadStore } from "./store.ts";
+import { LeadNotFoundError, type LeadStore } from "./store.ts";
 
 /** What was done. */
 export type ActivityKind = "call" | "note" | "email" | "sms";
@@ -184,7 +183,7 @@ export interface AddActivityOptions {
 /**
  * Logs an activity on lead `id`: its record, its timeline line and the lead's counters land in
  * one commit (a change every open dashboard receives). A lead takes any number of activities:
- * none of them is kept in its record. Throws NoSuchLeadError.
+ * none of them is kept in its record. Throws LeadNotFoundError.
  */
 export async function addLeadActivity(
   store: LeadStore,
@@ -195,27 +194,26 @@ export async function addLeadActivity(
 ): Promise<{ activity: LeadActivity; lead: Lead }> {
   const now = options.now ?? (() => new Date());
   let activity: LeadActivity | null = null;
-  const lead = await orNoSuchLead(id, () =>
-    store.updateLead(id, (current) => {
-      const at = now();
-      activity = {
-        id: ulid(at.getTime()),
-        leadId: id,
-        kind: input.kind,
-        outcome: input.kind === "call" ? input.outcome : null,
-        text: input.text,
-        followUpAt: input.followUpAt,
-        at: at.toISOString(),
-        byId: actor.id,
-        byName: actor.name,
-      };
-      return applyActivity(current, activity, at);
-    }, {
-      onCommit(op) {
-        if (activity) op.set(leadActivityKey(id, activity.id), activity);
-      },
-    }));
-  if (lead === null || activity === null) throw new NoSuchLeadError(id);
+  const lead = await store.updateLead(id, (current) => {
+    const at = now();
+    activity = {
+      id: ulid(at.getTime()),
+      leadId: id,
+      kind: input.kind,
+      outcome: input.kind === "call" ? input.outcome : null,
+      text: input.text,
+      followUpAt: input.followUpAt,
+      at: at.toISOString(),
+      byId: actor.id,
+      byName: actor.name,
+    };
+    return applyActivity(current, activity, at);
+  }, {
+    onCommit(op) {
+      if (activity) op.set(leadActivityKey(id, activity.id), activity);
+    },
+  });
+  if (lead === null || activity === null) throw new LeadNotFoundError(id);
   return { activity, lead };
 }
 

@@ -370,3 +370,36 @@ export async function listDeliveryLog(
   ];
   return entries.sort((a, b) => b.at.localeCompare(a.at)).slice(0, limit);
 }
+
+/**
+ * Deletes kept deliveries received before `before` (ms), oldest first, at most `limit` of them,
+ * with their body chunks. Each delivery is also written with an expiry (`retentionMs`); this makes
+ * the cut exact and prompt, whatever KV's expiry sweeper does. Resolves with how many it deleted.
+ */
+export async function deleteDeliveriesBefore(
+  kv: Deno.Kv,
+  before: number,
+  limit = 500,
+): Promise<number> {
+  let deleted = 0;
+  let op = kv.atomic();
+  let mutations = 0;
+  for await (
+    const entry of kv.list<DeliveryRecord>({ prefix: ["webhook_deliveries"] }, { limit })
+  ) {
+    // Ids are ULIDs: the listing is in arrival order, and the first one young enough ends it.
+    if (!(Date.parse(entry.value.receivedAt) < before)) break;
+    const chunks = entry.value.body !== undefined ? 0 : entry.value.chunks;
+    if (mutations + chunks + 1 > 500) {
+      await commitAtomic(op);
+      op = kv.atomic();
+      mutations = 0;
+    }
+    op.delete(entry.key);
+    for (let i = 0; i < chunks; i++) op.delete(deliveryChunkKey(entry.value.id, i));
+    mutations += chunks + 1;
+    deleted++;
+  }
+  if (mutations > 0) await commitAtomic(op);
+  return deleted;
+}

@@ -157,7 +157,7 @@ export interface IndexEntry {
 
 /**
  * Every index key `lead` has (as version `version` writes them), by a name unique per key: what
- * its commits set, and what erasing the lead must delete (see leadIndexKeys).
+ * its commits set, and what removing the lead deletes (see indexKeysOf).
  */
 export function indexEntries(lead: Lead, version: number = INDEX_VERSION): Map<string, IndexEntry> {
   const entries = new Map<string, IndexEntry>();
@@ -187,18 +187,6 @@ export function indexEntries(lead: Lead, version: number = INDEX_VERSION): Map<s
     add(leadByTermKey(term, createdMs, lead.id), summary);
   }
   return entries;
-}
-
-/**
- * Every derived index key `lead` has in KV (the lead as stored, in the version it is counted in):
- * the keys to delete with it when it is erased. Derived by the same code that writes them. The
- * lead's own record, its leadgen dedupe key, its created-time key, timeline and activities are the
- * store's (lib/leads/keys.ts). `addDerivedWrites` with `after` null deletes these same keys and
- * takes the lead's counts away, in the erasing commit.
- */
-export function leadIndexKeys(lead: Lead): Deno.KvKey[] {
-  if (lead.indexed === undefined) return [];
-  return [...indexEntries(lead, lead.indexed).values()].map((entry) => entry.key);
 }
 
 /**
@@ -356,6 +344,42 @@ export async function addCounterWrites(
     written.push({ key: waitingCountKey(), value });
   }
   return written;
+}
+
+/**
+ * Every index key `lead` has, as addIndexWrites sets them in this version: what removing the lead
+ * deletes. Taken from the same derivation as the writes, so a new kind of index key is covered by
+ * itself; a lead counted in an older version has a subset of these keys (each version only added
+ * keys), and deleting an absent key is harmless.
+ */
+export function indexKeysOf(lead: Lead): Deno.KvKey[] {
+  return [...indexEntries(lead).values()].map((entry) => entry.key);
+}
+
+/**
+ * Adds to `op` the derived writes that remove `lead` for good: every index key it has deleted
+ * (its search terms and filter keys too: they hold its name, phone and email), and the waiting
+ * count lowered when it was waiting (checked, as addCounterWrites checks it). The hourly
+ * statistics buckets keep it: they hold counts and durations, no personal data, and they are the
+ * history of what the team did (a lead erased today still counted in today's figures); so do a
+ * form's questions and a campaign's name, which are the form's and the campaign's, not the lead's.
+ * Resolves with what it writes to the counters.
+ */
+export async function addRemovalWrites(
+  op: Deno.AtomicOperation,
+  lead: Lead,
+  read: CounterReader,
+): Promise<CounterWrite[]> {
+  // Keys of a lead not yet counted (an old record) are deleted all the same: deleting an absent
+  // key is harmless, and a half-indexed record leaves nothing behind.
+  for (const key of indexKeysOf(lead)) op.delete(key);
+  const counted = countedBefore(lead);
+  if (!counted || !isWaiting(counted)) return [];
+  const [entry] = await read([waitingCountKey()]);
+  op.check({ key: entry.key, versionstamp: entry.versionstamp });
+  const value = Math.max(0, ((entry.value as number | null) ?? 0) - 1);
+  op.set(waitingCountKey(), value);
+  return [{ key: waitingCountKey(), value }];
 }
 
 /** The shared keys addCounterWrites reads, in the order it reads them. */

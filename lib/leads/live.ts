@@ -5,7 +5,7 @@ import type { Alert } from "../wire.ts";
 import { DomainError } from "../errors.ts";
 import { observeSince, storedToPushed } from "../metrics/app_metrics.ts";
 import { leadChangesHeadKey } from "./keys.ts";
-import type { LeadChange, LeadChangesPage } from "./store.ts";
+import { lastListedSeq, type LeadChange, type LeadChangesPage, type LeadRemoval } from "./store.ts";
 
 /** What the hub needs from the lead store: the change log. */
 export interface LeadChangeReader {
@@ -25,6 +25,7 @@ export interface AlertReader {
  */
 export type LiveEvent =
   | { type: "change"; change: LeadChange }
+  | { type: "removed"; removal: LeadRemoval }
   | { type: "reset"; head: number }
   | { type: "alerts"; alerts: Alert[] };
 
@@ -256,11 +257,11 @@ export function createLiveHub(
         fanOut({ type: "reset", head });
         return;
       }
-      for (const change of page.changes) fanOut({ type: "change", change });
+      for (const event of liveEventsOf(page)) fanOut(event);
       if (subscribers.size > 0) {
         for (const c of page.changes) observeSince(storedToPushed, c.at);
       }
-      const last = page.changes.at(-1)?.seq;
+      const last = lastListedSeq(page);
       head = last !== undefined && last < page.head ? last : page.head;
       kvHead = Math.max(kvHead, page.head);
     }
@@ -409,8 +410,9 @@ export function createLiveHub(
           cursor = event.head;
           return event;
         }
-        if (event.change.seq <= cursor) continue; // already delivered by the catch-up
-        cursor = event.change.seq;
+        const seq = event.type === "change" ? event.change.seq : event.removal.seq;
+        if (seq <= cursor) continue; // already delivered by the catch-up
+        cursor = seq;
         return event;
       }
       return null;
@@ -428,8 +430,9 @@ export function createLiveHub(
             catchingUp = false;
             backlog.push({ type: "reset", head: page.head });
           } else {
-            backlog.push(...page.changes.map((change) => ({ type: "change" as const, change })));
-            if (page.changes.length === 0 || page.changes.at(-1)!.seq >= page.head) {
+            backlog.push(...liveEventsOf(page));
+            const last = lastListedSeq(page);
+            if (last === undefined || last >= page.head) {
               catchingUp = false;
             }
           }
@@ -475,4 +478,17 @@ export function createLiveHub(
       return alerts;
     },
   };
+}
+
+/** A page's changes and removals as live events, in seq order. */
+function liveEventsOf(page: LeadChangesPage): LiveEvent[] {
+  const events: (LiveEvent & { seq: number })[] = [
+    ...page.changes.map((change) => ({ type: "change" as const, change, seq: change.seq })),
+    ...(page.removed ?? []).map((removal) => ({
+      type: "removed" as const,
+      removal,
+      seq: removal.seq,
+    })),
+  ];
+  return events.sort((a, b) => a.seq - b.seq).map(({ seq: _seq, ...event }) => event as LiveEvent);
 }

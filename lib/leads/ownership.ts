@@ -4,8 +4,7 @@
 import { getUser } from "../auth/users.ts";
 import type { Lead, LeadTimelineEvent } from "./model.ts";
 import { DomainError } from "../errors.ts";
-import { NoSuchLeadError, orNoSuchLead } from "./not_found.ts";
-import type { LeadStore, OnLeadCommit } from "./store.ts";
+import { LeadNotFoundError, type LeadStore, type OnLeadCommit } from "./store.ts";
 
 /** The person acting: the signed-in user. */
 export interface LeadActor {
@@ -98,7 +97,7 @@ export interface OwnershipOptions {
  * Claims lead `id` for `actor`. In the commit that writes the claim the lead must still be
  * unowned (the store checks the record's versionstamp and re-reads it on a race), so of two
  * people claiming at once exactly one gets the lead and the other a LeadClaimedError naming the
- * owner. Claiming a lead one already owns changes nothing. Throws NoSuchLeadError.
+ * owner. Claiming a lead one already owns changes nothing. Throws LeadNotFoundError.
  */
 export async function claimLead(
   store: LeadStore,
@@ -119,7 +118,7 @@ export async function claimLead(
  * Gives lead `id` to `ownerId`, or releases it (null). Admins move any lead to any active team
  * member; agents only to themselves (a lead nobody owns) or away from themselves: anything else
  * throws OwnershipForbiddenError. The rule is checked against the lead in the commit that changes
- * it. Throws UnknownOwnerError for an unknown or disabled owner, NoSuchLeadError.
+ * it. Throws UnknownOwnerError for an unknown or disabled owner, LeadNotFoundError.
  */
 export async function assignLead(
   deps: { kv: Deno.Kv; store: LeadStore },
@@ -162,7 +161,7 @@ export async function assignLead(
 
 /**
  * Runs `change` on lead `id` in the commit that writes it (re-run on a race) and returns the lead
- * as it now is: changed, or as it was when `change` returned null. Throws NoSuchLeadError.
+ * as it now is: changed, or as it was when `change` returned null. Throws LeadNotFoundError.
  */
 async function updateOwner(
   store: LeadStore,
@@ -171,13 +170,12 @@ async function updateOwner(
   change: (lead: Lead) => Lead | null,
 ): Promise<Lead> {
   let unchanged: Lead | null = null;
-  const changed = await orNoSuchLead(id, () =>
-    store.updateLead(id, (lead) => {
-      const next = change(lead);
-      unchanged = next === null ? lead : null;
-      return next;
-    }, { onCommit: options.onCommit }));
+  const changed = await store.updateLead(id, (lead) => {
+    const next = change(lead);
+    unchanged = next === null ? lead : null;
+    return next;
+  }, { onCommit: options.onCommit });
   const lead = changed ?? unchanged;
-  if (lead === null) throw new NoSuchLeadError(id);
+  if (lead === null) throw new LeadNotFoundError(id);
   return lead;
 }

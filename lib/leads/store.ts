@@ -17,6 +17,7 @@ import {
 import {
   addCounterWrites,
   addIndexWrites,
+  addRemovalWrites,
   counterKeysOf,
   counterValueBytesMax,
   type CounterWrite,
@@ -47,7 +48,8 @@ import {
 export interface LeadChangeRecord {
   seq: number;
   leadId: string;
-  kind: "created" | "updated";
+  /** `deleted`: the lead was erased or purged (see `removeLead`); it holds no lead data. */
+  kind: "created" | "updated" | "deleted";
   /** ISO 8601 time of the commit. */
   at: string;
 }
@@ -106,13 +108,42 @@ export interface LeadPage {
   cursor: string | null;
 }
 
+/** A lead removed for good (erased or purged): its id, nothing else of it. */
+export interface LeadRemoval {
+  seq: number;
+  leadId: string;
+  /** ISO 8601 time of the commit. */
+  at: string;
+}
+
 /** Changes after a seq, oldest first. */
 export interface LeadChangesPage {
   changes: LeadChange[];
+  /**
+   * Leads removed within the same range of seqs, oldest first (absent: none). A removed lead's
+   * earlier changes are not listed (it is gone), so the two lists never need interleaving.
+   */
+  removed?: LeadRemoval[];
   /** The newest seq; a reader that got every change up to it is up to date. */
   head: number;
   /** True when change records after the asked seq have expired: the reader must reload in full. */
   gap: boolean;
+}
+
+/** The newest seq a page lists (a change or a removal); undefined when it lists none. */
+export function lastListedSeq(page: LeadChangesPage): number | undefined {
+  const change = page.changes.at(-1)?.seq;
+  const removal = page.removed?.at(-1)?.seq;
+  if (change === undefined) return removal;
+  return removal === undefined ? change : Math.max(change, removal);
+}
+
+/** Options of `LeadStore.removeLead`. */
+export interface RemoveLeadOptions {
+  /**
+   * Adds writes to the commit that removes `lead` (e.g. an audit entry); may run once per attempt.
+   */
+  onCommit?: OnLeadCommit;
 }
 
 /** Options of `createLeadStore`. */
@@ -159,6 +190,15 @@ export interface LeadStore {
     mutate: (lead: Lead) => Lead | null,
     options?: { onCommit?: OnLeadCommit },
   ): Promise<Lead | null>;
+  /**
+   * Removes lead `id` for good in one commit: its record, its dedupe, created and derived index
+   * keys (lib/leads/indexes.ts), the waiting count it was in, and a `deleted` change record so
+   * every open dashboard drops it. Its leadgen id stays known as erased for Meta's 90 days, so a
+   * repeat delivery, a replay or a sync never brings it back. Records kept beside the lead
+   * (timeline, activities, jobs...) are not touched: see lib/leads/erase.ts, which removes them.
+   * Resolves with the lead as it was, or null when no lead has that id.
+   */
+  removeLead(id: string, options?: RemoveLeadOptions): Promise<Lead | null>;
   /** The lead with our id, or null. Its timeline is not read (see listTimeline). */
   getLead(id: string): Promise<Lead | null>;
   /**
@@ -197,19 +237,31 @@ export interface LeadStore {
   getChangeHead(): Promise<number>;
 }
 
-/** `updateLead` (or `listTimeline`) was asked for a lead that is not stored. */
+/**
+ * No lead has the id asked for (`updateLead`, `listTimeline`, and the functions built on them).
+ * Its message is what the API answers with (404), so it stays `No lead has the id <id>`.
+ */
 export class LeadNotFoundError extends DomainError {
   /** The id asked for. */
   readonly leadId: string;
 
   /** Make the error for lead `id`. */
   constructor(id: string) {
-    super("not_found", `Cannot find lead ${id}: no lead has that id`);
+    super("not_found", `No lead has the id ${id}`);
     this.leadId = id;
   }
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/**
+ * What `["leads_by_leadgen", leadgenId]` holds once its lead was removed: not a lead id, so no
+ * lead is found by it, yet the insert's dedupe check sees the key and takes the lead as known.
+ */
+export const ERASED_LEADGEN = "erased";
+/** Meta keeps a lead's answers 90 days after it was submitted: a removed one is known that long. */
+const ERASED_LEADGEN_KEEP_MS = 90 * DAY_MS;
+/** ...and at least as long as Meta retries a delivery (36 hours) after the removal. */
+const MIN_ERASED_LEADGEN_KEEP_MS = 2 * DAY_MS;
 /**
  * A lead stored with its timeline inline (before the timeline had records) moves it into records
  * at its next write when it has at most this many events; longer ones stay inline and are read
@@ -259,6 +311,14 @@ interface InsertRequest {
   result: InsertLeadsResult;
   error: unknown;
   resolve(result: InsertLeadsResult): void;
+  reject(error: unknown): void;
+}
+
+interface RemoveRequest {
+  kind: "remove";
+  id: string;
+  onCommit?: OnLeadCommit;
+  resolve(lead: Lead | null): void;
   reject(error: unknown): void;
 }
 
@@ -330,7 +390,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
   const leadsPerCommit = Math.max(1, Math.min(options.leadsPerCommit ?? 40, 90));
   const limits = options.commitLimits ?? KV_COMMIT_LIMITS;
   const now = options.now ?? (() => new Date());
-  const queue: (InsertRequest | UpdateRequest)[] = [];
+  const queue: (InsertRequest | UpdateRequest | RemoveRequest)[] = [];
   let draining = false;
   /**
    * The change head as this process last committed it. Commits check it rather than read it
@@ -449,7 +509,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     return { seq: head.value ?? 0, versionstamp: head.versionstamp };
   }
 
-  function schedule(request: InsertRequest | UpdateRequest) {
+  function schedule(request: InsertRequest | UpdateRequest | RemoveRequest) {
     queue.push(request);
     if (!draining) {
       draining = true;
@@ -483,6 +543,13 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
         }
       }
       if (updates.length > 0) await writeUpdates(updates);
+      // Removals last, one commit each: they are rare, and one that follows an update of the same
+      // lead in this round sees it.
+      for (const request of round) {
+        if (request.kind === "remove") {
+          await writeRemove(request).then(request.resolve, request.reject);
+        }
+      }
     }
   }
 
@@ -936,6 +1003,59 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     );
   }
 
+  async function writeRemove(request: RemoveRequest): Promise<Lead | null> {
+    const { id } = request;
+    for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
+      const [[entry], head] = await Promise.all([readLeadEntries([id]), readHead()]);
+      if (entry.value === null) return null;
+      const lead = entry.value;
+      const nowDate = now();
+      const seq = head.seq + 1;
+      const op = kv.atomic().check(entry).delete(leadKey(id))
+        .delete(leadByCreatedKey(Date.parse(lead.createdTime), id));
+      if (lead.leadgenId !== null) {
+        // Kept (without our id) for as long as Meta may send or list the lead again.
+        const keepMs = Date.parse(lead.createdTime) + ERASED_LEADGEN_KEEP_MS - nowDate.getTime();
+        op.set(leadByLeadgenKey(lead.leadgenId), ERASED_LEADGEN, {
+          expireIn: Math.max(keepMs, MIN_ERASED_LEADGEN_KEEP_MS),
+        });
+      }
+      const change: LeadChangeRecord = {
+        seq,
+        leadId: id,
+        kind: "deleted",
+        at: nowDate.toISOString(),
+      };
+      setChange(op, change);
+      let counters: CounterWrite[];
+      let res: Deno.KvCommitResult | Deno.KvCommitError;
+      try {
+        counters = await addRemovalWrites(op, lead, readCounters);
+        request.onCommit?.(op, lead);
+        op.check({ key: leadChangesHeadKey(), versionstamp: head.versionstamp })
+          .set(leadChangesHeadKey(), seq);
+        res = await commitAtomic(op);
+      } catch (error) {
+        forgetCurrent();
+        throw error;
+      }
+      if (res.ok) {
+        cachedHead = { seq, versionstamp: res.versionstamp };
+        rememberCounters(counters, res.versionstamp);
+        rememberChange(change);
+        recentLeads.delete(id);
+        if (lead.leadgenId !== null) rememberStored(lead.leadgenId);
+        return served(lead);
+      }
+      forgetCurrent();
+      recentLeads.delete(id);
+      await delay(Math.random() * attempt * 2);
+    }
+    throw new Error(
+      `Cannot remove lead ${id}: it or the change head kept changing for ${MAX_COMMIT_ATTEMPTS} attempts`,
+    );
+  }
+
   /**
    * The record to store for `lead` and the timeline events to record beside it. `inline` is what
    * the stored record held inline (old leads): events after it in `lead.timeline` are new. Inline
@@ -993,6 +1113,12 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
       });
     },
 
+    removeLead(id, removeOptions = {}) {
+      return new Promise((resolve, reject) => {
+        schedule({ kind: "remove", id, onCommit: removeOptions.onCommit, resolve, reject });
+      });
+    },
+
     updateLead(id, mutate, updateOptions = {}) {
       return new Promise((resolve, reject) => {
         schedule({ kind: "update", id, mutate, onCommit: updateOptions.onCommit, resolve, reject });
@@ -1018,7 +1144,9 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
 
     async getLeadByLeadgenId(leadgenId) {
       const id = (await kv.get<string>(leadByLeadgenKey(leadgenId))).value;
-      return id === null ? null : served((await kv.get<Lead>(leadKey(id))).value);
+      return id === null || id === ERASED_LEADGEN
+        ? null
+        : served((await kv.get<Lead>(leadKey(id))).value);
     },
 
     async listLeads(listOptions = {}) {
@@ -1113,11 +1241,15 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
         ? await readLeadValues(records.map((record) => record.leadId))
         : await readLeads(records.map((record) => record.leadId));
       const changes: LeadChange[] = [];
+      const removed: LeadRemoval[] = [];
       records.forEach((record, i) => {
         const lead = leads[i];
-        if (lead) changes.push({ seq: record.seq, kind: record.kind, lead, at: record.at });
+        if (record.kind === "deleted") {
+          removed.push({ seq: record.seq, leadId: record.leadId, at: record.at });
+        } else if (lead) changes.push({ seq: record.seq, kind: record.kind, lead, at: record.at });
       });
-      return { changes, head, gap: (records[0]?.seq ?? head + 1) !== since + 1 };
+      const gap = (records[0]?.seq ?? head + 1) !== since + 1;
+      return removed.length > 0 ? { changes, removed, head, gap } : { changes, head, gap };
     },
 
     async getChangeHead() {

@@ -40,3 +40,6 @@ export function leadNotifiedKey(leadId: string): Deno.KvKey {
 export function pushProgressKey(jobKey: string): Deno.KvKey {
   return ["push_job_progress", jobKey];
 }
+
+/** The prefix of every `pushProgressKey`. */
+export const PUSH_PROGRESS_PREFIX: Deno.KvKey = ["push_job_progress"];

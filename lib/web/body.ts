@@ -82,12 +82,21 @@ export async function readForm(req: Request): Promise<Record<string, string>> {
   return fields;
 }
 
-/** Reads a JSON object body (at most `limit` bytes, 413 past it), throwing 400 when it is not one. */
+/** Options of {@linkcode readJsonObject}. */
+export interface ReadJsonOptions {
+  /** An empty (or blank) body reads as `{}`: for a POST whose every field has a default. */
+  emptyIsObject?: boolean;
+  /** The most bytes read (default DEFAULT_BODY_LIMIT); a larger body is 413. */
+  limit?: number;
+}
+
+/** Reads a JSON object body (at most `options.limit` bytes, 413 past it), throwing 400 when it is not one. */
 export async function readJsonObject(
   req: Request,
-  limit = DEFAULT_BODY_LIMIT,
+  options: ReadJsonOptions = {},
 ): Promise<Record<string, unknown>> {
-  const text = await readLimitedText(req, limit);
+  const text = await readLimitedText(req, options.limit ?? DEFAULT_BODY_LIMIT);
+  if (options.emptyIsObject && text.trim() === "") return {};
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

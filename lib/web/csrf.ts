@@ -3,7 +3,7 @@
 // name our origin; with neither, only a request that carries no credentials passes.
 
 import type { BaseState } from "./define.ts";
-import type { Middleware } from "./server.ts";
+import { matchedRoute, type Middleware } from "./server.ts";
 import { jsonResponse } from "./http_error.ts";
 import { ownOrigin } from "./request_info.ts";
 
@@ -59,21 +59,20 @@ export function checkOrigin(
 export interface CsrfOptions {
   /** Whether `X-Forwarded-Proto`/`X-Forwarded-Host` describe our origin (`TRUST_PROXY`). */
   trustProxy: boolean;
-  /**
-   * Paths (as the router matches them, decoded) that need no origin: machine endpoints with no
-   * session that check their callers themselves, such as a signed webhook.
-   */
-  exemptPaths: readonly string[];
   /** Whether the request carries ambient credentials (a session cookie) another site could use. */
   hasCredentials(req: Request): boolean;
 }
 
-/** Middleware refusing cross-site state-changing requests with 403 JSON. */
+/**
+ * Middleware refusing cross-site state-changing requests with 403 JSON, except to a route that
+ * declares `export const csrf = "exempt"` (a machine endpoint with no session that checks its
+ * callers itself, such as a signed webhook). The declaration is read from the route the router
+ * matched, so no other spelling of its URL can disagree with it; an unknown path is checked.
+ */
 export function csrfProtection<State extends BaseState>(options: CsrfOptions): Middleware<State> {
   return async function csrfMiddleware(c, next) {
     const req = c.req.raw;
-    // The decoded path the router matches on, so an exemption means that route itself.
-    if (!STATE_CHANGING_METHODS.includes(req.method) || options.exemptPaths.includes(c.req.path)) {
+    if (!STATE_CHANGING_METHODS.includes(req.method) || matchedRoute(c)?.csrf === "exempt") {
       await next();
       return;
     }

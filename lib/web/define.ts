@@ -14,6 +14,17 @@ export type Access = "public" | "user" | "admin";
 export const ACCESS_LEVELS: readonly Access[] = ["public", "user", "admin"];
 
 /**
+ * Whether a route's state-changing requests must come from our own origin, declared beside it
+ * (`export const csrf = "exempt"`): `checked` (the default, so a new route is protected) or
+ * `exempt`, for a machine endpoint with no session that checks its callers itself (a signed
+ * webhook).
+ */
+export type CsrfPolicy = "checked" | "exempt";
+
+/** Every {@linkcode CsrfPolicy}, for checking a route's declaration. */
+export const CSRF_POLICIES: readonly CsrfPolicy[] = ["checked", "exempt"];
+
+/**
  * Checks for a route's URL parameters (`export const params = { id: isUlid }`): a value that fails
  * its check is answered 404 before the handler runs, so malformed or oversized ids never reach KV.
  */

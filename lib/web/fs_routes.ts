@@ -6,6 +6,8 @@ import {
   ACCESS_LEVELS,
   type AppProps,
   type BaseState,
+  CSRF_POLICIES,
+  type CsrfPolicy,
   type HandlerFn,
   type Handlers,
   type PageComponent,
@@ -21,6 +23,13 @@ export interface RouteModule<State extends BaseState = BaseState> {
   title?: string | ((props: PageProps<unknown, State>) => string);
   /** Who may use the route; absent means any signed-in user. */
   access?: Access;
+  /** Whether its state-changing requests need our origin; absent means they do. */
+  csrf?: CsrfPolicy;
+  /**
+   * Who may use one method of the route when it differs from `access` (e.g.
+   * `{ DELETE: "admin" }` beside a route every user may read).
+   */
+  methodAccess?: Partial<Record<string, Access>>;
   /** A check for each URL parameter of the route's pattern. */
   params?: ParamChecks;
 }
@@ -34,6 +43,10 @@ export interface LoadedRoute<State extends BaseState = BaseState> {
   module: RouteModule<State>;
   /** Who may use it: the module's `access`, or `user` when it declares none. */
   access: Access;
+  /** Its CSRF policy: the module's `csrf`, or `checked` when it declares none. */
+  csrf: CsrfPolicy;
+  /** Methods whose access differs from `access` (the module's `methodAccess`, checked). */
+  methodAccess?: Partial<Record<string, Access>>;
   /** The checks of its URL parameters (one for each `:name` in `pattern`). */
   params: ParamChecks;
 }
@@ -166,6 +179,8 @@ export async function loadRouteTree<State extends BaseState = BaseState>(
       pattern,
       module,
       access: routeAccess(file, module),
+      csrf: routeCsrf(file, module),
+      methodAccess: routeMethodAccess(file, module),
       params: routeParams(file, pattern, module),
     });
   }
@@ -191,14 +206,68 @@ export function routeAccess<State extends BaseState>(
   file: string,
   module: RouteModule<State>,
 ): Access {
-  const access = module.access ?? "user";
-  if (!ACCESS_LEVELS.includes(access)) {
+  return declared(file, "access", module.access, ACCESS_LEVELS, "user");
+}
+
+/**
+ * A route's declared CSRF policy, `checked` when it declares none. A value that is not a policy
+ * stops the server: a typo must not leave a route unprotected, nor protect a webhook by mistake.
+ */
+export function routeCsrf<State extends BaseState>(
+  file: string,
+  module: RouteModule<State>,
+): CsrfPolicy {
+  return declared(file, "csrf", module.csrf, CSRF_POLICIES, "checked");
+}
+
+// A route's declaration `name`: `fallback` when absent; anything not `allowed` stops start-up.
+function declared<T extends string>(
+  file: string,
+  name: string,
+  value: T | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const chosen = value ?? fallback;
+  if (!allowed.includes(chosen)) {
     throw new Error(
-      `Route ${file} exports access ${JSON.stringify(access)}: it must be one of ` +
-        ACCESS_LEVELS.join(", "),
+      `Route ${file} exports ${name} ${JSON.stringify(chosen)}: it must be one of ` +
+        allowed.join(", "),
     );
   }
-  return access;
+  return chosen;
+}
+
+/**
+ * A route's per-method access (`methodAccess`), checked: each names a method the route answers
+ * and an access level, so a typo never leaves a method open.
+ */
+export function routeMethodAccess<State extends BaseState>(
+  file: string,
+  module: RouteModule<State>,
+): Partial<Record<string, Access>> {
+  const perMethod = module.methodAccess ?? {};
+  const methods = allowedMethods(module);
+  for (const [method, access] of Object.entries(perMethod)) {
+    if (!methods.includes(method) || method === "HEAD") {
+      throw new Error(`Route ${file} declares access for ${method}, a method it does not answer`);
+    }
+    if (access === undefined || !ACCESS_LEVELS.includes(access)) {
+      throw new Error(
+        `Route ${file} declares access ${JSON.stringify(access)} for ${method}: it must be one ` +
+          `of ${ACCESS_LEVELS.join(", ")}`,
+      );
+    }
+  }
+  return { ...perMethod };
+}
+
+/** Who may use `method` (HEAD as GET) of `route`. */
+export function accessFor<State extends BaseState>(
+  route: Pick<LoadedRoute<State>, "access" | "methodAccess">,
+  method: string,
+): Access {
+  return route.methodAccess?.[method === "HEAD" ? "GET" : method] ?? route.access;
 }
 
 /**

@@ -1,5 +1,6 @@
 // Builds the Hono app: request state and logging, static assets, file routes with their access
-// check, 404/405/500 pages.
+// check (and the matched route, for middleware that reads a route's declarations), 404/405/500
+// pages.
 
 import { Hono } from "hono";
 import type { Context } from "hono";
@@ -12,7 +13,7 @@ import type {
   PageComponent,
   RouteContext,
 } from "./define.ts";
-import { allowedMethods, type LoadedRoute, type RouteTree } from "./fs_routes.ts";
+import { accessFor, allowedMethods, type LoadedRoute, type RouteTree } from "./fs_routes.ts";
 import { errorAnswer, jsonResponse } from "./http_error.ts";
 import type { PageRenderer } from "./render.ts";
 import { isStaticPath, serveStatic, type StaticAssets } from "./static.ts";
@@ -68,6 +69,20 @@ export interface WebAppOptions<State extends BaseState> {
   authorize: Authorizer<State>;
 }
 
+// The route each request's path matched (by its Hono context), set before the app's middleware
+// runs. Typed loosely here: each app reads back routes of its own state.
+const matchedRoutes = new WeakMap<object, unknown>();
+
+/**
+ * The route the router matched for this request (the one its handler is), for middleware that
+ * acts on a route's declarations (e.g. its `csrf`); null when no route matches (a 404).
+ */
+export function matchedRoute<State extends BaseState>(
+  c: Context<HonoEnv<State>>,
+): LoadedRoute<State> | null {
+  return (matchedRoutes.get(c) as LoadedRoute<State> | undefined) ?? null;
+}
+
 /**
  * True for requests that want JSON answers (the API and the event stream). Give it the decoded
  * path the router matched (`c.req.path`), so `/%61pi/...` is answered like `/api/...`.
@@ -120,6 +135,14 @@ export function createWebApp<State extends BaseState>(
     await next();
   });
 
+  // Before the middleware, so it knows the route the router matched (see matchedRoute): when
+  // several patterns match, the first in the tree's order is the one that answers.
+  for (const route of tree.routes) {
+    app.all(route.pattern, async function matchRouteMiddleware(c, next) {
+      if (!matchedRoutes.has(c)) matchedRoutes.set(c, route);
+      await next();
+    });
+  }
   for (const mw of options.middleware ?? []) app.use(mw);
 
   const notFound = (c: Context<HonoEnv<State>>) => notFoundResponse(c, tree, render);
@@ -215,7 +238,7 @@ async function handleRoute<State extends BaseState>(
 ): Promise<Response> {
   // The access check belongs to the handler itself: whatever spelling of the URL the router
   // matched to this route, the route's own declaration decides, before anything else answers.
-  const denied = await authorize(c, route.access);
+  const denied = await authorize(c, accessFor(route, c.req.method));
   if (denied) return denied;
   const method = c.req.method === "HEAD" ? "GET" : c.req.method;
   const mod = route.module;

@@ -96,6 +96,15 @@ export const handler = define.handlers({
               data: JSON.stringify({ cursor: String(event.head) }),
             })
           );
+        } else if (event.type === "removed") {
+          // Erased or purged: every dashboard drops the row; nothing of the lead but its id.
+          await send(() =>
+            stream.writeSSE({
+              event: "lead_removed",
+              id: String(event.removal.seq),
+              data: JSON.stringify({ id: event.removal.leadId }),
+            })
+          );
         } else {
           await send(() =>
             stream.writeSSE({

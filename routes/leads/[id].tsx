@@ -1,14 +1,15 @@
 // One lead's page: every answer, the ad, campaign and form, the raw field_data and the timeline
 // (its newest events; `?before=<cursor>` pages back through older ones); its owner controls and
-// activity form post here (plain forms, no JavaScript needed).
+// activity form post here (plain forms, no JavaScript needed); an admin deletes it here, after a
+// confirmation step (`?erase=confirm`) that is a page of its own, not a script's dialog.
 
 import { type ActivityDraft, type LeadWorkProps } from "../../components/LeadWork.tsx";
 import { LeadDetail } from "../../components/LeadDetail.tsx";
 import { listUsers } from "../../lib/auth/users.ts";
 import { readForm } from "../../lib/web/body.ts";
 import { addLeadActivity, checkActivity } from "../../lib/leads/activities.ts";
+import { eraseLead } from "../../lib/leads/erase.ts";
 import type { Lead } from "../../lib/leads/model.ts";
-import { NoSuchLeadError } from "../../lib/leads/not_found.ts";
 import { assignLead, claimLead } from "../../lib/leads/ownership.ts";
 import { TimelineCursorError } from "../../lib/leads/timeline.ts";
 import { getTeamSettings } from "../../lib/routing/settings.ts";
@@ -28,6 +29,8 @@ interface LeadPageData {
   work: LeadWorkProps;
   /** The reader's zone (from the cookie the dashboard sets) and locale, for the times shown. */
   clock: Clock;
+  /** Admins only: the Delete control, and whether it asks for confirmation now. */
+  erase: { confirming: boolean } | null;
 }
 
 export const title = (props: PageProps) => {
@@ -74,6 +77,9 @@ async function pageData(
       members,
       ...refusal,
     },
+    erase: user.role === "admin"
+      ? { confirming: ctx.url.searchParams.get("erase") === "confirm" }
+      : null,
   };
 }
 
@@ -103,6 +109,19 @@ export const handler = define.handlers<LeadPageData | null>({
       const data = await pageData(ctx, null, refusal);
       return ctx.render(data, { status: data ? status : 404 });
     };
+    if (form.action === "erase") {
+      if (user.role !== "admin") {
+        return await refuse(403, { ownerError: "Only an admin can delete a lead." });
+      }
+      const erased = await eraseLead(kv, leads, id, {
+        reason: "erasure",
+        by: { id: user.id, name: user.name },
+        defaultCountry: ctx.state.services.config.defaultPhoneCountry,
+      });
+      if (erased === null) return ctx.render(null, { status: 404 });
+      log.info("lead erased", { requestId: ctx.state.requestId, leadId: id, by: user.id });
+      return new Response(null, { status: 303, headers: { location: "/" } });
+    }
     try {
       switch (form.action) {
         case "claim":
@@ -155,8 +174,8 @@ export const handler = define.handlers<LeadPageData | null>({
           return await refuse(400, { ownerError: "Unknown action." });
       }
     } catch (error) {
-      // The page again with the reason, at the status the API would answer with.
-      if (error instanceof NoSuchLeadError) return ctx.render(null, { status: 404 });
+      // A form is answered with its page again and the reason, never a bare JSON error: the status
+      // is the API's (errorAnswer, the one mapping); a lead that is gone shows "Lead not found".
       const refused = errorAnswer(error);
       if (refused === null) throw error;
       return await refuse(refused.status, { ownerError: (error as Error).message });
@@ -186,6 +205,7 @@ export default define.page<LeadPageData | null>(function LeadPage({ data }) {
       olderPage={data.olderPage}
       work={data.work}
       clock={data.clock}
+      erase={data.erase}
     />
   );
 });

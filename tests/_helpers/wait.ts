@@ -36,3 +36,27 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/**
+ * Awaits `promise`, failing with "Gave up waiting for <what> after N ms" at the deadline (default
+ * {@linkcode DEFAULT_WAIT_MS}): for a signal the code under test gives (a handler started, a
+ * stream opened), so a test whose signal never comes fails instead of hanging the suite.
+ */
+export async function settles<T>(
+  promise: Promise<T>,
+  what: string,
+  timeoutMs = DEFAULT_WAIT_MS,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Gave up waiting for ${what} after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

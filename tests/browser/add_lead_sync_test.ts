@@ -53,15 +53,15 @@ browserTest(
       await form.locator('textarea[name="notes"]').fill("Asked about financing");
       await form.locator('button[type="submit"]').click();
       await agentPage.locator(".add-lead .form-notice", { hasText: "Added Walk In Wendy" })
-        .waitFor({ timeout: 5_000 });
+        .waitFor({ timeout: 15_000 });
 
       // The colleague did nothing: the lead arrives over the event stream, with a toast.
       const row = rowNamed(colleaguePage, "Walk In Wendy");
-      await row.waitFor({ timeout: 5_000 });
+      await row.waitFor({ timeout: 15_000 });
       assert.match(await row.innerText(), /\+14155550177|415/);
       await colleaguePage.locator('[role="status"]', { hasText: "Walk In Wendy" }).first()
-        .waitFor({ timeout: 5_000 });
-      await rowNamed(agentPage, "Walk In Wendy").waitFor({ timeout: 5_000 });
+        .waitFor({ timeout: 15_000 });
+      await rowNamed(agentPage, "Walk In Wendy").waitFor({ timeout: 15_000 });
 
       const stored = await (await server.fetch("/api/leads")).json();
       const lead = stored.leads.find((item: { fullName: string }) =>
@@ -90,9 +90,9 @@ browserTest(
       await page.click('[data-action="sync"]');
       await rowNamed(page, "Held Back Harriet").waitFor({ timeout: 10_000 });
       await page.locator('[role="status"]', { hasText: "1 new lead from Meta" })
-        .waitFor({ timeout: 5_000 });
+        .waitFor({ timeout: 15_000 });
       await page.locator('[data-sync="done"]', { hasText: "1 new lead" }).waitFor({
-        timeout: 5_000,
+        timeout: 15_000,
       });
       assert.match(await page.locator("[data-sync]").innerText(), /Last sync with Meta just now/);
       const stored = await server.app.services.leads.getLeadByLeadgenId(held.id);

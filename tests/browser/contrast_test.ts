@@ -53,6 +53,9 @@ browserTest(
       samples.push(...await contrastSamples(page, "lead page (failed)"));
       await page.goto(`${server.url}/leads/${contacted}`);
       samples.push(...await contrastSamples(page, "lead page (contacted)"));
+      // An admin's Delete, at its confirmation step (the red "Delete for good").
+      await page.goto(`${server.url}/leads/${contacted}?erase=confirm`);
+      samples.push(...await contrastSamples(page, "lead page (delete confirmation)"));
       await page.goto(`${server.url}/team`);
       samples.push(...await contrastSamples(page, "team"));
 
@@ -66,7 +69,9 @@ browserTest(
       await signedOut.context().close();
 
       // The pairs the issue named: the primary buttons (Sync, Add, Sign in) were measured.
-      for (const text of ["Sync", "Add", "Sign in", "Mark contacted", "Just in"]) {
+      for (
+        const text of ["Sync", "Add", "Sign in", "Mark contacted", "Just in", "Delete for good"]
+      ) {
         assert.ok(
           samples.some((s) => s.where.includes(`"${text}"`) && s.where.includes("[default]")),
           `${text} was measured`,

@@ -30,7 +30,7 @@ browserTest(
       await row.locator('[data-mark="failed"]').waitFor({ timeout: 10_000 });
 
       const alert = page.locator('[data-alerts][role="alert"]');
-      await alert.waitFor({ timeout: 5_000 });
+      await alert.waitFor({ timeout: 15_000 });
       assert.match(await alert.textContent() ?? "", /Token expired \(page \d+\)/);
       assert.equal(await page.locator("[data-alerts] .banner").count(), 1);
 
@@ -38,7 +38,7 @@ browserTest(
       sim.clearFaults();
       await row.getByRole("button", { name: "Retry" }).click();
       await row.locator(".lead-name", { hasText: "Tara Token" }).waitFor({ timeout: 10_000 });
-      await alert.waitFor({ state: "detached", timeout: 5_000 });
+      await alert.waitFor({ state: "detached", timeout: 15_000 });
       assert.deepEqual(await server.app.services.alerts.listAlerts(), []);
       assert.ok(await stillLoaded(page), "the page was not reloaded");
       assert.deepEqual(pageErrors, []);
@@ -62,14 +62,14 @@ browserTest(
       const stored = await server.app.services.leads.getLeadByLeadgenId(simLead.id);
       assert.ok(stored);
       const alert = page.locator("[data-alerts]");
-      await alert.waitFor({ timeout: 8_000 });
+      await alert.waitFor({ timeout: 15_000 });
       assert.match(await alert.textContent() ?? "", /Token expired/);
 
       sim.clearFaults();
       const retry = await server.fetch(`/api/leads/${stored.id}/retry`, { method: "POST" });
       assert.equal(retry.status, 202);
       await retry.body?.cancel();
-      await alert.waitFor({ state: "detached", timeout: 8_000 });
+      await alert.waitFor({ state: "detached", timeout: 15_000 });
       assert.equal(await page.locator('[data-connection="polling"]').count(), 1, "still polling");
       assert.ok(await stillLoaded(page), "the page was not reloaded");
       assert.deepEqual(pageErrors, []);

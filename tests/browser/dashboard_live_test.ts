@@ -11,22 +11,24 @@ browserTest(
       await page.evaluate(() => {
         (globalThis as unknown as { notReloaded: boolean }).notReloaded = true;
       });
-      // A slow Graph answer keeps the lead pending long enough to see the stub first, with room
-      // to spare on a loaded machine.
-      sim.injectFault({ path: "lead", latencyMs: 4_000, times: 1 });
+      // The Graph answer is held until the stub has been seen, so the lead stays pending for as
+      // long as that takes, however loaded the machine is.
+      const details = Promise.withResolvers<void>();
+      sim.injectFault({ path: "lead", until: details.promise, times: 1 });
       const simLead = await sendLead({ fullName: "Dana Smith" });
       const stored = await server.app.services.leads.getLeadByLeadgenId(simLead.id);
       assert.ok(stored, "the webhook stored the lead");
 
       const row = page.locator(`[data-lead-id="${stored.id}"]`);
-      await row.waitFor({ timeout: 4_000 });
-      await row.locator('[data-mark="pending"]').waitFor({ timeout: 4_000 });
+      await row.waitFor({ timeout: 10_000 });
+      await row.locator('[data-mark="pending"]').waitFor({ timeout: 10_000 });
       assert.match(await row.getAttribute("class") ?? "", /lead-row-new/, "new rows stand out");
       const toast = page.locator('[role="status"] [data-toast]');
       await toast.first().waitFor();
       assert.match(await toast.first().textContent() ?? "", /^New lead: /);
 
       // The fetch completes: name, contact links and form fill in, in place, and in the toast.
+      details.resolve();
       await row.locator(".lead-name", { hasText: "Dana Smith" }).waitFor({ timeout: 20_000 });
       assert.equal(await row.locator('[data-mark="pending"]').count(), 0);
       assert.equal(
@@ -67,7 +69,7 @@ browserTest("[e2e] dashboard - two open dashboards both get the lead", async (br
     }
     for (const page of [first, second]) {
       for (const id of ids) {
-        await page.locator(`[data-lead-id="${id}"]`).waitFor({ timeout: 5_000 });
+        await page.locator(`[data-lead-id="${id}"]`).waitFor({ timeout: 15_000 });
       }
       const shown = await rowIds(page);
       assert.equal(shown.length, 3, "each lead once");

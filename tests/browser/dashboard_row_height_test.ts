@@ -34,7 +34,7 @@ for (const viewport of [{ width: 375, height: 740 }, { width: 1280, height: 800 
 
           await row.getByRole("button", { name: "Mark contacted" }).click();
           await page.locator(`[data-lead-id][data-status="contacted"]`, { hasText: fullName })
-            .waitFor({ timeout: 5_000 });
+            .waitFor({ timeout: 15_000 });
           const after = (await row.boundingBox())!;
           assert.equal(after.height, before.height, `${fullName}: the row keeps its height`);
           assert.equal(await pageY(), belowBefore, "the list below did not move");

@@ -17,7 +17,7 @@ browserTest(
       // One delivered lead makes its page known; then a lead whose webhook never came.
       const delivered = await sendLead();
       const deliveredRow = await server.app.services.leads.getLeadByLeadgenId(delivered.id);
-      await page.locator(`[data-lead-id="${deliveredRow!.id}"]`).waitFor({ timeout: 5_000 });
+      await page.locator(`[data-lead-id="${deliveredRow!.id}"]`).waitFor({ timeout: 15_000 });
       const missed = sim.createLead({ organic: false, pageId: delivered.pageId });
       await page.locator("[data-toast] .toast-close").click();
 
@@ -28,7 +28,7 @@ browserTest(
       assert.equal(summary.inserted, 1, "the sweep found the missed lead");
       const stored = await server.app.services.leads.getLeadByLeadgenId(missed.id);
       assert.ok(stored, "Sync stored the lead the webhook missed");
-      await page.locator(`[data-lead-id="${stored.id}"]`).waitFor({ timeout: 5_000 });
+      await page.locator(`[data-lead-id="${stored.id}"]`).waitFor({ timeout: 15_000 });
       await page.locator("[data-toast]", { hasText: "1 new lead from Meta" }).waitFor();
       await page.locator("[data-toast]", { hasText: /^New lead: / }).first().waitFor();
       assert.equal(await button.textContent(), "Sync", "the button is ready again");

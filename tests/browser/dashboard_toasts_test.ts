@@ -59,7 +59,7 @@ for (const viewport of [{ width: 375, height: 740 }, { width: 1280, height: 800 
         }));
         await page.locator("[data-lead-id]").nth(12).waitFor({ timeout: 10_000 });
         const toast = page.locator("[data-toast]");
-        await page.locator('[data-toast][data-leads="5"]').waitFor({ timeout: 5_000 });
+        await page.locator('[data-toast][data-leads="5"]').waitFor({ timeout: 15_000 });
         assert.equal(await toast.count(), 1, "one toast for the burst, not five");
         const text = await toast.locator(".toast-text").innerText();
         assert.match(text, /^5 new leads: [^,]+, [^,]+, [^,]+ and 2 more$/);

@@ -19,13 +19,15 @@ browserTest(
         await page.goto(`${server.url}/leads/${failedId}`);
         await page.locator('[data-mark="failed"]', { hasText: "Meta error 190" }).waitFor();
 
-        // A slow Graph answer keeps the lead pending long enough to see that state first, with
-        // room to spare on a loaded machine.
-        sim.injectFault({ path: "lead", latencyMs: 4_000, times: 1 });
+        // The Graph answer is held until the pending state has been seen, however long that
+        // takes on a loaded machine.
+        const details = Promise.withResolvers<void>();
+        sim.injectFault({ path: "lead", until: details.promise, times: 1 });
         await page.getByRole("button", { name: "Retry fetching details" }).click();
         await page.waitForURL(`${server.url}/leads/${failedId}`);
-        await page.locator('[data-mark="pending"]').waitFor({ timeout: 4_000 });
+        await page.locator('[data-mark="pending"]').waitFor({ timeout: 10_000 });
         assert.equal(await page.locator("[data-retry]").count(), 0);
+        details.resolve();
 
         // The pending page refreshes itself until the details are in.
         await page.locator("h1", { hasText: "Nora Noscript" }).waitFor({ timeout: 20_000 });

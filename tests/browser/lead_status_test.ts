@@ -21,7 +21,7 @@ browserTest(
       const rowIn = (page: typeof first) => page.locator(`[data-lead-id="${id}"]`);
       for (const page of [first, second]) {
         const row = rowIn(page);
-        await row.locator(".lead-name", { hasText: "Carl Caller" }).waitFor({ timeout: 5_000 });
+        await row.locator(".lead-name", { hasText: "Carl Caller" }).waitFor({ timeout: 15_000 });
         // The live highlight and the status no longer both say "New".
         await row.locator(".tag-fresh", { hasText: "Just in" }).waitFor();
         assert.equal(await row.locator(".tag", { hasText: /^New$/ }).count(), 1);
@@ -36,7 +36,7 @@ browserTest(
       for (const page of [first, second]) {
         const row = rowIn(page);
         await page.locator(`[data-lead-id="${id}"][data-status="contacted"]`)
-          .waitFor({ timeout: 5_000 });
+          .waitFor({ timeout: 15_000 });
         assert.equal(await row.locator(".tag-status").textContent(), "Contacted");
         assert.equal(await row.getByRole("button", { name: "Mark contacted" }).count(), 0);
         assert.ok(

@@ -50,7 +50,7 @@ browserTest(
       for (const page of [admin, agent]) {
         const row = page.locator(`[data-lead-id="${id}"]`);
         await row.locator(".lead-owner", { hasText: "Owner: Unassigned" }).waitFor({
-          timeout: 5_000,
+          timeout: 15_000,
         });
         await page.evaluate(() => (globalThis as unknown as { kept: boolean }).kept = true);
       }
@@ -59,7 +59,7 @@ browserTest(
       await agent.locator(`[data-lead-id="${id}"] [data-action=claim]`).click();
 
       await admin.locator(`[data-lead-id="${id}"][data-owner="${ann.id}"]`).waitFor({
-        timeout: 5_000,
+        timeout: 15_000,
       });
       assert.equal(
         await admin.locator(`[data-lead-id="${id}"] .lead-owner`).textContent(),
@@ -92,7 +92,7 @@ browserTest(
       })
         .waitFor();
       await admin.locator(`[data-lead-id="${id}"] .lead-calls`, { hasText: "1 call" }).waitFor({
-        timeout: 5_000,
+        timeout: 15_000,
       });
       assert.deepEqual(errors, []);
     });
@@ -209,7 +209,7 @@ browserTest(
       const ids: string[] = [];
       for (const fullName of ["Una First", "Dev Second", "Tia Third"]) {
         ids.push(await fetchedLeadId(server, (await sendLead({ fullName })).id));
-        await page.locator(`[data-toast][data-leads="${ids.length}"]`).waitFor({ timeout: 5_000 });
+        await page.locator(`[data-toast][data-leads="${ids.length}"]`).waitFor({ timeout: 15_000 });
       }
       assert.equal(await toast.count(), 1);
       const claim = toast.locator("[data-action=claim]");
@@ -224,9 +224,9 @@ browserTest(
 
       await claim.click();
       await page.locator(`[data-lead-id="${ids[0]}"] .lead-owner`, { hasText: "Owner: You" })
-        .waitFor({ timeout: 5_000 });
+        .waitFor({ timeout: 15_000 });
       // The button moves on to the next lead nobody owns.
-      await page.locator(`[data-toast] [data-claim-lead="${ids[1]}"]`).waitFor({ timeout: 5_000 });
+      await page.locator(`[data-toast] [data-claim-lead="${ids[1]}"]`).waitFor({ timeout: 15_000 });
       assert.equal((await server.app.services.leads.getLead(ids[0]))?.ownerId, server.user.id);
       assert.equal((await server.app.services.leads.getLead(ids[1]))?.ownerId ?? null, null);
       assert.deepEqual(pageErrors, []);

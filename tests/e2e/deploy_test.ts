@@ -128,6 +128,7 @@ Deno.test("[deploy] with DENO_DEPLOYMENT_ID, no KV_PATH and no write permission 
       `cron ${JSON.stringify({ name: "leadline lead worker", schedule: "* * * * *" })}`,
       `cron ${JSON.stringify({ name: RECONCILE_CRON_NAME, schedule: "*/15 * * * *" })}`,
       `cron ${JSON.stringify({ name: "leadline meta health", schedule: "* * * * *" })}`,
+      `cron ${JSON.stringify({ name: "leadline data retention", schedule: "23 * * * *" })}`,
       "serve",
     ]);
 

@@ -1,5 +1,7 @@
 // Shared by the fault suites (`deno task test:faults`): sizes, a concurrent sender, KV counts.
 
+import { waitFor } from "../_helpers/wait.ts";
+
 /**
  * FAULTS_SCALE (default 1) multiplies every suite's size, so CI can run them smaller; the
  * defaults are the sizes the issue asks for.
@@ -50,15 +52,14 @@ export async function countKeys(kv: Deno.Kv, prefix: Deno.KvKey): Promise<number
   return count;
 }
 
-/** Polls `probe` until it returns true, or throws after `timeoutMs` naming `what`. */
+/**
+ * Polls `probe` until it returns true, or throws after `timeoutMs` naming `what`: the shared
+ * waitFor, with the fault suites' longer default deadline.
+ */
 export async function until(
   probe: () => Promise<boolean> | boolean,
   what: string,
   timeoutMs = 60_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitFor(probe, what, { timeoutMs, intervalMs: 50 });
 }

@@ -59,7 +59,12 @@ Deno.test("[faults] crash: SIGKILL at random moments during a 2,000-lead ingest 
   try {
     // Meta's side: send what has no 200 yet, 16 at a time, to whichever server is up.
     const sending = (async () => {
+      // Meta gives up after 36 hours; this test after a deadline generous for a loaded machine.
+      const deadline = Date.now() + 180_000;
       while (acked.size < leadCount) {
+        if (Date.now() > deadline) {
+          throw new Error(`Gave up sending: ${acked.size} of ${leadCount} deliveries acknowledged`);
+        }
         const url = server?.url;
         const pending = [...Array(leadCount).keys()].filter((i) => !acked.has(i));
         if (!url) {

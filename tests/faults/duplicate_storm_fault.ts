@@ -63,8 +63,12 @@ Deno.test("[faults] duplicate storm: 10,000 deliveries, 30% repeats, concurrent 
       "every lead to be fetched",
       120_000,
     );
-    // A moment for anything that would read a lead twice.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Nothing is left that could read a lead twice: no job waits or runs.
+    await until(
+      async () => await countKeys(server.kv, ["jobs"]) === 0,
+      "the job queue to empty",
+      120_000,
+    );
     assert.equal(sim.calls("lead"), unique, "one Graph read per lead");
     console.log(
       `duplicate storm: ${total} deliveries, ${unique} leads, ${sim.calls("lead")} lead reads in ` +

@@ -364,6 +364,30 @@ Deno.test("[graph_sim] control API: leads with delivery, faults, stats", async (
   }
 });
 
+Deno.test("[graph_sim] faults: until holds an answer until the test releases it", async () => {
+  await withSim(async (sim) => {
+    const lead = sim.createLead();
+    const { promise: release, resolve } = Promise.withResolvers<void>();
+    sim.injectFault({ path: "lead", until: release, times: 1 });
+    let answered = false;
+    const pending = graphGet(sim, lead.id).then((result) => {
+      answered = true;
+      return result.status;
+    });
+    await waitFor(() => sim.calls("lead") > 0, "the simulator to receive the call");
+    // Another call is not held (times: 1), and answering it gives the held one every chance.
+    assert.equal((await graphGet(sim, lead.id)).status, 200);
+    assert.equal(answered, false, "held until released");
+    resolve();
+    assert.equal(await pending, 200, "answered normally once released");
+    assert.throws(
+      // deno-lint-ignore no-explicit-any
+      () => sim.injectFault({ until: "later" as any }),
+      /until must be a promise \(in-process only\)/,
+    );
+  });
+});
+
 Deno.test("[graph_sim] close ends a slow answer at once", async () => {
   const sim = await startGraphSimulator({ appSecret: APP_SECRET, accessToken: TOKEN });
   const lead = sim.createLead();

@@ -9,6 +9,7 @@ import {
 import { createLeadStore } from "../../lib/leads/store.ts";
 import { newMetaLead } from "../../lib/leads/model.ts";
 import { commitAtomic } from "../../lib/kv_commit.ts";
+import { settles, waitFor } from "../_helpers/wait.ts";
 
 function quietLog(): JobLog & { lines: string[] } {
   const lines: string[] = [];
@@ -203,7 +204,7 @@ Deno.test("[jobs] lease - a job whose run died is picked up once its lease expir
   });
   await addJob(kv, queueA, "k");
   const runA = queueA.runDue();
-  await started.promise;
+  await settles(started.promise, "the job handler to start");
   assert.equal((await queueB.runDue()).claimed, 0, "the lease holds");
   assert.equal((await queueB.getJob("fetch", "k"))?.state, "running");
   clock.t += 30_000;
@@ -230,7 +231,7 @@ Deno.test("[jobs] kick coalesces, start/stop sweep and stop waits for running jo
   });
   await addJob(kv, queue, "k");
   queue.start();
-  await started.promise;
+  await settles(started.promise, "the job handler to start");
   await queue.stop();
   assert.equal(finished, true);
   assert.equal(await queue.getJob("fetch", "k"), null);
@@ -286,14 +287,6 @@ Deno.test("[jobs] a write KV refuses over its limits fails the job at once, with
   kv.close();
 });
 
-async function waitUntil(probe: () => boolean | Promise<boolean>, what: string, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 Deno.test("[jobs] a job created claimed runs here at once; its handler's commit removes it", async () => {
   const kv = await Deno.openKv(":memory:");
   const queue = createJobQueue(kv, { log: quietLog() });
@@ -315,7 +308,7 @@ Deno.test("[jobs] a job created claimed runs here at once; its handler's commit 
   assert.equal((await queue.getJob("fetch", "k"))?.state, "running", "claimed from birth");
   assert.equal((await other.runDue()).claimed, 0, "a sweep leaves a claimed job alone");
   queue.runClaimed(claimed, (res as Deno.KvCommitResult).versionstamp);
-  await waitUntil(async () => (await queue.getJob("fetch", "k")) === null, "the job to finish");
+  await waitFor(async () => (await queue.getJob("fetch", "k")) === null, "the job to finish");
   assert.deepEqual(ran, [{ attempt: 1, payload: { n: 1 } }]);
   assert.equal((await kv.get(["result", claimed.id])).value, "done");
   assert.equal((await kv.list({ prefix: ["jobs_due"] }).next()).done, true, "no due entry left");
@@ -368,7 +361,7 @@ Deno.test("[jobs] heartbeat: a run longer than the lease keeps its job; no one e
   });
   await addJob(kvA, queueA, "k");
   const runA = queueA.runDue();
-  await started.promise;
+  await settles(started.promise, "the job handler to start");
   const until = Date.now() + 600;
   let sweeps = 0;
   while (Date.now() < until) {
@@ -384,6 +377,70 @@ Deno.test("[jobs] heartbeat: a run longer than the lease keeps its job; no one e
   kvA.close();
   kvB.close();
   await Deno.remove(dir, { recursive: true });
+});
+
+/**
+ * `kv`, with its commits held while `holding` is set: each held commit waits for the test to
+ * release it, in the order they came.
+ */
+function kvWithHeldCommits(kv: Deno.Kv) {
+  const held: { release: () => void; done: Promise<unknown> }[] = [];
+  const control = { held, holding: false };
+  const proxy = new Proxy(kv, {
+    get(target, name) {
+      if (name !== "atomic") {
+        const value = Reflect.get(target, name);
+        return typeof value === "function" ? value.bind(target) : value;
+      }
+      return () => {
+        const op = target.atomic();
+        const commit = op.commit.bind(op);
+        op.commit = () => {
+          if (!control.holding) return commit();
+          const gate = Promise.withResolvers<void>();
+          const done = gate.promise.then(commit);
+          held.push({ release: gate.resolve, done });
+          return done;
+        };
+        return op;
+      };
+    },
+  });
+  return { kv: proxy, control };
+}
+
+Deno.test("[jobs] heartbeat: a job that finishes while its lease renewal is in flight is removed, not run again", async () => {
+  const real = await Deno.openKv(":memory:");
+  const { kv, control } = kvWithHeldCommits(real);
+  const log = quietLog();
+  // A lease of 150 ms, renewed every 50 ms.
+  const queue = createJobQueue(kv, { leaseMs: 150, log });
+  const started = deferred();
+  const finish = deferred();
+  queue.register("fetch", async () => {
+    started.resolve();
+    await finish.promise;
+  });
+  await addJob(kv, queue, "k");
+  const run = queue.runDue();
+  await settles(started.promise, "the job handler to start");
+  // The next renewal's commit is held: the handler finishes while it is in flight.
+  control.holding = true;
+  await waitFor(() => control.held.length > 0, "a lease renewal to be in flight");
+  finish.resolve();
+  // Every microtask has run once a timer fires: a finish commit built now, with the claim's
+  // versionstamp from before the renewal, would be waiting behind the renewal.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  control.holding = false;
+  // The renewal lands first, then whatever was built meanwhile.
+  control.held[0].release();
+  await control.held[0].done;
+  for (const commit of control.held.slice(1)) commit.release();
+  assert.equal((await run).succeeded, 1);
+  assert.equal(await queue.getJob("fetch", "k"), null, "the job is gone, not left running");
+  assert.deepEqual(log.lines, [], "no finish was refused");
+  await queue.stop();
+  real.close();
 });
 
 Deno.test("[jobs] stop gives back claimed jobs that never got a slot: due at once, attempt not spent", async () => {
@@ -403,7 +460,7 @@ Deno.test("[jobs] stop gives back claimed jobs that never got a slot: due at onc
     claims.push({ claimed, versionstamp: res.versionstamp });
   }
   for (const { claimed, versionstamp } of claims) queue.runClaimed(claimed, versionstamp);
-  await started.promise;
+  await settles(started.promise, "the job handler to start");
   const stopping = queue.stop();
   release.resolve();
   await stopping;

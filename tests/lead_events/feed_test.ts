@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import type { LeadEvent } from "../../lib/lead_events/events.ts";
 import { createLeadEventFeed, type LeadEventFeed } from "../../lib/lead_events/feed.ts";
+import { eraseLead } from "../../lib/leads/erase.ts";
 import { createLogger } from "../../lib/log.ts";
 import { applyLeadDetails, changeLeadStatus, type Lead } from "../../lib/leads/model.ts";
 import { changeLeadOwner } from "../../lib/leads/ownership.ts";
@@ -139,6 +140,39 @@ Deno.test("[lead events] the watch brings a new lead's events without a catch-up
     await store.insertLeads([testMetaLead()]);
     await waitFor(() => seen.length > 0, "the new lead's event");
     assert.deepEqual(seen.map((event) => event.type), ["lead.created"]);
+  } finally {
+    await feed.stop();
+    kv.close();
+  }
+});
+
+Deno.test("[lead events] a lead erased while its events are prepared gets no cursor and no sink writes", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const store = createLeadStore(kv);
+  const feed = createLeadEventFeed({ kv, store, log: quiet, intervalMs: 60_000 });
+  let prepared = 0;
+  let leadId = "";
+  feed.addSink("erase-meanwhile", {
+    async prepare(lead: Lead) {
+      prepared++;
+      // An admin erases the lead between the feed's reads and its commit.
+      await eraseLead(kv, store, lead.id, { reason: "erasure", defaultCountry: null });
+      return {
+        apply(op: Deno.AtomicOperation) {
+          op.set(["test_sink_write", lead.id], lead.fullName);
+        },
+      };
+    },
+  });
+  // Not started: nothing runs until catchUp (and every line is news).
+  try {
+    leadId = (await lifeOfALead(store)).id;
+    await feed.catchUp();
+    assert.equal(prepared, 1, "the sink was asked once");
+    assert.equal(await store.getLead(leadId), null);
+    const left = (await Array.fromAsync(kv.list({ prefix: [] })))
+      .filter((entry) => JSON.stringify(entry.key).includes(leadId));
+    assert.deepEqual(left.map((entry) => entry.key), [], "no cursor, no sink write");
   } finally {
     await feed.stop();
     kv.close();

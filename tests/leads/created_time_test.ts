@@ -9,6 +9,7 @@ import {
   newMetaLead,
 } from "../../lib/leads/model.ts";
 import { waitForSettled, withPipeline } from "../_helpers/pipeline.ts";
+import { waitFor } from "../_helpers/wait.ts";
 
 const now = new Date("2026-03-04T05:06:07.000Z");
 const change = { leadgenId: "1234567890", pageId: "1", formId: null, adId: null, adgroupId: null };
@@ -54,8 +55,9 @@ Deno.test("[pipeline] a lead created in the future is listed by when it was rece
       new Date(fromFuture.createdTime * 1000).toISOString(),
     );
 
-    // A lead that arrives afterwards, created now, is above it.
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // A lead that arrives afterwards (the clock has moved past the first one's arrival), created
+    // now, is above it.
+    await waitFor(() => Date.now() > Date.parse(clamped.receivedAt), "the clock to move on");
     const later = sim.createLead({ createdTime: nowSeconds + 1 });
     await (await sim.deliver([later], webhookUrl)).body?.cancel();
     await waitForSettled(server, later.id);

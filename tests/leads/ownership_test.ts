@@ -9,8 +9,7 @@ import {
   OwnershipForbiddenError,
   UnknownOwnerError,
 } from "../../lib/leads/ownership.ts";
-import { NoSuchLeadError } from "../../lib/leads/not_found.ts";
-import { createLeadStore, type LeadStore } from "../../lib/leads/store.ts";
+import { createLeadStore, LeadNotFoundError, type LeadStore } from "../../lib/leads/store.ts";
 
 async function member(kv: Deno.Kv, name: string, role: "admin" | "agent"): Promise<LeadActor> {
   const user = await createUser(kv, {
@@ -74,7 +73,7 @@ Deno.test("[ownership] claiming a lead you own changes nothing; an unknown lead 
   assert.equal(await store.getChangeHead(), head, "nothing written");
   await assert.rejects(
     () => claimLead(store, "01HZZZZZZZZZZZZZZZZZZZZZZZ", ann),
-    NoSuchLeadError,
+    LeadNotFoundError,
   );
   kv.close();
 });

@@ -7,7 +7,7 @@ import { EMPTY_FILTER } from "../../lib/format/lead_filter.ts";
 import { ulid } from "../../lib/ids.ts";
 import { KV_COMMIT_LIMITS } from "../../lib/kv_writes.ts";
 import { campaignKey, formQuestionsKey, listCampaigns } from "../../lib/leads/dimensions.ts";
-import { encodeSummary, leadIndexKeys, summaryOf } from "../../lib/leads/indexes.ts";
+import { encodeSummary, indexKeysOf, summaryOf } from "../../lib/leads/indexes.ts";
 import { leadKey } from "../../lib/leads/keys.ts";
 import { changeLeadStatus, type Lead, LEAD_STATUSES } from "../../lib/leads/model.ts";
 import { changeLeadOwner } from "../../lib/leads/ownership.ts";
@@ -147,7 +147,7 @@ Deno.test("[db] search - group commits write every index key with its lead and s
     // Exactly the index keys the leads as stored have, each filter key holding the lead's summary.
     const expected = new Map<string, Lead>();
     for (const lead of stored) {
-      for (const key of leadIndexKeys(lead)) expected.set(JSON.stringify(key), lead);
+      for (const key of indexKeysOf(lead)) expected.set(JSON.stringify(key), lead);
     }
     let count = 0;
     for (const prefix of INDEX_PREFIXES) {

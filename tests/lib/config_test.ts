@@ -84,3 +84,25 @@ Deno.test("[config] METRICS_TOKEN: at least 16 visible characters, never echoed;
     /READY_MAX_JOB_DELAY_SECONDS/,
   );
 });
+
+Deno.test("[config] retention: leads kept by default, raw deliveries 30 days; bad values name their variable", () => {
+  assert.deepEqual(loadConfig({}).retention, { leadDays: null, deliveryDays: 30 });
+  assert.deepEqual(
+    loadConfig({ LEAD_RETENTION_DAYS: "365", DELIVERY_RETENTION_DAYS: "7" }).retention,
+    { leadDays: 365, deliveryDays: 7 },
+  );
+  for (
+    const [env, variable] of [
+      [{ LEAD_RETENTION_DAYS: "0" }, "LEAD_RETENTION_DAYS"],
+      [{ LEAD_RETENTION_DAYS: "a year" }, "LEAD_RETENTION_DAYS"],
+      [{ DELIVERY_RETENTION_DAYS: "0" }, "DELIVERY_RETENTION_DAYS"],
+      [{ DELIVERY_RETENTION_DAYS: "-1" }, "DELIVERY_RETENTION_DAYS"],
+    ] as const
+  ) {
+    assert.throws(() => loadConfig(env), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.variable, variable);
+      return true;
+    });
+  }
+});

@@ -149,7 +149,9 @@ Deno.test("[push] the owner hears about a lead; an unowned one goes to everyone 
     // Meta is slow with the details: after a second the lead is announced with what is known,
     // to its owner only (claimed meanwhile), and its name follows, quietly, when it comes.
     const simulator = server.app.services.simulator!;
-    simulator.injectFault({ path: "lead", latencyMs: 2_500, times: 1 });
+    // The Graph answer is held until the first announcement has been heard.
+    const details = Promise.withResolvers<void>();
+    simulator.injectFault({ path: "lead", until: details.promise, times: 1 });
     const slow = await deliverLead(server);
     const stub = await waitFor(
       () => server.app.services.leads.getLeadByLeadgenId(slow.id),
@@ -169,6 +171,7 @@ Deno.test("[push] the owner hears about a lead; an unowned one goes to everyone 
       tag: `lead-${stub.id}`,
       renotify: true,
     });
+    details.resolve();
     assert.deepEqual(await heard(8), [offShift.id]);
     assert.equal(push.received[7].payload.title, `New lead: ${slow.fields.fullName}`);
     assert.equal(push.received[7].payload.tag, `lead-${stub.id}`, "replaces the first one");

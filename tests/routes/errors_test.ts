@@ -71,6 +71,32 @@ Deno.test("[e2e] errors - the core's not-found, conflict and bad-input errors ge
       assert.equal(res.status, 404);
       assert.equal((await res.json()).error, `No lead has the id ${UNKNOWN}`);
     });
+    await t.step("the lead page's form on no lead is the 404 page, not JSON", async () => {
+      for (const action of ["claim", "release"]) {
+        const res = await fetch(`/leads/${UNKNOWN}`, {
+          method: "POST",
+          headers: { accept: "text/html", "content-type": "application/x-www-form-urlencoded" },
+          body: `action=${action}`,
+        });
+        assert.equal(res.status, 404, action);
+        assert.match(res.headers.get("content-type") ?? "", /^text\/html/);
+        assert.match(await res.text(), /Lead not found/);
+      }
+    });
+    await t.step("every lead route answers no lead with the same message", async () => {
+      const patch = await fetch(`/api/leads/${UNKNOWN}`, {
+        method: "PATCH",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ownerId: null }),
+      });
+      assert.equal(patch.status, 404);
+      assert.equal((await patch.json()).error, `No lead has the id ${UNKNOWN}`);
+      for (const path of ["", "/timeline", "/activities"]) {
+        const res = await fetch(`/api/leads/${UNKNOWN}${path}`);
+        assert.equal(res.status, 404, path);
+        assert.equal((await res.json()).error, `No lead has the id ${UNKNOWN}`, path);
+      }
+    });
     await t.step("a claim someone else won is 409 naming the owner", async () => {
       const lead = { id: await addLead(fetch, "Claimed Clara") };
       const agent = await addUser("agent", { name: "Agent Ann" });

@@ -28,8 +28,9 @@ Deno.test("[e2e] lead page: a failed lead offers a retry form; posting it re-que
       ),
     );
 
-    // A slow answer keeps the re-queued lead pending long enough to see it.
-    sim.injectFault({ path: "lead", latencyMs: 1_500, times: 1 });
+    // The Graph answer is held until the pending page has been seen.
+    const details = Promise.withResolvers<void>();
+    sim.injectFault({ path: "lead", until: details.promise, times: 1 });
     const posted = await server.fetch(`/api/leads/${failed.id}/retry`, {
       method: "POST",
       headers: FORM,
@@ -46,6 +47,7 @@ Deno.test("[e2e] lead page: a failed lead offers a retry form; posting it re-que
     const pending = await server.fetch(`/leads/${failed.id}`, { headers: { accept: "text/html" } });
     assert.equal(pending.headers.get("refresh"), "3");
     assert.doesNotMatch(await pending.text(), /retry-form/, "no retry while it is pending");
+    details.resolve();
 
     const fetched = await waitForSettled(server, simLead.id);
     assert.equal(fetched.details, "fetched");

@@ -5,9 +5,11 @@
 import assert from "node:assert/strict";
 import { isApiPath } from "../../lib/web/server.ts";
 import {
+  accessFor,
   allowedMethods,
   loadRouteTree,
   routeAccess,
+  routeMethodAccess,
   routeParams,
 } from "../../lib/web/fs_routes.ts";
 import { startTestServer } from "../_helpers/app.ts";
@@ -134,5 +136,23 @@ Deno.test("[routes] a route must check each URL parameter and declare a known ac
     // deno-lint-ignore no-explicit-any
     () => routeAccess("x.ts", { handler, access: "Admin" as any }),
     /access "Admin": it must be one of public, user, admin/,
+  );
+});
+
+Deno.test("[routes] methodAccess: one method may need more than the route; typos stop the server", () => {
+  const handler = { GET: () => new Response(), DELETE: () => new Response() };
+  const declared = routeMethodAccess("x.ts", { handler, methodAccess: { DELETE: "admin" } });
+  const route = { access: "user" as const, methodAccess: declared };
+  assert.equal(accessFor(route, "DELETE"), "admin");
+  assert.equal(accessFor(route, "GET"), "user");
+  assert.equal(accessFor(route, "HEAD"), "user", "HEAD goes as GET");
+  assert.throws(
+    () => routeMethodAccess("x.ts", { handler, methodAccess: { PUT: "admin" } }),
+    /declares access for PUT, a method it does not answer/,
+  );
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => routeMethodAccess("x.ts", { handler, methodAccess: { DELETE: "root" as any } }),
+    /access "root" for DELETE: it must be one of public, user, admin/,
   );
 });

@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
 import {
   checkLayers,
+  checkTestLayout,
   formatViolations,
   type ImportGraph,
   moduleInfo,
   parseImports,
   readImportGraph,
+  readTestLayout,
+  RULES,
 } from "../../scripts/check_layers.ts";
 
 /** An import graph of made-up modules: path -> source text. */
@@ -179,4 +182,30 @@ Deno.test("[check_layers] the app's own code keeps every rule", async () => {
   const graph = await readImportGraph(new URL("../../", import.meta.url));
   assert.ok(graph.size > 100, "the whole app was read");
   assert.deepEqual(formatViolations(checkLayers(graph)), "");
+});
+
+Deno.test("[check_layers] tests mirror lib/: a folder or tests/lib file named after nothing in lib/ is refused", async () => {
+  const layout = {
+    testFolders: ["_helpers", "browser", "leads", "lib", "routes", "ingest"],
+    libFolders: ["leads", "web"],
+    libModules: ["config", "log"],
+    libTests: ["config_test.ts", "config_meta_health_test.ts", "log_test.ts", "pipeline_test.ts"],
+  };
+  const violations = checkTestLayout(layout);
+  assert.deepEqual(violations.map((v) => v.file), ["tests/ingest/", "tests/lib/pipeline_test.ts"]);
+  assert.ok(violations.every((v) => v.rule === "tests mirror lib/"));
+  assert.match(formatViolations(violations), /no lib\/ingest\/ exists/);
+  // The project itself holds to it.
+  assert.deepEqual(checkTestLayout(await readTestLayout(new URL("../../", import.meta.url))), []);
+});
+
+Deno.test("[check_layers] docs/ARCHITECTURE.md's rule table names every rule the check enforces", async () => {
+  const doc = await Deno.readTextFile(new URL("../../docs/ARCHITECTURE.md", import.meta.url));
+  const table = new Set(
+    [...doc.matchAll(/^\| ([a-z][^|]*?) +\|/gm)].map((m) => m[1].replaceAll("`", "")),
+  );
+  for (const rule of [...RULES.map((r) => r.name), "tests mirror lib/"]) {
+    assert.ok(table.has(rule), `the rule "${rule}" is in the table`);
+  }
+  assert.doesNotMatch(doc, /temporary exception/, "the check has no exceptions");
 });

@@ -1,6 +1,7 @@
 // Reading a request body within a limit: up to it, never a byte past it, whatever Content-Length says.
 import assert from "node:assert/strict";
-import { BodyTooLargeError, readBodyBytes } from "../../lib/web/body.ts";
+import { BodyTooLargeError, readBodyBytes, readJsonObject } from "../../lib/web/body.ts";
+import { HttpError } from "../../lib/web/http_error.ts";
 
 function streamOf(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
   let i = 0;
@@ -23,4 +24,23 @@ Deno.test("[body_limit] reads up to the limit and refuses one byte more", async 
   await assert.rejects(readBodyBytes(streamOf([ten]), 20, "21"), BodyTooLargeError);
   // A Content-Length that lies low does not help: the stream itself is counted.
   await assert.rejects(readBodyBytes(streamOf([ten, ten, ten]), 20, "5"), BodyTooLargeError);
+});
+
+Deno.test("[body] readJsonObject: an object, else 400; an empty body is {} only when asked", async () => {
+  const post = (body: string) => new Request("http://x/", { method: "POST", body });
+  assert.deepEqual(await readJsonObject(post('{"count":2}')), { count: 2 });
+  assert.deepEqual(await readJsonObject(post(" "), { emptyIsObject: true }), {});
+  for (
+    const [body, options, message] of [
+      ["", {}, /not valid JSON/],
+      ["{oops", { emptyIsObject: true }, /not valid JSON/],
+      ["[1]", { emptyIsObject: true }, /expected a JSON object/],
+      ["null", {}, /expected a JSON object/],
+    ] as const
+  ) {
+    const error = await readJsonObject(post(body), options).then(() => null, (e) => e);
+    assert.ok(error instanceof HttpError, `${JSON.stringify(body)} is refused`);
+    assert.equal(error.status, 400);
+    assert.match(error.message, message);
+  }
 });

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { checkOrigin } from "../../lib/web/csrf.ts";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { h } from "preact";
+import { createLogger } from "../../lib/log.ts";
+import { checkOrigin, csrfProtection } from "../../lib/web/csrf.ts";
+import { loadRouteTree, routeCsrf } from "../../lib/web/fs_routes.ts";
+import { createPageRenderer } from "../../lib/web/render.ts";
+import { createWebApp } from "../../lib/web/server.ts";
 import { startTestServer } from "../_helpers/app.ts";
 
 Deno.test("[web] checkOrigin: Origin decides, then Referer, then the absence of a session", () => {
@@ -201,4 +208,103 @@ Deno.test("[e2e] CSRF: a request the browser marks cross-site is refused even wi
   } finally {
     await server.close();
   }
+});
+
+/** A routes folder in a temp dir holding the special pages and `files` (name -> source). */
+async function routesFolder(
+  files: Record<string, string>,
+): Promise<{ url: URL; remove(): Promise<void> }> {
+  const dir = await Deno.makeTempDir({ prefix: "leadline-csrf-routes-" });
+  const page = "export default function Page() { return null; }\n";
+  for (const name of ["_app.tsx", "_404.tsx", "_500.tsx"]) {
+    await Deno.writeTextFile(join(dir, name), page);
+  }
+  for (const [name, source] of Object.entries(files)) {
+    await Deno.mkdir(dirname(join(dir, name)), { recursive: true });
+    await Deno.writeTextFile(join(dir, name), source);
+  }
+  return {
+    url: pathToFileURL(dir + "/"),
+    remove: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+const POSTED = "export const access = 'public';\n" +
+  "export const handler = { POST: () => new Response('posted') };\n";
+
+Deno.test("[web] CSRF: the exemption is the route's own declaration; undeclared routes and unknown paths are checked", async () => {
+  const folder = await routesFolder({
+    "form.ts": POSTED,
+    "hook.ts": POSTED + "export const csrf = 'exempt';\n",
+    "hooks/[name].ts": POSTED + "export const params = { name: () => true };\n",
+  });
+  try {
+    const tree = await loadRouteTree(folder.url);
+    assert.deepEqual(
+      tree.routes.map((r) => [r.pattern, r.csrf]),
+      [["/form", "checked"], ["/hook", "exempt"], ["/hooks/:name", "checked"]],
+    );
+    tree.app = ({ Component }) => h("main", null, h(Component, null));
+    const assets = { files: new Map(), url: (p: string) => p };
+    const app = createWebApp({
+      initialState: (requestId) => ({ requestId }),
+      log: createLogger({ sink: () => {} }),
+      tree,
+      assets,
+      render: createPageRenderer(tree, assets, { islands: new Map(), files: new Map() }),
+      middleware: [csrfProtection({ trustProxy: false, hasCredentials: () => true })],
+      authorize: () => null,
+    });
+    const crossSite = (path: string) =>
+      app.request(path, { method: "POST", headers: { origin: "https://evil.example" } });
+    for (
+      const [path, status] of [
+        ["/hook", 200],
+        // Another spelling of the same route is the same route: the router decides, not a path list.
+        ["/%68ook", 200],
+        ["/form", 403],
+        ["/hooks/x", 403],
+        ["/hook/extra", 403],
+        ["/nothing", 403],
+      ] as const
+    ) {
+      const res = await crossSite(path);
+      await res.body?.cancel();
+      assert.equal(res.status, status, path);
+    }
+    const sameOrigin = await app.request("/form", {
+      method: "POST",
+      headers: { origin: "http://localhost" },
+    });
+    assert.equal(sameOrigin.status, 200);
+    assert.equal(await sameOrigin.text(), "posted");
+  } finally {
+    await folder.remove();
+  }
+});
+
+Deno.test("[web] CSRF: an unknown csrf declaration stops start-up, naming the route", async () => {
+  const handler = { POST: () => new Response() };
+  assert.equal(routeCsrf("x.ts", { handler }), "checked", "checked unless declared");
+  assert.equal(routeCsrf("x.ts", { handler, csrf: "exempt" }), "exempt");
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => routeCsrf("x.ts", { handler, csrf: "exmpt" as any }),
+    /Route x\.ts exports csrf "exmpt": it must be one of checked, exempt/,
+  );
+  const folder = await routesFolder({ "hook.ts": POSTED + "export const csrf = false;\n" });
+  try {
+    await assert.rejects(
+      () => loadRouteTree(folder.url),
+      /Route hook\.ts exports csrf false: it must be one of checked, exempt/,
+    );
+  } finally {
+    await folder.remove();
+  }
+});
+
+Deno.test("[routes] CSRF: only routes/webhook.ts declares itself exempt", async () => {
+  const tree = await loadRouteTree(new URL("../../routes/", import.meta.url));
+  const exempt = tree.routes.filter((r) => r.csrf === "exempt").map((r) => r.file);
+  assert.deepEqual(exempt, ["webhook.ts"]);
 });

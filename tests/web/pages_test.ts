@@ -81,6 +81,7 @@ Deno.test("[pages] a crashing route shows the 500 page with a request id and log
       file: "boom.ts",
       pattern: "/boom",
       access: "public",
+      csrf: "checked",
       params: {},
       module: {
         handler: {

@@ -1,6 +1,6 @@
 // Demo mode only: the built-in simulator creates test leads and delivers them, signed, to our webhook.
 
-import { readLimitedText } from "../../../lib/web/body.ts";
+import { readJsonObject } from "../../../lib/web/body.ts";
 import { define } from "../../../lib/app_state.ts";
 import { HttpError, jsonResponse } from "../../../lib/web/http_error.ts";
 
@@ -12,16 +12,7 @@ export const handler = define.handlers({
     if (simulator === null) {
       throw new HttpError(404, "Not found: test leads exist in demo mode only");
     }
-    const text = await readLimitedText(req);
-    let body: Record<string, unknown> = {};
-    try {
-      if (text.trim() !== "") body = JSON.parse(text);
-    } catch {
-      throw new HttpError(400, "Cannot create test leads: the body is not valid JSON");
-    }
-    if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      throw new HttpError(400, "Cannot create test leads: the body must be a JSON object");
-    }
+    const body = await readJsonObject(req, { emptyIsObject: true });
     const count = body.count ?? 1;
     if (!Number.isInteger(count) || (count as number) < 1 || (count as number) > MAX_COUNT) {
       throw new HttpError(400, `Cannot create test leads: count must be 1 to ${MAX_COUNT}`);

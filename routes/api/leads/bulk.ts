@@ -11,7 +11,7 @@ export const handler = define.handlers({
   async POST({ req, state }) {
     const { kv, leads, log } = state.services;
     const user = state.user!;
-    const change = parseBulkChange(await readJsonObject(req, 64 * 1024));
+    const change = parseBulkChange(await readJsonObject(req, { limit: 64 * 1024 }));
     const answer = await applyBulkChange({ kv, store: leads }, change, user);
     log.info("leads changed in bulk", {
       requestId: state.requestId,

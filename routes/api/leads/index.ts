@@ -6,6 +6,7 @@ import { readJsonObject } from "../../../lib/web/body.ts";
 import { addManualLead } from "../../../lib/leads/manual_entry.ts";
 import { toLeadJson } from "../../../lib/leads/model.ts";
 import { searchLeads } from "../../../lib/leads/search.ts";
+import { lastListedSeq } from "../../../lib/leads/store.ts";
 import {
   endOfToday,
   LEAD_VIEWS,
@@ -32,9 +33,10 @@ export const handler = define.handlers({
     if (since !== null) {
       const seq = wholeNumber(since, "since", Number.MAX_SAFE_INTEGER);
       const page = await leads.listChangesSince(seq, CHANGES_PAGE_SIZE);
-      const last = page.changes.at(-1)?.seq;
+      const last = lastListedSeq(page);
+      const listed = page.changes.length + (page.removed?.length ?? 0);
       // A full page may have more behind it: hand back where it stopped, not the head.
-      const cursor = page.changes.length >= CHANGES_PAGE_SIZE && last !== undefined
+      const cursor = listed >= CHANGES_PAGE_SIZE && last !== undefined
         ? last
         : Math.max(page.head, last ?? 0);
       return jsonResponse(
@@ -43,6 +45,11 @@ export const handler = define.handlers({
             seq: change.seq,
             kind: change.kind,
             lead: toLeadJson(change.lead),
+          })),
+          // Leads erased or purged since: the dashboard drops their rows.
+          removed: (page.removed ?? []).map((removal) => ({
+            seq: removal.seq,
+            id: removal.leadId,
           })),
           cursor: String(cursor),
           // The log no longer reaches back to `since` (or `since` is from another store): reload all.

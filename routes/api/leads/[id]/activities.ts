@@ -9,6 +9,7 @@ import {
 } from "../../../../lib/leads/activities.ts";
 import { define } from "../../../../lib/app_state.ts";
 import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
+import { LeadNotFoundError } from "../../../../lib/leads/store.ts";
 import { isUlid } from "../../../../lib/ids.ts";
 
 /** Lead ids are ULIDs; anything else is 404 before it reaches KV. */
@@ -18,7 +19,7 @@ export const handler = define.handlers({
   async GET({ url, params, state }) {
     const { kv, leads } = state.services;
     if ((await leads.getLead(params.id)) === null) {
-      throw new HttpError(404, `No lead has the id ${params.id}`);
+      throw new LeadNotFoundError(params.id);
     }
     const limitRaw = url.searchParams.get("limit");
     const limit = limitRaw === null ? 50 : Number(limitRaw);

@@ -6,7 +6,8 @@ import { claimLead, LeadClaimedError } from "../../../../lib/leads/ownership.ts"
 import { toLeadDetailJson } from "../../../../lib/leads/timeline.ts";
 import { define } from "../../../../lib/app_state.ts";
 import { formReturnPath, isFormPost } from "../../../../lib/web/form_post.ts";
-import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
+import { jsonResponse } from "../../../../lib/web/http_error.ts";
+import { LeadNotFoundError } from "../../../../lib/leads/store.ts";
 import { isUlid } from "../../../../lib/ids.ts";
 
 /** Lead ids are ULIDs; anything else is 404 before it reaches KV. */
@@ -34,7 +35,7 @@ export const handler = define.handlers({
       return new Response(null, { status: 303, headers: { location } });
     }
     const found = await leads.getLeadWithTimeline(params.id);
-    if (found === null) throw new HttpError(404, `No lead has the id ${params.id}`);
+    if (found === null) throw new LeadNotFoundError(params.id);
     return jsonResponse(toLeadDetailJson(found.lead, found.timeline), 200, {
       "cache-control": "no-store",
     });

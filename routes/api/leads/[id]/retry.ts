@@ -6,6 +6,7 @@ import { toLeadDetailJson } from "../../../../lib/leads/timeline.ts";
 import { define } from "../../../../lib/app_state.ts";
 import { isFormPost } from "../../../../lib/web/form_post.ts";
 import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
+import { LeadNotFoundError } from "../../../../lib/leads/store.ts";
 import { isUlid } from "../../../../lib/ids.ts";
 
 /** Lead ids are ULIDs; anything else is 404 before it reaches KV. */
@@ -30,7 +31,7 @@ export const handler = define.handlers({
         headers: { location: `/leads/${encodeURIComponent(params.id)}` },
       });
     }
-    if (outcome === "not_found") throw new HttpError(404, `No lead has the id ${params.id}`);
+    if (outcome === "not_found") throw new LeadNotFoundError(params.id);
     if (outcome === "not_failed") {
       throw new HttpError(
         409,
@@ -39,7 +40,7 @@ export const handler = define.handlers({
     }
     // Served as GET serves it: the timeline read from its records.
     const found = await state.services.leads.getLeadWithTimeline(params.id);
-    if (found === null) throw new HttpError(404, `No lead has the id ${params.id}`);
+    if (found === null) throw new LeadNotFoundError(params.id);
     return jsonResponse(toLeadDetailJson(found.lead, found.timeline), 202);
   },
 });

@@ -4,6 +4,7 @@ import { TIMELINE_PAGE_MAX } from "../../../../lib/leads/timeline.ts";
 import { isUlid } from "../../../../lib/ids.ts";
 import { define } from "../../../../lib/app_state.ts";
 import { HttpError, jsonResponse } from "../../../../lib/web/http_error.ts";
+import { LeadNotFoundError } from "../../../../lib/leads/store.ts";
 
 /** Lead ids are ULIDs; anything else is a 404 before it reaches KV. */
 export const params = { id: isUlid };
@@ -24,7 +25,7 @@ export const handler = define.handlers({
       before: url.searchParams.get("before"),
       limit,
     });
-    if (found === null) throw new HttpError(404, `No lead has the id ${params.id}`);
+    if (found === null) throw new LeadNotFoundError(params.id);
     return jsonResponse(found.timeline, 200, { "cache-control": "no-store" });
   },
 });
