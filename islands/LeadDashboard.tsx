@@ -12,10 +12,31 @@ import {
   unlockSound,
 } from "./dashboard/alerts.ts";
 import { type Connection, type Feed, startFeed } from "./dashboard/feed.ts";
-import { LeadList } from "./dashboard/LeadList.tsx";
-import { compareFollowUps, compareRows, formLabel, toLeadRow } from "../lib/format/lead_row.ts";
+import { type ColumnKey, LeadList, type TableSort } from "./dashboard/LeadList.tsx";
+import { BulkBar } from "./dashboard/BulkBar.tsx";
+import { useTableKeys } from "./dashboard/keys.ts";
+import {
+  compareFollowUps,
+  displayName,
+  formLabel,
+  ownerLabel,
+  toLeadRow,
+} from "../lib/format/lead_row.ts";
+import {
+  compareForSort,
+  type FilterableLead,
+  matchesLeadFilter,
+} from "../lib/format/lead_filter.ts";
 import { timeZoneCookie } from "../lib/format/time.ts";
-import { type Alert, type ClockThresholds, LEAD_PAGE_SIZE, type LeadRow } from "../lib/wire.ts";
+import {
+  type Alert,
+  type BulkAnswer,
+  type ClockThresholds,
+  LEAD_PAGE_SIZE,
+  type LeadFilter,
+  type LeadRow,
+  type TeamMember,
+} from "../lib/wire.ts";
 import { type SyncAnswer, syncMessage } from "./dashboard/sync_message.ts";
 import { leadToastText, type Toast, Toasts } from "./dashboard/Toasts.tsx";
 
@@ -36,10 +57,18 @@ export interface LeadDashboardProps {
   resyncMs: number;
   /** The signed-in user's id. */
   me: string;
-  /** Which leads are listed: mine and unassigned, all, or the follow-ups due. */
-  view: "mine" | "all" | "due";
+  /** The view listed (mine and unassigned, all, the follow-ups due), or null for a filter. */
+  view: "mine" | "all" | "due" | null;
   /** When the waiting clock on rows still new turns amber and red. */
   clock: ClockThresholds;
+  /** The list's filter: a live lead joins the list only when it matches. */
+  filter: LeadFilter;
+  /** The list's URL parameters (no `?`): reloads, "Load more" and sorting keep them. */
+  query: string;
+  /** The answers each form's rows show (form id -> question names). */
+  columns: Record<string, string[]>;
+  /** Who this user may assign leads to (an agent: themselves). */
+  members: TeamMember[];
 }
 
 const LABELS: Record<Connection, string> = {
@@ -79,6 +108,14 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   const now = useSignal(props.renderedAt);
   const hydrated = useSignal(false);
   const prefs = useSignal({ notify: false, sound: false });
+  const selected = useSignal<Set<string>>(new Set());
+  const focused = useSignal<string | null>(null);
+  const tableSort = useSignal<TableSort | null>(null);
+  const bulkBusy = useSignal(false);
+  // Leads counted as arrived (the unseen count), whether or not they match the list.
+  const arrived = useRef(new Set<string>());
+  const due = props.view === "due";
+  const order = due ? compareFollowUps : compareForSort(props.filter.sort);
   const feed = useRef<Feed | null>(null);
   const toastKey = useRef(0);
   const toastTimers = useRef(new Map<number, ReturnType<typeof setTimeout>>());
@@ -118,25 +155,25 @@ export default function LeadDashboard(props: LeadDashboardProps) {
 
   /**
    * Puts leads into the list: changed ones in place, new ones in order; returns the new ones. A
-   * lead new to the list joins it only when it belongs to the view (the Due view takes none live);
-   * one already shown stays, with its new owner, until the list is reloaded.
+   * lead new to the list joins it only when it matches the list's filter and falls within the
+   * pages loaded (the Due view takes none live); one already shown stays, changed, until the list
+   * is reloaded.
    */
   function merge(incoming: LeadRow[]): LeadRow[] {
     const byId = new Map(rows.value.map((row) => [row.id, row]));
+    const last = rows.value.at(-1);
     const added: LeadRow[] = [];
     for (const lead of incoming) {
-      const row = toLeadRow(lead);
+      const row = toLeadRow(lead, props.columns);
       if (!byId.has(row.id)) {
-        if (
-          props.view === "due" || (props.view === "mine" && row.ownerId && row.ownerId !== props.me)
-        ) {
-          continue;
-        }
+        if (due || !matchesLeadFilter(lead as unknown as FilterableLead, props.filter)) continue;
+        // Past the last row loaded, it belongs to a page not shown yet.
+        if (nextCursor.value && last && order(row, last) > 0) continue;
         added.push(row);
       }
       byId.set(row.id, row);
     }
-    rows.value = [...byId.values()].sort(props.view === "due" ? compareFollowUps : compareRows);
+    rows.value = [...byId.values()].sort(order);
     return added;
   }
 
@@ -149,9 +186,14 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     notify(leadToastText(row), formLabel(row), `/leads/${encodeURIComponent(row.id)}`);
   }
 
-  /** A lead erased (or purged) anywhere: its row and its toast mention go at once. */
+  /** A lead erased (or purged) anywhere: its row, its selection and its toast mention go at once. */
   function onRemoved(id: string) {
     rows.value = rows.value.filter((row) => row.id !== id);
+    if (selected.value.has(id)) {
+      const next = new Set(selected.value);
+      next.delete(id);
+      selected.value = next;
+    }
     clearTimeout(notifyLater.current.get(id));
     notifyLater.current.delete(id);
     toasts.value = toasts.value.flatMap((t) => {
@@ -161,15 +203,20 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     });
   }
 
-  function onLead(lead: LeadRow) {
+  function onLead(lead: LeadRow & { receivedAt?: string }) {
     const added = merge([lead]);
     // A webhook lead arrives as a stub; its name follows once Meta answers.
     if (notifyLater.current.has(lead.id) && lead.details !== "pending") notifyLead(lead.id);
+    // Unseen until the user comes back to the tab or touches the page: every lead that arrived
+    // since the page was drawn, whether or not the list shows it.
+    const received = Date.parse(lead.receivedAt ?? "");
+    if (!arrived.current.has(lead.id) && received >= props.renderedAt - 1_000) {
+      arrived.current.add(lead.id);
+      unseen.value++;
+    }
     for (const row of added) {
       markFresh(row.id);
       toastLeads([row.id]);
-      // Unseen until the user comes back to the tab or touches the page.
-      unseen.value++;
       if (prefs.value.sound) chime();
       if (!prefs.value.notify) continue;
       // A notification cannot change once shown: wait (briefly) for the name, not "New lead".
@@ -183,7 +230,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   /** Reloads the visible part of the list from the server (every resync, and after a reset). */
   async function reloadList() {
     const limit = Math.min(Math.max(rows.value.length, LEAD_PAGE_SIZE), 500);
-    const res = await fetch(`/api/leads?limit=${limit}&view=${props.view}`, { cache: "no-store" });
+    const res = await fetch(`/api/leads?limit=${limit}&${listQuery()}`, { cache: "no-store" });
     if (!res.ok) return;
     const page: { leads: LeadRow[] } = await res.json();
     for (const row of merge(page.leads)) markFresh(row.id);
@@ -222,9 +269,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     loadingMore.value = true;
     try {
       const res = await fetch(
-        `/api/leads?limit=${LEAD_PAGE_SIZE}&view=${props.view}&cursor=${
-          encodeURIComponent(cursor)
-        }`,
+        `/api/leads?limit=${LEAD_PAGE_SIZE}&${listQuery()}&cursor=${encodeURIComponent(cursor)}`,
         { cache: "no-store" },
       );
       if (!res.ok) throw new Error(String(res.status));
@@ -303,6 +348,86 @@ export default function LeadDashboard(props: LeadDashboardProps) {
       next.delete(id);
       claiming.value = next;
     }
+  }
+
+  /** The list's parameters for the API: the Due view, or the filter. */
+  function listQuery(): string {
+    // No filter is the "All" view (no parameter at all would be the default view, mine).
+    return due ? "view=due" : props.query || "view=all";
+  }
+
+  /** Applies a bulk change to the selected rows and says what happened to them. */
+  async function bulk(
+    change: { action: "assign"; ownerId: string | null } | { action: "status"; status: string },
+  ) {
+    const ids = rows.value.filter((row) => selected.value.has(row.id)).map((row) => row.id);
+    if (ids.length === 0 || bulkBusy.value) return;
+    bulkBusy.value = true;
+    try {
+      const res = await fetch("/api/leads/bulk", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...change, ids }),
+      });
+      const body: BulkAnswer & { error?: string } = await res.json().catch(() => ({}));
+      if (!res.ok) {
+        toast({ text: `Could not change the leads: ${body.error ?? res.status}`, tone: "error" });
+      } else {
+        toast({ text: body.summary, tone: body.failed.length ? "error" : "info" });
+        // What failed stays selected, to try again or look at.
+        selected.value = new Set(body.failed.map((f) => f.id));
+      }
+      await reloadList();
+    } catch {
+      toast({ text: "Could not change the leads: cannot reach the server", tone: "error" });
+    } finally {
+      bulkBusy.value = false;
+    }
+  }
+
+  function select(id: string, on: boolean) {
+    const next = new Set(selected.value);
+    if (on) next.add(id);
+    else next.delete(id);
+    selected.value = next;
+  }
+
+  function sortBy(key: ColumnKey) {
+    const current = tableSort.value;
+    tableSort.value = current?.key === key
+      ? (current.descending ? null : { key, descending: true })
+      : { key, descending: false };
+  }
+
+  useTableKeys({
+    rows: () => shown(),
+    focused,
+    open: (id) => location.assign(`/leads/${encodeURIComponent(id)}`),
+    contacted: (id) => {
+      const row = rows.value.find((r) => r.id === id);
+      if (row?.status === "new") setStatus(id, "contacted");
+    },
+    toggle: (id) => select(id, !selected.value.has(id)),
+  });
+
+  /** The rows in the order shown: the server's, or a column's the user chose. */
+  function shown(): LeadRow[] {
+    const sort = tableSort.value;
+    if (!sort) return rows.value;
+    const text = (row: LeadRow): string =>
+      sort.key === "name"
+        ? displayName(row)
+        : sort.key === "form"
+        ? formLabel(row)
+        : sort.key === "owner"
+        ? ownerLabel(row, props.me)
+        : sort.key === "campaign"
+        ? row.campaignName ?? ""
+        : sort.key === "answers"
+        ? (row.highlights ?? []).map(([, answer]) => answer).join(" ")
+        : (row[sort.key] ?? "");
+    const sorted = [...rows.value].sort((a, b) => text(a).localeCompare(text(b)));
+    return sort.descending ? sorted.reverse() : sorted;
   }
 
   async function sendTestLead() {
@@ -424,10 +549,27 @@ export default function LeadDashboard(props: LeadDashboardProps) {
         </div>
       </div>
       <Toasts toasts={toasts} rows={rows} dismiss={dismiss} onClaim={claim} />
-      {empty.value && props.view === "due"
+      {selected.value.size > 0 && (
+        <BulkBar
+          ids={[...selected.value]}
+          members={props.members}
+          me={props.me}
+          busy={bulkBusy.value}
+          onAssign={(ownerId) => bulk({ action: "assign", ownerId })}
+          onStatus={(status) => bulk({ action: "status", status })}
+          onClear={() => selected.value = new Set()}
+        />
+      )}
+      {empty.value && due
         ? (
           <p class="empty" data-empty>
             No follow-ups due today. <a href="/?view=all">See all leads</a>
+          </p>
+        )
+        : empty.value && props.query !== "" && props.view !== "mine"
+        ? (
+          <p class="empty" data-empty>
+            No leads match this filter. <a href="/?view=all">See all leads</a>
           </p>
         )
         : empty.value
@@ -455,7 +597,15 @@ export default function LeadDashboard(props: LeadDashboardProps) {
         )
         : (
           <LeadList
-            rows={rows.value}
+            rows={shown()}
+            selected={selected.value}
+            focused={focused.value}
+            sort={tableSort.value}
+            sortLinks={due ? undefined : sortLinks(props.query, props.filter.sort)}
+            onSelect={select}
+            onSelectAll={(on) =>
+              selected.value = on ? new Set(rows.value.map((r) => r.id)) : new Set()}
+            onSort={sortBy}
             fresh={fresh.value}
             retrying={retrying.value}
             marking={marking.value}
@@ -473,7 +623,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
         <p class="load-more">
           <a
             class="button"
-            href={`/?cursor=${encodeURIComponent(nextCursor.value)}&view=${props.view}`}
+            href={`/?${listQuery()}&cursor=${encodeURIComponent(nextCursor.value)}`}
             onClick={loadMore}
             aria-busy={loadingMore.value}
           >
@@ -483,4 +633,20 @@ export default function LeadDashboard(props: LeadDashboardProps) {
       )}
     </div>
   );
+}
+
+/** The links of the server's sorts, keeping the filter: Age flips newest/oldest first. */
+function sortLinks(query: string, sort: LeadFilter["sort"]) {
+  const link = (value: string | null) => {
+    const params = new URLSearchParams(query);
+    if (value) params.set("sort", value);
+    else params.delete("sort");
+    const text = params.toString();
+    return text ? `/?${text}` : "/?view=all";
+  };
+  return {
+    age: link(sort === "-created" ? "created" : null),
+    waiting: link("waiting"),
+    current: sort,
+  };
 }

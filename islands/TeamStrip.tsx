@@ -99,7 +99,7 @@ export default function TeamStrip(props: TeamStripProps) {
         </div>
       </dl>
       {owners.length > 0 && (
-        <details class="team-agents" open>
+        <details class="team-agents">
           <summary>Per agent</summary>
           {
             /* Six columns do not fit a phone: the table scrolls sideways in its own box

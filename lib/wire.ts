@@ -20,6 +20,7 @@ export interface LeadRow {
   formId: string | null;
   adName: string | null;
   campaignName: string | null;
+  campaignId?: string | null;
   source: string;
   createdTime: string;
   status: string;
@@ -31,6 +32,78 @@ export interface LeadRow {
   callAttempts: number;
   nextFollowUpAt: string | null;
   possibleDuplicateOf: string | null;
+  /**
+   * The form's chosen answers (question, answer), at most three: the table's answer column. Absent
+   * from rows built without the form's choice.
+   */
+  highlights?: [string, string][];
+}
+
+/** The order of a filtered list: oldest first, newest first (the default), or waiting longest first. */
+export type LeadSort = "created" | "-created" | "waiting";
+
+/**
+ * A lead filter as the URL says it (`GET /api/leads`, the dashboard, the export): every value a
+ * string as typed, `owner` may say `me`. Saved views keep this.
+ */
+export interface LeadQuery {
+  q: string;
+  status: string[];
+  /** `me`, `none` or a user id. */
+  owner: string[];
+  formId: string[];
+  campaignId: string[];
+  source: string[];
+  /** `YYYY-MM-DD` (a local day) or an ISO 8601 time; "" for none. */
+  from: string;
+  to: string;
+  sort: LeadSort;
+}
+
+/**
+ * A lead filter ready to apply: `me` resolved to the user's id, days to instants. Every list is
+ * "any of" (empty: no condition); the lists together are "all of".
+ */
+export interface LeadFilter {
+  /** The typed search; its words must all match (see lib/format/lead_search.ts). */
+  q: string;
+  statuses: string[];
+  /** User ids, and `none` for the leads nobody owns. */
+  owners: string[];
+  formIds: string[];
+  campaignIds: string[];
+  sources: string[];
+  /** Created at or after (ms), or null. */
+  fromMs: number | null;
+  /** Created before (ms, exclusive), or null. */
+  toMs: number | null;
+  sort: LeadSort;
+}
+
+/** A saved view: a name and the filter it opens (`GET /api/views`). Built-in ones have no owner. */
+export interface SavedView {
+  id: string;
+  name: string;
+  /** The dashboard URL's query string, without `?` (e.g. `status=won&from=2026-05-01`). */
+  query: string;
+  /** True for the views every user has, which cannot be changed. */
+  builtIn: boolean;
+}
+
+/** What `POST /api/leads/bulk` did to each lead. */
+export interface BulkAnswer {
+  updated: number;
+  /** Leads that were already as asked. */
+  unchanged: number;
+  failed: { id: string; error: string }[];
+  /** One sentence for people: "7 updated, 1 failed: Ana owns it already". */
+  summary: string;
+}
+
+/** A team member leads can be assigned to (the bulk bar's list). */
+export interface TeamMember {
+  id: string;
+  name: string;
 }
 
 /** One change of `GET /api/leads?since=` (and of the event stream's `lead` events, by seq). */

@@ -13,6 +13,7 @@ export default function App({ Component, title, asset, state }: AppProps) {
         <link rel="manifest" href="/manifest.webmanifest" />
         <link rel="apple-touch-icon" href={asset("/static/icons/icon-192.png")} />
         <meta name="theme-color" content="#1f5eff" />
+        <meta name="color-scheme" content="light dark" />
       </head>
       <body>
         <header class="topbar">
@@ -20,7 +21,9 @@ export default function App({ Component, title, asset, state }: AppProps) {
             <span class="brand-mark" aria-hidden="true">▲</span> Leadline
           </a>
           {state.user && (
-            <div class="account">
+            <nav class="account" aria-label="Pages and account">
+              <a href="/">Leads</a>
+              <a href="/reports">Reports</a>
               {state.user.role === "admin" && <a href="/team">Team</a>}
               {state.user.role === "admin" && <a href="/settings">Settings</a>}
               <a href="/notifications">Notifications</a>
@@ -28,7 +31,7 @@ export default function App({ Component, title, asset, state }: AppProps) {
               <form method="post" action="/logout" class="signout">
                 <button type="submit" class="link-button">Sign out</button>
               </form>
-            </div>
+            </nav>
           )}
         </header>
         <main class="page">

@@ -82,6 +82,9 @@ export default define.page<SettingsData>(function Settings({ data }) {
           Integrations: outbound webhooks and lead quality back to Meta
         </a>
       </p>
+      <p>
+        <a href="/settings/table">Lead table: the answers each form's rows show</a>
+      </p>
       {data.notice && <p class="form-notice" role="status">{data.notice}</p>}
 
       <div class="toolbar">

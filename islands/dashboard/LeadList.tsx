@@ -1,4 +1,6 @@
-// The list of leads: one row per lead with contact links, form, ad, time, status and details mark.
+// The leads as a dense table: one line per lead on wide screens (name, phone, email, status, owner,
+// waiting clock, form, campaign, the form's chosen answers, age), cards on phones (the same markup,
+// laid out by the stylesheet), with row selection for bulk actions.
 
 import { mailtoHref, telHref } from "../../lib/format/contact_links.ts";
 import {
@@ -13,6 +15,23 @@ import {
 import { relativeTime } from "../../lib/format/durations.ts";
 import { exactTime } from "../../lib/format/time.ts";
 import type { ClockThresholds, LeadRow } from "../../lib/wire.ts";
+
+/** A column the table can be sorted by in the browser (the loaded rows). */
+export type ColumnKey =
+  | "name"
+  | "phone"
+  | "email"
+  | "status"
+  | "owner"
+  | "form"
+  | "campaign"
+  | "answers";
+
+/** How the table is sorted: by a column in the browser, or as the server listed it. */
+export interface TableSort {
+  key: ColumnKey;
+  descending: boolean;
+}
 
 interface Props {
   rows: LeadRow[];
@@ -31,121 +50,138 @@ interface Props {
   clock?: ClockThresholds;
   /** Ids whose claim is on its way. */
   claiming?: Set<string>;
+  /** Ids of the selected rows; without it there are no checkboxes. */
+  selected?: Set<string>;
+  /** The row keyboard navigation is on. */
+  focused?: string | null;
+  /** The browser-side sort, shown on its column heading. */
+  sort?: TableSort | null;
+  /** Links for the server's sorts (age, waiting), keeping the filter; absent: plain headings. */
+  sortLinks?: { age: string; waiting: string; current: string };
   onRetry?(id: string): void;
   onStatus?(id: string, status: string): void;
   onClaim?(id: string): void;
+  onSelect?(id: string, on: boolean): void;
+  onSelectAll?(on: boolean): void;
+  onSort?(key: ColumnKey): void;
 }
 
-/** The rows, newest first. */
-export function LeadList(
-  { rows, fresh, retrying, marking, claiming, now, local, me, clock, onRetry, onStatus, onClaim }:
-    Props,
-) {
+const COLUMNS: [ColumnKey | "waiting" | "answers" | "age", string][] = [
+  ["name", "Name"],
+  ["phone", "Phone"],
+  ["email", "Email"],
+  ["status", "Status"],
+  ["owner", "Owner"],
+  ["waiting", "Waiting"],
+  ["form", "Form"],
+  ["campaign", "Campaign"],
+  ["answers", "Answers"],
+  ["age", "Age"],
+];
+
+/** The table: a heading row (sortable), then one row per lead. */
+export function LeadList(props: Props) {
+  const { rows, selected, sort, sortLinks } = props;
+  const all = selected !== undefined && rows.length > 0 && rows.every((r) => selected.has(r.id));
   return (
-    <ul class="lead-list">
-      {rows.map((row) => (
-        <LeadRowItem
-          key={row.id}
-          row={row}
-          fresh={fresh.has(row.id)}
-          retrying={retrying.has(row.id)}
-          marking={marking.has(row.id)}
-          claiming={claiming?.has(row.id) ?? false}
-          now={now}
-          local={local}
-          me={me}
-          clock={clock}
-          onRetry={onRetry}
-          onStatus={onStatus}
-          onClaim={onClaim}
-        />
-      ))}
-    </ul>
+    <table class="lead-table">
+      <caption class="visually-hidden">
+        Leads. Keys: j and k move between rows, Enter opens, c marks contacted, x selects, /
+        searches.
+      </caption>
+      <thead>
+        <tr>
+          {selected && (
+            <th scope="col" class="col-select">
+              <input
+                type="checkbox"
+                aria-label="Select every lead shown"
+                checked={all}
+                onChange={(e) => props.onSelectAll?.((e.target as HTMLInputElement).checked)}
+              />
+            </th>
+          )}
+          {COLUMNS.map(([key, label]) => {
+            const server = key === "age" || key === "waiting";
+            const serverSort = sortLinks?.current;
+            const current = server
+              ? (key === "age" && serverSort !== "waiting" && !sort) ||
+                (key === "waiting" && serverSort === "waiting" && !sort)
+              : sort?.key === key;
+            const ariaSort = !current
+              ? undefined
+              : server
+              ? (key === "age"
+                ? (serverSort === "created" ? "descending" : "ascending")
+                : "descending")
+              : sort!.descending
+              ? "descending"
+              : "ascending";
+            return (
+              <th key={key} scope="col" class={`col-${key}`} aria-sort={ariaSort}>
+                {server && sortLinks
+                  ? <a href={key === "age" ? sortLinks.age : sortLinks.waiting}>{label}</a>
+                  : !server && props.onSort
+                  ? (
+                    <button
+                      type="button"
+                      class="sort-button"
+                      onClick={() => props.onSort!(key as ColumnKey)}
+                    >
+                      {label}
+                    </button>
+                  )
+                  : label}
+              </th>
+            );
+          })}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => <LeadRowItem key={row.id} row={row} {...props} />)}
+      </tbody>
+    </table>
   );
 }
 
-interface RowProps {
-  row: LeadRow;
-  fresh: boolean;
-  retrying: boolean;
-  marking: boolean;
-  claiming: boolean;
-  now: number;
-  local: boolean;
-  me?: string | null;
-  clock?: ClockThresholds;
-  onRetry?(id: string): void;
-  onStatus?(id: string, status: string): void;
-  onClaim?(id: string): void;
-}
-
-function LeadRowItem(
-  { row, fresh, retrying, marking, claiming, now, local, me, clock, onRetry, onStatus, onClaim }:
-    RowProps,
-) {
-  const ad = adLabel(row);
+function LeadRowItem(props: Props & { row: LeadRow }) {
+  const { row, now, local, me, clock, selected } = props;
+  const fresh = props.fresh.has(row.id);
+  const marking = props.marking.has(row.id);
+  const claiming = props.claiming?.has(row.id) ?? false;
   const wait = clock && waitClock(row, now, clock);
   const contacted = clock && !wait ? contactedIn(row) : null;
   const path = `/api/leads/${encodeURIComponent(row.id)}`;
+  const page = `/leads/${encodeURIComponent(row.id)}`;
   const due = row.nextFollowUpAt !== null && Date.parse(row.nextFollowUpAt) <= now;
+  const name = displayName(row);
   return (
-    <li
-      class={`lead-row${fresh ? " lead-row-new" : ""}`}
+    <tr
+      class={`lead-row${fresh ? " lead-row-new" : ""}${
+        props.focused === row.id ? " lead-row-focused" : ""
+      }`}
       data-lead-id={row.id}
       data-details={row.details}
       data-status={row.status}
       data-owner={row.ownerId ?? ""}
+      tabIndex={-1}
     >
-      <div class="lead-main">
-        <a class="lead-name" href={`/leads/${encodeURIComponent(row.id)}`}>{displayName(row)}</a>
+      {selected && (
+        <td class="col-select">
+          <input
+            type="checkbox"
+            name="id"
+            value={row.id}
+            aria-label={`Select ${name}`}
+            checked={selected.has(row.id)}
+            onChange={(e) => props.onSelect?.(row.id, (e.target as HTMLInputElement).checked)}
+          />
+        </td>
+      )}
+      <th scope="row" class="col-name">
+        <a class="lead-name" href={page}>{name}</a>
         {/* "Just in", not "New": the status tag beside it already says "New". */}
         {fresh && <span class="tag tag-fresh">Just in</span>}
-        <span class={`tag tag-status tag-status-${row.status}`}>{statusLabel(row.status)}</span>
-        {row.status === "new" && (
-          // A form, so a rep can record the call before (or without) JavaScript; back here by 303.
-          <form
-            class="status-form-inline"
-            method="post"
-            action={`${path}/status`}
-            onSubmit={onStatus && ((event) => {
-              event.preventDefault();
-              onStatus(row.id, "contacted");
-            })}
-          >
-            <button
-              type="submit"
-              name="status"
-              value="contacted"
-              class="button-small"
-              data-action="contacted"
-              disabled={marking}
-            >
-              {marking ? "Saving…" : "Mark contacted"}
-            </button>
-          </form>
-        )}
-        {row.status !== "new" && (
-          // The button's place is kept (a hidden copy sizes it) so the row does not shrink and
-          // the list does not move under the pointer; the next step is on the lead's page.
-          <span class="row-action">
-            <span class="button button-small row-action-ghost" aria-hidden="true">
-              Mark contacted
-            </span>
-            <a
-              class="button button-small"
-              href={`/leads/${encodeURIComponent(row.id)}#status`}
-              data-action="update-status"
-            >
-              Update status
-            </a>
-          </span>
-        )}
-        {wait && (
-          <span class={`lead-clock lead-clock-${wait.level}`} data-clock={wait.level}>
-            {wait.text}
-          </span>
-        )}
-        {contacted && <span class="lead-contacted-in" data-contacted-in>{contacted}</span>}
         {row.possibleDuplicateOf && (
           <a
             class="tag tag-duplicate"
@@ -155,24 +191,113 @@ function LeadRowItem(
             Possible duplicate
           </a>
         )}
-      </div>
-      <div class="lead-work">
-        <span class="lead-owner">Owner: {ownerLabel(row, me)}</span>
+        {row.details === "pending" && (
+          <span class="mark mark-pending" data-mark="pending">
+            <span aria-hidden="true">⏳</span>{" "}
+            <span class="mark-words">Details loading from Meta…</span>
+          </span>
+        )}
+        {row.details === "failed" && (
+          <span class="mark mark-failed" data-mark="failed">
+            <span>
+              <span aria-hidden="true">⚠</span>{" "}
+              Details failed{row.detailsError ? `: ${row.detailsError}` : ""}
+            </span>
+            {props.onRetry && (
+              // A form, so the server-rendered button works before (or without) JavaScript too.
+              <form
+                class="retry-form-inline"
+                method="post"
+                action={`${path}/retry`}
+                onSubmit={(event) => {
+                  event.preventDefault();
+                  props.onRetry!(row.id);
+                }}
+              >
+                <button type="submit" class="button-small" disabled={props.retrying.has(row.id)}>
+                  {props.retrying.has(row.id) ? "Retrying…" : "Retry"}
+                </button>
+              </form>
+            )}
+          </span>
+        )}
+      </th>
+      <td class="col-phone lead-contact">
+        <ContactLink text={row.phone} href={telHref(row.phone)} icon="☎" call />
+      </td>
+      <td class="col-email lead-contact">
+        <ContactLink text={row.email} href={mailtoHref(row.email)} icon="✉" />
+      </td>
+      <td class="col-status lead-main">
+        <span class={`tag tag-status tag-status-${row.status}`}>{statusLabel(row.status)}</span>
+        {row.status === "new"
+          ? (
+            // A form, so a rep can record the call before (or without) JavaScript; back here by 303.
+            <form
+              class="status-form-inline"
+              method="post"
+              action={`${path}/status`}
+              onSubmit={props.onStatus && ((event) => {
+                event.preventDefault();
+                props.onStatus!(row.id, "contacted");
+              })}
+            >
+              <button
+                type="submit"
+                name="status"
+                value="contacted"
+                class="button-small"
+                data-action="contacted"
+                disabled={marking}
+              >
+                {marking ? "Saving…" : "Mark contacted"}
+              </button>
+            </form>
+          )
+          : (
+            // The button's place is kept (a hidden copy sizes it) so the row keeps its size and
+            // the list does not move under the pointer; the next step is on the lead's page.
+            <span class="row-action">
+              <span class="button button-small row-action-ghost" aria-hidden="true">
+                Mark contacted
+              </span>
+              <a class="button button-small" href={`${page}#status`} data-action="update-status">
+                Update status
+              </a>
+            </span>
+          )}
+      </td>
+      <td class="col-owner lead-work">
+        <span class="lead-owner">
+          <span class="visually-hidden">Owner:</span> {ownerLabel(row, me)}
+        </span>
         {!row.ownerId && (
           // A form, so claiming works before (or without) JavaScript; back here by 303.
           <form
             class="claim-form-inline"
             method="post"
             action={`${path}/claim`}
-            onSubmit={onClaim && ((event) => {
+            onSubmit={props.onClaim && ((event) => {
               event.preventDefault();
-              onClaim(row.id);
+              props.onClaim!(row.id);
             })}
           >
             <button type="submit" class="button-small" data-action="claim" disabled={claiming}>
               {claiming ? "Claiming…" : "Claim"}
             </button>
           </form>
+        )}
+      </td>
+      <td class="col-waiting">
+        {wait && (
+          <span class={`lead-clock lead-clock-${wait.level}`} data-clock={wait.level}>
+            <Worded text={wait.text} word="Waiting " />
+          </span>
+        )}
+        {contacted && (
+          <span class="lead-contacted-in" data-contacted-in>
+            <Worded text={contacted} word="Contacted in " />
+          </span>
         )}
         {row.callAttempts > 0 && (
           <span class="lead-calls">
@@ -185,14 +310,17 @@ function LeadRowItem(
             <time dateTime={row.nextFollowUpAt}>{exactTime(row.nextFollowUpAt, local)}</time>
           </span>
         )}
-      </div>
-      <div class="lead-contact">
-        <ContactLink text={row.phone} href={telHref(row.phone)} icon="☎" />
-        <ContactLink text={row.email} href={mailtoHref(row.email)} icon="✉" />
-      </div>
-      <div class="lead-meta">
-        <span class="lead-form">{formLabel(row)}</span>
-        {ad && <span class="lead-ad">{ad}</span>}
+      </td>
+      <td class="col-form lead-form">{formLabel(row)}</td>
+      <td class="col-campaign" title={adLabel(row) ?? undefined}>{row.campaignName ?? ""}</td>
+      <td class="col-answers">
+        {(row.highlights ?? []).map(([question, answer], i) => (
+          <span key={i} class="lead-answer" title={`${question}: ${answer}`}>
+            <span class="visually-hidden">{question}:</span> {answer}
+          </span>
+        ))}
+      </td>
+      <td class="col-age">
         <time
           class="lead-time"
           dateTime={row.createdTime}
@@ -200,43 +328,22 @@ function LeadRowItem(
         >
           {relativeTime(row.createdTime, now)}
         </time>
-      </div>
-      {row.details === "pending" && (
-        <p class="mark mark-pending" data-mark="pending">
-          <span aria-hidden="true">⏳</span> Details loading from Meta…
-        </p>
-      )}
-      {row.details === "failed" && (
-        <div class="mark mark-failed" data-mark="failed">
-          <span>
-            <span aria-hidden="true">⚠</span>{" "}
-            Details failed{row.detailsError ? `: ${row.detailsError}` : ""}
-          </span>
-          {onRetry && (
-            // A form, so the server-rendered button works before (or without) JavaScript too.
-            <form
-              class="retry-form-inline"
-              method="post"
-              action={`${path}/retry`}
-              onSubmit={(event) => {
-                event.preventDefault();
-                onRetry(row.id);
-              }}
-            >
-              <button type="submit" class="button-small" disabled={retrying}>
-                {retrying ? "Retrying…" : "Retry"}
-              </button>
-            </form>
-          )}
-        </div>
-      )}
-    </li>
+      </td>
+    </tr>
   );
 }
 
-/** A phone or email: a link only when `href` was built from a valid value, else plain text. */
+/**
+ * A phone or email: a link only when `href` was built from a valid value, else plain text. A phone
+ * link is the card's large call button on a phone.
+ */
 function ContactLink(
-  { text, href, icon }: { text: string | null; href: string | null; icon: string },
+  { text, href, icon, call }: {
+    text: string | null;
+    href: string | null;
+    icon: string;
+    call?: boolean;
+  },
 ) {
   if (!text) return null;
   const inner = (
@@ -245,6 +352,18 @@ function ContactLink(
     </>
   );
   return href
-    ? <a class="contact-link" href={href}>{inner}</a>
+    ? <a class={`contact-link${call ? " call-link" : ""}`} href={href}>{inner}</a>
     : <span class="contact-link contact-text">{inner}</span>;
+}
+
+/** `text` with its leading `word` in a span the table hides (its column heading says it). */
+function Worded({ text, word }: { text: string; word: string }) {
+  return text.startsWith(word)
+    ? (
+      <>
+        <span class="clock-word">{word}</span>
+        {text.slice(word.length)}
+      </>
+    )
+    : <>{text}</>;
 }

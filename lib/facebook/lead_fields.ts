@@ -1,5 +1,6 @@
 // Maps a Graph API lead (field_data and ad attribution) into Leadline's lead details.
 
+import { CONTACT_QUESTIONS } from "../format/lead_search.ts";
 import { idString } from "./exact_json.ts";
 
 /** One answer on a lead form as the Graph API returns it. */
@@ -63,14 +64,11 @@ const NAME_FIELDS = ["full_name"];
 const EMAIL_FIELDS = ["email", "work_email"];
 const PHONE_FIELDS = ["phone_number", "phone", "work_phone_number"];
 
-/** field_data names (lower case) that hold the person's name, email or phone. */
-export const CONTACT_FIELD_NAMES: ReadonlySet<string> = new Set([
-  ...NAME_FIELDS,
-  "first_name",
-  "last_name",
-  ...EMAIL_FIELDS,
-  ...PHONE_FIELDS,
-]);
+/**
+ * field_data names (lower case) that hold the person's name, email or phone: the list the search
+ * and the dashboard's table share (lib/format/lead_search.ts).
+ */
+export const CONTACT_FIELD_NAMES: ReadonlySet<string> = new Set(CONTACT_QUESTIONS);
 
 function text(value: unknown): string | null {
   if (typeof value !== "string") return null;

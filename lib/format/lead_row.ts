@@ -3,9 +3,17 @@
 
 import type { ClockThresholds, LeadRow } from "../wire.ts";
 import { waitText } from "./durations.ts";
+import { isContactQuestion } from "./lead_search.ts";
 
-/** The row of an API lead; unknown extra fields are dropped so island props stay small. */
-export function toLeadRow(lead: LeadRow): LeadRow {
+/** An API lead, or a row: what `toLeadRow` reads. */
+export type RowSource = LeadRow & { answers?: { name: string; values: string[] }[] | null };
+
+/**
+ * The row of an API lead; unknown extra fields are dropped so island props stay small. The row's
+ * highlights are the answers `columns` names for the lead's form (default: its first two custom
+ * answers); a row given without answers keeps the highlights it has.
+ */
+export function toLeadRow(lead: RowSource, columns?: Record<string, string[]>): LeadRow {
   return {
     id: lead.id,
     fullName: lead.fullName ?? null,
@@ -15,6 +23,7 @@ export function toLeadRow(lead: LeadRow): LeadRow {
     formId: lead.formId ?? null,
     adName: lead.adName ?? null,
     campaignName: lead.campaignName ?? null,
+    campaignId: lead.campaignId ?? null,
     source: lead.source,
     createdTime: lead.createdTime,
     status: lead.status,
@@ -26,7 +35,25 @@ export function toLeadRow(lead: LeadRow): LeadRow {
     callAttempts: lead.callAttempts ?? 0,
     nextFollowUpAt: lead.nextFollowUpAt ?? null,
     possibleDuplicateOf: lead.possibleDuplicateOf ?? null,
+    highlights: lead.answers ? highlightsOf(lead, columns) : lead.highlights ?? [],
   };
+}
+
+/** Questions people read: "which_model_would_you_like?" -> "Which model would you like". */
+export function questionLabel(name: string): string {
+  const words = name.replace(/[_?]+/g, " ").trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** The answers a row shows: the form's chosen questions, or its first two custom ones. */
+function highlightsOf(lead: RowSource, columns?: Record<string, string[]>): [string, string][] {
+  const answers = (lead.answers ?? []).filter((answer) => !isContactQuestion(answer.name));
+  const chosen = lead.formId ? columns?.[lead.formId] : undefined;
+  const picked = chosen
+    ? chosen.map((name) => answers.find((answer) => answer.name === name))
+    : answers.slice(0, 2);
+  return picked.filter((answer) => answer !== undefined)
+    .map((answer) => [questionLabel(answer!.name), answer!.values.join(", ").slice(0, 120)]);
 }
 
 /** Due view order: the oldest follow-up first, then as `compareRows`. */

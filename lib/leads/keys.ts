@@ -115,3 +115,43 @@ export const LEADS_PREFIX: Deno.KvKey = ["leads"];
 export function leadUnownedWaitingKey(createdMs: number, id: string): Deno.KvKey {
   return ["leads_unowned_waiting", createdMs, id];
 }
+
+/**
+ * `["leads_by_status", status, createdMs, id]` -> the lead's filter summary (see
+ * lib/leads/indexes.ts): one status's leads by age, filterable without reading them.
+ */
+export function leadByStatusKey(status: string, createdMs: number, id: string): Deno.KvKey {
+  return ["leads_by_status", status, createdMs, id];
+}
+
+/** `["leads_by_form", formId, createdMs, id]` -> filter summary, for leads with a form. */
+export function leadByFormKey(formId: string, createdMs: number, id: string): Deno.KvKey {
+  return ["leads_by_form", formId, createdMs, id];
+}
+
+/** `["leads_by_campaign", campaignId, createdMs, id]` -> filter summary, for leads with a campaign. */
+export function leadByCampaignKey(campaignId: string, createdMs: number, id: string): Deno.KvKey {
+  return ["leads_by_campaign", campaignId, createdMs, id];
+}
+
+/** `["leads_by_source", source, createdMs, id]` -> filter summary. */
+export function leadBySourceKey(source: string, createdMs: number, id: string): Deno.KvKey {
+  return ["leads_by_source", source, createdMs, id];
+}
+
+/**
+ * `["leads_by_term", term, createdMs, id]` -> filter summary: one key per search term of the lead
+ * (lib/format/lead_search.ts), listed by string prefix to find partial names, emails and phones.
+ */
+export function leadByTermKey(term: string, createdMs: number, id: string): Deno.KvKey {
+  return ["leads_by_term", term, createdMs, id];
+}
+
+/** The first part of each filter index's keys, by the filter field it serves. */
+export const FILTER_INDEX_PREFIXES = {
+  status: "leads_by_status",
+  form: "leads_by_form",
+  campaign: "leads_by_campaign",
+  source: "leads_by_source",
+  term: "leads_by_term",
+} as const;

@@ -14,6 +14,18 @@ export type LeadArrival = "webhook" | "sync" | "manual";
 /** Where the lead stands in the sales process. */
 export type LeadStatus = "new" | "contacted" | "qualified" | "won" | "lost";
 
+/** The statuses of the sales funnel past new, in order. */
+export type FunnelStatus = "contacted" | "qualified" | "won";
+
+/** How far along the funnel each status is (new and lost: not along it). */
+export const FUNNEL_RANK: Readonly<Record<string, 0 | 1 | 2 | 3>> = {
+  new: 0,
+  lost: 0,
+  contacted: 1,
+  qualified: 2,
+  won: 3,
+};
+
 /** Every source a lead can have, for validation. */
 export const LEAD_SOURCES: readonly LeadSource[] = ["meta", "phone", "sms", "walk-in", "other"];
 /** Every status a lead can have, for validation. */
@@ -105,6 +117,11 @@ export interface Lead extends LeadAdOrigin {
   nextFollowUpAt: string | null;
   /** ISO 8601, when the latest activity (call, note, email, sms) was logged; null before any. */
   lastActivityAt: string | null;
+  /**
+   * The furthest the lead got in the sales funnel, kept when it later moves back or is lost (the
+   * reports' funnel counts it there); absent until its status first changes. Never served.
+   */
+  furthestStage?: FunnelStatus;
   /**
    * Which version of the derived indexes and statistics this record is counted in (see
    * lib/leads/indexes.ts); absent on leads stored before they existed. Never served.
@@ -428,9 +445,15 @@ export function changeLeadStatus(
     detail: `${lead.status} → ${status}`,
   };
   if (options.by) event.by = options.by;
+  const furthest = lead.furthestStage ?? lead.status;
   return {
     ...lead,
     status,
+    ...(FUNNEL_RANK[status] > (FUNNEL_RANK[furthest] ?? 0)
+      ? { furthestStage: status as FunnelStatus }
+      : FUNNEL_RANK[furthest]
+      ? { furthestStage: furthest as FunnelStatus }
+      : {}),
     // The first move away from "new" is when someone got back to the person; later moves keep it.
     firstContactAt: lead.firstContactAt ?? firstStatusChangeAt(lead.timeline) ??
       (status === "new" ? null : at),

@@ -1,10 +1,10 @@
 // The lead store over Deno KV: deduped inserts, updates and a change log, all through one serial writer.
 
 import { addLeadAlert } from "../alerts.ts";
-import { DomainError } from "../errors.ts";
+import { DomainError, InvalidCursorError } from "../errors.ts";
 import { isUlid } from "../ids.ts";
 import { commitAtomic } from "../kv_commit.ts";
-import { KV_MAX_VALUE_BYTES, kvValueSize } from "../kv_value_size.ts";
+import { kvValueSize } from "../kv_value_size.ts";
 import {
   addCommitSize,
   type CommitSize,
@@ -19,6 +19,7 @@ import {
   addIndexWrites,
   addRemovalWrites,
   counterKeysOf,
+  counterValueBytesMax,
   type CounterWrite,
   INDEX_VERSION,
   type LeadWrite,
@@ -561,8 +562,8 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
 
   /**
    * What one lead adds to a commit besides its recorded writes: its change record, and a check
-   * and a write of each counter or bucket it changes that the commit does not change yet (a
-   * bucket counted as large as a KV value may be).
+   * and a write of each shared key it changes that the commit does not change yet (counter,
+   * bucket, form's questions or campaign; each counted as large as its value may be).
    */
   function sharedSize(write: LeadWrite, counters: Set<string>): CommitSize {
     const size: CommitSize = {
@@ -579,7 +580,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
       addCommitSize(size, {
         checks: 1,
         mutations: 1,
-        mutationBytes: keyBytes + KV_MAX_VALUE_BYTES,
+        mutationBytes: keyBytes + counterValueBytesMax(key),
         keyBytes,
       });
     }
@@ -1330,7 +1331,11 @@ function asError(error: unknown): Error {
 
 function decodeLeadCursor(cursor: string): { createdMs: number; id: string } {
   const match = /^(-?\d+)_([0-9A-Z]{26})$/.exec(cursor);
-  if (!match) throw new TypeError(`Cannot list leads: cursor "${cursor}" is not one we gave out`);
+  if (!match) {
+    throw new InvalidCursorError(
+      `Cannot list leads: cursor "${cursor.slice(0, 60)}" is not one we gave out`,
+    );
+  }
   return { createdMs: Number(match[1]), id: match[2] };
 }
 

@@ -1,10 +1,13 @@
-// The dashboard's views of the leads: mine and unassigned, all, and the follow-ups due.
+// The dashboard's views of the leads: mine and unassigned, all, the follow-ups due, and any filter
+// (`?status=&owner=&q=…`, see filter.ts): what a list request asks for, and the lists themselves.
 
-import { InvalidCursorError } from "../errors.ts";
+import { EMPTY_QUERY } from "../format/lead_filter.ts";
+import type { LeadFilter, LeadQuery } from "../wire.ts";
+import { hasFilterParams, parseLeadQuery, resolveLeadQuery } from "./filter.ts";
 import { zonedDayStart } from "../time_zone.ts";
 import { leadByFollowUpKey, LEADS_BY_FOLLOW_UP_PREFIX } from "./keys.ts";
 import type { Lead } from "./model.ts";
-import type { LeadPage, LeadStore } from "./store.ts";
+import type { LeadStore } from "./store.ts";
 
 /** Which leads the dashboard lists: `?view=mine|all|due`. */
 export type LeadView = "mine" | "all" | "due";
@@ -49,31 +52,6 @@ export async function listDueLeads(
   return (await store.getLeads(ids)).filter((lead): lead is Lead => lead !== null);
 }
 
-// The shape of the store's page cursors: `<created ms>_<lead id>` (issue 14, phase B: the store
-// itself throws InvalidCursorError once the ingest rewrite has landed, and this check goes).
-const LEAD_CURSOR = /^-?\d+_[0-9A-Z]{26}$/;
-
-/**
- * A page of `view` for `user` (not for "due": see listDueLeads): "mine" is the leads the user owns
- * and those nobody owns, "all" every lead; newest first. Throws InvalidCursorError for a cursor
- * the store did not give out.
- */
-export async function listLeadsForView(
-  store: LeadStore,
-  view: Exclude<LeadView, "due">,
-  userId: string,
-  options: { limit?: number; cursor?: string | null } = {},
-): Promise<LeadPage> {
-  if (options.cursor && !LEAD_CURSOR.test(options.cursor)) {
-    throw new InvalidCursorError(
-      `Cannot list leads: cursor "${options.cursor}" is not one we gave out`,
-    );
-  }
-  return await (view === "all"
-    ? store.listLeads(options)
-    : store.listLeadsOwnedBy([userId, null], options));
-}
-
 /**
  * The end of the local day in `timeZone` that holds `now` (the Due view's limit: follow-ups that
  * are past or later today).
@@ -81,4 +59,34 @@ export async function listLeadsForView(
 export function endOfToday(now: number, timeZone: string): number {
   // 26 hours on from the day's start is always in the next day, whatever DST does.
   return zonedDayStart(zonedDayStart(now, timeZone) + 26 * 60 * 60 * 1000, timeZone);
+}
+
+/** What a list request asks for: the Due view, or a filtered list (a view is a filter too). */
+export type ListRequest =
+  | { kind: "due"; view: "due" }
+  | { kind: "filter"; view: LeadView | null; query: LeadQuery; filter: LeadFilter };
+
+/**
+ * What `params` asks the list for, for user `me` whose days are in `timeZone`: `view=due` is the
+ * Due view; filter parameters are that filter (with `view=mine`, owners "me" and "none" unless it
+ * names owners); `view=mine` or `view=all` alone, or no parameter at all (then `defaultView`), is
+ * that view as a filter. Throws LeadFilterError for a filter parameter that is wrong.
+ */
+export function resolveListRequest(
+  params: URLSearchParams,
+  options: { me: string; timeZone: string; defaultView: "mine" | "all" },
+): ListRequest {
+  const viewRaw = params.get("view");
+  const view = viewRaw === null ? null : parseLeadView(viewRaw);
+  if (view === "due") return { kind: "due", view };
+  const filtered = hasFilterParams(params);
+  const query = filtered ? parseLeadQuery(params) : { ...EMPTY_QUERY };
+  const effective = view ?? (filtered ? null : options.defaultView);
+  if (effective === "mine" && query.owner.length === 0) query.owner = ["me", "none"];
+  return {
+    kind: "filter",
+    view: effective,
+    query,
+    filter: resolveLeadQuery(query, options),
+  };
 }

@@ -22,6 +22,31 @@ export interface OwnerBucket {
 /** One UTC hour of statistics: owner id ("" for unassigned leads) -> their share. */
 export interface StatsBucket {
   owners: Record<string, OwnerBucket>;
+  /** Leads by form id ("" for none); absent in buckets written before the reports existed. */
+  forms?: Record<string, number>;
+  /** Leads by campaign id ("" for none). */
+  campaigns?: Record<string, number>;
+  /** Leads by source (meta, phone, sms, walk-in, other). */
+  sources?: Record<string, number>;
+  /**
+   * The funnel per campaign id ("" for none): leads, and how many of them reached contacted,
+   * qualified and won.
+   */
+  funnel?: Record<string, FunnelCounts>;
+}
+
+/** Leads, and how many reached contacted, qualified and won (a later stage counts the earlier). */
+export type FunnelCounts = [number, number, number, number];
+
+/** Where a lead got in the funnel: 0 new, 1 contacted, 2 qualified, 3 won. */
+export type FunnelStage = 0 | 1 | 2 | 3;
+
+/** What a lead adds to the reports' counts (see StatsBucket). */
+export interface LeadDimensions {
+  form: string;
+  campaign: string;
+  source: string;
+  stage: FunnelStage;
 }
 
 /** What one lead adds to the statistics. */
@@ -32,6 +57,8 @@ export interface LeadContribution {
   owner: string;
   /** Time to first contact in ms, or null while not contacted. */
   firstContactMs: number | null;
+  /** The reports' counts; absent for a lead counted before the reports existed. */
+  dims?: LeadDimensions;
 }
 
 /** Five minutes: the response time the team aims for. */
@@ -82,12 +109,31 @@ export function applyContribution(
     }
   }
   if (owner.leads === 0 && owner.contacted === 0) delete bucket.owners[contribution.owner];
+  const dims = contribution.dims;
+  if (dims) {
+    count(bucket.forms ??= {}, dims.form, sign);
+    count(bucket.campaigns ??= {}, dims.campaign, sign);
+    count(bucket.sources ??= {}, dims.source, sign);
+    const funnel = (bucket.funnel ??= {})[dims.campaign] ??= [0, 0, 0, 0];
+    for (let stage = 0; stage <= dims.stage; stage++) {
+      funnel[stage] = Math.max(0, funnel[stage] + sign);
+    }
+    if (funnel[0] === 0) delete bucket.funnel[dims.campaign];
+  }
+}
+
+function count(counts: Record<string, number>, key: string, sign: 1 | -1) {
+  const next = Math.max(0, (counts[key] ?? 0) + sign);
+  if (next === 0) delete counts[key];
+  else counts[key] = next;
 }
 
 /** True when both contributions are the same (nothing to write). */
 export function sameContribution(a: LeadContribution | null, b: LeadContribution | null): boolean {
   if (a === null || b === null) return a === b;
-  return a.hourMs === b.hourMs && a.owner === b.owner && a.firstContactMs === b.firstContactMs;
+  return a.hourMs === b.hourMs && a.owner === b.owner && a.firstContactMs === b.firstContactMs &&
+    a.dims?.form === b.dims?.form && a.dims?.campaign === b.dims?.campaign &&
+    a.dims?.source === b.dims?.source && a.dims?.stage === b.dims?.stage;
 }
 
 function countDurations(bucket: StatsBucket): number {

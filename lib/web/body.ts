@@ -66,6 +66,14 @@ export async function readLimitedText(req: Request, limit = DEFAULT_BODY_LIMIT):
   return new TextDecoder().decode(bytes);
 }
 
+/** Reads an `application/x-www-form-urlencoded` body whole, repeated fields and all. */
+export async function readFormParams(
+  req: Request,
+  limit = DEFAULT_BODY_LIMIT,
+): Promise<URLSearchParams> {
+  return new URLSearchParams(await readLimitedText(req, limit));
+}
+
 /** Reads an `application/x-www-form-urlencoded` body into its fields (first value wins). */
 export async function readForm(req: Request): Promise<Record<string, string>> {
   const params = new URLSearchParams(await readLimitedText(req));
@@ -78,14 +86,16 @@ export async function readForm(req: Request): Promise<Record<string, string>> {
 export interface ReadJsonOptions {
   /** An empty (or blank) body reads as `{}`: for a POST whose every field has a default. */
   emptyIsObject?: boolean;
+  /** The most bytes read (default DEFAULT_BODY_LIMIT); a larger body is 413. */
+  limit?: number;
 }
 
-/** Reads a JSON object body, throwing 400 when it is not one. */
+/** Reads a JSON object body (at most `options.limit` bytes, 413 past it), throwing 400 when it is not one. */
 export async function readJsonObject(
   req: Request,
   options: ReadJsonOptions = {},
 ): Promise<Record<string, unknown>> {
-  const text = await readLimitedText(req);
+  const text = await readLimitedText(req, options.limit ?? DEFAULT_BODY_LIMIT);
   if (options.emptyIsObject && text.trim() === "") return {};
   let parsed: unknown;
   try {

@@ -91,6 +91,16 @@ export function isApiPath(path: string): boolean {
   return path === "/api" || path.startsWith("/api/");
 }
 
+/**
+ * What the error page (`_500`) is given when a page request failed on purpose (a DomainError or
+ * HttpError: bad input, not found, ...): its status and its message, safe to show. It is given
+ * no data for a defect (500).
+ */
+export interface ErrorPageData {
+  status: number;
+  message: string;
+}
+
 /** Builds the Hono app that serves every route in `tree`. */
 export function createWebApp<State extends BaseState>(
   options: WebAppOptions<State>,
@@ -152,6 +162,20 @@ export function createWebApp<State extends BaseState>(
     const url = new URL(c.req.url);
     const path = c.req.path;
     const answer = errorAnswer(err);
+    if (answer && !isApiPath(path) && wantsHtml(c.req.raw) && state) {
+      // A page asked for by a person (a hand-edited link, a form): the reason on a page of the
+      // app, with the same status an API caller gets.
+      try {
+        const data: ErrorPageData = { status: answer.status, message: err.message };
+        return render(tree.error, { data, url, params: {}, state }, {
+          status: answer.status,
+          headers: answer.headers,
+          title: "Cannot show this page",
+        });
+      } catch {
+        // The JSON answer below says the same.
+      }
+    }
     if (answer) {
       return jsonResponse(
         { error: err.message, ...answer.details, requestId: state?.requestId },

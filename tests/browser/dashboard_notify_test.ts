@@ -71,7 +71,8 @@ browserTest(
         },
       });
       const cdp = await page.context().newCDPSession(page);
-      const toggle = page.getByLabel("Desktop alerts");
+      // Exact: a row's checkbox is labelled with the lead's name ("Select Sam Sound").
+      const toggle = page.getByLabel("Desktop alerts", { exact: true });
       assert.equal(await toggle.isChecked(), false, "off until the user turns it on");
       await toggle.check();
       assert.deepEqual(await savedPrefs(page), { notify: true, sound: false });
@@ -119,7 +120,7 @@ browserTest(
           await page.context().addInitScript(observeAlerts);
         },
       });
-      const toggle = page.getByLabel("Sound");
+      const toggle = page.getByLabel("Sound", { exact: true });
       await toggle.check();
       // Turning it on plays the chime once, so the user hears what it sounds like.
       assert.deepEqual((await observed(page)).tones.map((t) => t.hz), [880, 1320]);

@@ -174,7 +174,7 @@ browserTest(
       );
 
       const page = await openAs(browser, server, server.user);
-      await page.getByRole("link", { name: "Due", exact: true }).click();
+      await page.getByRole("link", { name: "Due today", exact: true }).click();
       await page.waitForURL(`${server.url}/?view=due`);
       await page.locator('[data-connection="live"]').waitFor({ timeout: 10_000 });
       const names = await page.locator(".lead-name").allTextContents();

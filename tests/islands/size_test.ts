@@ -16,8 +16,15 @@ import { createTestApp } from "../_helpers/app.ts";
 // which the page loads once (+34 B gzip) but which counts whole with LeadDashboard (+148 B), and
 // made the feed's clock, network and EventSource injectable for its unit tests (+66 B). After it:
 // the page 20,189 B gzip, LeadDashboard with its chunks 16,577 B; that budget moved to 16.5 KB.
-const PAGE_BUDGET_GZIP = 20 * 1024;
-const DASHBOARD_ISLAND_BUDGET_GZIP = 16.5 * 1024;
+// Issue 11 made the list a filtered, sortable table with bulk selection and keys: the island
+// now applies the server's filter and search predicate to live leads (lib/format/lead_filter.ts
+// and lead_search.ts, one implementation for both sides), renders the table's heading with its
+// sorts, the bulk bar and the keyboard. Measured after it: the page 23,212 B gzip (60,220 B
+// identity, 20,896 B br), LeadDashboard with its chunks 19,604 B gzip: +3,023 B and +3,027 B.
+// The budgets are those numbers rounded up to the next 0.5 KB; issue 16 is to cut them back.
+// Measured again after merging issues 12 and 14 phase B (no island changed): the same bytes.
+const PAGE_BUDGET_GZIP = 23 * 1024;
+const DASHBOARD_ISLAND_BUDGET_GZIP = 19.5 * 1024;
 
 Deno.test("[islands] every script the dashboard page loads, counted on the wire, stays within budget", async () => {
   const { fetch, close } = await createTestApp();
@@ -62,7 +69,7 @@ Deno.test("[islands] every script the dashboard page loads, counted on the wire,
     const dashboard = pageScriptBytes(build, ["LeadDashboard"]);
     assert.ok(
       dashboard.gzip <= DASHBOARD_ISLAND_BUDGET_GZIP,
-      `LeadDashboard with its chunks is ${dashboard.gzip} B gzip, over its 16.5 KB budget`,
+      `LeadDashboard with its chunks is ${dashboard.gzip} B gzip, over its 19.5 KB budget`,
     );
   } finally {
     await close();

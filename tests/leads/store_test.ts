@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { InvalidCursorError } from "../../lib/errors.ts";
 import { newManualLead, newMetaLead } from "../../lib/leads/model.ts";
 import type { Lead } from "../../lib/leads/model.ts";
 import { leadChangeKey } from "../../lib/leads/keys.ts";
@@ -250,7 +251,9 @@ Deno.test("[db] leads - listLeads pages newest createdTime first, moving with cr
   const first = await store.listLeads({ limit: 10 });
   assert.deepEqual(first.leads.map((l) => l.leadgenId), ["1", "7", "6", "5", "4", "3", "2"]);
   assert.equal(first.cursor, null);
-  await assert.rejects(store.listLeads({ cursor: "garbage" }), TypeError);
+  // A domain error (400 wherever it reaches the app), not a TypeError a route must translate.
+  await assert.rejects(store.listLeads({ cursor: "garbage" }), InvalidCursorError);
+  await assert.rejects(store.listLeadsOwnedBy([null], { cursor: "garbage" }), InvalidCursorError);
   kv.close();
 });
 

@@ -14,7 +14,7 @@ async function addLead(fetch: TestApp["fetch"], fullName: string): Promise<strin
   return (await res.json()).id;
 }
 
-Deno.test("[e2e] errors - a cursor we did not give out is 400 on the API and the newest page on the dashboard", async (t) => {
+Deno.test("[e2e] errors - a cursor we did not give out is 400 JSON on the API and a 400 page on the dashboard", async (t) => {
   const { fetch, close } = await createTestApp();
   try {
     const lead = { id: await addLead(fetch, "Cursor Carla") };
@@ -36,10 +36,15 @@ Deno.test("[e2e] errors - a cursor we did not give out is 400 on the API and the
       assert.equal(res.status, 400);
       assert.match((await res.json()).error, /Cannot list the timeline: cursor "nope"/);
     });
-    await t.step("GET /?cursor= goes back to the newest leads", async () => {
+    await t.step("GET /?cursor= is a 400 page of the app saying why", async () => {
       const res = await fetch("/?cursor=garbage&view=all", { headers: { accept: "text/html" } });
-      assert.equal(res.status, 303);
-      assert.equal(res.headers.get("location"), "/?view=all");
+      assert.equal(res.status, 400);
+      assert.match(res.headers.get("content-type") ?? "", /^text\/html/);
+      const body = await res.text();
+      assert.match(body, /<h1>Cannot show this page<\/h1>/);
+      assert.match(body, /Cannot list leads: cursor &quot;garbage&quot; is not one we gave out/);
+      assert.match(body, /href="\/">Back to the dashboard/);
+      assert.doesNotMatch(body, /Something went wrong/);
     });
   } finally {
     await close();

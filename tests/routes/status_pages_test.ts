@@ -56,7 +56,7 @@ Deno.test("[e2e] dashboard rows - a Contacted form on new rows only, the status 
 
     const html = await (await app.fetch("/", { headers: HTML })).text();
     const row = (id: string) => {
-      const match = new RegExp(`<li[^>]*data-lead-id="${id}"[\\s\\S]*?</li>`).exec(html);
+      const match = new RegExp(`<tr[^>]*data-lead-id="${id}"[\\s\\S]*?</tr>`).exec(html);
       assert.ok(match, `row ${id} rendered`);
       return match[0];
     };

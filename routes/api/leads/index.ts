@@ -1,17 +1,19 @@
-// The leads API: a page of leads newest first, the changes after a cursor with the current alerts
-// (the polling fallback), and POST for a lead entered by hand.
+// The leads API: a page of leads (filtered by `q`, `status`, `owner`, `formId`, `campaignId`,
+// `source`, `from`, `to`, in `sort` order; or a view), the changes after a cursor with the current
+// alerts (the polling fallback), and POST for a lead entered by hand.
 
 import { readJsonObject } from "../../../lib/web/body.ts";
 import { addManualLead } from "../../../lib/leads/manual_entry.ts";
 import { toLeadJson } from "../../../lib/leads/model.ts";
+import { searchLeads } from "../../../lib/leads/search.ts";
 import { lastListedSeq } from "../../../lib/leads/store.ts";
 import {
   endOfToday,
   LEAD_VIEWS,
   listDueLeads,
-  listLeadsForView,
-  parseLeadView,
+  resolveListRequest,
 } from "../../../lib/leads/views.ts";
+import { clockOf } from "../../../lib/local_time.ts";
 import { getTeamSettings } from "../../../lib/routing/settings.ts";
 import { define } from "../../../lib/app_state.ts";
 import { CHANGES_PAGE_SIZE, LEAD_PAGE_SIZE } from "../../../lib/wire.ts";
@@ -25,7 +27,7 @@ function wholeNumber(raw: string, name: string, max: number): number {
 }
 
 export const handler = define.handlers({
-  async GET({ url, state }) {
+  async GET({ req, url, state }) {
     const { leads, alerts } = state.services;
     const since = url.searchParams.get("since");
     if (since !== null) {
@@ -63,15 +65,19 @@ export const handler = define.handlers({
     const limitRaw = url.searchParams.get("limit");
     const limit = limitRaw === null ? LEAD_PAGE_SIZE : wholeNumber(limitRaw, "limit", 500);
     if (limit < 1) throw new HttpError(400, "Cannot list leads: limit must be at least 1");
-    // No view: every lead (as before views existed); `mine` is the user's and the unassigned.
     const viewRaw = url.searchParams.get("view");
     if (viewRaw !== null && !(LEAD_VIEWS as readonly string[]).includes(viewRaw)) {
       throw new HttpError(400, `Cannot list leads: view must be one of ${LEAD_VIEWS.join(", ")}`);
     }
-    const view = viewRaw === null ? "all" : parseLeadView(viewRaw);
     const user = state.user!;
-    if (view === "due") {
-      const settings = await getTeamSettings(state.services.kv);
+    const settings = await getTeamSettings(state.services.kv);
+    // No view and no filter: every lead (as before views existed).
+    const request = resolveListRequest(url.searchParams, {
+      me: user.id,
+      timeZone: clockOf(req, settings.timeZone).timeZone,
+      defaultView: "all",
+    });
+    if (request.kind === "due") {
       const due = await listDueLeads(state.services.kv, leads, {
         until: endOfToday(Date.now(), settings.timeZone),
         ownerId: user.role === "admin" ? null : user.id,
@@ -81,7 +87,7 @@ export const handler = define.handlers({
         "cache-control": "no-store",
       });
     }
-    const page = await listLeadsForView(leads, view, user.id, {
+    const page = await searchLeads(state.services.kv, leads, request.filter, {
       limit,
       cursor: url.searchParams.get("cursor") || null,
     });
