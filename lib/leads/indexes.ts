@@ -57,12 +57,12 @@ export const FORM_QUESTIONS_MAX_BYTES = 32_768;
 export const CAMPAIGN_NAME_MAX = 500;
 
 /**
- * One lead written by a commit: as it was (null for a new lead) and as it will be stored (null
- * for a lead being erased: its index keys are deleted and its counts taken away).
+ * One lead written by a commit: as it was (null for a new lead) and as it will be stored. (Erasing
+ * a lead does not go through here: see addRemovalWrites.)
  */
 export interface LeadWrite {
   before: Lead | null;
-  after: Lead | null;
+  after: Lead;
 }
 
 /** True for a lead in status new that nobody has contacted yet: its clock is running. */
@@ -246,7 +246,7 @@ export async function addDerivedWrites(
 export function addIndexWrites(op: Deno.AtomicOperation, { before, after }: LeadWrite): void {
   const counted = countedBefore(before);
   const old = counted ? indexEntries(counted, counted.indexed) : new Map<string, IndexEntry>();
-  const next = after ? indexEntries(after) : new Map<string, IndexEntry>();
+  const next = indexEntries(after);
   for (const [name, entry] of old) {
     if (!next.has(name)) op.delete(entry.key);
   }
@@ -409,11 +409,10 @@ function counterChanges(writes: LeadWrite[]) {
   for (const { before, after } of writes) {
     const counted = countedBefore(before);
     const version = counted?.indexed ?? 0;
-    waitingDelta += (after && isWaiting(after) ? 1 : 0) - (counted && isWaiting(counted) ? 1 : 0);
+    waitingDelta += (isWaiting(after) ? 1 : 0) - (counted && isWaiting(counted) ? 1 : 0);
     const from = counted ? contributionOf(counted, version) : null;
-    const to = after ? contributionOf(after) : null;
+    const to = contributionOf(after);
     if (!sameContribution(from, to)) moves.push({ from, to });
-    if (after === null) continue;
     const fresh = counted === null || version < 2;
     if (
       after.campaignId &&
