@@ -1,6 +1,5 @@
 // The live lead dashboard: server-rendered rows kept current by the event stream and its fallbacks.
 
-import { useComputed, useSignal, useSignalEffect } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { AlertList } from "./dashboard/AlertList.tsx";
 import {
@@ -15,6 +14,7 @@ import { type Connection, type Feed, startFeed } from "./dashboard/feed.ts";
 import { type ColumnKey, LeadList, type TableSort } from "./dashboard/LeadList.tsx";
 import { BulkBar } from "./dashboard/BulkBar.tsx";
 import { useTableKeys } from "./dashboard/keys.ts";
+import { useSignal } from "./dashboard/signal.ts";
 import {
   compareFollowUps,
   displayName,
@@ -121,7 +121,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   const toastTimers = useRef(new Map<number, ReturnType<typeof setTimeout>>());
   // New leads whose notification waits for their details, with the timer that gives up waiting.
   const notifyLater = useRef(new Map<string, ReturnType<typeof setTimeout>>());
-  const empty = useComputed(() => rows.value.length === 0);
+  const empty = rows.value.length === 0;
   const baseTitle = useMemo(() => typeof document === "undefined" ? "" : document.title, []);
 
   /** Shows a toast on top (replacing the one of `key`, when given) for TOAST_MS from now. */
@@ -507,10 +507,10 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     };
   }, []);
 
-  useSignalEffect(() => {
+  useEffect(() => {
     if (!hydrated.value) return;
     document.title = unseen.value > 0 ? `(${unseen.value}) ${baseTitle}` : baseTitle;
-  });
+  }, [hydrated.value, unseen.value]);
 
   const state = connection.value;
   return (
@@ -560,19 +560,19 @@ export default function LeadDashboard(props: LeadDashboardProps) {
           onClear={() => selected.value = new Set()}
         />
       )}
-      {empty.value && due
+      {empty && due
         ? (
           <p class="empty" data-empty>
             No follow-ups due today. <a href="/?view=all">See all leads</a>
           </p>
         )
-        : empty.value && props.query !== "" && props.view !== "mine"
+        : empty && props.query !== "" && props.view !== "mine"
         ? (
           <p class="empty" data-empty>
             No leads match this filter. <a href="/?view=all">See all leads</a>
           </p>
         )
-        : empty.value
+        : empty
         ? (
           <div class="empty" data-empty>
             <p>

@@ -1,6 +1,6 @@
 // What to do with the selected rows: assign them, set their status, or export them as CSV.
 
-import { useSignal } from "@preact/signals";
+import { useSignal } from "./signal.ts";
 import type { TeamMember } from "../../lib/wire.ts";
 
 interface Props {

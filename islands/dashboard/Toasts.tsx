@@ -1,6 +1,6 @@
 // The toast area: new leads grouped into one toast ("5 new leads"), and sync or error messages.
 
-import type { Signal } from "@preact/signals";
+import type { Signal } from "./signal.ts";
 import { Fragment } from "preact";
 import { displayName, formLabel } from "../../lib/format/lead_row.ts";
 import type { LeadRow } from "../../lib/wire.ts";

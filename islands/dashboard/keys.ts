@@ -1,7 +1,7 @@
 // The table's keyboard: j and k move between rows, Enter opens the lead, c marks it contacted,
 // x selects it, / goes to the search box. Keys typed into a field are left alone.
 
-import type { Signal } from "@preact/signals";
+import type { Signal } from "./signal.ts";
 import { useEffect } from "preact/hooks";
 import type { LeadRow } from "../../lib/wire.ts";
 
