@@ -12,7 +12,6 @@ import {
 } from "./dashboard/alerts.ts";
 import { type Connection, type Feed, startFeed } from "./dashboard/feed.ts";
 import { type ColumnKey, LeadList, type TableSort } from "./dashboard/LeadList.tsx";
-import { BulkBar } from "./dashboard/BulkBar.tsx";
 import { useTableKeys } from "./dashboard/keys.ts";
 import { useSignal } from "./dashboard/signal.ts";
 import {
@@ -37,8 +36,10 @@ import {
   type LeadRow,
   type TeamMember,
 } from "../lib/wire.ts";
-import { type SyncAnswer, syncMessage } from "./dashboard/sync_message.ts";
-import { leadToastText, type Toast, Toasts } from "./dashboard/Toasts.tsx";
+import type { SyncAnswer } from "./dashboard/sync_message.ts";
+import type { Toast } from "./dashboard/Toasts.tsx";
+import { leadToastText } from "./dashboard/toast_text.ts";
+import { useLazy } from "./lazy.ts";
 
 /** The island's props: JSON from the server. */
 export interface LeadDashboardProps {
@@ -84,6 +85,9 @@ const HINTS: Record<Connection, string> = {
   offline: "Cannot reach the server; retrying.",
 };
 const FRESH_MS = 6_000;
+// Parts the page needs only once the user (or a new lead) asks for them: loaded on first use.
+const loadToasts = () => import("./dashboard/Toasts.tsx");
+const loadBulkBar = () => import("./dashboard/BulkBar.tsx");
 const TOAST_MS = 10_000;
 /** Toasts on screen at once: new leads share one, so this is the lead toast and two messages. */
 const MAX_TOASTS = 3;
@@ -122,6 +126,8 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   // New leads whose notification waits for their details, with the timer that gives up waiting.
   const notifyLater = useRef(new Map<string, ReturnType<typeof setTimeout>>());
   const empty = rows.value.length === 0;
+  const toastList = useLazy(loadToasts, toasts.value.length > 0);
+  const bulkBar = useLazy(loadBulkBar, selected.value.size > 0);
   const baseTitle = useMemo(() => typeof document === "undefined" ? "" : document.title, []);
 
   /** Shows a toast on top (replacing the one of `key`, when given) for TOAST_MS from now. */
@@ -253,6 +259,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
       const answer = await requestSync();
       await feed.current?.pollNow();
       await reloadList();
+      const { syncMessage } = await import("./dashboard/sync_message.ts");
       // A skipped request looked at nothing: the message says when the last sweep ran instead.
       toast(syncMessage(answer));
     } catch {
@@ -548,9 +555,13 @@ export default function LeadDashboard(props: LeadDashboardProps) {
           </label>
         </div>
       </div>
-      <Toasts toasts={toasts} rows={rows} dismiss={dismiss} onClaim={claim} />
-      {selected.value.size > 0 && (
-        <BulkBar
+      <div class="toasts" role="status" aria-live="polite">
+        {toastList && (
+          <toastList.ToastList toasts={toasts} rows={rows} dismiss={dismiss} onClaim={claim} />
+        )}
+      </div>
+      {selected.value.size > 0 && bulkBar && (
+        <bulkBar.BulkBar
           ids={[...selected.value]}
           members={props.members}
           me={props.me}

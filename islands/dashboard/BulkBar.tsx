@@ -1,6 +1,6 @@
 // What to do with the selected rows: assign them, set their status, or export them as CSV.
 
-import { useSignal } from "./signal.ts";
+import { useState } from "preact/hooks";
 import type { TeamMember } from "../../lib/wire.ts";
 
 interface Props {
@@ -18,16 +18,16 @@ const STATUSES = ["new", "contacted", "qualified", "won", "lost"];
 
 /** The bar above the table while rows are selected. */
 export function BulkBar({ ids, members, me, busy, onAssign, onStatus, onClear }: Props) {
-  const owner = useSignal(me);
-  const status = useSignal("contacted");
+  const [owner, setOwner] = useState(me);
+  const [status, setStatus] = useState("contacted");
   return (
     <div class="bulk-bar" role="region" aria-label="Selected leads" data-bulk>
       <strong>{ids.length} selected</strong>
       <label>
         <span class="visually-hidden">Assign to</span>
         <select
-          value={owner.value}
-          onChange={(e) => owner.value = (e.target as HTMLSelectElement).value}
+          value={owner}
+          onChange={(e) => setOwner((e.target as HTMLSelectElement).value)}
         >
           {members.map((m) => <option key={m.id} value={m.id}>{m.id === me ? "Me" : m.name}
           </option>)}
@@ -38,15 +38,15 @@ export function BulkBar({ ids, members, me, busy, onAssign, onStatus, onClear }:
         type="button"
         class="button-small"
         disabled={busy}
-        onClick={() => onAssign(owner.value || null)}
+        onClick={() => onAssign(owner || null)}
       >
         Assign
       </button>
       <label>
         <span class="visually-hidden">New status</span>
         <select
-          value={status.value}
-          onChange={(e) => status.value = (e.target as HTMLSelectElement).value}
+          value={status}
+          onChange={(e) => setStatus((e.target as HTMLSelectElement).value)}
         >
           {STATUSES.map((s) => <option key={s} value={s}>{s[0].toUpperCase() + s.slice(1)}
           </option>)}
@@ -56,7 +56,7 @@ export function BulkBar({ ids, members, me, busy, onAssign, onStatus, onClear }:
         type="button"
         class="button-small"
         disabled={busy}
-        onClick={() => onStatus(status.value)}
+        onClick={() => onStatus(status)}
       >
         Set status
       </button>

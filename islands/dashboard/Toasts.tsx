@@ -2,8 +2,11 @@
 
 import type { Signal } from "./signal.ts";
 import { Fragment } from "preact";
-import { displayName, formLabel } from "../../lib/format/lead_row.ts";
+import { displayName } from "../../lib/format/lead_row.ts";
+import { leadToastText } from "./toast_text.ts";
 import type { LeadRow } from "../../lib/wire.ts";
+
+export { leadToastText };
 
 /** One toast: about new leads (their names follow as details fill in) or a plain message. */
 export interface Toast {
@@ -24,12 +27,6 @@ interface Props {
 
 /** Names a grouped toast lists before "and N more". */
 const NAMED = 3;
-
-/** The text of a lead toast: "New lead: Dana Smith, Spring test drive form". */
-export function leadToastText(row: LeadRow | undefined): string {
-  if (!row) return "New lead";
-  return `New lead: ${displayName(row)}, ${formLabel(row)}`;
-}
 
 /** A short name for a list of leads: the person, or what is known while details load. */
 function shortName(row: LeadRow | undefined): string {
@@ -111,13 +108,14 @@ function ClaimButton(
 }
 
 /**
- * Renders the toasts, newest on top, in a region of the page's own (between the toolbar and the
- * list, see styles.css) so they never cover a row's buttons; the region exists from the start so
- * screen readers hear it. A lead toast offers Claim while one of its leads has no owner.
+ * The toasts, newest on top, for the region LeadDashboard renders from the start (so screen
+ * readers hear it) between the toolbar and the list (see styles.css), so they never cover a row's
+ * buttons; this part loads with the first toast. A lead toast offers Claim while one of its leads
+ * has no owner.
  */
-export function Toasts({ toasts, rows, dismiss, onClaim }: Props) {
+export function ToastList({ toasts, rows, dismiss, onClaim }: Props) {
   return (
-    <div class="toasts" role="status" aria-live="polite">
+    <>
       {toasts.value.map((toast) => (
         <div
           key={toast.key}
@@ -141,6 +139,6 @@ export function Toasts({ toasts, rows, dismiss, onClaim }: Props) {
           </button>
         </div>
       ))}
-    </div>
+    </>
   );
 }
