@@ -29,14 +29,13 @@ import {
 import { timeZoneCookie } from "../lib/format/time.ts";
 import {
   type Alert,
-  type BulkAnswer,
   type ClockThresholds,
   LEAD_PAGE_SIZE,
   type LeadFilter,
   type LeadRow,
   type TeamMember,
 } from "../lib/wire.ts";
-import type { SyncAnswer } from "./dashboard/sync_message.ts";
+import type { Dashboard } from "./dashboard/actions.ts";
 import type { Toast } from "./dashboard/Toasts.tsx";
 import { leadToastText } from "./dashboard/toast_text.ts";
 import { useLazy } from "./lazy.ts";
@@ -88,6 +87,8 @@ const FRESH_MS = 6_000;
 // Parts the page needs only once the user (or a new lead) asks for them: loaded on first use.
 const loadToasts = () => import("./dashboard/Toasts.tsx");
 const loadBulkBar = () => import("./dashboard/BulkBar.tsx");
+const loadActions = () => import("./dashboard/actions.ts");
+type Actions = Awaited<ReturnType<typeof loadActions>>;
 const TOAST_MS = 10_000;
 /** Toasts on screen at once: new leads share one, so this is the lead toast and two messages. */
 const MAX_TOASTS = 3;
@@ -242,154 +243,49 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     for (const row of merge(page.leads)) markFresh(row.id);
   }
 
-  async function requestSync(): Promise<SyncAnswer> {
-    const res = await fetch("/api/leads/sync", {
-      method: "POST",
-      headers: { accept: "application/json" },
-    });
-    const body = await res.json().catch(() => ({}));
-    if (!res.ok) return { error: body.error ?? `the server answered ${res.status}` };
-    return body;
-  }
-
-  async function syncNow() {
-    if (syncing.value) return;
-    syncing.value = true;
-    try {
-      const answer = await requestSync();
-      await feed.current?.pollNow();
-      await reloadList();
-      const { syncMessage } = await import("./dashboard/sync_message.ts");
-      // A skipped request looked at nothing: the message says when the last sweep ran instead.
-      toast(syncMessage(answer));
-    } catch {
-      toast({ text: "Sync failed: cannot reach the server", tone: "error" });
-    } finally {
-      syncing.value = false;
-    }
-  }
-
-  async function loadMore(event: Event) {
-    const cursor = nextCursor.value;
-    if (!cursor || loadingMore.value) return;
-    event.preventDefault();
-    loadingMore.value = true;
-    try {
-      const res = await fetch(
-        `/api/leads?limit=${LEAD_PAGE_SIZE}&${listQuery()}&cursor=${encodeURIComponent(cursor)}`,
-        { cache: "no-store" },
-      );
-      if (!res.ok) throw new Error(String(res.status));
-      const page: { leads: LeadRow[]; cursor: string | null } = await res.json();
-      merge(page.leads);
-      nextCursor.value = page.cursor;
-    } catch {
-      toast({ text: "Could not load more leads; try again.", tone: "error" });
-    } finally {
-      loadingMore.value = false;
-    }
-  }
-
-  async function retry(id: string) {
-    retrying.value = new Set(retrying.value).add(id);
-    try {
-      const res = await fetch(`/api/leads/${encodeURIComponent(id)}/retry`, { method: "POST" });
-      if (!res.ok) {
-        const body = await res.json().catch(() => ({}));
-        toast({ text: `Retry failed: ${body.error ?? res.status}`, tone: "error" });
-      }
-    } catch {
-      toast({ text: "Retry failed: cannot reach the server", tone: "error" });
-    } finally {
-      const next = new Set(retrying.value);
-      next.delete(id);
-      retrying.value = next;
-    }
-  }
-
-  /** Records a status change (e.g. "contacted"); every dashboard, this one too, gets it pushed. */
-  async function setStatus(id: string, status: string) {
-    marking.value = new Set(marking.value).add(id);
-    try {
-      const res = await fetch(`/api/leads/${encodeURIComponent(id)}`, {
-        method: "PATCH",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ status }),
-      });
-      const body = await res.json().catch(() => ({}));
-      // Shown at once; the pushed change that follows is merged in place.
-      if (res.ok) merge([body]);
-      else toast({ text: `Could not save: ${body.error ?? res.status}`, tone: "error" });
-    } catch {
-      toast({ text: "Could not save: cannot reach the server", tone: "error" });
-    } finally {
-      const next = new Set(marking.value);
-      next.delete(id);
-      marking.value = next;
-    }
-  }
-
-  /** Claims a lead; the one who lost a race learns who got it. Pushed to every dashboard. */
-  async function claim(id: string) {
-    claiming.value = new Set(claiming.value).add(id);
-    try {
-      const res = await fetch(`/api/leads/${encodeURIComponent(id)}/claim`, {
-        method: "POST",
-        headers: { accept: "application/json" },
-      });
-      const body = await res.json().catch(() => ({}));
-      if (res.ok) merge([body]);
-      else {
-        toast({
-          text: res.status === 409
-            ? `${body.owner?.name} claimed this lead first`
-            : `Could not claim: ${body.error ?? res.status}`,
-          tone: "error",
-        });
-        reloadList().catch(() => {});
-      }
-    } catch {
-      toast({ text: "Could not claim: cannot reach the server", tone: "error" });
-    } finally {
-      const next = new Set(claiming.value);
-      next.delete(id);
-      claiming.value = next;
-    }
-  }
-
   /** The list's parameters for the API: the Due view, or the filter. */
   function listQuery(): string {
     // No filter is the "All" view (no parameter at all would be the default view, mine).
     return due ? "view=due" : props.query || "view=all";
   }
 
-  /** Applies a bulk change to the selected rows and says what happened to them. */
-  async function bulk(
-    change: { action: "assign"; ownerId: string | null } | { action: "status"; status: string },
-  ) {
-    const ids = rows.value.filter((row) => selected.value.has(row.id)).map((row) => row.id);
-    if (ids.length === 0 || bulkBusy.value) return;
-    bulkBusy.value = true;
-    try {
-      const res = await fetch("/api/leads/bulk", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ ...change, ids }),
-      });
-      const body: BulkAnswer & { error?: string } = await res.json().catch(() => ({}));
-      if (!res.ok) {
-        toast({ text: `Could not change the leads: ${body.error ?? res.status}`, tone: "error" });
-      } else {
-        toast({ text: body.summary, tone: body.failed.length ? "error" : "info" });
-        // What failed stays selected, to try again or look at.
-        selected.value = new Set(body.failed.map((f) => f.id));
-      }
-      await reloadList();
-    } catch {
-      toast({ text: "Could not change the leads: cannot reach the server", tone: "error" });
-    } finally {
-      bulkBusy.value = false;
-    }
+  const dashboard: Dashboard = {
+    rows,
+    selected,
+    nextCursor,
+    syncing,
+    loadingMore,
+    sending,
+    bulkBusy,
+    retrying,
+    marking,
+    claiming,
+    toast,
+    merge,
+    reloadList,
+    pollNow: async () => await feed.current?.pollNow(),
+    listQuery,
+  };
+
+  /** Runs a server action, loading them with the first one the user asks for. */
+  function act(run: (actions: Actions) => Promise<unknown>): Promise<unknown> {
+    return loadActions().then(
+      run,
+      () => toast({ text: "Cannot reach the server; try again.", tone: "error" }),
+    );
+  }
+  const syncNow = () => act((a) => a.syncNow(dashboard));
+  const retry = (id: string) => act((a) => a.retry(dashboard, id));
+  const setStatus = (id: string, status: string) => act((a) => a.setStatus(dashboard, id, status));
+  const claim = (id: string) => act((a) => a.claim(dashboard, id));
+  const bulk = (change: Parameters<Actions["bulk"]>[1]) => act((a) => a.bulk(dashboard, change));
+  const sendTestLead = () => act((a) => a.sendTestLead(dashboard));
+
+  /** "Load more" stays a link without script; with it, the next page joins the list. */
+  function loadMore(event: Event) {
+    if (!nextCursor.value || loadingMore.value) return;
+    event.preventDefault();
+    act((a) => a.loadMore(dashboard));
   }
 
   function select(id: string, on: boolean) {
@@ -437,22 +333,6 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     return sort.descending ? sorted.reverse() : sorted;
   }
 
-  async function sendTestLead() {
-    sending.value = true;
-    try {
-      const res = await fetch("/api/demo/leads", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ count: 1 }),
-      });
-      if (!res.ok) toast({ text: `Could not send a test lead (${res.status})`, tone: "error" });
-    } catch {
-      toast({ text: "Could not send a test lead: cannot reach the server", tone: "error" });
-    } finally {
-      sending.value = false;
-    }
-  }
-
   async function toggleNotify() {
     const on = !prefs.value.notify && await askNotifyPermission();
     if (!prefs.value.notify && !on) {
@@ -490,7 +370,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     // Whatever the stream's state: refresh the list, and let the server decide whether to ask Meta.
     const resync = setInterval(() => {
       reloadList().catch(() => {});
-      requestSync().catch(() => {});
+      loadActions().then((a) => a.requestSync()).catch(() => {});
     }, props.resyncMs);
     const seen = () => {
       if (!document.hidden) unseen.value = 0;
