@@ -265,6 +265,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     reloadList,
     pollNow: async () => await feed.current?.pollNow(),
     listQuery,
+    pageSize: LEAD_PAGE_SIZE,
   };
 
   /** Runs a server action, loading them with the first one the user asks for. */

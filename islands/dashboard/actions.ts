@@ -2,7 +2,9 @@
 // changes, the demo's test lead): loaded with the first of them (issue 16: the page's first
 // script stays small), since none runs before the user (or the resync timer) asks.
 
-import { type BulkAnswer, LEAD_PAGE_SIZE, type LeadRow } from "../../lib/wire.ts";
+// Types only from lib/wire.ts: a value from it would make the bundler split off an empty chunk
+// (its constants are inlined) that the page then loads for nothing.
+import type { BulkAnswer, LeadRow } from "../../lib/wire.ts";
 import type { Signal } from "./signal.ts";
 import { type SyncAnswer, syncMessage } from "./sync_message.ts";
 import type { Toast } from "./Toasts.tsx";
@@ -29,6 +31,8 @@ export interface Dashboard {
   pollNow(): Promise<void>;
   /** The list's parameters for the API. */
   listQuery(): string;
+  /** Rows a page of the list has (lib/wire.ts's LEAD_PAGE_SIZE). */
+  pageSize: number;
 }
 
 /** Asks the server to sync with Meta now; a failed request answers with `error`. */
@@ -66,7 +70,7 @@ export async function loadMore(d: Dashboard) {
   d.loadingMore.value = true;
   try {
     const res = await fetch(
-      `/api/leads?limit=${LEAD_PAGE_SIZE}&${d.listQuery()}&cursor=${encodeURIComponent(cursor)}`,
+      `/api/leads?limit=${d.pageSize}&${d.listQuery()}&cursor=${encodeURIComponent(cursor)}`,
       { cache: "no-store" },
     );
     if (!res.ok) throw new Error(String(res.status));

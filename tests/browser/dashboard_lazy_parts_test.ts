@@ -1,0 +1,76 @@
+// The dashboard's rarely used parts (bulk bar, toasts, server actions, Sync's message, the add-lead
+// form) are not loaded with the page (issue 16: its first JS stays within 15 KB-ish gzip), and
+// each loads and works the first time it is used.
+
+import assert from "node:assert/strict";
+import { BUNDLE_PREFIX } from "../../lib/islands/bundles.ts";
+import { browserTest } from "../_helpers/browser.ts";
+import { generateLeads } from "../_helpers/lead_generator.ts";
+import { waitFor } from "../_helpers/wait.ts";
+import { rowIds, withDashboard } from "./_dashboard.ts";
+
+/** The lazily loaded modules, by the name esbuild gives their chunk ("BulkBar-XXXX.js"). */
+const LAZY = ["BulkBar", "Toasts", "actions", "sync_message", "LeadForm"];
+
+browserTest(
+  "[e2e] dashboard - lazy parts: none loads with the page; the bulk bar, toasts, Sync and the add-lead form each load and work on first use",
+  async (browser) => {
+    await withDashboard(browser, async ({ server, openDashboard, pageErrors }) => {
+      const leads = generateLeads(3, { seed: 8, days: 1 }).map((lead) => ({
+        ...lead,
+        ownerId: null,
+        ownerName: null,
+        status: "new" as const,
+        firstContactAt: null,
+      }));
+      await server.app.services.leads.insertLeads(leads);
+      const loaded = new Set<string>();
+      const page = await openDashboard({
+        async prepare(page) {
+          page.on("response", (res) => {
+            const path = new URL(res.url()).pathname;
+            if (!path.startsWith(BUNDLE_PREFIX) || res.status() !== 200) return;
+            const name = /^([A-Za-z_]+)-/.exec(path.slice(BUNDLE_PREFIX.length))?.[1];
+            if (name) loaded.add(name);
+          });
+        },
+      });
+      await page.goto(server.url + "/?view=all");
+      await page.locator('[data-connection="live"]').waitFor({ timeout: 10_000 });
+      assert.ok(loaded.has("LeadDashboard"), "the island itself loaded");
+      assert.deepEqual(LAZY.filter((name) => loaded.has(name)), [], "no lazy part loaded yet");
+
+      // The bulk bar: selecting a row loads it; its action (and the toasts) work at once.
+      const [id] = await rowIds(page);
+      await page.locator(`[data-lead-id="${id}"] input[type=checkbox]`).check();
+      const bar = page.getByRole("region", { name: "Selected leads" });
+      await bar.getByText("1 selected").waitFor({ timeout: 10_000 });
+      assert.ok(loaded.has("BulkBar"));
+      await bar.getByRole("button", { name: "Assign" }).click();
+      await page.locator("[data-toast]", { hasText: "1 updated" }).waitFor({ timeout: 10_000 });
+      await page.locator(`[data-lead-id="${id}"][data-owner="${server.user.id}"]`).waitFor();
+      assert.ok(loaded.has("actions") && loaded.has("Toasts"));
+      assert.equal(loaded.has("sync_message"), false, "Sync's message waits for Sync");
+
+      // Sync: its message loads with the first click and says what the sync did.
+      await page.locator('[data-action="sync"]').click();
+      await page.locator("[data-toast]").filter({ hasNotText: "updated" }).first()
+        .waitFor({ timeout: 10_000 });
+      await waitFor(() => loaded.has("sync_message"), "Sync's message to have loaded");
+
+      // The add-lead form and its country list load when it first opens, and it adds a lead.
+      assert.equal(loaded.has("LeadForm"), false);
+      await page.click('[data-action="add-lead"]');
+      const form = page.locator('[data-form="add-lead"]');
+      await form.waitFor({ timeout: 10_000 });
+      assert.ok(loaded.has("LeadForm"));
+      assert.ok(await form.locator('select[name="phoneCountry"] option').count() > 50);
+      await form.locator('input[name="fullName"]').fill("Lazy Larry");
+      await form.locator('input[name="phone"]').fill("+442079460000");
+      await form.locator('button[type="submit"]').click();
+      await page.locator(".add-lead .form-notice", { hasText: "Added Lazy Larry" })
+        .waitFor({ timeout: 10_000 });
+      assert.deepEqual(pageErrors, []);
+    });
+  },
+);
