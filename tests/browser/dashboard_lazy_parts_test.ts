@@ -1,5 +1,5 @@
 // The dashboard's rarely used parts (bulk bar, toasts, server actions with Sync's message, the
-// add-lead form) are not loaded with the page (issue 16: its first JS stays small), and
+// table's keys, the add-lead form) are not loaded with the page (issue 16: its first JS stays small), and
 // each loads and works the first time it is used.
 
 import assert from "node:assert/strict";
@@ -9,10 +9,10 @@ import { generateLeads } from "../_helpers/lead_generator.ts";
 import { rowIds, withDashboard } from "./_dashboard.ts";
 
 /** The lazily loaded modules, by the name esbuild gives their chunk ("BulkBar-XXXX.js"). */
-const LAZY = ["BulkBar", "Toasts", "actions", "LeadForm"];
+const LAZY = ["BulkBar", "Toasts", "actions", "LeadForm", "table_keys"];
 
 browserTest(
-  "[e2e] dashboard - lazy parts: none loads with the page; the bulk bar, toasts, Sync and the add-lead form each load and work on first use",
+  "[e2e] dashboard - lazy parts: none loads with the page; the keys, the bulk bar, toasts, Sync and the add-lead form each load and work on first use",
   async (browser) => {
     await withDashboard(browser, async ({ server, openDashboard, pageErrors }) => {
       const leads = generateLeads(3, { seed: 8, days: 1 }).map((lead) => ({
@@ -39,8 +39,17 @@ browserTest(
       assert.ok(loaded.has("LeadDashboard"), "the island itself loaded");
       assert.deepEqual(LAZY.filter((name) => loaded.has(name)), [], "no lazy part loaded yet");
 
-      // The bulk bar: selecting a row loads it; its action (and the toasts) work at once.
+      // The table's keys: the first press loads them and is handled ("j" focuses the first row).
       const [id] = await rowIds(page);
+      await page.keyboard.press("j");
+      await page.waitForFunction(
+        (first) => document.activeElement?.getAttribute("data-lead-id") === first,
+        id,
+        { timeout: 10_000 },
+      );
+      assert.ok(loaded.has("table_keys"));
+
+      // The bulk bar: selecting a row loads it; its action (and the toasts) work at once.
       await page.locator(`[data-lead-id="${id}"] input[type=checkbox]`).check();
       const bar = page.getByRole("region", { name: "Selected leads" });
       await bar.getByText("1 selected").waitFor({ timeout: 10_000 });
