@@ -25,13 +25,14 @@ browserTest(
       await server.app.services.leads.insertLeads(leads);
       const loaded = new Set<string>();
       const page = await openDashboard({
-        async prepare(page) {
+        prepare(page) {
           page.on("response", (res) => {
             const path = new URL(res.url()).pathname;
             if (!path.startsWith(BUNDLE_PREFIX) || res.status() !== 200) return;
             const name = /^([A-Za-z_]+)-/.exec(path.slice(BUNDLE_PREFIX.length))?.[1];
             if (name) loaded.add(name);
           });
+          return Promise.resolve();
         },
       });
       await page.goto(server.url + "/?view=all");
