@@ -2,7 +2,8 @@
 // 500, a deep page), the polling read, a lead's page; and the KV file's size.
 //
 // Run: deno task bench:pages   (writes bench/results/pages.json)
-// Sizes: PAGES_LEADS (100,000), PAGES_REQUESTS (200 per URL).
+// Sizes: PAGES_LEADS (100,000), PAGES_REQUESTS (200 per URL). PAGES_KV=path keeps the seeded KV
+// file there and starts each later run from a copy of it (seeding 100,000 leads takes minutes).
 
 import { startGraphSimulator } from "../lib/graph_sim/mod.ts";
 import { fieldDataOf } from "../lib/graph_sim/state.ts";
@@ -24,6 +25,7 @@ import {
 
 const LEADS = Number(Deno.env.get("PAGES_LEADS") ?? 100_000);
 const REQUESTS = Number(Deno.env.get("PAGES_REQUESTS") ?? 200);
+const KEPT = Deno.env.get("PAGES_KV");
 
 const machine = await machineInfo();
 const sim = await startGraphSimulator({
@@ -41,14 +43,27 @@ async function kvBytes(): Promise<{ total: number; database: number; wal: number
   return { total: database + wal + shm, database, wal };
 }
 
+/** What a kept KV file was seeded with. */
+const SEEDED_KEY = ["bench_pages", "seeded"];
+
 try {
-  progress(`storing ${LEADS} leads with their answers`);
+  const reuse = KEPT !== undefined && await Deno.stat(KEPT).then(() => true, () => false);
+  if (reuse) {
+    progress(`starting from a copy of the leads seeded in ${KEPT}`);
+    await Deno.copyFile(KEPT!, kvPath);
+    await Deno.copyFile(KEPT + "-wal", kvPath + "-wal").catch(() => {});
+  } else progress(`storing ${LEADS} leads with their answers`);
   const started = performance.now();
   const kv = await Deno.openKv(kvPath);
   const store = createLeadStore(kv);
   const now = Date.now();
   let someId = "";
-  for (let done = 0; done < LEADS;) {
+  const seeded = (await kv.get<{ leads: number; someId: string; storeSeconds: number }>(
+    SEEDED_KEY,
+  )).value;
+  if (reuse && seeded?.leads !== LEADS) throw new Error(`${KEPT} holds another number of leads`);
+  if (seeded) someId = seeded.someId;
+  for (let done = reuse ? LEADS : 0; done < LEADS;) {
     const batch: Lead[] = [];
     for (let i = 0; i < 1000 && done + i < LEADS; i++) {
       const simLead = sim.createLead({
@@ -81,8 +96,12 @@ try {
   }
   const head = await store.getChangeHead();
   const deep = await store.listLeads({ limit: 500 });
+  const storeSeconds = seeded?.storeSeconds ??
+    Math.round((performance.now() - started) / 100) / 10;
+  if (!seeded) await kv.set(SEEDED_KEY, { leads: LEADS, someId, storeSeconds });
   kv.close();
-  const storeSeconds = Math.round((performance.now() - started) / 100) / 10;
+  if (KEPT && !reuse) await Deno.copyFile(kvPath, KEPT);
+  if (KEPT && !reuse) await Deno.copyFile(kvPath + "-wal", KEPT + "-wal").catch(() => {});
   const bytes = await kvBytes();
   progress(
     `  ${LEADS} leads in ${storeSeconds} s; KV ${Math.round(bytes.total / 1024 / 1024)} MiB ` +
