@@ -137,8 +137,16 @@ async function findHits(
   const words = searchWords(filter.q);
   const walks: Stepper[] = [];
   if (words.length > 0) {
-    const found = await findByTerms(kv, filter, words, options);
-    if (found !== null) return found;
+    const sets = await Promise.all(words.map((word) => termHits(kv, word, options.termScanMax)));
+    const held = sets.filter((set): set is Map<string, LeadHit> => set !== null);
+    if (held.length === words.length) {
+      return heldCandidates(filter, held, options).slice(0, options.want);
+    }
+    // Some words' matches are few enough to hold: their leads, checked on the records for the
+    // other words, race the walks below (few of them beat walking a common word to its end).
+    if (held.length > 0) {
+      walks.push(new HeldWalk(store, heldCandidates(filter, held, options), filter));
+    }
     // A word matches too many leads to hold: its terms listed side by side (each term's keys are
     // in time order) list its leads in time order, and the words' lists are joined in step.
     const bounds = { from: filter.fromMs, to: filter.toMs, after: options.after, desc };
@@ -556,19 +564,15 @@ function before(a: LeadHit, b: LeadHit, desc: boolean): boolean {
 }
 
 /**
- * The hits of a search whose words' matches are all few enough to hold (the words' sets
- * intersected and sorted), or null when some word matches too many.
+ * The leads of every set in `held` (each word's matches, as termHits gives them) that meet the
+ * filter's fields, dates and cursor, in the filter's order.
  */
-async function findByTerms(
-  kv: Deno.Kv,
+function heldCandidates(
   filter: LeadFilter,
-  words: string[],
+  held: Map<string, LeadHit>[],
   options: FindOptions,
-): Promise<LeadHit[] | null> {
-  const sets = await Promise.all(words.map((word) => termHits(kv, word, options.termScanMax)));
-  if (sets.some((set) => set === null)) return null;
-  const held = (sets as Map<string, LeadHit>[]).sort((a, b) => a.size - b.size);
-  const [smallest, ...others] = held;
+): LeadHit[] {
+  const [smallest, ...others] = [...held].sort((a, b) => a.size - b.size);
   const order = compareForSort(filter.sort);
   const asRow = (hit: LeadHit) => ({
     createdTime: new Date(hit.createdMs).toISOString(),
@@ -581,7 +585,45 @@ async function findByTerms(
     summaryMatches(hit.summary!, filter) &&
     others.every((set) => set.has(hit.id)) &&
     (after === null || order(asRow(hit), after) > 0)
-  ).sort((a, b) => order(asRow(a), asRow(b))).slice(0, options.want);
+  ).sort((a, b) => order(asRow(a), asRow(b)));
+}
+
+/**
+ * The leads of the words whose matches were few enough to hold, in order, each checked on its
+ * record for the whole filter (the other words among it): a walk that ends with its candidates.
+ */
+class HeldWalk implements Stepper {
+  readonly found: LeadHit[] = [];
+  done = false;
+  #next = 0;
+
+  constructor(
+    private store: LeadStore,
+    private candidates: LeadHit[],
+    private filter: LeadFilter,
+  ) {
+    this.done = candidates.length === 0;
+  }
+
+  async step(batch: number, want: number): Promise<void> {
+    if (this.done) return;
+    const hits = this.candidates.slice(this.#next, this.#next + Math.max(8, Math.floor(batch / 8)));
+    this.#next += hits.length;
+    const leads = await this.store.getLeads(hits.map((hit) => hit.id));
+    hits.forEach((hit, i) => {
+      const lead = leads[i];
+      if (lead && matchesLeadFilter(toLeadJson(lead), this.filter)) this.found.push(hit);
+    });
+    if (this.found.length >= want || this.#next >= this.candidates.length) this.done = true;
+  }
+
+  estimate(want: number): number {
+    // No more than the records of the candidates left.
+    return Math.min(
+      estimateCost(this.found.length, this.#next, want, true),
+      (this.candidates.length - this.#next) * 8,
+    );
+  }
 }
 
 /** Every lead with a term starting with `word` (once each), or null past `max` keys. */
