@@ -137,7 +137,10 @@ async function findHits(
   const words = searchWords(filter.q);
   const walks: Stepper[] = [];
   if (words.length > 0) {
-    const sets = await Promise.all(words.map((word) => termHits(kv, word, options.termScanMax)));
+    // Several words' leads are intersected, and whatever is not held is walked or checked on
+    // the records anyway: each word may hold a third as many (a common word costs less to learn).
+    const max = words.length > 1 ? Math.ceil(options.termScanMax / 3) : options.termScanMax;
+    const sets = await Promise.all(words.map((word) => termHits(kv, word, max)));
     const held = sets.filter((set): set is Map<string, LeadHit> => set !== null);
     if (held.length === words.length) {
       return heldCandidates(filter, held, options).slice(0, options.want);
@@ -187,11 +190,17 @@ async function findHits(
   return await race(walks, options.want);
 }
 
+/** From the step of this many keys on, the race may judge the walks' costs... */
+const JUDGE_BATCH = 512;
+/** ...once one of them has found this many leads. */
+const JUDGE_FOUND = 8;
+
 /**
  * The first `want` hits of whichever walk fills them first (or ends). The walks take steps side by
  * side, each step twice as long; after each, a walk whose estimated cost to fill the page is
- * several times the best one's (1.5 times, once the steps are long enough to judge) stops: every
- * walk gives the same answer, so any may answer.
+ * several times the best one's (1.5 times, once the steps are long enough) stops, and once the
+ * steps are long enough and some walk has found enough leads to judge by, only the cheapest goes
+ * on: every walk gives the same answer, so any may answer.
  */
 async function race(walks: Stepper[], want: number): Promise<LeadHit[]> {
   let active = walks;
@@ -203,9 +212,15 @@ async function race(walks: Stepper[], want: number): Promise<LeadHit[]> {
     if (active.length > 1) {
       const costs = active.map((walk) => walk.estimate(want));
       const best = Math.min(...costs);
-      // Early estimates are rough (a few matches in a few keys): keep more walks at first.
-      const factor = batch >= 1_024 ? 1.5 : 4;
-      active = active.filter((_, i) => costs[i] <= best * factor);
+      if (batch >= JUDGE_BATCH && active.some((walk) => walk.found.length >= JUDGE_FOUND)) {
+        // The shares are measured: walks alike in cost would only multiply the work (each gives
+        // the same answer), so the cheapest goes on alone.
+        active = [active[costs.indexOf(best)]];
+      } else {
+        // Early estimates are rough (a few matches in a few keys): keep more walks at first.
+        const factor = batch >= 1_024 ? 1.5 : 4;
+        active = active.filter((_, i) => costs[i] <= best * factor);
+      }
     }
     batch = Math.min(batch * 2, 2_000);
   }
@@ -640,7 +655,8 @@ async function termHits(
       // Every string that starts with `word` sorts before `word` + the last code point.
       end: [FILTER_INDEX_PREFIXES.term, word + "\u{10FFFF}"],
     },
-    { batchSize: 500 },
+    // One listing tells whether the word has more than `max` (up to 1,000 keys).
+    { batchSize: Math.min(max + 1, 1_000) },
   );
   for await (const entry of iter) {
     if (++keys > max) return null;
