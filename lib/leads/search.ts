@@ -168,7 +168,7 @@ async function findHits(
             // The filter's fields are checked once, on the first word's list.
             check: perWord.length === 0 ? (hit) => summaryMatches(hit.summary!, filter) : null,
             recordCheck: null,
-            batchSize: Math.max(20, Math.ceil(1_000 / terms.length)),
+            batchSize: Math.max(20, Math.ceil(500 / terms.length)),
           },
         ),
       );
@@ -191,7 +191,7 @@ async function findHits(
 }
 
 /** From the step of this many keys on, the race may judge the walks' costs... */
-const JUDGE_BATCH = 512;
+const JUDGE_BATCH = 256;
 /** ...once one of them has found this many leads. */
 const JUDGE_FOUND = 8;
 
