@@ -146,7 +146,7 @@ try {
     & ReturnType<typeof summarize>
   )[] = [];
   /** `path` requested REQUESTS times (after 10 to warm up) from `url`. */
-  async function timeUrl(url: string, what: string, path: string) {
+  const timeUrl = async (url: string, what: string, path: string) => {
     const samples: number[] = [];
     let bytesOut = 0;
     for (let i = 0; i < REQUESTS + 10; i++) {
@@ -161,7 +161,7 @@ try {
     const figures = summarize(samples);
     reads.push({ what, path, bytes: bytesOut, ...figures, uptime: await uptime() });
     progress(`  ${what}: p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms (${bytesOut} bytes)`);
-  }
+  };
   try {
     for (const [what, path] of Object.entries(urls)) await timeUrl(server.url, what, path);
   } finally {
