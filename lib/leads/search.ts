@@ -138,8 +138,8 @@ async function findHits(
   const walks: Stepper[] = [];
   if (words.length > 0) {
     // Several words' leads are intersected, and whatever is not held is walked or checked on
-    // the records anyway: each word may hold a third as many (a common word costs less to learn).
-    const max = words.length > 1 ? Math.ceil(options.termScanMax / 3) : options.termScanMax;
+    // the records anyway: each word may hold a sixth as many (a common word costs less to learn).
+    const max = words.length > 1 ? Math.ceil(options.termScanMax / 6) : options.termScanMax;
     const sets = await Promise.all(words.map((word) => termHits(kv, word, max)));
     const held = sets.filter((set): set is Map<string, LeadHit> => set !== null);
     if (held.length === words.length) {
