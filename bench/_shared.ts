@@ -525,3 +525,12 @@ export function freePort(): number {
   listener.close();
   return port;
 }
+
+/** Every follower of the lead change log (the FOLLOWER of each module that keeps one). */
+export const LEAD_FOLLOWERS = [
+  "contact_index",
+  "reconcile_pages",
+  "meta_repeat_submissions",
+  "meta_health_lead_origins",
+  "lead_events",
+];

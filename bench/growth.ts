@@ -18,6 +18,7 @@ import {
   ACCESS_TOKEN,
   APP_SECRET,
   benchSession,
+  LEAD_FOLLOWERS,
   leadlineEnv,
   machineInfo,
   progress,
@@ -32,14 +33,6 @@ import {
 const SIZES = (Deno.env.get("GROWTH_SIZES") ?? "1000,10000,100000").split(",").map(Number);
 const RUNS = Number(Deno.env.get("GROWTH_RUNS") ?? 5);
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** Every follower of the lead change log (the FOLLOWER of each module that keeps one). */
-const LEAD_FOLLOWERS = [
-  "contact_index",
-  "reconcile_pages",
-  "meta_repeat_submissions",
-  "meta_health_lead_origins",
-  "lead_events",
-];
 
 const machine = await machineInfo();
 const sim = await startGraphSimulator({

@@ -2,6 +2,8 @@
 // page for several filter combinations and partial phone and name searches, what the search
 // indexes cost per lead, and a CSV export of every lead with the process's memory sampled while
 // it streams. Writes bench/results/search.json. `deno task bench:search [leads]`.
+// SEARCH_BENCH_KV=path keeps the seeded KV file there and reuses it on the next run (seeding
+// 100,000 leads takes minutes); without it a temp file is seeded and removed.
 
 import { EMPTY_FILTER } from "../lib/format/lead_filter.ts";
 import { leadsCsv } from "../lib/leads/export_csv.ts";
@@ -23,8 +25,16 @@ import { uptime } from "./_shared.ts";
 const LEADS = Number(Deno.args[0] ?? 100_000);
 const RUNS = 60;
 const DAY = 24 * 60 * 60 * 1000;
-const dir = await Deno.makeTempDir({ prefix: "leadline_search_bench_" });
-const kv = await Deno.openKv(`${dir}/bench.sqlite`);
+const keptPath = Deno.env.get("SEARCH_BENCH_KV");
+const dir = keptPath ? null : await Deno.makeTempDir({ prefix: "leadline_search_bench_" });
+const kv = await Deno.openKv(keptPath ?? `${dir}/bench.sqlite`);
+/** What a kept KV file was seeded with, so a later run searches for the same owners. */
+const SEEDED_KEY = ["bench_search", "seeded"];
+const seededBefore =
+  (await kv.get<{ leads: number; owners: { id: string; name: string }[]; now: number }>(
+    SEEDED_KEY,
+  )).value;
+const reuse = seededBefore !== null && seededBefore.leads === LEADS;
 // Every commit the store makes, counted: its mutations, and those KV refused over its limits
 // (the store then splits the commit).
 const commits = { count: 0, mutations: [] as number[], refusedOverLimits: 0 };
@@ -60,9 +70,11 @@ const counted = new Proxy(kv, {
   },
 });
 const store = createLeadStore(counted);
-const owners = Array.from({ length: 6 }, (_, i) => ({ id: ulid(), name: `Agent ${i + 1}` }));
+const owners = reuse
+  ? seededBefore.owners
+  : Array.from({ length: 6 }, (_, i) => ({ id: ulid(), name: `Agent ${i + 1}` }));
 const me = owners[0].id;
-const now = Date.now();
+const now = reuse ? seededBefore.now : Date.now();
 const gc = (globalThis as { gc?: () => void }).gc;
 
 // ---- what the indexes cost per lead ---------------------------------------------------------
@@ -96,7 +108,8 @@ console.log("index cost per lead", cost);
 
 const insertStart = performance.now();
 const CHUNK = 1_000;
-for (let i = 0; i < LEADS; i += CHUNK) {
+if (reuse) console.log(`reusing the ${LEADS} leads seeded in ${keptPath}`);
+for (let i = 0; i < (reuse ? 0 : LEADS); i += CHUNK) {
   // Made a chunk at a time, so the generated leads are not held while the export is measured.
   const chunk = generateLeads(Math.min(CHUNK, LEADS - i), {
     seed: 1_000 + i,
@@ -108,10 +121,15 @@ for (let i = 0; i < LEADS; i += CHUNK) {
   if (result.failed.length > 0) throw result.failed[0].error;
   if ((i / CHUNK) % 10 === 9) console.log(`inserted ${i + CHUNK}`);
 }
-const insertMs = Math.round(performance.now() - insertStart);
+if (keptPath && !reuse) await kv.set(SEEDED_KEY, { leads: LEADS, owners, now });
+// A reused file keeps the figures of the run that seeded it.
+const insertMs = reuse
+  ? (await kv.get<number>(["bench_search", "insertMs"])).value ?? 0
+  : Math.round(performance.now() - insertStart);
+if (keptPath && !reuse) await kv.set(["bench_search", "insertMs"], insertMs);
 console.log(`inserted ${LEADS} leads in ${insertMs} ms`);
 const sortedMutations = [...commits.mutations].sort((a, b) => a - b);
-const insertCommits = {
+const seededCommits = {
   commits: commits.count,
   leadsPerCommit: Math.round((LEADS / commits.count) * 10) / 10,
   mutationsPerCommit: {
@@ -120,6 +138,10 @@ const insertCommits = {
   },
   refusedOverLimits: commits.refusedOverLimits,
 };
+const insertCommits = reuse
+  ? (await kv.get<typeof seededCommits>(["bench_search", "insertCommits"])).value
+  : seededCommits;
+if (keptPath && !reuse) await kv.set(["bench_search", "insertCommits"], seededCommits);
 console.log("insert commits", insertCommits);
 
 // Leads to search for: a sample read back.
@@ -291,5 +313,5 @@ await Deno.writeTextFile(
   JSON.stringify(results, null, 2) + "\n",
 );
 kv.close();
-await Deno.remove(dir, { recursive: true });
+if (dir) await Deno.remove(dir, { recursive: true });
 console.log("wrote bench/results/search.json");

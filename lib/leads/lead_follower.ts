@@ -27,7 +27,12 @@ export interface FollowResult {
   seq: number;
 }
 
-const BATCH = 500;
+/**
+ * Changes read at once. A catch-up over many changes (a server starting on a KV no server has
+ * followed) runs beside requests on the same thread: each batch's leads are decoded in one go,
+ * so batches stay small and the catch-up lets waiting requests go first between them.
+ */
+const BATCH = 100;
 /** Catch-ups running in this process, per KV and follower name, so callers share one. */
 const running = new WeakMap<Deno.Kv, Map<string, Promise<FollowResult>>>();
 
@@ -77,7 +82,13 @@ async function catchUp(
     }
     await saveSeq(kv, key, seq);
     if (seq >= page.head || page.changes.length === 0) return { visited, rebuilt, seq };
+    await yieldToRequests();
   }
+}
+
+/** Waits one turn of the event loop, so requests that came in meanwhile are handled first. */
+export function yieldToRequests(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** Stores `seq` unless another process already stored a later one. */

@@ -137,8 +137,19 @@ async function findHits(
   const words = searchWords(filter.q);
   const walks: Stepper[] = [];
   if (words.length > 0) {
-    const found = await findByTerms(kv, filter, words, options);
-    if (found !== null) return found;
+    // Several words' leads are intersected, and whatever is not held is walked or checked on
+    // the records anyway: each word may hold a sixth as many (a common word costs less to learn).
+    const max = words.length > 1 ? Math.ceil(options.termScanMax / 6) : options.termScanMax;
+    const sets = await Promise.all(words.map((word) => termHits(kv, word, max)));
+    const held = sets.filter((set): set is Map<string, LeadHit> => set !== null);
+    if (held.length === words.length) {
+      return heldCandidates(filter, held, options).slice(0, options.want);
+    }
+    // Some words' matches are few enough to hold: their leads, checked on the records for the
+    // other words, race the walks below (few of them beat walking a common word to its end).
+    if (held.length > 0) {
+      walks.push(new HeldWalk(store, heldCandidates(filter, held, options), filter));
+    }
     // A word matches too many leads to hold: its terms listed side by side (each term's keys are
     // in time order) list its leads in time order, and the words' lists are joined in step.
     const bounds = { from: filter.fromMs, to: filter.toMs, after: options.after, desc };
@@ -157,7 +168,7 @@ async function findHits(
             // The filter's fields are checked once, on the first word's list.
             check: perWord.length === 0 ? (hit) => summaryMatches(hit.summary!, filter) : null,
             recordCheck: null,
-            batchSize: Math.max(20, Math.ceil(1_000 / terms.length)),
+            batchSize: Math.max(20, Math.ceil(500 / terms.length)),
           },
         ),
       );
@@ -179,11 +190,17 @@ async function findHits(
   return await race(walks, options.want);
 }
 
+/** From the step of this many keys on, the race may judge the walks' costs... */
+const JUDGE_BATCH = 256;
+/** ...once one of them has found this many leads. */
+const JUDGE_FOUND = 8;
+
 /**
  * The first `want` hits of whichever walk fills them first (or ends). The walks take steps side by
  * side, each step twice as long; after each, a walk whose estimated cost to fill the page is
- * several times the best one's (1.5 times, once the steps are long enough to judge) stops: every
- * walk gives the same answer, so any may answer.
+ * several times the best one's (1.5 times, once the steps are long enough) stops, and once the
+ * steps are long enough and some walk has found enough leads to judge by, only the cheapest goes
+ * on: every walk gives the same answer, so any may answer.
  */
 async function race(walks: Stepper[], want: number): Promise<LeadHit[]> {
   let active = walks;
@@ -195,9 +212,15 @@ async function race(walks: Stepper[], want: number): Promise<LeadHit[]> {
     if (active.length > 1) {
       const costs = active.map((walk) => walk.estimate(want));
       const best = Math.min(...costs);
-      // Early estimates are rough (a few matches in a few keys): keep more walks at first.
-      const factor = batch >= 1_024 ? 1.5 : 4;
-      active = active.filter((_, i) => costs[i] <= best * factor);
+      if (batch >= JUDGE_BATCH && active.some((walk) => walk.found.length >= JUDGE_FOUND)) {
+        // The shares are measured: walks alike in cost would only multiply the work (each gives
+        // the same answer), so the cheapest goes on alone.
+        active = [active[costs.indexOf(best)]];
+      } else {
+        // Early estimates are rough (a few matches in a few keys): keep more walks at first.
+        const factor = batch >= 1_024 ? 1.5 : 4;
+        active = active.filter((_, i) => costs[i] <= best * factor);
+      }
     }
     batch = Math.min(batch * 2, 2_000);
   }
@@ -556,19 +579,15 @@ function before(a: LeadHit, b: LeadHit, desc: boolean): boolean {
 }
 
 /**
- * The hits of a search whose words' matches are all few enough to hold (the words' sets
- * intersected and sorted), or null when some word matches too many.
+ * The leads of every set in `held` (each word's matches, as termHits gives them) that meet the
+ * filter's fields, dates and cursor, in the filter's order.
  */
-async function findByTerms(
-  kv: Deno.Kv,
+function heldCandidates(
   filter: LeadFilter,
-  words: string[],
+  held: Map<string, LeadHit>[],
   options: FindOptions,
-): Promise<LeadHit[] | null> {
-  const sets = await Promise.all(words.map((word) => termHits(kv, word, options.termScanMax)));
-  if (sets.some((set) => set === null)) return null;
-  const held = (sets as Map<string, LeadHit>[]).sort((a, b) => a.size - b.size);
-  const [smallest, ...others] = held;
+): LeadHit[] {
+  const [smallest, ...others] = [...held].sort((a, b) => a.size - b.size);
   const order = compareForSort(filter.sort);
   const asRow = (hit: LeadHit) => ({
     createdTime: new Date(hit.createdMs).toISOString(),
@@ -581,7 +600,45 @@ async function findByTerms(
     summaryMatches(hit.summary!, filter) &&
     others.every((set) => set.has(hit.id)) &&
     (after === null || order(asRow(hit), after) > 0)
-  ).sort((a, b) => order(asRow(a), asRow(b))).slice(0, options.want);
+  ).sort((a, b) => order(asRow(a), asRow(b)));
+}
+
+/**
+ * The leads of the words whose matches were few enough to hold, in order, each checked on its
+ * record for the whole filter (the other words among it): a walk that ends with its candidates.
+ */
+class HeldWalk implements Stepper {
+  readonly found: LeadHit[] = [];
+  done = false;
+  #next = 0;
+
+  constructor(
+    private store: LeadStore,
+    private candidates: LeadHit[],
+    private filter: LeadFilter,
+  ) {
+    this.done = candidates.length === 0;
+  }
+
+  async step(batch: number, want: number): Promise<void> {
+    if (this.done) return;
+    const hits = this.candidates.slice(this.#next, this.#next + Math.max(8, Math.floor(batch / 8)));
+    this.#next += hits.length;
+    const leads = await this.store.getLeads(hits.map((hit) => hit.id));
+    hits.forEach((hit, i) => {
+      const lead = leads[i];
+      if (lead && matchesLeadFilter(toLeadJson(lead), this.filter)) this.found.push(hit);
+    });
+    if (this.found.length >= want || this.#next >= this.candidates.length) this.done = true;
+  }
+
+  estimate(want: number): number {
+    // No more than the records of the candidates left.
+    return Math.min(
+      estimateCost(this.found.length, this.#next, want, true),
+      (this.candidates.length - this.#next) * 8,
+    );
+  }
 }
 
 /** Every lead with a term starting with `word` (once each), or null past `max` keys. */
@@ -598,7 +655,8 @@ async function termHits(
       // Every string that starts with `word` sorts before `word` + the last code point.
       end: [FILTER_INDEX_PREFIXES.term, word + "\u{10FFFF}"],
     },
-    { batchSize: 500 },
+    // One listing tells whether the word has more than `max` (up to 1,000 keys).
+    { batchSize: Math.min(max + 1, 1_000) },
   );
   for await (const entry of iter) {
     if (++keys > max) return null;

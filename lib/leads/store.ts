@@ -1208,7 +1208,10 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     async indexStoredLeads() {
       if ((await kv.get<number>(leadIndexVersionKey())).value === INDEX_VERSION) return 0;
       let written = 0;
+      let read = 0;
       for await (const entry of kv.list<Lead>({ prefix: LEADS_PREFIX })) {
+        // A background pass over every lead: requests go first every 100 leads.
+        if (++read % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
         if (entry.value.indexed === INDEX_VERSION) continue;
         try {
           // The same lead again: the write counts it in the indexes (see indexes.ts).

@@ -15,6 +15,7 @@ import { createLeadStore, type LeadStore } from "../../lib/leads/store.ts";
 import { readTeamStats, readWaitingNow } from "../../lib/stats/team_stats.ts";
 import type { LeadFilter, LeadSort } from "../../lib/wire.ts";
 import {
+  COMMON_FIRST_NAMES,
   GENERATED_CAMPAIGNS,
   GENERATED_FORMS,
   generateLeads,
@@ -377,5 +378,38 @@ Deno.test("[db] search - iterateLeadHits walks every match once, in order, a pag
         assert.deepEqual(ids, expected, JSON.stringify(filter));
       }
     }
+  });
+});
+
+Deno.test("[db] search - a rare word with a common one: the rare word's leads checked on their records list what a brute-force filter lists", async () => {
+  await withLeads(3000, async (kv, store, leads) => {
+    const random = seeded(23);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
+    const madeUp = leads.filter((l) => !COMMON_FIRST_NAMES.includes(l.fullName!.split(" ")[0]));
+    let checked = 0;
+    for (let i = 0; i < 40; i++) {
+      const [first, last] = pick(i % 4 === 0 ? leads : madeUp).fullName!.split(" ");
+      const filter: LeadFilter = {
+        ...EMPTY_FILTER,
+        // A made-up first name (a few leads: held) with the start of a last name (about 100
+        // leads: more than 60 term keys, so not held), in either order, sometimes with fields.
+        q: i % 2 === 0
+          ? `${first} ${last.slice(0, 3)}`
+          : `${last.slice(0, 2)} ${first.slice(0, 4)}`,
+        sort: pick<LeadSort>(["-created", "created", "waiting"]),
+        statuses: i % 3 === 0 ? ["new", "contacted"] : [],
+        fromMs: i % 5 === 0 ? NOW - 30 * DAY : null,
+      };
+      const expected = brute(leads, filter);
+      if (expected.length > 0) checked++;
+      for (const limit of [1, 3, 50]) {
+        assert.deepEqual(
+          await allPages(kv, store, filter, limit, 60),
+          expected,
+          `${limit} a page: ${JSON.stringify(filter)}`,
+        );
+      }
+    }
+    assert.ok(checked > 10, `most searches find leads (${checked} of 40)`);
   });
 });
