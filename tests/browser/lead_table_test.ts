@@ -56,6 +56,13 @@ browserTest(
       await page.keyboard.press("j");
       await page.keyboard.press("k");
       const second = first[1];
+      // The keys' handler loads with the first press (issue 16's lazy parts) and then handles the
+      // presses in order: wait for the focus to land rather than read it at once.
+      await page.waitForFunction(
+        (id) => document.activeElement?.getAttribute("data-lead-id") === id,
+        second,
+        { timeout: 15_000 },
+      ).catch(() => {});
       assert.equal(
         await page.evaluate(() => document.activeElement?.getAttribute("data-lead-id")),
         second,
