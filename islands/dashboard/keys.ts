@@ -23,12 +23,22 @@ export function useTableKeys(keys: TableKeys): void {
     // too late for that one, but none of these keys does anything by default where they apply
     // (Enter on a link or button is left to the browser anyway).
     let handle: ((event: KeyboardEvent) => void) | null = null;
+    // Presses made while the handler loads wait here and are handled in the order typed: separate
+    // import() calls for one module need not settle in the order they were made.
+    let waiting: KeyboardEvent[] | null = null;
     function onKey(event: KeyboardEvent) {
       if (handle) return handle(event);
+      if (waiting) return void waiting.push(event);
+      waiting = [event];
       import("./table_keys.ts").then((m) => {
-        handle ??= m.tableKeyHandler(keys);
-        handle(event);
-      }, () => {});
+        const typed = waiting ?? [];
+        waiting = null;
+        const ready = m.tableKeyHandler(keys);
+        handle = ready;
+        for (const pressed of typed) ready(pressed);
+      }, () => {
+        waiting = null; // offline: the next press tries again
+      });
     }
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);

@@ -49,7 +49,13 @@ browserTest(
       assert.deepEqual(await rowIds(page), first, "the same list after a reload");
       assert.equal(await page.locator("#lead-search").inputValue(), "o");
 
-      // j, j, k: the second row; c marks it contacted; x selects it; Enter opens it.
+      // j, j, k: the second row; c marks it contacted; x selects it; Enter opens it. The keys'
+      // handler loads with the first press; held back here, so every press waits for it and
+      // must still be handled in the order typed.
+      await page.route(/table_keys/, async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 800));
+        await route.continue();
+      });
       await page.locator("h1").click();
       await page.keyboard.press("j");
       await page.keyboard.press("j");
