@@ -87,8 +87,15 @@ const FRESH_MS = 6_000;
 // Parts the page needs only once the user (or a new lead) asks for them: loaded on first use.
 const loadToasts = () => import("./dashboard/Toasts.tsx");
 const loadBulkBar = () => import("./dashboard/BulkBar.tsx");
-const loadActions = () => import("./dashboard/actions.ts");
-type Actions = Awaited<ReturnType<typeof loadActions>>;
+type Actions = typeof import("./dashboard/actions.ts");
+// One load shared by every action asked for meanwhile, so they run in the order asked (separate
+// import() calls need not settle in order); a failed load (offline) is tried again next time.
+let actionsLoad: Promise<Actions> | null = null;
+const loadActions = (): Promise<Actions> =>
+  actionsLoad ??= import("./dashboard/actions.ts").catch((error) => {
+    actionsLoad = null;
+    throw error;
+  });
 const TOAST_MS = 10_000;
 /** Toasts on screen at once: new leads share one, so this is the lead toast and two messages. */
 const MAX_TOASTS = 3;
