@@ -3,6 +3,7 @@
 
 import { signBody } from "../lib/facebook/signature.ts";
 import { bytesToHex } from "../lib/crypto.ts";
+import { drainLines } from "../tests/_helpers/server_process.ts";
 
 /** The repository root. */
 export const ROOT = new URL("../", import.meta.url);
@@ -117,24 +118,17 @@ export interface ServerProcess {
   drained: Promise<unknown>;
 }
 
-/** Drains a stream, keeping the last lines and calling `onLine` for each. */
-async function drainLines(
+/** Drains a stream, keeping the last lines in `tail` and calling `onLine` for each. */
+function drainKeepingTail(
   stream: ReadableStream<Uint8Array>,
   tail: string[],
   onLine: (line: string) => void,
-) {
-  const decoder = new TextDecoder();
-  let rest = "";
-  for await (const chunk of stream) {
-    rest += decoder.decode(chunk, { stream: true });
-    const lines = rest.split("\n");
-    rest = lines.pop() ?? "";
-    for (const line of lines) {
-      tail.push(line);
-      if (tail.length > 300) tail.splice(0, tail.length - 200);
-      onLine(line);
-    }
-  }
+): Promise<void> {
+  return drainLines(stream, (line) => {
+    tail.push(line);
+    if (tail.length > 300) tail.splice(0, tail.length - 200);
+    onLine(line);
+  });
 }
 
 /** The live-mode environment of a Leadline server on `kvPath` whose Graph API is `graphUrl`. */
@@ -186,8 +180,8 @@ export async function startLeadline(
     if (entry.message === "listening") resolve(entry.url.replace(/\/$/, ""));
   };
   const drained = Promise.all([
-    drainLines(process.stdout, tail, onLine),
-    drainLines(process.stderr, tail, () => count++),
+    drainKeepingTail(process.stdout, tail, onLine),
+    drainKeepingTail(process.stderr, tail, () => count++),
   ]);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -451,12 +445,12 @@ export async function startSampleReceiver(dir: string): Promise<ServerProcess> {
   let count = 0;
   const { promise: listening, resolve } = Promise.withResolvers<string>();
   const drained = Promise.all([
-    drainLines(process.stdout, tail, (line) => {
+    drainKeepingTail(process.stdout, tail, (line) => {
       count++;
       const match = /^listening on (\d+)$/.exec(line);
       if (match) resolve(`http://127.0.0.1:${match[1]}`);
     }),
-    drainLines(process.stderr, tail, () => count++),
+    drainKeepingTail(process.stderr, tail, () => count++),
   ]);
   const url = await Promise.race([
     listening,

@@ -2,7 +2,8 @@
 
 import type { SimRandom } from "./random.ts";
 
-const FIRST_NAMES = [
+/** First names of the people the simulator makes up (also the test lead generator's common ones). */
+export const FIRST_NAMES = [
   "Olivia",
   "Liam",
   "Emma",
@@ -35,7 +36,8 @@ const FIRST_NAMES = [
   "Isabella",
 ] as const;
 
-const LAST_NAMES = [
+/** Last names of the people the simulator makes up (also the test lead generator's). */
+export const LAST_NAMES = [
   "Smith",
   "Johnson",
   "García",

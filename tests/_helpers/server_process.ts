@@ -13,22 +13,18 @@ export interface ServerProcess {
   drained: Promise<unknown>;
 }
 
-/** Drains a stream line by line into `output`, calling `onLine` for each. */
-async function drain(
+/** Drains a stream line by line, calling `onLine` for each (for tests and benches alike). */
+export async function drainLines(
   stream: ReadableStream<Uint8Array>,
-  output: string[],
-  onLine: (l: string) => void,
-) {
+  onLine: (line: string) => void,
+): Promise<void> {
   const decoder = new TextDecoder();
   let rest = "";
   for await (const chunk of stream) {
     rest += decoder.decode(chunk, { stream: true });
     const lines = rest.split("\n");
     rest = lines.pop() ?? "";
-    for (const line of lines) {
-      output.push(line);
-      onLine(line);
-    }
+    for (const line of lines) onLine(line);
   }
 }
 
@@ -58,8 +54,11 @@ export async function startServer(
     if (entry.message === "listening") resolve(entry.url.replace(/\/$/, ""));
   };
   const drained = Promise.all([
-    drain(process.stdout, output, onLine),
-    drain(process.stderr, output, () => {}),
+    drainLines(process.stdout, (line) => {
+      output.push(line);
+      onLine(line);
+    }),
+    drainLines(process.stderr, (line) => output.push(line)),
   ]);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
