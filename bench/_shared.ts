@@ -4,6 +4,7 @@
 import { signBody } from "../lib/facebook/signature.ts";
 import { bytesToHex } from "../lib/crypto.ts";
 import { drainLines } from "../tests/_helpers/server_process.ts";
+import type { LoadResult } from "./_load.ts";
 
 /** The repository root. */
 export const ROOT = new URL("../", import.meta.url);
@@ -285,19 +286,8 @@ export async function prepareDelivery(body: string): Promise<PreparedDelivery> {
   };
 }
 
-/** What the load generator reports (see _load.ts). */
-export interface LoadReport {
-  requests: number;
-  concurrency: number;
-  durationMs: number;
-  perSecond: number;
-  p50Ms: number;
-  p90Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  statuses: Record<string, number>;
-  ok: number[];
-}
+/** What the load generator reports (its own type: the process prints it as JSON). */
+export type LoadReport = LoadResult;
 
 /** Runs the load generator as its own process against `url`; resolves with its report. */
 export async function runLoadProcess(

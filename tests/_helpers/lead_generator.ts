@@ -181,3 +181,14 @@ export function generateLeads(count: number, options: GenerateOptions = {}): Lea
   }
   return leads;
 }
+
+/** `count` generated leads nobody has worked yet: new, unowned and not contacted. */
+export function unworkedLeads(count: number, seed: number): Lead[] {
+  return generateLeads(count, { seed, days: 1 }).map((lead) => ({
+    ...lead,
+    ownerId: null,
+    ownerName: null,
+    status: "new" as const,
+    firstContactAt: null,
+  }));
+}

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { BUNDLE_PREFIX } from "../../lib/islands/bundles.ts";
 import { browserTest } from "../_helpers/browser.ts";
-import { generateLeads } from "../_helpers/lead_generator.ts";
+import { unworkedLeads } from "../_helpers/lead_generator.ts";
 import { rowIds, withDashboard } from "./_dashboard.ts";
 
 /** The lazily loaded modules, by the name esbuild gives their chunk ("BulkBar-XXXX.js"). */
@@ -15,13 +15,7 @@ browserTest(
   "[e2e] dashboard - lazy parts: none loads with the page; the keys, the bulk bar, toasts, Sync and the add-lead form each load and work on first use",
   async (browser) => {
     await withDashboard(browser, async ({ server, openDashboard, pageErrors }) => {
-      const leads = generateLeads(3, { seed: 8, days: 1 }).map((lead) => ({
-        ...lead,
-        ownerId: null,
-        ownerName: null,
-        status: "new" as const,
-        firstContactAt: null,
-      }));
+      const leads = unworkedLeads(3, 8);
       await server.app.services.leads.insertLeads(leads);
       const loaded = new Set<string>();
       const page = await openDashboard({

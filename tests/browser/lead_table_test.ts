@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { browserTest } from "../_helpers/browser.ts";
-import { generateLeads } from "../_helpers/lead_generator.ts";
+import { generateLeads, unworkedLeads } from "../_helpers/lead_generator.ts";
 import { waitFor } from "../_helpers/wait.ts";
 import { rowIds, withDashboard } from "./_dashboard.ts";
 
@@ -262,13 +262,7 @@ browserTest(
   "[e2e] lead table - bulk: select rows, assign them to me and set their status, each reported",
   async (browser) => {
     await withDashboard(browser, async ({ server, openDashboard, pageErrors }) => {
-      const leads = generateLeads(6, { seed: 6, days: 1 }).map((lead) => ({
-        ...lead,
-        ownerId: null,
-        ownerName: null,
-        status: "new" as const,
-        firstContactAt: null,
-      }));
+      const leads = unworkedLeads(6, 6);
       await server.app.services.leads.insertLeads(leads);
       const page = await openDashboard();
       await page.goto(server.url + "/?view=all");

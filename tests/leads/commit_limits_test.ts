@@ -4,20 +4,14 @@
 import assert from "node:assert/strict";
 import { isKvLimitError } from "../../lib/kv_commit.ts";
 import { KV_COMMIT_LIMITS } from "../../lib/kv_writes.ts";
-import { type Lead, newMetaLead } from "../../lib/leads/model.ts";
+import type { Lead } from "../../lib/leads/model.ts";
+import { testMetaLead } from "../_helpers/leads.ts";
 import { createLeadStore, type OnLeadCommit } from "../../lib/leads/store.ts";
 
 const now = new Date("2025-03-04T05:06:07.000Z");
 
 function metaLead(leadgenId: string): Lead {
-  return newMetaLead({
-    leadgenId,
-    pageId: "111",
-    formId: "222",
-    adId: null,
-    adgroupId: null,
-    createdTime: 1_700_000_000,
-  }, now);
+  return testMetaLead({ leadgenId, adId: null, receivedAt: now });
 }
 
 interface CommitSeen {

@@ -1,21 +1,14 @@
 // Group commit in the lead store: concurrent inserts and updates share commits, repeats need no
 // read, extra records ride in the leads' commit, and a failure in a shared commit stays its own.
 import assert from "node:assert/strict";
-import { newMetaLead } from "../../lib/leads/model.ts";
+import { testMetaLead } from "../_helpers/leads.ts";
 import type { Lead } from "../../lib/leads/model.ts";
 import { createLeadStore, LeadNotFoundError } from "../../lib/leads/store.ts";
 
 const now = new Date("2025-03-04T05:06:07.000Z");
 
 function metaLead(leadgenId: string): Lead {
-  return newMetaLead({
-    leadgenId,
-    pageId: "111",
-    formId: "222",
-    adId: null,
-    adgroupId: null,
-    createdTime: 1_700_000_000,
-  }, now);
+  return testMetaLead({ leadgenId, adId: null, receivedAt: now });
 }
 
 /** A KV that counts its commits and the keys it reads under each prefix. */

@@ -15,25 +15,13 @@ import { searchLeads } from "../../lib/leads/search.ts";
 import { createLeadStore } from "../../lib/leads/store.ts";
 import { readTeamStats, readWaitingNow } from "../../lib/stats/team_stats.ts";
 import { GENERATED_FORMS, generateLeads, seeded } from "../_helpers/lead_generator.ts";
+import { INDEX_KEY_PREFIXES } from "../_helpers/leads.ts";
 
 const OWNERS = [{ id: ulid(), name: "Ana" }, { id: ulid(), name: "Bo" }];
 const NOW = Date.parse("2026-05-20T12:00:00Z");
 const DAY = 24 * 60 * 60 * 1000;
 /** Small enough that the search keys alone decide how many leads share a commit. */
 const MUTATIONS_MAX = 150;
-
-const INDEX_PREFIXES = [
-  "leads_by_owner",
-  "leads_waiting",
-  "leads_unowned_waiting",
-  "leads_by_follow_up",
-  "leads_by_assigned",
-  "leads_by_status",
-  "leads_by_form",
-  "leads_by_campaign",
-  "leads_by_source",
-  "leads_by_term",
-];
 
 /** A KV whose commits' mutations are counted. */
 function countingKv(real: Deno.Kv) {
@@ -150,7 +138,7 @@ Deno.test("[db] search - group commits write every index key with its lead and s
       for (const key of indexKeysOf(lead)) expected.set(JSON.stringify(key), lead);
     }
     let count = 0;
-    for (const prefix of INDEX_PREFIXES) {
+    for (const prefix of INDEX_KEY_PREFIXES) {
       for await (const entry of real.list<string | null>({ prefix: [prefix] })) {
         count++;
         const lead = expected.get(JSON.stringify(entry.key));

@@ -14,6 +14,7 @@ import { iterateLeadHits, searchLeads } from "../../lib/leads/search.ts";
 import { createLeadStore, type LeadStore } from "../../lib/leads/store.ts";
 import { readTeamStats, readWaitingNow } from "../../lib/stats/team_stats.ts";
 import type { LeadFilter, LeadSort } from "../../lib/wire.ts";
+import { INDEX_KEY_PREFIXES } from "../_helpers/leads.ts";
 import {
   COMMON_FIRST_NAMES,
   GENERATED_CAMPAIGNS,
@@ -276,20 +277,7 @@ Deno.test("[db] search - indexes follow status and owner changes, and a lead's i
       for (const key of indexKeysOf(stored)) expected.add(JSON.stringify(key));
     }
     const actual = new Set<string>();
-    for (
-      const prefix of [
-        "leads_by_owner",
-        "leads_waiting",
-        "leads_unowned_waiting",
-        "leads_by_follow_up",
-        "leads_by_assigned",
-        "leads_by_status",
-        "leads_by_form",
-        "leads_by_campaign",
-        "leads_by_source",
-        "leads_by_term",
-      ]
-    ) {
+    for (const prefix of INDEX_KEY_PREFIXES) {
       for await (const entry of kv.list({ prefix: [prefix] })) {
         actual.add(JSON.stringify(entry.key));
       }
