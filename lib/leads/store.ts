@@ -978,38 +978,59 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
         kind: "updated",
         at: nowDate.toISOString(),
       };
-      setChange(op, change);
-      let counters: CounterWrite[];
-      let res: Deno.KvCommitResult | Deno.KvCommitError;
-      try {
-        counters = await addCounterWrites(
-          op,
-          [{ before: stored.value, after: prepared.record }],
-          readCounters,
-        );
-        op.check({ key: leadChangesHeadKey(), versionstamp: head.versionstamp })
-          .set(leadChangesHeadKey(), seq);
-        res = await commitAtomic(op);
-      } catch (error) {
-        forgetCurrent();
-        throw error;
-      }
-      if (res.ok) {
-        cachedHead = { seq, versionstamp: res.versionstamp };
-        rememberCounters(counters, res.versionstamp);
-        rememberChange(change);
-        rememberLead(prepared.record, res.versionstamp);
+      const versionstamp = await commitChange(
+        op,
+        head,
+        change,
+        () =>
+          addCounterWrites(op, [{ before: stored.value, after: prepared.record }], readCounters),
+      );
+      if (versionstamp !== null) {
+        rememberLead(prepared.record, versionstamp);
         const { record, events } = prepared;
         return served(record, [...record.timeline, ...events]);
       }
-      // Read all of it afresh next time: something changed under us.
-      forgetCurrent();
-      recentLeads.delete(id);
       await delay(Math.random() * attempt * 2);
     }
     throw new Error(
       `Cannot update lead ${id}: it or the change head kept changing for ${MAX_COMMIT_ATTEMPTS} attempts`,
     );
+  }
+
+  /**
+   * Commits `op` as change `change` on top of `head`, with the counter writes `addCounters` adds
+   * to it. On success the store's memory of the head, the counters and the change follow and the
+   * commit's versionstamp is returned; null when a check failed: the lead and the head are then
+   * forgotten so the caller's next attempt reads them afresh.
+   */
+  async function commitChange(
+    op: Deno.AtomicOperation,
+    head: { seq: number; versionstamp: string | null },
+    change: LeadChangeRecord,
+    addCounters: () => Promise<CounterWrite[]>,
+  ): Promise<string | null> {
+    setChange(op, change);
+    let counters: CounterWrite[];
+    let res: Deno.KvCommitResult | Deno.KvCommitError;
+    try {
+      counters = await addCounters();
+      op.check({ key: leadChangesHeadKey(), versionstamp: head.versionstamp })
+        .set(leadChangesHeadKey(), change.seq);
+      res = await commitAtomic(op);
+    } catch (error) {
+      forgetCurrent();
+      throw error;
+    }
+    if (!res.ok) {
+      // Read all of it afresh next time: something changed under us.
+      forgetCurrent();
+      recentLeads.delete(change.leadId);
+      return null;
+    }
+    cachedHead = { seq: change.seq, versionstamp: res.versionstamp };
+    rememberCounters(counters, res.versionstamp);
+    rememberChange(change);
+    return res.versionstamp;
   }
 
   async function writeRemove(request: RemoveRequest): Promise<Lead | null> {
@@ -1035,29 +1056,16 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
         kind: "deleted",
         at: nowDate.toISOString(),
       };
-      setChange(op, change);
-      let counters: CounterWrite[];
-      let res: Deno.KvCommitResult | Deno.KvCommitError;
-      try {
-        counters = await addRemovalWrites(op, lead, readCounters);
+      const versionstamp = await commitChange(op, head, change, async () => {
+        const counters = await addRemovalWrites(op, lead, readCounters);
         request.onCommit?.(op, lead);
-        op.check({ key: leadChangesHeadKey(), versionstamp: head.versionstamp })
-          .set(leadChangesHeadKey(), seq);
-        res = await commitAtomic(op);
-      } catch (error) {
-        forgetCurrent();
-        throw error;
-      }
-      if (res.ok) {
-        cachedHead = { seq, versionstamp: res.versionstamp };
-        rememberCounters(counters, res.versionstamp);
-        rememberChange(change);
+        return counters;
+      });
+      if (versionstamp !== null) {
         recentLeads.delete(id);
         if (lead.leadgenId !== null) rememberStored(lead.leadgenId);
         return served(lead);
       }
-      forgetCurrent();
-      recentLeads.delete(id);
       await delay(Math.random() * attempt * 2);
     }
     throw new Error(
