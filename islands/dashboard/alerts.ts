@@ -1,31 +1,9 @@
-// Optional desktop notifications and a short sound for new leads, remembered in localStorage.
+// Desktop notifications and a short sound for new leads: loaded only once the user has turned one
+// on (alert_prefs.ts remembers the choice), so a page without them carries none of this.
 
-/** The user's choices. */
-export interface AlertPrefs {
-  notify: boolean;
-  sound: boolean;
-}
-
-const KEY = "leadline.alerts";
-
-/** The remembered choices (both off until the user turns them on). */
-export function loadPrefs(): AlertPrefs {
-  try {
-    const saved = JSON.parse(localStorage.getItem(KEY) ?? "{}");
-    return { notify: saved.notify === true, sound: saved.sound === true };
-  } catch {
-    return { notify: false, sound: false };
-  }
-}
-
-/** Remembers the choices in this browser. */
-export function savePrefs(prefs: AlertPrefs): void {
-  try {
-    localStorage.setItem(KEY, JSON.stringify(prefs));
-  } catch {
-    // private mode: the choice lasts for this page only
-  }
-}
+import { formLabel } from "../../lib/format/lead_row.ts";
+import type { LeadRow } from "../../lib/wire.ts";
+import { leadToastText } from "./toast_text.ts";
 
 /** Asks for permission to notify; only called when the user turns notifications on. */
 export async function askNotifyPermission(): Promise<boolean> {
@@ -91,4 +69,9 @@ export function chime(): void {
   } catch {
     // no audio device or not allowed before a user gesture
   }
+}
+
+/** A new lead's desktop notification: its toast's text, then its form; a click opens the lead. */
+export function notifyLead(row: LeadRow): void {
+  notify(leadToastText(row), formLabel(row), `/leads/${encodeURIComponent(row.id)}`);
 }
