@@ -87,6 +87,8 @@ const SKEW_MS = 60_000;
 const LINES_PER_READ = 200;
 const LEADS_AT_ONCE = 4;
 const COMMIT_ATTEMPTS = 10;
+/** How long a change trusts the last "no consumer" answer (see onChange). */
+const QUIET_RECHECK_MS = 1_000;
 
 /** Makes the feed; nothing runs until `start`. */
 export function createLeadEventFeed(deps: LeadEventFeedDeps): LeadEventFeed {
@@ -102,6 +104,8 @@ export function createLeadEventFeed(deps: LeadEventFeedDeps): LeadEventFeed {
   let running: Promise<FollowResult> | null = null;
   /** When the feed last passed changes by because no sink was active (ms), or 0. */
   let idleUntil = 0;
+  /** Until when a change need not ask the sinks again whether anyone listens (ms). */
+  let quietUntil = 0;
 
   /** Whether some sink has a consumer now. */
   async function anyActive(): Promise<boolean> {
@@ -253,7 +257,13 @@ export function createLeadEventFeed(deps: LeadEventFeedDeps): LeadEventFeed {
       return;
     }
     try {
+      // "Nobody" is remembered for a second: a consumer added meanwhile gets its first events at
+      // the next change after that, or at the periodic catch-up. (A catch-up's own check is
+      // never remembered: passing changes by must be decided on the moment.)
+      const at = now().getTime();
+      if (at < quietUntil) return;
       if (await anyActive()) kick();
+      else quietUntil = at + QUIET_RECHECK_MS;
     } catch (error) {
       log.error("lead event feed catch-up failed", { error });
     }
