@@ -233,3 +233,30 @@ Deno.test("[lead events] with no consumer the feed does nothing per lead, and wh
     kv.close();
   }
 });
+
+Deno.test("[lead events] a burst of changes with no consumer asks the sinks about once a second, not per change", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const store = createLeadStore(kv);
+  let asked = 0;
+  const feed = createLeadEventFeed({ kv, store, log: quiet, intervalMs: 60_000 });
+  feed.addSink("nobody", {
+    active: () => {
+      asked++;
+      return Promise.resolve(false);
+    },
+    prepare: () => Promise.resolve(null),
+  });
+  await feed.start();
+  try {
+    const before = asked;
+    for (let i = 0; i < 20; i++) {
+      await store.insertLeads([testMetaLead()]);
+      // Each change reaches the feed's watch before the next.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.ok(asked - before <= 3, `asked ${asked - before} times for 20 changes`);
+  } finally {
+    await feed.stop();
+    kv.close();
+  }
+});
