@@ -30,6 +30,7 @@ import {
 } from "../lib/wire.ts";
 import type { Dashboard } from "./dashboard/actions.ts";
 import type { Toast } from "./dashboard/Toasts.tsx";
+import { leadToastText } from "./dashboard/toast_text.ts";
 import { once, useLazy } from "./lazy.ts";
 
 /** The island's props: JSON from the server. */
@@ -185,7 +186,9 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     notifyLater.current.delete(id);
     const row = rows.value.find((r) => r.id === id);
     if (!row || !prefs.value.notify) return;
-    loadAlerts().then((alerts) => alerts.notifyLead(row), () => {});
+    const [title, body] = [leadToastText(row), formLabel(row)];
+    const url = `/leads/${encodeURIComponent(row.id)}`;
+    loadAlerts().then((alerts) => alerts.notify(title, body, url), () => {});
   }
 
   /** A lead erased (or purged) anywhere: its row, its selection and its toast mention go at once. */
@@ -436,7 +439,14 @@ export default function LeadDashboard(props: LeadDashboardProps) {
       </div>
       <div class="toasts" role="status" aria-live="polite">
         {toastList && (
-          <toastList.ToastList toasts={toasts} rows={rows} dismiss={dismiss} onClaim={claim} />
+          <toastList.ToastList
+            toasts={toasts}
+            rows={rows}
+            dismiss={dismiss}
+            onClaim={claim}
+            text={leadToastText}
+            name={displayName}
+          />
         )}
       </div>
       {selected.value.size > 0 && bulkBar && (

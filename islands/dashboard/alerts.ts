@@ -1,10 +1,6 @@
 // Desktop notifications and a short sound for new leads: loaded only once the user has turned one
 // on (alert_prefs.ts remembers the choice), so a page without them carries none of this.
 
-import { formLabel } from "../../lib/format/lead_row.ts";
-import type { LeadRow } from "../../lib/wire.ts";
-import { leadToastText } from "./toast_text.ts";
-
 /** Asks for permission to notify; only called when the user turns notifications on. */
 export async function askNotifyPermission(): Promise<boolean> {
   if (typeof Notification === "undefined") return false;
@@ -69,9 +65,4 @@ export function chime(): void {
   } catch {
     // no audio device or not allowed before a user gesture
   }
-}
-
-/** A new lead's desktop notification: its toast's text, then its form; a click opens the lead. */
-export function notifyLead(row: LeadRow): void {
-  notify(leadToastText(row), formLabel(row), `/leads/${encodeURIComponent(row.id)}`);
 }
