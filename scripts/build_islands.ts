@@ -111,7 +111,10 @@ export async function buildIslands(options: BuildIslandsOptions = {}): Promise<I
     for (const [entry, chunks] of Object.entries(await staticChunks(work, out, built))) {
       manifest.chunks[built[entry]] = chunks;
     }
-    manifest.sources = await hashSources(root, await sourceFiles(work, names, root, config));
+    manifest.sources = await hashSources(
+      root,
+      await sourceFiles(work, [...entries.keys()], root, config),
+    );
     const files = await listFiles(out);
     await writeBuild(outDir, out, files, manifest);
     return { manifest, files };
@@ -254,18 +257,18 @@ async function staticChunks(
  */
 async function sourceFiles(
   work: string,
-  names: Map<string, string>,
+  entries: string[],
   root: URL,
   config: string,
 ): Promise<string[]> {
   const files = [config, fileURLToPath(import.meta.url)];
   const lock = join(dirname(config), "deno.lock");
   if (existsSync(lock)) files.push(lock);
-  if (names.size > 0) {
+  if (entries.length > 0) {
     const graphRoot = join(work, "__sources.ts");
     await Deno.writeTextFile(
       graphRoot,
-      [...names.keys()].map((name) => `import "./${name}.ts";\n`).join(""),
+      entries.map((entry) => `import "./${entry}.ts";\n`).join(""),
     );
     for (const module of await moduleGraph(graphRoot, config)) {
       if (!module.specifier.startsWith("file:")) continue;

@@ -187,6 +187,17 @@ Deno.test("[islands build] the islands a route renders together are one script, 
       "and is not preloaded",
     );
 
+    // An island built only into the page script is still one of the build's sources.
+    assert.ok(manifest.sources["islands/Plain.tsx"], Object.keys(manifest.sources).join(", "));
+    const plain = fixture.path("islands/Plain.tsx");
+    const original = await Deno.readTextFile(plain);
+    await Deno.writeTextFile(plain, original + "\n// edited\n");
+    await assert.rejects(
+      () => loadIslandBundles(["Lazy", "Plain"], { dir: fixture.outDir, root: fixture.root }),
+      /islands\/Plain\.tsx changed/,
+    );
+    await Deno.writeTextFile(plain, original);
+
     // A second route showing Plain alone gives Plain an entry of its own as well.
     await Deno.writeTextFile(
       fixture.path("routes/plain.tsx"),
