@@ -73,6 +73,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
   const bundles = await loadIslandBundles(islandNames, {
     dir: framework.build.outDir,
     root: framework.root,
+    routesDir: framework.routesDir,
+    islandsDir: framework.islandsDir,
   });
   const assets = await loadStaticAssets(framework.staticDir, bundles);
   const render = createPageRenderer(tree, assets, bundles);

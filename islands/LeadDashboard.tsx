@@ -2,14 +2,7 @@
 
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { AlertList } from "./dashboard/AlertList.tsx";
-import {
-  askNotifyPermission,
-  chime,
-  loadPrefs,
-  notify,
-  savePrefs,
-  unlockSound,
-} from "./dashboard/alerts.ts";
+import { loadPrefs, savePrefs } from "./dashboard/alert_prefs.ts";
 import { type Connection, type Feed, startFeed } from "./dashboard/feed.ts";
 import { type ColumnKey, LeadList, type TableSort } from "./dashboard/LeadList.tsx";
 import { useTableKeys } from "./dashboard/keys.ts";
@@ -38,7 +31,7 @@ import {
 import type { Dashboard } from "./dashboard/actions.ts";
 import type { Toast } from "./dashboard/Toasts.tsx";
 import { leadToastText } from "./dashboard/toast_text.ts";
-import { useLazy } from "./lazy.ts";
+import { once, useLazy } from "./lazy.ts";
 
 /** The island's props: JSON from the server. */
 export interface LeadDashboardProps {
@@ -88,14 +81,10 @@ const FRESH_MS = 6_000;
 const loadToasts = () => import("./dashboard/Toasts.tsx");
 const loadBulkBar = () => import("./dashboard/BulkBar.tsx");
 type Actions = typeof import("./dashboard/actions.ts");
-// One load shared by every action asked for meanwhile, so they run in the order asked (separate
-// import() calls need not settle in order); a failed load (offline) is tried again next time.
-let actionsLoad: Promise<Actions> | null = null;
-const loadActions = (): Promise<Actions> =>
-  actionsLoad ??= import("./dashboard/actions.ts").catch((error) => {
-    actionsLoad = null;
-    throw error;
-  });
+// One load shared by every action asked for meanwhile, so they run in the order asked.
+const loadActions = once(() => import("./dashboard/actions.ts"));
+// Notifications and the chime load once the user has turned one on (now or in an earlier visit).
+const loadAlerts = once(() => import("./dashboard/alerts.ts"));
 const TOAST_MS = 10_000;
 /** Toasts on screen at once: new leads share one, so this is the lead toast and two messages. */
 const MAX_TOASTS = 3;
@@ -197,7 +186,9 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     notifyLater.current.delete(id);
     const row = rows.value.find((r) => r.id === id);
     if (!row || !prefs.value.notify) return;
-    notify(leadToastText(row), formLabel(row), `/leads/${encodeURIComponent(row.id)}`);
+    const [title, body] = [leadToastText(row), formLabel(row)];
+    const url = `/leads/${encodeURIComponent(row.id)}`;
+    loadAlerts().then((alerts) => alerts.notify(title, body, url), () => {});
   }
 
   /** A lead erased (or purged) anywhere: its row, its selection and its toast mention go at once. */
@@ -231,7 +222,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     for (const row of added) {
       markFresh(row.id);
       toastLeads([row.id]);
-      if (prefs.value.sound) chime();
+      if (prefs.value.sound) loadAlerts().then((alerts) => alerts.chime(), () => {});
       if (!prefs.value.notify) continue;
       // A notification cannot change once shown: wait (briefly) for the name, not "New lead".
       if (row.details !== "pending") notifyLead(row.id);
@@ -342,18 +333,20 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   }
 
   async function toggleNotify() {
-    const on = !prefs.value.notify && await askNotifyPermission();
-    if (!prefs.value.notify && !on) {
+    const on = !prefs.value.notify &&
+      await loadAlerts().then((alerts) => alerts.askNotifyPermission(), () => null);
+    if (on === null) toast({ text: "Cannot reach the server; try again.", tone: "error" });
+    else if (!prefs.value.notify && !on) {
       toast({ text: "Notifications are blocked in this browser's settings.", tone: "error" });
     }
-    prefs.value = { ...prefs.value, notify: on };
+    prefs.value = { ...prefs.value, notify: on === true };
     savePrefs(prefs.value);
   }
 
   function toggleSound() {
     prefs.value = { ...prefs.value, sound: !prefs.value.sound };
     savePrefs(prefs.value);
-    if (prefs.value.sound) chime();
+    if (prefs.value.sound) loadAlerts().then((alerts) => alerts.chime(), () => {});
   }
 
   useEffect(() => {
@@ -363,6 +356,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     const zone = timeZoneCookie(Intl.DateTimeFormat().resolvedOptions().timeZone);
     if (zone) document.cookie = zone;
     prefs.value = loadPrefs();
+    if (prefs.value.notify || prefs.value.sound) loadAlerts().catch(() => {});
     feed.current = startFeed({
       cursor: props.cursor,
       heartbeatMs: props.heartbeatMs,
@@ -383,7 +377,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     const seen = () => {
       if (!document.hidden) unseen.value = 0;
       // Audio starts only after a click or key press; a remembered "Sound" needs one after reload.
-      if (prefs.value.sound) unlockSound();
+      if (prefs.value.sound) loadAlerts().then((alerts) => alerts.unlockSound(), () => {});
     };
     document.addEventListener("visibilitychange", seen);
     addEventListener("focus", seen);
@@ -445,7 +439,14 @@ export default function LeadDashboard(props: LeadDashboardProps) {
       </div>
       <div class="toasts" role="status" aria-live="polite">
         {toastList && (
-          <toastList.ToastList toasts={toasts} rows={rows} dismiss={dismiss} onClaim={claim} />
+          <toastList.ToastList
+            toasts={toasts}
+            rows={rows}
+            dismiss={dismiss}
+            onClaim={claim}
+            text={leadToastText}
+            name={displayName}
+          />
         )}
       </div>
       {selected.value.size > 0 && bulkBar && (

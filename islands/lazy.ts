@@ -16,3 +16,17 @@ export function useLazy<T>(load: () => Promise<T>, wanted: boolean): T | null {
   }, [wanted]);
   return loaded?.module ?? null;
 }
+
+/**
+ * `load` shared: every call while it loads gets the same promise, so work queued on it runs in the
+ * order asked (separate import() calls need not settle in order); a failed load (offline) is tried
+ * again on the next call.
+ */
+export function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | null = null;
+  return () =>
+    loading ??= load().catch((error) => {
+      loading = null;
+      throw error;
+    });
+}

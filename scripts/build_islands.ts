@@ -13,6 +13,7 @@ import {
   MANIFEST_VERSION,
   sha256Hex,
 } from "../lib/islands/manifest.ts";
+import { pageGroups, routeIslandSets } from "../lib/islands/page_groups.ts";
 import { type ContentCoding, isCompressible, precompress } from "../lib/web/encoding.ts";
 import framework from "../fresh.config.ts";
 
@@ -22,6 +23,8 @@ const ROOT = framework.root;
 export interface BuildIslandsOptions {
   /** Folder of island modules (PascalCase `.tsx`/`.ts` files). Default: fresh.config.ts's. */
   islandsDir?: URL;
+  /** Folder of the routes, whose imports say which islands share a page. Default: `root`'s routes/. */
+  routesDir?: URL;
   /** The build's folder, replaced whole. Default: fresh.config.ts's (`_build/islands/`). */
   outDir?: URL;
   /** Source paths in the manifest are relative to this. Default: the project root. */
@@ -45,21 +48,35 @@ export async function buildIslands(options: BuildIslandsOptions = {}): Promise<I
   const outDir = fileURLToPath(options.outDir ?? framework.build.outDir);
   const root = options.root ?? ROOT;
   const config = fileURLToPath(options.config ?? new URL("deno.json", ROOT));
+  const routesDir = options.routesDir ?? new URL("routes/", root);
   const bootModule = new URL("lib/islands/boot.ts", ROOT);
   const work = await Deno.makeTempDir({ prefix: "leadline-islands-" });
   try {
     const names = await islandNames(islandsDir);
+    const routeIslands = await routeIslandSets({ routesDir, islandsDir });
+    const entries = entryPlan(names, routeIslands);
     const out = join(work, "out");
     await Deno.mkdir(out, { recursive: true });
-    for (const [name, file] of names) {
+    for (const [entry, islands] of entries) {
       await Deno.writeTextFile(
-        join(work, `${name}.ts`),
+        join(work, `${entry}.ts`),
         `import { bootIsland } from ${JSON.stringify(bootModule.href)};\n` +
-          `import Island from ${JSON.stringify(new URL(file, islandsDir).href)};\n` +
-          `bootIsland(${JSON.stringify(name)}, Island);\n`,
+          islands.map((name, i) =>
+            `import Island${i} from ${
+              JSON.stringify(new URL(names.get(name)!, islandsDir).href)
+            };\n`
+          ).join("") +
+          islands.map((name, i) => `bootIsland(${JSON.stringify(name)}, Island${i});\n`).join(""),
       );
     }
-    if (names.size > 0) {
+    // Each page's script is bundled on its own, so nothing of it is split into a chunk shared
+    // with another entry; the islands' own entries share theirs. The runs write into one folder:
+    // files are named by their content's hash, so a name both runs write holds the same bytes.
+    const runs = [...entries.keys()].filter((entry) => !names.has(entry)).map((entry) => [entry]);
+    const singles = [...entries.keys()].filter((entry) => names.has(entry));
+    if (singles.length > 0) runs.push(singles);
+    await Promise.all(runs.map(async (run, i) => {
+      const runOut = join(work, `run-${i}`);
       await deno([
         "bundle",
         "--quiet",
@@ -71,27 +88,75 @@ export async function buildIslands(options: BuildIslandsOptions = {}): Promise<I
         "--code-splitting",
         ...(options.sourceMaps ?? framework.build.sourceMaps ? ["--sourcemap", "linked"] : []),
         "--outdir",
-        out,
-        ...[...names.keys()].map((name) => join(work, `${name}.ts`)),
+        runOut,
+        ...run.map((entry) => join(work, `${entry}.ts`)),
       ], "Cannot bundle the islands");
-    }
+    }));
+    for (let i = 0; i < runs.length; i++) await mergeInto(out, join(work, `run-${i}`));
     const manifest: IslandManifest = {
       version: MANIFEST_VERSION,
       islands: {},
+      pages: [],
       chunks: {},
+      routeIslands,
       sources: {},
     };
     // esbuild names chunks and lazily imported modules by content hash; entries get ours.
-    for (const name of names.keys()) {
-      manifest.islands[name] = await renameEntry(out, name);
+    const built: Record<string, string> = {};
+    for (const [entry, islands] of entries) {
+      const file = built[entry] = await renameEntry(out, entry);
+      if (names.has(entry)) manifest.islands[entry] = file;
+      else manifest.pages.push({ islands, file });
     }
-    manifest.chunks = await staticChunks(work, out, manifest.islands);
-    manifest.sources = await hashSources(root, await sourceFiles(work, names, root, config));
+    for (const [entry, chunks] of Object.entries(await staticChunks(work, out, built))) {
+      manifest.chunks[built[entry]] = chunks;
+    }
+    manifest.sources = await hashSources(
+      root,
+      await sourceFiles(work, [...entries.keys()], root, config),
+    );
     const files = await listFiles(out);
     await writeBuild(outDir, out, files, manifest);
     return { manifest, files };
   } finally {
     await Deno.remove(work, { recursive: true });
+  }
+}
+
+/**
+ * What to bundle: entry name -> the islands it boots. The islands a route shows together are one
+ * entry (a page loads one script, and gzip compresses the islands as one text); an island shown
+ * alone somewhere, or on no route the scan found, has an entry of its own.
+ */
+function entryPlan(names: Map<string, string>, routeIslands: string[][]): Map<string, string[]> {
+  const entries = new Map<string, string[]>();
+  const grouped = new Set<string>();
+  for (const group of pageGroups(routeIslands)) {
+    if (!group.every((name) => names.has(name))) continue;
+    entries.set(`Page-${group.join("-")}`, group);
+    for (const name of group) grouped.add(name);
+  }
+  const alone = new Set(routeIslands.filter((set) => set.length === 1).map(([name]) => name));
+  for (const name of names.keys()) {
+    if (alone.has(name) || !grouped.has(name)) entries.set(name, [name]);
+  }
+  return entries;
+}
+
+/** Moves every file of a bundler run into `out`; a name already there must hold the same bytes. */
+async function mergeInto(out: string, runOut: string): Promise<void> {
+  for (const file of await listFiles(runOut)) {
+    const target = join(out, file);
+    const body = await Deno.readFile(join(runOut, file));
+    if (existsSync(target)) {
+      const there = await Deno.readFile(target);
+      if (there.byteLength !== body.byteLength || !there.every((b, i) => b === body[i])) {
+        throw new Error(`Cannot bundle the islands: two bundler runs wrote different ${file}`);
+      }
+      continue;
+    }
+    await Deno.mkdir(dirname(target), { recursive: true });
+    await Deno.writeFile(target, body);
   }
 }
 
@@ -192,18 +257,18 @@ async function staticChunks(
  */
 async function sourceFiles(
   work: string,
-  names: Map<string, string>,
+  entries: string[],
   root: URL,
   config: string,
 ): Promise<string[]> {
   const files = [config, fileURLToPath(import.meta.url)];
   const lock = join(dirname(config), "deno.lock");
   if (existsSync(lock)) files.push(lock);
-  if (names.size > 0) {
+  if (entries.length > 0) {
     const graphRoot = join(work, "__sources.ts");
     await Deno.writeTextFile(
       graphRoot,
-      [...names.keys()].map((name) => `import "./${name}.ts";\n`).join(""),
+      entries.map((entry) => `import "./${entry}.ts";\n`).join(""),
     );
     for (const module of await moduleGraph(graphRoot, config)) {
       if (!module.specifier.startsWith("file:")) continue;
@@ -270,7 +335,8 @@ if (import.meta.main) {
   const { manifest, files } = await buildIslands();
   const ms = Math.round(performance.now() - started);
   console.log(
-    `Built ${Object.keys(manifest.islands).length} island bundle(s) into ${files.length} ` +
+    `Built ${Object.keys(manifest.islands).length} island and ${manifest.pages.length} page ` +
+      `bundle(s) into ${files.length} ` +
       `file(s) in ${ms} ms`,
   );
 }

@@ -2,11 +2,7 @@
 
 import type { Signal } from "./signal.ts";
 import { Fragment } from "preact";
-import { displayName } from "../../lib/format/lead_row.ts";
-import { leadToastText } from "./toast_text.ts";
 import type { LeadRow } from "../../lib/wire.ts";
-
-export { leadToastText };
 
 /** One toast: about new leads (their names follow as details fill in) or a plain message. */
 export interface Toast {
@@ -17,7 +13,16 @@ export interface Toast {
   tone?: "info" | "error";
 }
 
-interface Props {
+/**
+ * How leads are named, from the dashboard (which formats rows anyway), so this part carries no
+ * formatting code of its own: a lead's toast text (toast_text.ts) and its display name.
+ */
+export interface LeadNaming {
+  text(row: LeadRow | undefined): string;
+  name(row: LeadRow): string;
+}
+
+interface Props extends LeadNaming {
   toasts: Signal<Toast[]>;
   rows: Signal<LeadRow[]>;
   dismiss(key: number): void;
@@ -37,26 +42,28 @@ function shortName(row: LeadRow | undefined): string {
 
 /**
  * The text of a grouped toast: "5 new leads: Dana Smith, Liam Brown, Ava Kim and 2 more" (one
- * lead reads as `leadToastText`).
+ * lead reads as its own toast text).
  */
-export function leadGroupText(rows: (LeadRow | undefined)[]): string {
-  if (rows.length === 1) return leadToastText(rows[0]);
+export function leadGroupText(rows: (LeadRow | undefined)[], naming: LeadNaming): string {
+  if (rows.length === 1) return naming.text(rows[0]);
   const names = rows.slice(0, NAMED).map(shortName);
   const more = rows.length - names.length;
   return `${rows.length} new leads: ${names.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
 }
 
-function LeadToastBody({ ids, rows }: { ids: string[]; rows: LeadRow[] }) {
+function LeadToastBody(
+  { ids, rows, naming }: { ids: string[]; rows: LeadRow[]; naming: LeadNaming },
+) {
   const byId = new Map(rows.map((row) => [row.id, row]));
   const href = (id: string) => `/leads/${encodeURIComponent(id)}`;
   if (ids.length === 1) {
-    return <a class="toast-text" href={href(ids[0])}>{leadToastText(byId.get(ids[0]))}</a>;
+    return <a class="toast-text" href={href(ids[0])}>{naming.text(byId.get(ids[0]))}</a>;
   }
   const named = ids.slice(0, NAMED);
   const more = ids.length - named.length;
   // Each name opens its lead; the rest are at the top of the list, marked "Just in".
   return (
-    <span class="toast-text" aria-label={leadGroupText(ids.map((id) => byId.get(id)))}>
+    <span class="toast-text" aria-label={leadGroupText(ids.map((id) => byId.get(id)), naming)}>
       <strong>{ids.length} new leads</strong>: {named.map((id, i) => (
         <Fragment key={id}>
           {i > 0 && ", "}
@@ -82,15 +89,18 @@ export function claimTarget(ids: string[], rows: LeadRow[]): LeadRow | undefined
   return undefined;
 }
 
-function ClaimButton(
-  { ids, rows, onClaim }: { ids: string[]; rows: LeadRow[]; onClaim(leadId: string): void },
-) {
+function ClaimButton({ ids, rows, onClaim, name }: {
+  ids: string[];
+  rows: LeadRow[];
+  onClaim(leadId: string): void;
+  name: LeadNaming["name"];
+}) {
   const target = claimTarget(ids, rows);
   if (!target) return null;
   // One button per toast, so a burst's toast stays two lines high, clear of the rows below; a
   // burst's button names the lead it takes, and each row keeps its own Claim.
   const label = ids.length === 1
-    ? `Claim ${displayName(target)}`
+    ? `Claim ${name(target)}`
     : `Claim next: ${shortName(target)}, waiting longest of these`;
   return (
     <button
@@ -113,7 +123,7 @@ function ClaimButton(
  * buttons; this part loads with the first toast. A lead toast offers Claim while one of its leads
  * has no owner.
  */
-export function ToastList({ toasts, rows, dismiss, onClaim }: Props) {
+export function ToastList({ toasts, rows, dismiss, onClaim, text, name }: Props) {
   return (
     <>
       {toasts.value.map((toast) => (
@@ -124,10 +134,10 @@ export function ToastList({ toasts, rows, dismiss, onClaim }: Props) {
           data-leads={toast.leadIds?.length}
         >
           {toast.leadIds
-            ? <LeadToastBody ids={toast.leadIds} rows={rows.value} />
+            ? <LeadToastBody ids={toast.leadIds} rows={rows.value} naming={{ text, name }} />
             : <span class="toast-text">{toast.text}</span>}
           {toast.leadIds && onClaim && (
-            <ClaimButton ids={toast.leadIds} rows={rows.value} onClaim={onClaim} />
+            <ClaimButton ids={toast.leadIds} rows={rows.value} onClaim={onClaim} name={name} />
           )}
           <button
             type="button"

@@ -1,31 +1,5 @@
-// Optional desktop notifications and a short sound for new leads, remembered in localStorage.
-
-/** The user's choices. */
-export interface AlertPrefs {
-  notify: boolean;
-  sound: boolean;
-}
-
-const KEY = "leadline.alerts";
-
-/** The remembered choices (both off until the user turns them on). */
-export function loadPrefs(): AlertPrefs {
-  try {
-    const saved = JSON.parse(localStorage.getItem(KEY) ?? "{}");
-    return { notify: saved.notify === true, sound: saved.sound === true };
-  } catch {
-    return { notify: false, sound: false };
-  }
-}
-
-/** Remembers the choices in this browser. */
-export function savePrefs(prefs: AlertPrefs): void {
-  try {
-    localStorage.setItem(KEY, JSON.stringify(prefs));
-  } catch {
-    // private mode: the choice lasts for this page only
-  }
-}
+// Desktop notifications and a short sound for new leads: loaded only once the user has turned one
+// on (alert_prefs.ts remembers the choice), so a page without them carries none of this.
 
 /** Asks for permission to notify; only called when the user turns notifications on. */
 export async function askNotifyPermission(): Promise<boolean> {

@@ -7,6 +7,9 @@ import { type ComponentType, h, hydrate } from "preact";
 export function bootIsland(name: string, component: ComponentType<any>): void {
   const markers = document.querySelectorAll<HTMLElement>(`[data-island="${name}"]`);
   for (const marker of markers) {
+    // Once: two entries of the build may both boot an island (see scriptsFor).
+    if (marker.dataset.booted) continue;
+    marker.dataset.booted = "1";
     const id = marker.dataset.islandId;
     const script = document.querySelector(`script[data-island-props="${id}"]`);
     const props = JSON.parse(script?.textContent || "{}");

@@ -10,6 +10,7 @@ import {
   type IslandManifest,
   staleReason,
 } from "./manifest.ts";
+import { routeIslandSets } from "./page_groups.ts";
 
 /** A file the build wrote, held in memory. */
 export interface BundleFile {
@@ -18,7 +19,7 @@ export interface BundleFile {
   encoded: { br?: Uint8Array<ArrayBuffer>; gzip?: Uint8Array<ArrayBuffer> };
 }
 
-/** One built island: its entry module and the chunks worth preloading with it. */
+/** One built entry (an island's own, or a page's islands together) and the chunks to preload. */
 export interface IslandBundle {
   /** Content-hashed file name of the entry, e.g. `LeadDashboard-1a2b3c4d5e.js`. */
   file: string;
@@ -28,7 +29,10 @@ export interface IslandBundle {
 
 /** A loaded build: what each island needs, and every file the bundler wrote. */
 export interface IslandBuild {
+  /** The islands that have an entry of their own. */
   islands: Map<string, IslandBundle>;
+  /** The islands a route shows together, each set one entry. */
+  pages: { islands: string[]; bundle: IslandBundle }[];
   /** Every file of the build by its path under {@linkcode BUNDLE_PREFIX}, lazy chunks included. */
   files: Map<string, BundleFile>;
 }
@@ -59,6 +63,10 @@ export interface LoadIslandBundlesOptions {
   dir?: URL;
   /** The root the manifest's source paths are relative to. Default: the project root. */
   root?: URL;
+  /** The routes, whose imports say which islands share a page. Default: `root`'s routes/. */
+  routesDir?: URL;
+  /** The islands. Default: `root`'s islands/. */
+  islandsDir?: URL;
 }
 
 /**
@@ -86,7 +94,12 @@ export async function loadIslandBundles(
   } catch {
     throw new IslandBuildError(`${join(shown, "manifest.json")} is not valid JSON`);
   }
-  const stale = await staleReason(manifest, options.root ?? PROJECT_ROOT, islandNames);
+  const root = options.root ?? PROJECT_ROOT;
+  const routeIslands = await routeIslandSets({
+    routesDir: options.routesDir ?? new URL("routes/", root),
+    islandsDir: options.islandsDir ?? new URL("islands/", root),
+  });
+  const stale = await staleReason(manifest, root, islandNames, routeIslands);
   if (stale) throw new IslandBuildError(`the build in ${shown} is out of date: ${stale}`);
 
   const files = new Map<string, BundleFile>();
@@ -100,17 +113,24 @@ export async function loadIslandBundles(
     if (!encoded.gzip) delete encoded.gzip;
     files.set(path, { body: await Deno.readFile(join(dir, FILES_DIR, path)), encoded });
   }
-  const islands = new Map<string, IslandBundle>();
-  for (const name of islandNames) {
-    const bundle = { file: manifest.islands[name], chunks: manifest.chunks[name] ?? [] };
-    for (const file of [bundle.file, ...bundle.chunks]) {
-      if (!files.has(file)) {
-        throw new IslandBuildError(`the manifest names ${file}, which is not in ${shown}`);
+  const bundleOf = (file: string): IslandBundle => {
+    const bundle = { file, chunks: manifest.chunks[file] ?? [] };
+    for (const name of [bundle.file, ...bundle.chunks]) {
+      if (!files.has(name)) {
+        throw new IslandBuildError(`the manifest names ${name}, which is not in ${shown}`);
       }
     }
-    islands.set(name, bundle);
+    return bundle;
+  };
+  const islands = new Map<string, IslandBundle>();
+  for (const name of islandNames) {
+    if (manifest.islands[name]) islands.set(name, bundleOf(manifest.islands[name]));
   }
-  return { islands, files };
+  const pages = manifest.pages.map((page) => ({
+    islands: page.islands,
+    bundle: bundleOf(page.file),
+  }));
+  return { islands, pages, files };
 }
 
 /** Paths of every file under `dir`, relative to it with `/` separators. */
@@ -138,16 +158,33 @@ export interface ScriptBytes {
 }
 
 /**
- * Bytes of the scripts a page with `islandNames` loads before it is interactive: each island's
- * entry and its static chunks, each file once, as served (precompressed copies where they exist).
- * Lazily imported chunks are not counted: they load only when used.
+ * The entries a page that rendered `islandNames` loads: the smallest page entry holding all of
+ * them (a route's islands, built as one script), else for each island its own entry or the
+ * smallest page entry holding it. Booting an island the page did not render does nothing.
+ */
+export function scriptsFor(build: IslandBuild, islandNames: string[]): IslandBundle[] {
+  const smallest = (wanted: string[]) =>
+    build.pages
+      .filter((page) => wanted.every((name) => page.islands.includes(name)))
+      .sort((a, b) => a.islands.length - b.islands.length)[0]?.bundle;
+  if (islandNames.length === 0) return [];
+  const whole = islandNames.length > 1 ? smallest(islandNames) : undefined;
+  if (whole) return [whole];
+  const bundles = islandNames.flatMap((name) => {
+    const bundle = build.islands.get(name) ?? smallest([name]);
+    return bundle ? [bundle] : [];
+  });
+  return [...new Set(bundles)];
+}
+
+/**
+ * Bytes of the scripts a page with `islandNames` loads before it is interactive: the entries
+ * {@linkcode scriptsFor} picks and their static chunks, each file once, as served (precompressed
+ * copies where they exist). Lazily imported chunks are not counted: they load only when used.
  */
 export function pageScriptBytes(build: IslandBuild, islandNames: string[]): ScriptBytes {
   const files = [
-    ...new Set(islandNames.flatMap((name) => {
-      const bundle = build.islands.get(name);
-      return bundle ? [bundle.file, ...bundle.chunks] : [];
-    })),
+    ...new Set(scriptsFor(build, islandNames).flatMap((bundle) => [bundle.file, ...bundle.chunks])),
   ].sort();
   const bytes = { files, identity: 0, gzip: 0, br: 0 };
   for (const path of files) {

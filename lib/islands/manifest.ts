@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 
 /** Bumped when the manifest or the build's layout changes, so an older build reads as stale. */
-export const MANIFEST_VERSION = 2;
+export const MANIFEST_VERSION = 3;
 
 /** Folder of the build (under `_build/islands/`) holding every file the bundler wrote, served as is. */
 export const FILES_DIR = "files";
@@ -18,13 +18,20 @@ export const ENCODED_SUFFIX = { br: ".br", gzip: ".gz" } as const;
 /** What `deno task build` writes to `_build/islands/manifest.json`. */
 export interface IslandManifest {
   version: number;
-  /** Island name -> its entry module's file name (content-hashed), under `files/`. */
-  islands: Record<string, string>;
   /**
-   * Island name -> the chunks its entry imports statically, directly or not. Only for
+   * Island name -> the file name (content-hashed, under `files/`) of its own entry module, for the
+   * islands shown alone on some page or on none the build found.
+   */
+  islands: Record<string, string>;
+  /** The islands a route shows together, each set built as one entry that boots them all. */
+  pages: { islands: string[]; file: string }[];
+  /**
+   * Entry file -> the chunks it imports statically, directly or not. Only for
    * `<link rel="modulepreload">` hints: the server serves every file the bundler wrote.
    */
   chunks: Record<string, string[]>;
+  /** The islands each route renders, as the build read them from the routes' imports. */
+  routeIslands: string[][];
   /** The files the bundles were built from: path relative to the project root -> SHA-256 (hex). */
   sources: Record<string, string>;
 }
@@ -54,12 +61,18 @@ export async function staleReason(
   manifest: IslandManifest,
   root: URL,
   islandNames: string[],
+  /** The islands each route renders now (routeIslandSets), when the routes are at hand. */
+  routeIslands?: string[][],
 ): Promise<string | null> {
   if (manifest.version !== MANIFEST_VERSION) {
     return `it was made by another version of the build (${manifest.version ?? "none"})`;
   }
   for (const name of islandNames) {
-    if (!manifest.islands[name]) return `the island ${name} is new`;
+    const built = manifest.islands[name] ?? manifest.pages.find((p) => p.islands.includes(name));
+    if (!built) return `the island ${name} is new`;
+  }
+  if (routeIslands && JSON.stringify(routeIslands) !== JSON.stringify(manifest.routeIslands)) {
+    return "the islands the routes render changed";
   }
   for (const [file, hash] of Object.entries(manifest.sources)) {
     let body: Uint8Array<ArrayBuffer>;

@@ -22,6 +22,12 @@ export interface SinkWrites {
 /** One consumer of lead events. */
 export interface LeadEventSink {
   /**
+   * Whether anyone consumes its events now (a push device, a webhook destination); when no sink
+   * is, the feed reads and writes nothing per lead, and what happens meanwhile is history to a
+   * consumer added later. Default: always.
+   */
+  active?(): Promise<boolean>;
+  /**
    * Reads what it needs for `events` (new, in timeline order) of `lead` (as it is now) and returns
    * the writes to commit with them, or null for none. Called again when the commit is retried.
    */
@@ -81,6 +87,8 @@ const SKEW_MS = 60_000;
 const LINES_PER_READ = 200;
 const LEADS_AT_ONCE = 4;
 const COMMIT_ATTEMPTS = 10;
+/** How long a change trusts the last "no consumer" answer (see onChange). */
+const QUIET_RECHECK_MS = 1_000;
 
 /** Makes the feed; nothing runs until `start`. */
 export function createLeadEventFeed(deps: LeadEventFeedDeps): LeadEventFeed {
@@ -94,6 +102,33 @@ export function createLeadEventFeed(deps: LeadEventFeedDeps): LeadEventFeed {
   let timer: ReturnType<typeof setInterval> | undefined;
   let rerun = false;
   let running: Promise<FollowResult> | null = null;
+  /** When the feed last passed changes by because no sink was active (ms), or 0. */
+  let idleUntil = 0;
+  /** Until when a change need not ask the sinks again whether anyone listens (ms). */
+  let quietUntil = 0;
+
+  /** Whether some sink has a consumer now. */
+  async function anyActive(): Promise<boolean> {
+    for (const sink of sinks.values()) {
+      if (!sink.active || await sink.active()) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Lines from before `ms` are history from now on, here and (once the stored epoch is raised)
+   * in every process: they happened while nobody consumed events.
+   */
+  async function raiseEpoch(ms: number): Promise<void> {
+    for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
+      const entry = await kv.get<string>(leadEventEpochKey());
+      const stored = Date.parse(entry.value ?? "") || 0;
+      if (stored >= ms) break;
+      const at = new Date(ms).toISOString();
+      if ((await commitAtomic(kv.atomic().check(entry).set(leadEventEpochKey(), at))).ok) break;
+    }
+    epochMs = Math.max(epochMs, ms);
+  }
 
   async function processLead(lead: Lead): Promise<void> {
     for (let attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
@@ -159,6 +194,15 @@ export function createLeadEventFeed(deps: LeadEventFeedDeps): LeadEventFeed {
   }
 
   async function visit(leads: Lead[]): Promise<void> {
+    // Nobody to tell (no device, no destination, no Conversions API): pass the changes by, with
+    // no read or cursor per lead. Their lines were written before they were listed, so by this
+    // millisecond: from the next one on they read as history, here and once a consumer comes.
+    const checkedAt = now().getTime();
+    if (!await anyActive()) {
+      idleUntil = checkedAt + 1;
+      return;
+    }
+    if (idleUntil > epochMs) await raiseEpoch(idleUntil);
     const byId = new Map<string, Lead>();
     for (const lead of leads) byId.set(lead.id, lead);
     const queue = [...byId.values()];
@@ -202,6 +246,29 @@ export function createLeadEventFeed(deps: LeadEventFeedDeps): LeadEventFeed {
     catchUp().catch((error) => log.error("lead event feed catch-up failed", { error }));
   }
 
+  /**
+   * A change was committed: catch up, unless nobody consumes events (then the changes wait for
+   * the periodic catch-up, which passes them by), so a team without push devices, destinations
+   * or the Conversions API pays two small reads per change rather than a catch-up.
+   */
+  async function onChange() {
+    if (running) {
+      rerun = true;
+      return;
+    }
+    try {
+      // "Nobody" is remembered for a second: a consumer added meanwhile gets its first events at
+      // the next change after that, or at the periodic catch-up. (A catch-up's own check is
+      // never remembered: passing changes by must be decided on the moment.)
+      const at = now().getTime();
+      if (at < quietUntil) return;
+      if (await anyActive()) kick();
+      else quietUntil = at + QUIET_RECHECK_MS;
+    } catch (error) {
+      log.error("lead event feed catch-up failed", { error });
+    }
+  }
+
   async function watchChanges() {
     while (!stopped) {
       const reader = kv.watch([leadChangesHeadKey()]).getReader();
@@ -210,7 +277,7 @@ export function createLeadEventFeed(deps: LeadEventFeedDeps): LeadEventFeed {
         while (!stopped) {
           const { done } = await reader.read();
           if (done || stopped) break;
-          kick();
+          void onChange();
         }
       } catch (error) {
         if (!stopped) log.error("lead event feed watch failed; restarting it", { error });

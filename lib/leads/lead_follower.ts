@@ -35,6 +35,14 @@ export interface FollowResult {
 const BATCH = 100;
 /** Catch-ups running in this process, per KV and follower name, so callers share one. */
 const running = new WeakMap<Deno.Kv, Map<string, Promise<FollowResult>>>();
+/**
+ * Each follower's stored seq as this process last read or wrote it, per KV: a catch-up starts
+ * from it and saves with a check against it, with no read first (two of a catch-up's reads, and
+ * a catch-up runs after every change). Another process saving meanwhile makes the check fail,
+ * and the save reads the key then; starting from an older seq than another process stored only
+ * visits some changes again, which visits allow.
+ */
+const positions = new WeakMap<Deno.Kv, Map<string, Deno.KvEntryMaybe<number>>>();
 
 /**
  * Brings follower `name` up to date with the lead change log: visits every change after its stored
@@ -65,7 +73,11 @@ async function catchUp(
   const key = leadFollowerKey(name);
   let visited = 0;
   let rebuilt = false;
-  let seq = (await kv.get<number>(key)).value ?? 0;
+  let known = positions.get(kv);
+  if (!known) positions.set(kv, known = new Map());
+  let stored = known.get(name) ?? await kv.get<number>(key);
+  known.set(name, stored);
+  let seq = stored.value ?? 0;
   while (true) {
     const page = await store.listChangesSince(seq, BATCH);
     if (page.gap) {
@@ -80,7 +92,8 @@ async function catchUp(
       // Changes whose lead is gone leave nothing to visit; the head is as far as we can get.
       seq = Math.max(seq, page.head);
     }
-    await saveSeq(kv, key, seq);
+    stored = await saveSeq(kv, stored, seq);
+    known.set(name, stored);
     if (seq >= page.head || page.changes.length === 0) return { visited, rebuilt, seq };
     await yieldToRequests();
   }
@@ -91,11 +104,20 @@ export function yieldToRequests(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-/** Stores `seq` unless another process already stored a later one. */
-async function saveSeq(kv: Deno.Kv, key: Deno.KvKey, seq: number): Promise<void> {
+/**
+ * Stores `seq` unless a later one is stored already, starting from `entry` (the key as last seen);
+ * returns the key as it is now, or `entry` when it could not tell.
+ */
+async function saveSeq(
+  kv: Deno.Kv,
+  entry: Deno.KvEntryMaybe<number>,
+  seq: number,
+): Promise<Deno.KvEntryMaybe<number>> {
   for (let attempt = 0; attempt < 10; attempt++) {
-    const entry = await kv.get<number>(key);
-    if ((entry.value ?? 0) >= seq) return;
-    if ((await commitAtomic(kv.atomic().check(entry).set(key, seq))).ok) return;
+    if ((entry.value ?? 0) >= seq) return entry;
+    const result = await commitAtomic(kv.atomic().check(entry).set(entry.key, seq));
+    if (result.ok) return { key: entry.key, value: seq, versionstamp: result.versionstamp };
+    entry = await kv.get<number>(entry.key);
   }
+  return entry;
 }

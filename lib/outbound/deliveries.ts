@@ -10,7 +10,7 @@ import type { LeadEventSink, SinkWrites } from "../lead_events/feed.ts";
 import { type Lead, toLeadJson } from "../leads/model.ts";
 import type { LeadStore } from "../leads/store.ts";
 import type { Logger } from "../log.ts";
-import { listDestinations, type WebhookDestination } from "./destinations.ts";
+import { anyDestination, listDestinations, type WebhookDestination } from "./destinations.ts";
 import { deliveriesPrefix, deliveryKey, destinationKey, laneKey } from "./keys.ts";
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from "./sign.ts";
 
@@ -240,6 +240,7 @@ export function createOutboundDeliveries(deps: OutboundDeps): OutboundDeliveries
   }
 
   const sink: LeadEventSink = {
+    active: () => anyDestination(kv),
     async prepare(_lead: Lead, events: LeadEvent[]): Promise<SinkWrites | null> {
       const destinations = await listDestinations(kv);
       const appends: Awaited<ReturnType<typeof prepareAppend>>[] = [];

@@ -161,6 +161,12 @@ export async function listDestinations(kv: Deno.Kv): Promise<WebhookDestination[
   return out;
 }
 
+/** Whether any destination exists (one key read). */
+export async function anyDestination(kv: Deno.Kv): Promise<boolean> {
+  for await (const _ of kv.list({ prefix: DESTINATIONS_PREFIX }, { limit: 1 })) return true;
+  return false;
+}
+
 /** One destination, or null. */
 export async function getDestination(kv: Deno.Kv, id: string): Promise<WebhookDestination | null> {
   return (await kv.get<WebhookDestination>(destinationKey(id))).value;

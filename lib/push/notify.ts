@@ -197,8 +197,9 @@ export function pushSink(
 ): LeadEventSink {
   const now = deps.now ?? (() => new Date());
   return {
+    // No device anywhere (a team that never turned notifications on): nothing per lead.
+    active: () => anyDevice(deps.kv),
     async prepare(lead: Lead, events: LeadEvent[]): Promise<SinkWrites | null> {
-      // No device anywhere (a team that never turned notifications on): no job per lead.
       if (!await anyDevice(deps.kv)) return null;
       const at = now().getTime();
       const jobs: { key: string; payload: PushJobPayload; dueAt: number }[] = [];

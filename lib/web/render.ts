@@ -2,8 +2,8 @@
 
 import { h } from "preact";
 import { renderWithIslands } from "../islands/ssr.ts";
-import type { IslandBuild, IslandBundle } from "../islands/bundles.ts";
-import { BUNDLE_PREFIX } from "../islands/bundles.ts";
+import type { IslandBuild } from "../islands/bundles.ts";
+import { BUNDLE_PREFIX, scriptsFor } from "../islands/bundles.ts";
 import type { BaseState, PageComponent, PageProps } from "./define.ts";
 import type { RouteModule, RouteTree } from "./fs_routes.ts";
 import type { StaticAssets } from "./static.ts";
@@ -32,9 +32,7 @@ export function createPageRenderer<State extends BaseState>(
         asset: assets.url,
       }),
     );
-    const used = islands
-      .map((name) => bundles.islands.get(name))
-      .filter((b): b is IslandBundle => b !== undefined);
+    const used = scriptsFor(bundles, islands);
     // Preloading the shared chunks saves a round trip before the islands can hydrate.
     const chunks = [...new Set(used.flatMap((b) => b.chunks))];
     const scripts = chunks

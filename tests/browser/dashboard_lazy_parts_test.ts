@@ -9,10 +9,10 @@ import { unworkedLeads } from "../_helpers/lead_generator.ts";
 import { rowIds, withDashboard } from "./_dashboard.ts";
 
 /** The lazily loaded modules, by the name esbuild gives their chunk ("BulkBar-XXXX.js"). */
-const LAZY = ["BulkBar", "Toasts", "actions", "LeadForm", "table_keys"];
+const LAZY = ["BulkBar", "Toasts", "actions", "LeadForm", "table_keys", "alerts"];
 
 browserTest(
-  "[e2e] dashboard - lazy parts: none loads with the page; the keys, the bulk bar, toasts, Sync and the add-lead form each load and work on first use",
+  "[e2e] dashboard - lazy parts: none loads with the page; the keys, the bulk bar, toasts, Sync, the add-lead form and the sound each load and work on first use",
   async (browser) => {
     await withDashboard(browser, async ({ server, openDashboard, pageErrors }) => {
       const leads = unworkedLeads(3, 8);
@@ -31,7 +31,7 @@ browserTest(
       });
       await page.goto(server.url + "/?view=all");
       await page.locator('[data-connection="live"]').waitFor({ timeout: 10_000 });
-      assert.ok(loaded.has("LeadDashboard"), "the island itself loaded");
+      assert.ok(loaded.has("Page"), "the page's islands loaded, as one script");
       assert.deepEqual(LAZY.filter((name) => loaded.has(name)), [], "no lazy part loaded yet");
 
       // The table's keys: the first press loads them and is handled ("j" focuses the first row).
@@ -71,6 +71,12 @@ browserTest(
       await form.locator('button[type="submit"]').click();
       await page.locator(".add-lead .form-notice", { hasText: "Added Lazy Larry" })
         .waitFor({ timeout: 10_000 });
+
+      // Notifications and the chime load when the user turns one on.
+      assert.equal(loaded.has("alerts"), false);
+      await page.getByLabel("Sound", { exact: true }).check();
+      for (let i = 0; i < 100 && !loaded.has("alerts"); i++) await page.waitForTimeout(50);
+      assert.ok(loaded.has("alerts"), "turning the sound on loads it");
       assert.deepEqual(pageErrors, []);
     });
   },

@@ -34,6 +34,30 @@ function observed(page: Page): Promise<Observed> {
   return page.evaluate(() => (globalThis as unknown as { observed: Observed }).observed);
 }
 
+/**
+ * Waits until the page has made at least `count` notifications or tones: they come from a module
+ * the page loads once the user turns them on, a moment after the click or the lead.
+ */
+async function made(page: Page, kind: keyof Observed, count: number): Promise<Observed> {
+  await page.waitForFunction(
+    ([kind, count]) =>
+      (globalThis as unknown as { observed: Observed }).observed[kind as keyof Observed].length >=
+        (count as number),
+    [kind, count],
+    { timeout: 10_000 },
+  );
+  return await observed(page);
+}
+
+/** Waits until the choices saved in this browser are `prefs` (saved once the user's click is done). */
+async function saved(page: Page, prefs: { notify: boolean; sound: boolean }): Promise<void> {
+  await page.waitForFunction(
+    (want) => localStorage.getItem("leadline.alerts") === want,
+    JSON.stringify(prefs),
+    { timeout: 10_000 },
+  );
+}
+
 function savedPrefs(page: Page): Promise<unknown> {
   return page.evaluate(() => JSON.parse(localStorage.getItem("leadline.alerts") ?? "null"));
 }
@@ -75,11 +99,12 @@ browserTest(
       const toggle = page.getByLabel("Desktop alerts", { exact: true });
       assert.equal(await toggle.isChecked(), false, "off until the user turns it on");
       await toggle.check();
+      await saved(page, { notify: true, sound: false });
       assert.deepEqual(await savedPrefs(page), { notify: true, sound: false });
 
       await lookAway(cdp, page);
       const id = await deliver(fixture, page, "Nina Notify");
-      const [note, ...more] = (await observed(page)).notifications;
+      const [note, ...more] = (await made(page, "notifications", 1)).notifications;
       assert.deepEqual(more, [], "one notification per lead");
       assert.match(note.title, /^New lead: Nina Notify, /, "it waited for the lead's name");
       assert.equal(note.tag, `/leads/${id}`);
@@ -97,13 +122,13 @@ browserTest(
       await lookAway(cdp, page);
       await deliver(fixture, page, "Rory Remembered");
       assert.deepEqual(
-        (await observed(page)).notifications.map((n) => n.title.split(",")[0]),
+        (await made(page, "notifications", 1)).notifications.map((n) => n.title.split(",")[0]),
         ["New lead: Rory Remembered"],
       );
 
       // Off: no notification, and that is remembered too.
       await toggle.uncheck();
-      assert.deepEqual(await savedPrefs(page), { notify: false, sound: false });
+      await saved(page, { notify: false, sound: false });
       await deliver(fixture, page, "Olga Off");
       assert.equal((await observed(page)).notifications.length, 1, "nothing new when off");
       assert.deepEqual(fixture.pageErrors, []);
@@ -123,11 +148,11 @@ browserTest(
       const toggle = page.getByLabel("Sound", { exact: true });
       await toggle.check();
       // Turning it on plays the chime once, so the user hears what it sounds like.
-      assert.deepEqual((await observed(page)).tones.map((t) => t.hz), [880, 1320]);
+      assert.deepEqual((await made(page, "tones", 2)).tones.map((t) => t.hz), [880, 1320]);
       assert.deepEqual(await savedPrefs(page), { notify: false, sound: true });
 
       await deliver(fixture, page, "Sam Sound");
-      const tones = (await observed(page)).tones;
+      const tones = (await made(page, "tones", 4)).tones;
       assert.deepEqual(tones.map((t) => t.hz), [880, 1320, 880, 1320], "one chime per lead");
       assert.ok(tones.every((t) => t.state === "running"), "the audio was not left suspended");
 
@@ -136,10 +161,10 @@ browserTest(
       assert.equal(await toggle.isChecked(), true, "the choice was remembered");
       await page.locator("h1").click(); // any click lets the page play audio again
       await deliver(fixture, page, "Remy Reload");
-      assert.deepEqual((await observed(page)).tones.map((t) => t.hz), [880, 1320]);
+      assert.deepEqual((await made(page, "tones", 2)).tones.map((t) => t.hz), [880, 1320]);
 
       await toggle.uncheck();
-      assert.deepEqual(await savedPrefs(page), { notify: false, sound: false });
+      await saved(page, { notify: false, sound: false });
       await deliver(fixture, page, "Quinn Quiet");
       assert.equal((await observed(page)).tones.length, 2, "no chime when off");
       assert.deepEqual(fixture.pageErrors, []);

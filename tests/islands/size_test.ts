@@ -31,8 +31,14 @@ import { createTestApp } from "../_helpers/app.ts";
 // gzip (43,558 B identity), LeadDashboard with its chunks 15,902 B gzip. The budgets are those
 // rounded up to the next 0.5 KB; 15 KB needs about 2.9 KB more, out of the table, the feed and
 // Preact's share (5,761 B of it).
-const PAGE_BUDGET_GZIP = 18 * 1024;
-const DASHBOARD_ISLAND_BUDGET_GZIP = 16 * 1024;
+// Then the page's islands became one script (lib/islands/page_groups.ts: the islands a route
+// renders are bundled together, on their own, so gzip sees them as one text and no code of theirs
+// is split into chunks shared with other pages), notifications and the chime load only once the
+// user has turned one on, and the toasts are handed the dashboard's lead naming rather than
+// importing the formatting themselves (which kept it in a chunk of its own): the page 16,459 B
+// gzip (42,279 B identity, 14,961 B br) in 3 files, the page's script, Preact and its hooks. The
+// budget is that rounded up to the next 0.5 KB; 15 KB gzip needs about 1.1 KB more (BENCHMARKS.md).
+const PAGE_BUDGET_GZIP = 16.5 * 1024;
 
 Deno.test("[islands] every script the dashboard page loads, counted on the wire, stays within budget", async () => {
   const { fetch, close } = await createTestApp();
@@ -58,15 +64,11 @@ Deno.test("[islands] every script the dashboard page loads, counted on the wire,
     }
     const build = await loadIslandBundles(islands);
     const counted = pageScriptBytes(build, islands);
-    assert.equal(
-      urls.length,
-      counted.files.length,
-      "one entry per island and each shared chunk, each once",
-    );
-    assert.equal(
-      counted.files.filter((file) => !file.startsWith("chunk-")).length,
-      islands.length,
-      "one entry per island",
+    assert.equal(urls.length, counted.files.length, "one entry and each shared chunk, each once");
+    assert.deepEqual(
+      counted.files.filter((file) => !file.startsWith("chunk-")).map((f) => f.split("-")[0]),
+      ["Page"],
+      "one script boots all of the page's islands",
     );
     assert.deepEqual(
       { identity: counted.identity, gzip: counted.gzip, br: counted.br },
@@ -78,11 +80,6 @@ Deno.test("[islands] every script the dashboard page loads, counted on the wire,
     );
     assert.deepEqual(lazy, [], "the parts loaded on first use are not preloaded with the page");
     assert.ok(wire.gzip <= PAGE_BUDGET_GZIP, `the dashboard page's JS is ${wire.gzip} B gzip`);
-    const dashboard = pageScriptBytes(build, ["LeadDashboard"]);
-    assert.ok(
-      dashboard.gzip <= DASHBOARD_ISLAND_BUDGET_GZIP,
-      `LeadDashboard with its chunks is ${dashboard.gzip} B gzip, over its 16 KB budget`,
-    );
   } finally {
     await close();
   }

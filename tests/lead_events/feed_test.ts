@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import type { LeadEvent } from "../../lib/lead_events/events.ts";
 import { createLeadEventFeed, type LeadEventFeed } from "../../lib/lead_events/feed.ts";
+import { leadEventEpochKey } from "../../lib/lead_events/keys.ts";
 import { eraseLead } from "../../lib/leads/erase.ts";
 import { createLogger } from "../../lib/log.ts";
 import { applyLeadDetails, changeLeadStatus, type Lead } from "../../lib/leads/model.ts";
@@ -109,8 +110,9 @@ Deno.test("[lead events] what happened before the feed first ran is not news", a
   const store = createLeadStore(kv);
   const old = await lifeOfALead(store);
   // History is what happened before the start: strictly earlier (a line of the start's very
-  // millisecond counts as news).
-  const last = Date.parse(old.updatedAt);
+  // millisecond counts as news). Every line was written by now (a line's time and the lead's
+  // updatedAt come from separate clock reads, so updatedAt can be a millisecond behind it).
+  const last = Date.now();
   await waitFor(() => Date.now() > last, "a millisecond after the old lead's last change");
   const seen: LeadEvent[] = [];
   const feed = recordingFeed(kv, store, seen);
@@ -173,6 +175,86 @@ Deno.test("[lead events] a lead erased while its events are prepared gets no cur
     const left = (await Array.fromAsync(kv.list({ prefix: [] })))
       .filter((entry) => JSON.stringify(entry.key).includes(leadId));
     assert.deepEqual(left.map((entry) => entry.key), [], "no cursor, no sink write");
+  } finally {
+    await feed.stop();
+    kv.close();
+  }
+});
+
+Deno.test("[lead events] with no consumer the feed does nothing per lead, and what happened meanwhile stays history", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const store = createLeadStore(kv);
+  let listening = false;
+  const seen: LeadEvent[] = [];
+  let prepared = 0;
+  const feed = createLeadEventFeed({ kv, store, log: quiet, intervalMs: 60_000 });
+  feed.addSink("switchable", {
+    active: () => Promise.resolve(listening),
+    prepare(_lead: Lead, events: LeadEvent[]) {
+      prepared++;
+      return Promise.resolve({
+        apply() {},
+        afterCommit() {
+          seen.push(...events);
+        },
+      });
+    },
+  });
+  await feed.start();
+  try {
+    const quietLead = await lifeOfALead(store);
+    await feed.catchUp();
+    assert.equal(prepared, 0, "no sink was asked");
+    const cursors = await Array.fromAsync(kv.list({ prefix: ["lead_event_cursors"] }));
+    assert.deepEqual(cursors, [], "and no cursor was written per lead");
+    // What happens up to the millisecond the feed passed the changes by is history.
+    const passedBy = Date.now();
+    await waitFor(() => Date.now() > passedBy, "a millisecond after the feed passed them by");
+
+    // A consumer comes: the quiet lead's old lines are history, its next change is news, and so
+    // is all of a new lead's life.
+    listening = true;
+    await store.updateLead(quietLead.id, (lead) => changeLeadStatus(lead, "won", new Date()));
+    const fresh = await lifeOfALead(store);
+    await feed.catchUp();
+    assert.deepEqual(
+      seen.filter((event) => event.leadId === quietLead.id).map((event) => event.change),
+      [{ type: "lead.status_changed", from: "qualified", to: "won" }],
+    );
+    assert.equal(seen.filter((event) => event.leadId === fresh.id).length, 5);
+    // Every process reads the same: the epoch was raised in KV too.
+    const epoch = (await kv.get<string>(leadEventEpochKey())).value;
+    assert.ok(
+      epoch && Date.parse(epoch) > Date.parse(quietLead.updatedAt),
+      `the stored epoch ${epoch} moved on`,
+    );
+  } finally {
+    await feed.stop();
+    kv.close();
+  }
+});
+
+Deno.test("[lead events] a burst of changes with no consumer asks the sinks about once a second, not per change", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const store = createLeadStore(kv);
+  let asked = 0;
+  const feed = createLeadEventFeed({ kv, store, log: quiet, intervalMs: 60_000 });
+  feed.addSink("nobody", {
+    active: () => {
+      asked++;
+      return Promise.resolve(false);
+    },
+    prepare: () => Promise.resolve(null),
+  });
+  await feed.start();
+  try {
+    const before = asked;
+    for (let i = 0; i < 20; i++) {
+      await store.insertLeads([testMetaLead()]);
+      // Each change reaches the feed's watch before the next.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.ok(asked - before <= 3, `asked ${asked - before} times for 20 changes`);
   } finally {
     await feed.stop();
     kv.close();

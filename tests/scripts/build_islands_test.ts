@@ -15,11 +15,14 @@ Deno.test("[islands build] an island's import() chunk is built and served, but n
     const lazyChunk = files.find((f) => /^heavy-\w+\.js$/.test(f));
     assert.ok(lazyChunk, `the lazily imported module has its own chunk: ${files.join(", ")}`);
     assert.equal(
-      manifest.chunks.Lazy.includes(lazyChunk),
+      manifest.chunks[manifest.islands.Lazy].includes(lazyChunk),
       false,
       "a lazy chunk is not preloaded",
     );
-    assert.ok(manifest.chunks.Lazy.length > 0, "the shared Preact chunk is preloaded");
+    assert.ok(
+      manifest.chunks[manifest.islands.Lazy].length > 0,
+      "the shared Preact chunk is preloaded",
+    );
 
     const build = await loadIslandBundles(["Lazy", "Plain"], {
       dir: fixture.outDir,
@@ -46,7 +49,7 @@ Deno.test("[islands build] an island's import() chunk is built and served, but n
     const lazyEntry = new TextDecoder().decode(build.files.get(manifest.islands.Lazy)!.body);
     assert.ok(lazyEntry.includes(`import("./${lazyChunk}")`), "the entry imports the served name");
     // A copy is kept only when smaller: the shared chunk (Preact) always is, a tiny entry may not be.
-    const shared = build.files.get(manifest.chunks.Lazy[0])!;
+    const shared = build.files.get(manifest.chunks[manifest.islands.Lazy][0])!;
     assert.ok(shared.encoded.gzip && shared.encoded.br, "the shared chunk has both copies");
     for (const [file, { body, encoded }] of build.files) {
       if (encoded.gzip) assert.deepEqual(new Uint8Array(gunzipSync(encoded.gzip)), body, file);
@@ -149,6 +152,64 @@ Deno.test("[islands build] a missing or stale build is refused, naming the cause
       });
       assert.deepEqual([...build.islands.keys()], ["Extra", "Lazy"]);
     });
+  } finally {
+    await fixture.cleanup();
+  }
+});
+
+Deno.test("[islands build] the islands a route renders together are one script, bundled on its own", async () => {
+  const fixture = await createIslandFixture();
+  try {
+    await Deno.mkdir(fixture.path("routes"), { recursive: true });
+    await Deno.writeTextFile(
+      fixture.path("routes/index.tsx"),
+      'import Lazy from "../islands/Lazy.tsx";\nimport Plain from "../islands/Plain.tsx";\n',
+    );
+    const { manifest, files } = await fixture.build();
+    assert.deepEqual(manifest.routeIslands, [["Lazy", "Plain"]]);
+    assert.deepEqual(manifest.islands, {}, "neither island is shown alone: no entry of its own");
+    assert.equal(manifest.pages.length, 1);
+    const page = manifest.pages[0];
+    assert.deepEqual(page.islands, ["Lazy", "Plain"]);
+    assert.match(page.file, /^Page-Lazy-Plain-[0-9a-f]{10}\.js$/);
+    const build = await loadIslandBundles(["Lazy", "Plain"], {
+      dir: fixture.outDir,
+      root: fixture.root,
+    });
+    assert.deepEqual(build.pages.map((p) => p.bundle.file), [page.file]);
+    const code = new TextDecoder().decode(build.files.get(page.file)!.body);
+    assert.ok(code.includes('"Lazy"') && code.includes('"Plain"'), "it boots both islands");
+    const lazyChunk = files.find((f) => /^heavy-\w+\.js$/.test(f));
+    assert.ok(lazyChunk && code.includes(`import("./${lazyChunk}")`), "the lazy part stays lazy");
+    assert.equal(
+      build.pages[0].bundle.chunks.includes(lazyChunk),
+      false,
+      "and is not preloaded",
+    );
+
+    // An island built only into the page script is still one of the build's sources.
+    assert.ok(manifest.sources["islands/Plain.tsx"], Object.keys(manifest.sources).join(", "));
+    const plain = fixture.path("islands/Plain.tsx");
+    const original = await Deno.readTextFile(plain);
+    await Deno.writeTextFile(plain, original + "\n// edited\n");
+    await assert.rejects(
+      () => loadIslandBundles(["Lazy", "Plain"], { dir: fixture.outDir, root: fixture.root }),
+      /islands\/Plain\.tsx changed/,
+    );
+    await Deno.writeTextFile(plain, original);
+
+    // A second route showing Plain alone gives Plain an entry of its own as well.
+    await Deno.writeTextFile(
+      fixture.path("routes/plain.tsx"),
+      'import Plain from "../islands/Plain.tsx";\n',
+    );
+    await assert.rejects(
+      () => loadIslandBundles(["Lazy", "Plain"], { dir: fixture.outDir, root: fixture.root }),
+      /the islands the routes render changed.*run `deno task build`/,
+    );
+    const again = await fixture.build();
+    assert.deepEqual(Object.keys(again.manifest.islands), ["Plain"]);
+    assert.deepEqual(again.manifest.pages.map((p) => p.islands), [["Lazy", "Plain"]]);
   } finally {
     await fixture.cleanup();
   }

@@ -251,7 +251,7 @@ Deno.test("[web] CSRF: the exemption is the route's own declaration; undeclared 
       log: createLogger({ sink: () => {} }),
       tree,
       assets,
-      render: createPageRenderer(tree, assets, { islands: new Map(), files: new Map() }),
+      render: createPageRenderer(tree, assets, { islands: new Map(), pages: [], files: new Map() }),
       middleware: [csrfProtection({ trustProxy: false, hasCredentials: () => true })],
       authorize: () => null,
     });

@@ -23,19 +23,23 @@ Deno.test("[pages] GET / renders the layout, stylesheet and the dashboard island
       html,
       new RegExp(`<script type="application/json" data-island-props="${marker[1]}">\\{"rows":`),
     );
-    const src = /<script type="module" src="(\/_islands\/LeadDashboard-[0-9a-f]+\.js)">/.exec(
-      html,
-    );
-    assert.ok(src, "the page loads the island's boot module");
+    // The islands the dashboard route renders together are one script, which boots them all.
+    const scripts = [...html.matchAll(/<script type="module" src="([^"]+)">/g)].map((m) => m[1]);
+    assert.equal(scripts.length, 1, `one script for the page's islands: ${scripts.join(", ")}`);
+    const src = /^(\/_islands\/Page-AddLeadForm-LeadDashboard-SyncStatus-TeamStrip-[0-9a-f]+\.js)$/
+      .exec(scripts[0]);
+    assert.ok(src, "the page loads its islands' page script");
 
     const bundle = await app.fetch(new Request(`http://localhost${src[1]}`));
     assert.equal(bundle.status, 200);
     assert.equal(bundle.headers.get("content-type"), "text/javascript; charset=utf-8");
     assert.match(bundle.headers.get("cache-control")!, /immutable/);
-    assert.ok((await bundle.text()).length > 100);
+    const code = await bundle.text();
+    for (const island of ["AddLeadForm", "LeadDashboard", "SyncStatus", "TeamStrip"]) {
+      assert.ok(code.includes(`"${island}"`), `the page script boots ${island}`);
+    }
 
-    // Islands share Preact (and code several islands use) through chunks, each preloaded once
-    // however many islands the page has.
+    // Preact (and code the lazily loaded parts use) comes in chunks, each preloaded once.
     const chunks = [
       ...html.matchAll(/<link rel="modulepreload" href="(\/_islands\/chunk-[\w-]+\.js)">/g),
     ].map((match) => match[1]);
@@ -99,7 +103,7 @@ Deno.test("[pages] a crashing route shows the 500 page with a request id and log
     log: createLogger({ sink: (l) => logs.push(l) }),
     tree,
     assets,
-    render: createPageRenderer(tree, assets, { islands: new Map(), files: new Map() }),
+    render: createPageRenderer(tree, assets, { islands: new Map(), pages: [], files: new Map() }),
     authorize: () => null,
   });
   const res = await app.request("/boom", { headers: { accept: "text/html" } });

@@ -22,6 +22,7 @@ const chunkBody = new TextEncoder().encode(
 function fakeBuild(): IslandBuild {
   return {
     islands: new Map(),
+    pages: [],
     files: new Map([[CHUNK, { body: chunkBody, encoded: precompress(chunkBody) }]]),
   };
 }
