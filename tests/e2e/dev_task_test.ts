@@ -64,21 +64,24 @@ Deno.test("[dev] deno task dev builds, serves, and rebuilds and restarts when an
   const listening = /"message":"listening","url":"(http:\/\/[^"]+)\/"/;
   try {
     const first = (await stdout.waitFor(listening, 1))[1];
-    const before = await islandFile(dir, "SyncStatus");
+    const before = await islandFile(dir, "PushSettings");
     const served = await fetch(`${first}/_islands/${before}`);
     assert.equal(served.status, 200);
     await served.body?.cancel();
 
-    const island = join(dir, "islands", "SyncStatus.tsx");
+    const island = join(dir, "islands", "PushSettings.tsx");
     const source = await Deno.readTextFile(island);
-    await Deno.writeTextFile(island, source.replace("Not synced with Meta yet.", "Never synced."));
+    await Deno.writeTextFile(
+      island,
+      source.replace("Notifications are off for", "Notifications are now off for"),
+    );
 
     const second = (await stdout.waitFor(listening, 2))[1];
-    const after = await islandFile(dir, "SyncStatus");
+    const after = await islandFile(dir, "PushSettings");
     assert.notEqual(after, before, "the island was rebuilt");
     const rebuilt = await fetch(`${second}/_islands/${after}`);
     assert.equal(rebuilt.status, 200, "the restarted server serves the new bundle");
-    assert.match(await rebuilt.text(), /Never synced\./);
+    assert.match(await rebuilt.text(), /Notifications are now off for this device\./);
     const old = await fetch(`${second}/_islands/${before}`);
     assert.equal(old.status, 404);
     await old.body?.cancel();

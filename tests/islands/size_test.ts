@@ -48,7 +48,7 @@ Deno.test("[islands] every script the dashboard page loads, counted on the wire,
       ...html.matchAll(/<(?:script type="module" src|link rel="modulepreload" href)="([^"]+)"/g),
     ].map((m) => m[1]);
     const islands = [...new Set([...html.matchAll(/data-island="(\w+)"/g)].map((m) => m[1]))];
-    assert.deepEqual(islands.sort(), ["AddLeadForm", "LeadDashboard", "SyncStatus", "TeamStrip"]);
+    assert.deepEqual(islands.sort(), ["AddLeadForm", "LeadDashboard", "LiveFragments"]);
 
     const wire = { identity: 0, gzip: 0, br: 0 };
     for (const url of urls) {
