@@ -7,7 +7,7 @@ import { type Clock, formatTimeOfDay } from "../lib/format/time.ts";
 import type { ReconcileStatus } from "../lib/wire.ts";
 import { liveAttributes } from "../lib/web/fragments.ts";
 
-/** Where the line is fetched again: routes/fragments/sync-status.tsx. */
+/** Where the line is fetched again: routes/fragments/sync-status.ts. */
 export const SYNC_STATUS_FRAGMENT = "/fragments/sync-status";
 
 const IDLE_MS = 20_000;

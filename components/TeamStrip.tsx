@@ -7,7 +7,7 @@ import type { TeamStripFigures } from "../lib/stats/team_strip.ts";
 import type { OwnerStats } from "../lib/wire.ts";
 import { liveAttributes } from "../lib/web/fragments.ts";
 
-/** Where the strip is fetched again: routes/fragments/team-strip.tsx. */
+/** Where the strip is fetched again: routes/fragments/team-strip.ts. */
 export const TEAM_STRIP_FRAGMENT = "/fragments/team-strip";
 
 /** How often the strip refreshes its numbers. */
