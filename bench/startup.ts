@@ -176,7 +176,7 @@ try {
 
   // Every island the dashboard page loads, as tests/islands/size_test.ts reads them from the page
   // (the team strip was left out before, which made the page look 3.8 KB lighter).
-  const pageIslands = ["AddLeadForm", "LeadDashboard", "SyncStatus", "TeamStrip"];
+  const pageIslands = ["AddLeadForm", "LeadDashboard", "LiveFragments"];
   const scripts = pageScriptBytes(await loadIslandBundles(pageIslands), pageIslands);
   const island = { files: scripts.files, bytes: scripts.identity, gzipBytes: scripts.gzip };
   progress(`dashboard page JS: ${island.bytes} bytes, ${island.gzipBytes} gzip`);

@@ -4,14 +4,14 @@
 
 import { listUsers } from "../lib/auth/users.ts";
 import { FirstContactChart, FunnelChart, LeadsPerDayChart } from "../components/ReportCharts.tsx";
-import TeamStrip, { type TeamStripProps } from "../islands/TeamStrip.tsx";
+import { TeamStrip, type TeamStripProps } from "../components/TeamStrip.tsx";
+import LiveFragments from "../islands/LiveFragments.tsx";
 import { listCampaigns } from "../lib/leads/dimensions.ts";
 import { listKnownForms } from "../lib/leads/forms.ts";
 import { clockOf } from "../lib/local_time.ts";
 import { getTeamSettings } from "../lib/routing/settings.ts";
 import { readReport, type Report, REPORT_SPLITS, type ReportSplit } from "../lib/stats/reports.ts";
-import { readTeamStats, readWaitingNow } from "../lib/stats/team_stats.ts";
-import { zonedDayStart } from "../lib/time_zone.ts";
+import { readTeamStrip } from "../lib/stats/team_strip.ts";
 import { define } from "../lib/app_state.ts";
 
 export const title = "Reports";
@@ -21,7 +21,6 @@ const SPLIT_LABELS: Record<ReportSplit, string> = {
   campaign: "By campaign",
   source: "By source",
 };
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 interface Data {
   report: Report;
@@ -44,22 +43,10 @@ export const handler = define.handlers<Data>({
     const campaigns = new Map<string, string>();
     for (const c of await listCampaigns(kv)) if (c.name) campaigns.set(c.id, c.name);
     const names = new Map((await listUsers(kv)).map((u) => [u.id, u.name]));
-    const weekFrom = zonedDayStart(now - 6 * DAY_MS, settings.timeZone);
     return ctx.render({
       timeZone,
       report: await readReport(kv, { now, timeZone, split, names: { forms, campaigns } }),
-      strip: {
-        today: await readTeamStats(
-          kv,
-          { from: zonedDayStart(now, settings.timeZone), to: now },
-          names,
-        ),
-        week: await readTeamStats(kv, { from: weekFrom, to: now }, names),
-        waiting: await readWaitingNow(kv),
-        weekFrom: new Date(weekFrom).toISOString(),
-        renderedAt: now,
-        refreshMs: 30_000,
-      },
+      strip: await readTeamStrip(kv, { now, timeZone: settings.timeZone, names }),
     });
   },
 });
@@ -73,6 +60,7 @@ export default define.page<Data>(function Reports({ data }) {
         The last 30 days in {data.timeZone}. Today's figures below refresh every 30 seconds.
       </p>
       <TeamStrip {...data.strip} />
+      <LiveFragments />
       <div class="report-card">
         <nav class="report-switch" aria-label="Split leads per day">
           {REPORT_SPLITS.map((split) => (

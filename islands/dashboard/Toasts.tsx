@@ -2,6 +2,10 @@
 
 import type { Signal } from "./signal.ts";
 import { Fragment } from "preact";
+// For its place in the build only: with it the toasts, like every other part that renders with
+// Preact, load its hooks too (already loaded by then), so the bundler keeps Preact and its hooks in
+// one chunk and the dashboard loads one file less: about 170 B gzip (issue 16).
+import "preact/hooks";
 import type { LeadRow } from "../../lib/wire.ts";
 
 /** One toast: about new leads (their names follow as details fill in) or a plain message. */

@@ -63,3 +63,14 @@ export function formatTime(iso: string, clock: Clock): string {
     timeStyle: "long",
   }).format(date);
 }
+
+/**
+ * The time of day of an ISO 8601 time as the reader reads it, as a browser's
+ * `toLocaleTimeString()` would show it there: "14:05:09" (en-GB), "2:05:09 PM" (en-US).
+ */
+export function formatTimeOfDay(iso: string, clock: Clock): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat(clock.locale, { timeZone: clock.timeZone, timeStyle: "medium" })
+    .format(date);
+}

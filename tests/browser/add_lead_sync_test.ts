@@ -83,6 +83,13 @@ browserTest(
     const errors: string[] = [];
     try {
       const page = await openDashboard(browser, server, server.user, errors);
+      const asked: string[] = [];
+      page.on("request", (req) => {
+        const path = new URL(req.url()).pathname;
+        if (path === "/fragments/sync-status" || path === "/api/leads/sync") {
+          asked.push(`${req.method()} ${path}`);
+        }
+      });
       assert.match(await page.locator("[data-sync]").innerText(), /Not synced with Meta yet/);
       const sim = server.app.services.simulator!;
       const held = sim.createLead({ fields: { fullName: "Held Back Harriet" } });
@@ -95,6 +102,10 @@ browserTest(
         timeout: 15_000,
       });
       assert.match(await page.locator("[data-sync]").innerText(), /Last sync with Meta just now/);
+      // The line is the server's, fetched again soon after the click (well before its 20 s).
+      assert.equal(asked[0], "POST /api/leads/sync");
+      assert.ok(asked.includes("GET /fragments/sync-status"), asked.join(", "));
+      assert.ok(!asked.includes("GET /api/leads/sync"), "no JSON to render in the browser");
       const stored = await server.app.services.leads.getLeadByLeadgenId(held.id);
       assert.equal(stored?.fullName, "Held Back Harriet");
       assert.deepEqual(errors, []);

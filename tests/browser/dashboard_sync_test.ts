@@ -4,7 +4,7 @@ import type { Response } from "playwright-core";
 import { browserTest } from "../_helpers/browser.ts";
 import { withDashboard } from "./_dashboard.ts";
 
-/** The Sync button's request (other islands GET the same path for the sync status). */
+/** The Sync button's request (`GET` of the same path says how the last sync went). */
 function isSyncPost(res: Response): boolean {
   return res.url().endsWith("/api/leads/sync") && res.request().method() === "POST";
 }
@@ -21,15 +21,42 @@ browserTest(
       const missed = sim.createLead({ organic: false, pageId: delivered.pageId });
       await page.locator("[data-toast] .toast-close").click();
 
+      // The sync line (server-rendered, refreshed as a fragment) follows the sweep from the click
+      // on: the sweep is held on Meta's listing of the form's leads until it has shown progress.
+      const line = page.locator("[data-sync]");
+      assert.equal(await line.getAttribute("data-sync"), "never");
+      let releaseListing!: () => void;
+      sim.injectFault({
+        path: "form_leads",
+        until: new Promise<void>((resolve) => releaseListing = resolve),
+        times: 1,
+      });
       const button = page.locator('[data-action="sync"]');
       const answered = page.waitForResponse(isSyncPost);
+      // Awaited once the sweep is let go: a failure before then must not leave it dangling.
+      answered.catch(() => {});
       await button.click();
+      const running = page.locator('[data-sync="running"]');
+      await running.waitFor();
+      const [, , forms] =
+        /^(Syncing with Meta|Loading past leads from Meta): 0 of (\d+) forms, 0 leads found$/
+          .exec(await running.innerText()) ?? [];
+      assert.ok(Number(forms) >= 1, await running.innerText());
+      assert.equal(await running.locator("progress").getAttribute("max"), forms);
+      assert.equal(await running.getAttribute("data-live-every"), "1500", "faster while it runs");
+      releaseListing();
       const summary = await (await answered).json();
       assert.equal(summary.inserted, 1, "the sweep found the missed lead");
       const stored = await server.app.services.leads.getLeadByLeadgenId(missed.id);
       assert.ok(stored, "Sync stored the lead the webhook missed");
       await page.locator(`[data-lead-id="${stored.id}"]`).waitFor({ timeout: 15_000 });
       await page.locator("[data-toast]", { hasText: "1 new lead from Meta" }).waitFor();
+      await page.locator('[data-sync="done"]', { hasText: "1 new lead" }).waitFor();
+      assert.match(
+        await line.innerText(),
+        /^Last sync with Meta just now: 1 new lead \(\d+ checked in \d+ forms\)$/,
+      );
+      assert.equal(await line.getAttribute("data-live-every"), "20000", "and slower again after");
       await page.locator("[data-toast]", { hasText: /^New lead: / }).first().waitFor();
       assert.equal(await button.textContent(), "Sync", "the button is ready again");
       await waitFor(async () => {

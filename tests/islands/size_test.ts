@@ -38,7 +38,14 @@ import { createTestApp } from "../_helpers/app.ts";
 // importing the formatting themselves (which kept it in a chunk of its own): the page 16,459 B
 // gzip (42,279 B identity, 14,961 B br) in 3 files, the page's script, Preact and its hooks. The
 // budget is that rounded up to the next 0.5 KB; 15 KB gzip needs about 1.1 KB more (BENCHMARKS.md).
-const PAGE_BUDGET_GZIP = 16.5 * 1024;
+// Issue 16's last cut: the team strip and the sync line are server-rendered components the page
+// refreshes as HTML fragments (lib/web/fragments.ts), so their rendering code left the page. Without
+// the two islands the page was 15,146 B gzip; the one generic island that fetches and updates them
+// in place (islands/LiveFragments.tsx) costs 377 B of it, so the toasts now load Preact's hooks too,
+// which keeps Preact and its hooks in one chunk (a file less, about -170 B). After it: 15,351 B gzip
+// (38,850 B identity, 13,911 B br) in 2 files, the page's script and Preact with its hooks. The
+// budget is issue 16's target itself, 15 KB gzip: 9 B to spare.
+const PAGE_BUDGET_GZIP = 15 * 1024;
 
 Deno.test("[islands] every script the dashboard page loads, counted on the wire, stays within budget", async () => {
   const { fetch, close } = await createTestApp();
@@ -48,7 +55,7 @@ Deno.test("[islands] every script the dashboard page loads, counted on the wire,
       ...html.matchAll(/<(?:script type="module" src|link rel="modulepreload" href)="([^"]+)"/g),
     ].map((m) => m[1]);
     const islands = [...new Set([...html.matchAll(/data-island="(\w+)"/g)].map((m) => m[1]))];
-    assert.deepEqual(islands.sort(), ["AddLeadForm", "LeadDashboard", "SyncStatus", "TeamStrip"]);
+    assert.deepEqual(islands.sort(), ["AddLeadForm", "LeadDashboard", "LiveFragments"]);
 
     const wire = { identity: 0, gzip: 0, br: 0 };
     for (const url of urls) {
@@ -65,6 +72,7 @@ Deno.test("[islands] every script the dashboard page loads, counted on the wire,
     const build = await loadIslandBundles(islands);
     const counted = pageScriptBytes(build, islands);
     assert.equal(urls.length, counted.files.length, "one entry and each shared chunk, each once");
+    assert.equal(counted.files.length, 2, "the page's script and one chunk: Preact with its hooks");
     assert.deepEqual(
       counted.files.filter((file) => !file.startsWith("chunk-")).map((f) => f.split("-")[0]),
       ["Page"],

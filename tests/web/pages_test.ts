@@ -7,7 +7,7 @@ import { createPageRenderer } from "../../lib/web/render.ts";
 import { createWebApp } from "../../lib/web/server.ts";
 import { createTestApp } from "../_helpers/app.ts";
 
-Deno.test("[pages] GET / renders the layout, stylesheet and the dashboard island", async () => {
+Deno.test("[pages] GET / renders the layout, stylesheet, the dashboard island and its live parts", async () => {
   const { app, fetch, close } = await createTestApp();
   try {
     const res = await fetch("/");
@@ -26,7 +26,7 @@ Deno.test("[pages] GET / renders the layout, stylesheet and the dashboard island
     // The islands the dashboard route renders together are one script, which boots them all.
     const scripts = [...html.matchAll(/<script type="module" src="([^"]+)">/g)].map((m) => m[1]);
     assert.equal(scripts.length, 1, `one script for the page's islands: ${scripts.join(", ")}`);
-    const src = /^(\/_islands\/Page-AddLeadForm-LeadDashboard-SyncStatus-TeamStrip-[0-9a-f]+\.js)$/
+    const src = /^(\/_islands\/Page-AddLeadForm-LeadDashboard-LiveFragments-[0-9a-f]+\.js)$/
       .exec(scripts[0]);
     assert.ok(src, "the page loads its islands' page script");
 
@@ -35,9 +35,22 @@ Deno.test("[pages] GET / renders the layout, stylesheet and the dashboard island
     assert.equal(bundle.headers.get("content-type"), "text/javascript; charset=utf-8");
     assert.match(bundle.headers.get("cache-control")!, /immutable/);
     const code = await bundle.text();
-    for (const island of ["AddLeadForm", "LeadDashboard", "SyncStatus", "TeamStrip"]) {
+    for (const island of ["AddLeadForm", "LeadDashboard", "LiveFragments"]) {
       assert.ok(code.includes(`"${island}"`), `the page script boots ${island}`);
     }
+
+    // The team strip and the sync line are server-rendered parts, not islands: the page renders
+    // them with what makes them live, and one LiveFragments island (no markup) refreshes them.
+    assert.equal([...html.matchAll(/data-island="LiveFragments"/g)].length, 1);
+    assert.match(html, /<div data-island="LiveFragments" data-island-id="\d+"><\/div>/);
+    assert.match(
+      html,
+      /<section class="team-strip" aria-label="Team speed to lead" data-team-strip="true" data-live-src="\/fragments\/team-strip" data-live-every="30000"><dl class="team-figures">/,
+    );
+    assert.match(
+      html,
+      /<div class="sync-status muted" data-sync="never" data-live-src="\/fragments\/sync-status" data-live-every="20000" data-live-boost="\[data-action=&quot;sync&quot;\]" data-live-boost-every="1500" data-live-boost-for="15000">Not synced with Meta yet\.<\/div>/,
+    );
 
     // Preact (and code the lazily loaded parts use) comes in chunks, each preloaded once.
     const chunks = [

@@ -1,21 +1,20 @@
-// The team strip on the dashboard: leads today, who waits, and how fast the team gets back to
-// people (today and over 7 days, and per agent); server-rendered, refreshed every 30 s.
+// The team strip: leads today, who waits, and how fast the team gets back to people (today and over
+// 7 days, and per agent). Server-rendered on the dashboard and Reports, and again every 30 s as a
+// live fragment (lib/web/fragments.ts) that the page puts in place of the old one.
 
-import { useEffect, useState } from "preact/hooks";
 import { waitText } from "../lib/format/durations.ts";
-import type { OwnerStats, TeamStats, TeamStatsAnswer, WaitingNow } from "../lib/wire.ts";
+import type { TeamStripFigures } from "../lib/stats/team_strip.ts";
+import type { OwnerStats } from "../lib/wire.ts";
+import { liveAttributes } from "../lib/web/fragments.ts";
 
-/** The island's props: JSON from the server. */
-export interface TeamStripProps {
-  today: TeamStats;
-  week: TeamStats;
-  waiting: WaitingNow;
-  /** ISO 8601 start of the 7 days (the team's time zone), for the refresh. */
-  weekFrom: string;
-  /** ms since epoch when the server rendered. */
-  renderedAt: number;
-  refreshMs: number;
-}
+/** Where the strip is fetched again: routes/fragments/team-strip.ts. */
+export const TEAM_STRIP_FRAGMENT = "/fragments/team-strip";
+
+/** How often the strip refreshes its numbers. */
+export const TEAM_STRIP_REFRESH_MS = 30_000;
+
+/** The strip's figures, as read by lib/stats/team_strip.ts. */
+export type TeamStripProps = TeamStripFigures;
 
 function duration(ms: number | null): string {
   return ms === null ? "—" : waitText(ms);
@@ -25,47 +24,18 @@ function share(value: number | null): string {
   return value === null ? "—" : `${Math.round(value * 100)}%`;
 }
 
-async function load(path: string): Promise<TeamStatsAnswer | null> {
-  const res = await fetch(path, { cache: "no-store", headers: { accept: "application/json" } });
-  return res.ok ? await res.json() : null;
-}
-
-/** The strip. */
-export default function TeamStrip(props: TeamStripProps) {
-  // Plain hooks, not signals: signals would move into a chunk shared with the dashboard island.
-  const [figures, setFigures] = useState({
-    today: props.today,
-    week: props.week,
-    waiting: props.waiting,
-    now: props.renderedAt,
-  });
-
-  useEffect(() => {
-    const timer = setInterval(async () => {
-      try {
-        const [day, seven] = await Promise.all([
-          load("/api/stats"),
-          load(`/api/stats?from=${encodeURIComponent(props.weekFrom)}`),
-        ]);
-        setFigures((old) => ({
-          today: day ?? old.today,
-          waiting: day?.waiting ?? old.waiting,
-          week: seven ?? old.week,
-          now: Date.now(),
-        }));
-      } catch {
-        // The numbers stay as they were; the next refresh tries again.
-      }
-    }, props.refreshMs);
-    return () => clearInterval(timer);
-  }, []);
-
-  const { waiting: w, today: t, week: s, now } = figures;
+/** The strip, refreshed in place by islands/LiveFragments.tsx (which the page renders). */
+export function TeamStrip({ waiting: w, today: t, week: s, now }: TeamStripProps) {
   const weekByOwner = new Map(s.byOwner.map((o) => [o.ownerId ?? "", o]));
   const owners: OwnerStats[] = [...t.byOwner];
   for (const o of s.byOwner) if (!t.byOwner.some((x) => x.ownerId === o.ownerId)) owners.push(o);
   return (
-    <section class="team-strip" aria-label="Team speed to lead" data-team-strip>
+    <section
+      class="team-strip"
+      aria-label="Team speed to lead"
+      data-team-strip
+      {...liveAttributes({ src: TEAM_STRIP_FRAGMENT, everyMs: TEAM_STRIP_REFRESH_MS })}
+    >
       <dl class="team-figures">
         <div>
           <dt>Leads today</dt>
