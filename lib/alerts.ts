@@ -20,19 +20,25 @@ export interface AlertStore {
   listAlerts(): Promise<Alert[]>;
 }
 
+/**
+ * The banner's heading for each kind of alert, sent with the alerts (the dashboard's script
+ * carries no copy of them).
+ */
+export const ALERT_TITLES: Record<AlertKind, string> = {
+  token_expired: "Token expired",
+  permission_denied: "Permission missing",
+  token_expiring: "Token expiring",
+  scope_missing: "Permission missing",
+  page_unsubscribed: "Page not subscribed",
+  page_unreachable: "Page unreachable",
+  webhook_unreachable: "Webhook URL unreachable",
+  webhooks_lost: "Webhooks lost",
+  app_credentials: "App credentials refused",
+  lead_truncated: "Lead stored shortened",
+};
+
 /** Every alert kind. */
-export const ALERT_KINDS: readonly AlertKind[] = [
-  "token_expired",
-  "permission_denied",
-  "token_expiring",
-  "scope_missing",
-  "page_unsubscribed",
-  "page_unreachable",
-  "webhook_unreachable",
-  "webhooks_lost",
-  "app_credentials",
-  "lead_truncated",
-];
+export const ALERT_KINDS = Object.keys(ALERT_TITLES) as readonly AlertKind[];
 
 /**
  * The alerts a successful Graph call for a page disproves (its token works and may read leads),
@@ -128,7 +134,9 @@ export function createAlertStore(kv: Deno.Kv, options: { now?: () => Date } = {}
 
     async listAlerts() {
       const alerts: Alert[] = [];
-      for await (const entry of kv.list<Alert>({ prefix: ["alerts"] })) alerts.push(entry.value);
+      for await (const entry of kv.list<Alert>({ prefix: ["alerts"] })) {
+        alerts.push({ ...entry.value, title: ALERT_TITLES[entry.value.kind] ?? "Problem" });
+      }
       return alerts.sort((a, b) => a.since.localeCompare(b.since));
     },
   };

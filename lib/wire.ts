@@ -167,6 +167,8 @@ export interface Alert {
   leadId?: string | null;
   /** Readable, safe to show (never holds a token). */
   message: string;
+  /** The banner's heading for its kind ("Token expired"), added when alerts are listed. */
+  title?: string;
   /** ISO 8601: when it was first raised (kept when the same alert is raised again). */
   since: string;
   /** ISO 8601: when it was last raised. */

@@ -1,21 +1,7 @@
 // The alert area: dashboard-wide alerts (an expired token, a missing permission, lost webhooks, a lead stored
 // shortened) needing action.
 
-import type { Alert, AlertKind } from "../../lib/wire.ts";
-
-/** The banner's title for each kind of alert. */
-const TITLES: Record<AlertKind, string> = {
-  token_expired: "Token expired",
-  permission_denied: "Permission missing",
-  token_expiring: "Token expiring",
-  scope_missing: "Permission missing",
-  page_unsubscribed: "Page not subscribed",
-  page_unreachable: "Page unreachable",
-  webhook_unreachable: "Webhook URL unreachable",
-  webhooks_lost: "Webhooks lost",
-  app_credentials: "App credentials refused",
-  lead_truncated: "Lead stored shortened",
-};
+import type { Alert } from "../../lib/wire.ts";
 
 /** One banner per raised alert; nothing when all is well. */
 export function AlertList({ alerts }: { alerts: Alert[] }) {
@@ -28,7 +14,7 @@ export function AlertList({ alerts }: { alerts: Alert[] }) {
           key={`${alert.kind}:${alert.leadId ?? alert.pageId ?? "app"}`}
           data-alert-kind={alert.kind}
         >
-          <strong>{TITLES[alert.kind] ?? "Problem"}</strong>
+          <strong>{alert.title ?? "Problem"}</strong>
           {alert.pageId ? ` (page ${alert.pageId})` : ""}: {alert.message}{" "}
           {alert.leadId && <a href={`/leads/${encodeURIComponent(alert.leadId)}`}>Open the lead</a>}
           {alert.leadId ? " " : ""}

@@ -14,7 +14,17 @@ Deno.test("[alerts] set keeps the first time, clear and clearPageAlerts remove",
     assert.equal(again.message, "second");
     await alerts.setAlert({ kind: "permission_denied", pageId: "1", message: "perm" });
     await alerts.setAlert({ kind: "token_expired", pageId: "2", message: "other page" });
-    assert.equal((await alerts.listAlerts()).length, 3);
+    const listed = await alerts.listAlerts();
+    assert.equal(listed.length, 3);
+    // Each comes with its banner's heading: the dashboard's script carries no copy of them.
+    assert.deepEqual(
+      listed.map((a) => [a.kind, a.title]).sort(),
+      [
+        ["permission_denied", "Permission missing"],
+        ["token_expired", "Token expired"],
+        ["token_expired", "Token expired"],
+      ],
+    );
     assert.equal(await alerts.clearPageAlerts("1"), 2);
     assert.deepEqual((await alerts.listAlerts()).map((a) => a.pageId), ["2"]);
     assert.equal(await alerts.clearAlert("token_expired", "2"), true);
