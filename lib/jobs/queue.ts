@@ -351,10 +351,18 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
     }
   }
 
-  /** The heartbeat: moves the lease of every held job a full lease ahead, in few commits. */
+  /**
+   * The heartbeat: moves the lease of every held job whose lease is a heartbeat old a full lease
+   * ahead, in few commits.
+   */
   async function renewLeases() {
+    const at = now();
     const due = [...held.values()].filter((entry) => {
-      if (entry.lost || entry.overdue) return false;
+      if (entry.lost || entry.overdue || entry.finishing) return false;
+      // Claimed or renewed within the last heartbeat: at least two thirds of its lease are left,
+      // and the next heartbeat comes while a third still is. Jobs held a moment (most of them,
+      // and a burst of webhook inbox records) are never rewritten.
+      if (entry.leaseUntil - at > leaseMs * 2 / 3) return false;
       if (now() - entry.heldSince > MAX_HOLD_MS) {
         entry.overdue = true;
         log.warn("Job held too long: its lease is no longer renewed, so another run may take it", {

@@ -15,6 +15,7 @@ import {
   type JobQueue,
 } from "../jobs/queue.ts";
 import type { Logger } from "../log.ts";
+import { webhookToStored } from "../metrics/app_metrics.ts";
 import {
   buildDelivery,
   CHUNK_BYTES,
@@ -63,6 +64,8 @@ export interface IngestDeps {
 export interface QueuedDelivery {
   stubs: Lead[];
   requestId: string | null;
+  /** performance.now() when it was parsed, to time it until its leads are stored. */
+  parsedAt: number;
 }
 
 /** What storing a queued delivery did (for a webhook call that waits for it). */
@@ -247,7 +250,7 @@ async function ingestVerified(
       },
       copy: inline ?? undefined,
       bytes: rawBody.byteLength,
-      delivery: { stubs, requestId },
+      delivery: { stubs, requestId, parsedAt: performance.now() },
     });
     const summary = {
       deliveryId,
@@ -531,6 +534,10 @@ export function createIngestion(
     log: deps.log,
     async store(delivery, removal) {
       const result = await storeDeliveryLeads(deps, delivery.stubs, delivery.requestId, removal);
+      if (result.inserted.length > 0) {
+        // A direct delivery is timed by the webhook route, which answers once it is stored.
+        webhookToStored.observe((performance.now() - delivery.parsedAt) / 1000);
+      }
       return {
         result: { inserted: result.inserted.length, duplicates: result.duplicates.length },
         removed: !result.extraError,

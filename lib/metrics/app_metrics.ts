@@ -66,7 +66,7 @@ for (const outcome of DELIVERY_OUTCOMES) webhookDeliveries.inc({ outcome }, 0);
 export const webhookToStored = registry.histogram({
   name: "leadline_webhook_to_stored_seconds",
   help: "Seconds from the webhook handler taking a delivery to the commit of its new leads " +
-    "(deliveries that stored at least one lead).",
+    "(deliveries that stored at least one lead; for a queued one, after its answer).",
   buckets: LATENCY_BUCKETS_SECONDS,
 });
 
