@@ -73,10 +73,22 @@ export interface InboxOptions {
    * moment before it runs a small one anyway (default 50 ms): it always makes progress.
    */
   maxWaitMs?: number;
-  /** Deliveries in a batch run while deliveries keep coming (default 8). */
+  /** Deliveries in a batch run while deliveries keep coming (default 4). */
   busyBatchSize?: number;
+  /**
+   * While deliveries keep coming, the longest one waits in the inbox before the processor stops
+   * giving way and stores at full speed until none is that old (default 1,000 ms): a long stretch
+   * of load delays leads by about this much, not by the whole backlog.
+   */
+  maxDelayMs?: number;
   /** A moment is quiet when no inbox commit waits or ran within this long (default 10 ms). */
   quietMs?: number;
+  /**
+   * How long a commit of inbox records waits for more deliveries to share it before it starts
+   * (default 3 ms; 0 never waits), unless gatherCount of them are there already (default 32).
+   */
+  gatherMs?: number;
+  gatherCount?: number;
   /** Clock in ms (default performance.now). */
   now?: () => number;
 }
@@ -130,6 +142,8 @@ export interface WebhookInbox<D, S> {
 interface Waiting<D, S> {
   entry: InboxEntry<D>;
   claim: HeldClaim;
+  /** When its record was committed (the inbox's clock). */
+  since: number;
   resolve(result: S): void;
   reject(error: unknown): void;
 }
@@ -163,14 +177,19 @@ export function createWebhookInbox<D, S>(
   const threshold = Math.max(0, options.threshold ?? 8);
   const maxBacklog = Math.max(1, options.maxBacklog ?? 2_000);
   const batchSize = Math.max(1, options.batchSize ?? 200);
-  const busyBatchSize = Math.max(1, options.busyBatchSize ?? 8);
+  const busyBatchSize = Math.max(1, options.busyBatchSize ?? 4);
   const maxWaitMs = Math.max(0, options.maxWaitMs ?? 50);
+  const maxDelayMs = Math.max(0, options.maxDelayMs ?? 1_000);
   const quietMs = Math.max(0, options.quietMs ?? 10);
+  const gatherMs = Math.max(0, options.gatherMs ?? 3);
+  const gatherCount = Math.max(1, options.gatherCount ?? 32);
   const now = options.now ?? (() => performance.now());
   const { kv, jobs, log } = deps;
 
   const accepting: Accepting<D, S>[] = [];
   let committing = false;
+  /** Ends the wait of a commit that gathers deliveries, once enough arrived. */
+  let gathered: (() => void) | null = null;
   /** When the last inbox commit ended. */
   let lastCommitAt = -Infinity;
   const waiting: Waiting<D, S>[] = [];
@@ -201,6 +220,7 @@ export function createWebhookInbox<D, S>(
   function accept(entry: InboxEntry<D>): Promise<Accepted<S>> {
     return new Promise((resolve, reject) => {
       accepting.push({ entry, resolve, reject });
+      if (accepting.length >= gatherCount) gathered?.();
       if (!committing) {
         committing = true;
         commitAccepted();
@@ -208,12 +228,28 @@ export function createWebhookInbox<D, S>(
     });
   }
 
-  /** The group commit of inbox records: whatever arrived while the last one ran goes together. */
+  /**
+   * The group commit of inbox records: whatever arrived while the last one ran goes together,
+   * and a commit waits up to gatherMs for gatherCount deliveries before it starts.
+   */
   async function commitAccepted() {
     // Deliveries parsed in the same tick join the first commit.
     await Promise.resolve();
     try {
       while (accepting.length > 0) {
+        if (accepting.length < gatherCount && gatherMs > 0) {
+          // A commit costs about as much as a dozen deliveries' records: under load the next
+          // few deliveries are a moment away, and sharing it with them is what makes acks cheap.
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(done, gatherMs);
+            function done() {
+              clearTimeout(timer);
+              gathered = null;
+              resolve();
+            }
+            gathered = done;
+          });
+        }
         let bytes = 0;
         let count = 0;
         while (
@@ -225,7 +261,6 @@ export function createWebhookInbox<D, S>(
         }
         const group = accepting.splice(0, count);
         await commitGroup(group);
-        lastCommitAt = now();
       }
     } finally {
       committing = false;
@@ -251,6 +286,8 @@ export function createWebhookInbox<D, S>(
     } catch (error) {
       for (const item of group) item.reject(error);
       return;
+    } finally {
+      lastCommitAt = now();
     }
     group.forEach(({ entry, resolve }, i) => {
       let settle!: { resolve(result: S): void; reject(error: unknown): void };
@@ -260,6 +297,7 @@ export function createWebhookInbox<D, S>(
       waiting.push({
         entry,
         claim: jobs.holdClaimed(claims[i], res.versionstamp),
+        since: lastCommitAt,
         ...settle,
       });
       resolve({ stored });
@@ -308,12 +346,14 @@ export function createWebhookInbox<D, S>(
 
   /**
    * Gives way to the acknowledgements: resolves with true once no inbox commit waits or ran
-   * within quietMs (or at once when the backlog is full, a stop began or a pause), or with false
-   * maxWaitMs after the last batch while deliveries keep coming.
+   * within quietMs (or at once when the backlog is full, its oldest delivery waited maxDelayMs,
+   * a stop began or a pause), or with false maxWaitMs after the last batch while deliveries keep
+   * coming.
    */
   async function quietMoment(): Promise<boolean> {
     while (!stopping && !paused && waiting.length < maxBacklog) {
       const at = now();
+      if (waiting.length > 0 && at - waiting[0].since >= maxDelayMs) return true;
       const busy = committing || accepting.length > 0;
       if (!busy && at - lastCommitAt >= quietMs) return true;
       const deadline = lastBatchAt + maxWaitMs;
