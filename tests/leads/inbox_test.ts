@@ -7,7 +7,7 @@ import { jobKey } from "../../lib/jobs/keys.ts";
 import { createJobQueue, type JobQueue } from "../../lib/jobs/queue.ts";
 import { deliveryKey, listDeliveryLog } from "../../lib/leads/deliveries.ts";
 import { FETCH_LEAD_DETAILS } from "../../lib/leads/fetch_details.ts";
-import { WEBHOOK_INBOX } from "../../lib/leads/inbox.ts";
+import { type InboxOptions, WEBHOOK_INBOX } from "../../lib/leads/inbox.ts";
 import { createIngestion, type Ingestion } from "../../lib/leads/ingest.ts";
 import { leadByLeadgenKey, LEADS_BY_CREATED_PREFIX } from "../../lib/leads/keys.ts";
 import { createLeadStore } from "../../lib/leads/store.ts";
@@ -70,7 +70,7 @@ interface Pipeline {
  */
 function pipeline(
   kv: Deno.Kv,
-  options: { threshold?: number; leaseMs?: number } = {},
+  options: { threshold?: number; leaseMs?: number; inbox?: InboxOptions } = {},
 ): Pipeline {
   const lines: string[] = [];
   const log: Logger = createLogger({ level: "debug", sink: (line) => lines.push(line) });
@@ -78,7 +78,7 @@ function pipeline(
   const queue = createJobQueue(kv, { log, leaseMs: options.leaseMs ?? 10_000, intervalMs: 100 });
   const jobs: JobQueue = { ...queue, runClaimed() {} };
   const ingestion = createIngestion({ kv, leads, jobs, appSecret: SECRET, log }, {
-    inbox: { threshold: options.threshold ?? 0 },
+    inbox: { threshold: options.threshold ?? 0, ...options.inbox },
   });
   return {
     kv,
@@ -376,5 +376,42 @@ Deno.test("[inbox] below the threshold a delivery waits for its leads and writes
   } finally {
     await app.close();
     real.close();
+  }
+});
+
+Deno.test("[inbox] deliveries that never stop coming still get stored while they come: a small batch every so often, then all at once for the oldest", async (t) => {
+  for (
+    const [name, options] of [
+      // No quiet moment ever: only the small batches run.
+      ["small batches", { quietMs: 1e9, maxDelayMs: 1e9, maxWaitMs: 5, busyBatchSize: 2 }],
+      // Nor small batches (far apart): the oldest delivery's age lets the processor go on.
+      ["the oldest's age", { quietMs: 1e9, maxWaitMs: 1e9, maxDelayMs: 20 }],
+    ] as const
+  ) {
+    await t.step(name, async () => {
+      const kv = await Deno.openKv(":memory:");
+      const app = pipeline(kv, { inbox: options });
+      try {
+        app.ingestion.inbox.start();
+        const first = await delivery();
+        assert.equal((await app.ingestion.ingest(first.body, first.signature)).outcome, "queued");
+        let sending = true;
+        let sent = 1;
+        const load = (async () => {
+          while (sending) {
+            const next = await delivery();
+            await app.ingestion.ingest(next.body, next.signature);
+            sent++;
+          }
+        })();
+        await waitFor(() => isStored(kv, first.leadgenIds[0]), "the first lead, amid the load");
+        sending = false;
+        await load;
+        assert.ok(sent > 1, "deliveries kept coming meanwhile");
+      } finally {
+        await app.close();
+        kv.close();
+      }
+    });
   }
 });
