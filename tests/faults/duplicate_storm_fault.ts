@@ -54,7 +54,7 @@ Deno.test("[faults] duplicate storm: 10,000 deliveries, 30% repeats, concurrent 
     assert.equal(inserted + duplicates + queued, total, "each answer says stored, known or queued");
     assert.ok(inserted <= unique, "no lead inserted twice");
     await until(
-      async () => server.app.services.ingestion.inbox.backlog() === 0,
+      () => server.app.services.ingestion.inbox.backlog() === 0,
       "the inbox to be stored",
       120_000,
     );
