@@ -35,6 +35,8 @@ export interface CreateAppOptions {
   log?: Logger;
   /** PBKDF2 iterations for new password hashes; tests lower it. Default 600,000. */
   passwordIterations?: number;
+  /** No other process runs on this KV: serve() holds the local KV file's lock (see ServicesOptions). */
+  exclusiveKv?: boolean;
 }
 
 /** One running Leadline app. */
@@ -66,6 +68,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Leadlin
     await openKv(config.kvPath, { createFolder: config.kvPath === DEFAULT_KV_PATH });
   const services = await createServices(config, kv, log, {
     passwordIterations: options.passwordIterations,
+    exclusiveKv: options.exclusiveKv,
   });
 
   const islandNames = await loadIslands(framework.islandsDir);
@@ -190,7 +193,7 @@ export async function serve(): Promise<void> {
   const heartbeat = await claimKvFile(kv, config, log);
   let app: LeadlineApp;
   try {
-    app = await createApp({ config, kv, log });
+    app = await createApp({ config, kv, log, exclusiveKv: heartbeat !== null });
   } catch (err) {
     if (err instanceof IslandBuildError || err instanceof ConfigError) refuseToStart(err.message);
     throw err;

@@ -2,14 +2,17 @@
 // receiver (express + express-x-hub under Node, in memory), side by side in one run, each fed by
 // the load generator in its own process. Then a matrix of concurrency 1, 16, 64 with single-lead
 // and 10-change deliveries. Finally Leadline is SIGKILLed right after its last answer and the KV
-// file is read: every acknowledged lead must be there.
+// file is read: every acknowledged lead is either stored or still in the webhook inbox; then the
+// server is started again on that file, and every acknowledged lead must end up stored.
 //
 // Run: deno task bench:ingest   (writes bench/results/ingest.json)
 // Sizes: INGEST_N (1,500), INGEST_ROUNDS (3), INGEST_CONCURRENCY (32), INGEST_MATRIX_N (1,000).
 
 import { startGraphSimulator } from "../lib/graph_sim/mod.ts";
 import type { SimLead } from "../lib/graph_sim/state.ts";
+import { WEBHOOK_INBOX } from "../lib/leads/inbox.ts";
 import { leadByLeadgenKey } from "../lib/leads/keys.ts";
+import { jobIdFor } from "../lib/jobs/keys.ts";
 import {
   ACCESS_TOKEN,
   APP_SECRET,
@@ -158,31 +161,80 @@ try {
     }
   }
 
-  // One more round, and the kill right after its last answer: nothing acknowledged may be missing.
-  const last = await measure("leadline", N, 1, CONCURRENCY);
-  ratioRuns.push(last);
+  // One more round, and the kill right after its last answer (the load generator's last 200,
+  // before the round's fetches): an acknowledged lead is stored, or its delivery is in the inbox.
+  const lastDeliveries = await deliveries(N, 1);
+  const lastLoad = await runLoadProcess(
+    lastDeliveries.prepared,
+    leadline.url + "/webhook",
+    CONCURRENCY,
+  );
+  for (const index of lastLoad.ok) {
+    for (const lead of lastDeliveries.leads[index]) acknowledged.add(lead.id);
+  }
   await killServer(leadline);
   leadline = null;
-  const kv = await Deno.openKv(kvPath);
-  let missing = 0;
   const ids = [...acknowledged];
-  for (let i = 0; i < ids.length; i += 10) {
-    const entries = await kv.getMany(ids.slice(i, i + 10).map(leadByLeadgenKey));
-    missing += entries.filter((entry) => entry.versionstamp === null).length;
+  let kv = await Deno.openKv(kvPath);
+  const missing = await unstored(kv, ids);
+  let inInbox = 0;
+  const inboxPrefix = jobIdFor(WEBHOOK_INBOX, "");
+  for await (
+    const entry of kv.list({ start: ["jobs", inboxPrefix], end: ["jobs", `${WEBHOOK_INBOX};`] })
+  ) {
+    if (String(entry.key[1]).startsWith(inboxPrefix)) inInbox++;
   }
   kv.close();
+  progress(
+    `durability: ${ids.length} acknowledged leads; after the SIGKILL ${missing.length} not stored ` +
+      `yet, ${inInbox} deliveries in the inbox; restarting on the KV file`,
+  );
+  // The restart stores what the inbox holds: every acknowledged lead must end up stored.
+  const restartedAt = performance.now();
+  leadline = await startLeadline(leadlineEnv(kvPath, sim));
+  const listeningMs = Math.round(performance.now() - restartedAt);
+  kv = await Deno.openKv(kvPath);
+  let left = missing;
+  const deadline = Date.now() + 120_000;
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    left = await unstored(kv, left);
+  }
+  const storedMs = Math.round(performance.now() - restartedAt);
+  kv.close();
   durability = {
-    what: "SIGKILL right after the last acknowledged delivery, then the KV file read back",
+    what: "SIGKILL right after the last acknowledged delivery, the KV file read back, then the " +
+      "server started again on it until every acknowledged lead was stored",
     acknowledgedLeads: ids.length,
-    missingAfterKill: missing,
+    notStoredAtKill: missing.length,
+    inboxRecordsAtKill: inInbox,
+    missingAfterRestart: left.length,
+    restartListeningMs: listeningMs,
+    allStoredAfterRestartMs: storedMs,
   };
-  progress(`durability: ${ids.length} acknowledged leads, ${missing} missing after SIGKILL`);
+  progress(
+    `durability: after the restart (listening in ${listeningMs} ms) ${left.length} of ` +
+      `${ids.length} acknowledged leads missing, all stored ${storedMs} ms after the restart began`,
+  );
 } finally {
   if (leadline) await stopServer(leadline);
   if (sample) await stopServer(sample);
   await sim.close();
   await Deno.remove(dir, { recursive: true }).catch(() => {});
   await Deno.remove(sampleDir, { recursive: true }).catch(() => {});
+}
+
+/** The leadgen ids among `ids` that have no stored lead in `kv`. */
+async function unstored(kv: Deno.Kv, ids: string[]): Promise<string[]> {
+  const left: string[] = [];
+  for (let i = 0; i < ids.length; i += 10) {
+    const chunk = ids.slice(i, i + 10);
+    const entries = await kv.getMany(chunk.map(leadByLeadgenKey));
+    entries.forEach((entry, j) => {
+      if (entry.versionstamp === null) left.push(chunk[j]);
+    });
+  }
+  return left;
 }
 
 function mean(values: number[]) {

@@ -57,6 +57,9 @@ const table = (head: string[], rows: (string | number)[][]) => {
   line();
 };
 const ms = (value: number | undefined) => value === undefined ? "–" : `${value} ms`;
+/** Acknowledged leads lost to the kill: missing after the restart (or, in older results, at once). */
+const lostAfterKill = (durability: Json): number =>
+  durability.missingAfterRestart ?? durability.missingAfterKill;
 const verdict = (ok: boolean | null) => ok === null ? "not measured" : ok ? "met" : "**missed**";
 const loadOf = (uptime: string | undefined) =>
   uptime ? (/load average: (.*)$/.exec(uptime)?.[1] ?? uptime) : "–";
@@ -125,11 +128,11 @@ table(["target", "measured", ""], [
     verdict(ratio ? ratio.ratio >= 1 : null),
   ],
   [
-    "every acknowledged lead durable (SIGKILL right after the last 200, KV read back)",
+    "every acknowledged lead durable (SIGKILL right after the last 200, restart on the KV file)",
     ingest?.durability
-      ? `${ingest.durability.missingAfterKill} of ${ingest.durability.acknowledgedLeads} missing`
+      ? `${lostAfterKill(ingest.durability)} of ${ingest.durability.acknowledgedLeads} missing`
       : "–",
-    verdict(ingest?.durability ? ingest.durability.missingAfterKill === 0 : null),
+    verdict(ingest?.durability ? lostAfterKill(ingest.durability) === 0 : null),
   ],
   [
     "p99 ack ≤ 20 ms at 32 concurrent",
@@ -287,10 +290,19 @@ if (ingest) {
       loadOf(r.uptime),
     ]),
   );
+  const kill = ingest.durability;
   line(
-    `Durability: after the matrix, one more round and a SIGKILL right after its last answer; ` +
-      `the KV file read back: ${ingest.durability.missingAfterKill} of ` +
-      `${ingest.durability.acknowledgedLeads} acknowledged leads missing.`,
+    kill.missingAfterRestart === undefined
+      ? `Durability: after the matrix, one more round and a SIGKILL right after its last answer; ` +
+        `the KV file read back: ${kill.missingAfterKill} of ` +
+        `${kill.acknowledgedLeads} acknowledged leads missing.`
+      : `Durability: after the matrix, one more round and a SIGKILL right after its last answer ` +
+        `(before its fetches); the KV file read back: ${kill.notStoredAtKill} of ` +
+        `${kill.acknowledgedLeads} acknowledged leads not stored yet, their ` +
+        `${kill.inboxRecordsAtKill} deliveries in the webhook inbox. Started again on that file ` +
+        `(listening after ${kill.restartListeningMs} ms), it had every acknowledged lead stored ` +
+        `${kill.allStoredAfterRestartMs} ms after the restart began: ${kill.missingAfterRestart} ` +
+        `missing.`,
   );
   line();
 }

@@ -35,6 +35,12 @@ export interface Config {
   graphApiVersion: string;
   /** Largest webhook body accepted, in bytes. */
   webhookBodyLimit: number;
+  /**
+   * `WEBHOOK_INBOX_THRESHOLD` (default 8, 0 to 100,000): deliveries waiting to be stored at which
+   * the webhook stops waiting for a delivery's leads and answers once the delivery is durable in
+   * the inbox (lib/leads/inbox.ts). 0 answers every delivery that way; 100,000 none.
+   */
+  webhookInboxThreshold: number;
   /** Port of the demo Graph API simulator (loopback only). */
   simulatorPort: number;
   /** Background jobs (lead details fetches): lease, attempts and retry wait. */
@@ -179,6 +185,7 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     graphApiBase: readUrl(env, "GRAPH_API_BASE", "https://graph.facebook.com"),
     graphApiVersion: readVersion(env),
     webhookBodyLimit: readInt(env, "WEBHOOK_BODY_LIMIT", 1024 * 1024, 1024, 64 * 1024 * 1024),
+    webhookInboxThreshold: readInt(env, "WEBHOOK_INBOX_THRESHOLD", 8, 0, 100_000),
     simulatorPort: readInt(env, "GRAPH_SIMULATOR_PORT", 8787, 0, 65535),
     jobs: {
       leaseMs: readInt(env, "JOB_LEASE_MS", 10_000, 1_000, 60 * 60 * 1000),

@@ -52,6 +52,8 @@ export interface AppServices {
   log: Logger;
   /** When this process started (ms since epoch). */
   startedAt: number;
+  /** No other process runs on this KV (see ServicesOptions.exclusiveKv). */
+  exclusiveKv: boolean;
   /**
    * This server's own base URL as it listens (loopback for a wildcard address, no trailing
    * slash), set once it listens; null while not serving (an app called in-process). Never taken
@@ -98,6 +100,12 @@ export interface AppServices {
 export interface ServicesOptions {
   /** PBKDF2 iterations for new password hashes; tests lower it. Default 600,000. */
   passwordIterations?: number;
+  /**
+   * True when no other process runs on this KV (the one server of a local KV file, which holds
+   * its lock): at start, what a crashed process left in the webhook inbox is stored at once
+   * rather than when its leases expire.
+   */
+  exclusiveKv?: boolean;
 }
 
 /** The lead worker's backfill of the contact index and seen pages for older versions' leads. */
@@ -151,7 +159,7 @@ export async function createServices(
     appSecret: meta.webhook.appSecret,
     log,
     deliveryRetentionMs: config.retention.deliveryDays * 24 * 60 * 60 * 1000,
-  });
+  }, { inbox: { threshold: config.webhookInboxThreshold } });
 
   const live = createLiveHub(kv, leads, {
     maxSubscribers: config.live.maxStreams,
@@ -243,6 +251,7 @@ export async function createServices(
     kv,
     log,
     startedAt: Date.now(),
+    exclusiveKv: options.exclusiveKv ?? false,
     selfUrl: null,
     passwordIterations: options.passwordIterations ?? DEFAULT_ITERATIONS,
     webhook: meta.webhook,
@@ -266,11 +275,14 @@ export async function createServices(
 
 /**
  * Starts the background work: the job runner (what is due at once, jobs left by a crash or a
- * stop, then a sweep every second), the lead worker, the live hub and the lead event feed. The
- * Meta health monitor's first check is started by the server once it listens.
+ * stop, then a sweep every second), the webhook inbox's processor (with what a crashed process
+ * left in the inbox, at once when this process has the KV to itself), the lead worker, the live
+ * hub and the lead event feed. The Meta health monitor's first check is started by the server
+ * once it listens.
  */
 export async function startServices(services: AppServices): Promise<void> {
   services.jobs.start();
+  services.ingestion.inbox.start({ takeOver: services.exclusiveKv });
   services.worker.start();
   await services.live.start();
   await services.leadEvents.start();
@@ -278,12 +290,14 @@ export async function startServices(services: AppServices): Promise<void> {
 
 /**
  * Stops every service, in the reverse of the order they depend on each other: event streams first
- * (with a retry hint), then the worker, the health checks and the lead event consumers (their
- * pending timers cleared; jobs left run at the next start), then the job runner (waiting for
- * running jobs), then the demo simulator. The KV store is the caller's to close.
+ * (with a retry hint), the webhook inbox (what waits in it is stored first), then the worker, the
+ * health checks and the lead event consumers (their pending timers cleared; jobs left run at the
+ * next start), then the job runner (waiting for running jobs), then the demo simulator. The KV
+ * store is the caller's to close.
  */
 export async function closeServices(services: AppServices): Promise<void> {
   await services.live.stop();
+  await services.ingestion.inbox.stop();
   await services.worker.stop();
   await services.metaHealth.stop();
   await services.leadEvents.stop();

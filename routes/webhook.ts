@@ -104,6 +104,15 @@ export const handler = define.handlers({
       }
       case "rejected":
         return jsonResponse({ error: `Cannot accept delivery: ${result.reason}`, requestId }, 400);
+      case "queued":
+        // Durable in the inbox; its leads are stored a moment later (many deliveries arrived).
+        return jsonResponse({
+          received: result.leadgenChanges,
+          queued: true,
+          ignored: result.ignored,
+          rejected: result.rejected.slice(0, 20),
+          requestId,
+        });
       default:
         // 200 even when some changes were malformed: their good neighbours are stored, and Meta
         // would send the whole delivery again for 36 hours on anything else.

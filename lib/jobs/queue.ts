@@ -96,6 +96,31 @@ export interface ClaimedJob {
   record: JobRecord;
 }
 
+/**
+ * A job from addClaimedJob that its creator works on itself, outside the queue's slots (e.g. a
+ * webhook delivery stored in a batch with others): the queue renews its lease while it is held,
+ * and the creator's own commit removes it (see holdClaimed).
+ */
+export interface HeldClaim {
+  /** The job's id. */
+  readonly id: string;
+  /**
+   * Stops renewing the lease and waits for a renewal in flight, so that `complete` checks the
+   * claim as it stands: call it right before building the commit that carries `complete`.
+   */
+  settle(): Promise<void>;
+  /**
+   * Adds the job's removal to `op`, guarded by the claim (as JobContext.complete). Throws
+   * LeaseLostError when another run has taken the job over.
+   */
+  complete(op: Deno.AtomicOperation): void;
+  /**
+   * Lets go of the job: once the commit that carried `complete` went through, or to leave the job
+   * to its lease (it comes due when the lease expires and any process runs it then).
+   */
+  release(): void;
+}
+
 /** The few logger methods the queue uses (lib/log.ts's Logger fits). */
 export interface JobLog {
   warn(message: string, fields?: Record<string, unknown>): void;
@@ -166,6 +191,18 @@ export interface JobQueue {
    * slot is free; its lease is renewed meanwhile). Does not wait for it.
    */
   runClaimed(job: ClaimedJob, versionstamp: string): void;
+  /**
+   * Holds a job from addClaimedJob whose commit went through with `versionstamp` without running
+   * it: its lease is renewed (heartbeat) until the caller completes it in a commit of its own or
+   * lets it go. This process's own sweeps leave it alone meanwhile.
+   */
+  holdClaimed(job: ClaimedJob, versionstamp: string): HeldClaim;
+  /**
+   * Claims and runs every job of `type` now, its lease expired or not (a crashed run's jobs need
+   * not wait for their leases). Only for a process that knows no other process runs jobs on this
+   * KV, such as the one server of a local KV file at start; jobs this process holds are skipped.
+   */
+  takeOver(type: string): Promise<RunDueResult>;
   /** Handle jobs of `type` in this process. */
   register(type: string, handler: JobHandler): void;
   /** Claim and run the jobs due now (and those whose lease expired), at most `limit` (default 100). */
@@ -314,10 +351,18 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
     }
   }
 
-  /** The heartbeat: moves the lease of every held job a full lease ahead, in few commits. */
+  /**
+   * The heartbeat: moves the lease of every held job whose lease is a heartbeat old a full lease
+   * ahead, in few commits.
+   */
   async function renewLeases() {
+    const at = now();
     const due = [...held.values()].filter((entry) => {
-      if (entry.lost || entry.overdue) return false;
+      if (entry.lost || entry.overdue || entry.finishing) return false;
+      // Claimed or renewed within the last heartbeat: at least two thirds of its lease are left,
+      // and the next heartbeat comes while a third still is. Jobs held a moment (most of them,
+      // and a burst of webhook inbox records) are never rewritten.
+      if (entry.leaseUntil - at > leaseMs * 2 / 3) return false;
       if (now() - entry.heldSince > MAX_HOLD_MS) {
         entry.overdue = true;
         log.warn("Job held too long: its lease is no longer renewed, so another run may take it", {
@@ -428,8 +473,17 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
       await commitAtomic(kv.atomic().check(entry).delete(entry.key));
       return "skipped";
     }
+    if (job.dueAt > now()) return "skipped";
+    return await claimRecord(current as Deno.KvEntry<JobRecord>);
+  }
+
+  /** Claims the job as read in `current` (a versionstamp check) and runs it here. */
+  async function claimRecord(
+    current: Deno.KvEntry<JobRecord>,
+  ): Promise<"succeeded" | "retried" | "failed" | "skipped"> {
+    const job = current.value;
+    const id = job.id;
     const startedAt = now();
-    if (job.dueAt > startedAt) return "skipped";
     const leaseUntil = Math.floor(startedAt + leaseMs);
     const claimed: JobRecord = {
       ...job,
@@ -604,6 +658,73 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
     })());
   }
 
+  function holdClaimed(claimed: ClaimedJob, versionstamp: string): HeldClaim {
+    const id = claimed.id;
+    // This process's sweeps skip it, even once its lease has expired.
+    inFlight.add(id);
+    const entry = hold(claimed.record, versionstamp, true);
+    let released = false;
+    return {
+      id,
+      async settle() {
+        entry.finishing = true;
+        if (renewing) await renewing;
+      },
+      complete(op) {
+        if (entry.lost) throw new LeaseLostError(id);
+        op.check({ key: jobKey(id), versionstamp: entry.versionstamp })
+          .delete(jobDueKey(entry.leaseUntil, id))
+          .delete(jobKey(id));
+      },
+      release() {
+        if (released) return;
+        released = true;
+        if (held.get(id) === entry) unhold(id);
+        inFlight.delete(id);
+      },
+    };
+  }
+
+  async function takeOver(type: string): Promise<RunDueResult> {
+    const result: RunDueResult = {
+      listed: 0,
+      claimed: 0,
+      succeeded: 0,
+      retried: 0,
+      failed: 0,
+      skipped: 0,
+    };
+    // Ids are `type:key`, so a type's jobs sit together between `type:` and `type;`.
+    const selector = { start: jobKey(jobIdFor(type, "")), end: jobKey(`${type};`) };
+    const entries: Deno.KvEntry<JobRecord>[] = [];
+    for await (const entry of kv.list<JobRecord>(selector)) entries.push(entry);
+    result.listed = entries.length;
+    await Promise.all(entries.map(async (entry) => {
+      const id = entry.value.id;
+      if (inFlight.has(id) || entry.value.type !== type) {
+        result.skipped++;
+        return;
+      }
+      inFlight.add(id);
+      await acquireSlot();
+      try {
+        const outcome = await claimRecord(entry);
+        if (outcome !== "skipped") result.claimed++;
+        result[outcome]++;
+      } catch (error) {
+        log.error("Job run failed in the queue itself; its lease will expire and it runs again", {
+          jobId: id,
+          error: errorMessage(error),
+        });
+        result.skipped++;
+      } finally {
+        releaseSlot();
+        inFlight.delete(id);
+      }
+    }));
+    return result;
+  }
+
   function kick(): Promise<void> {
     if (stopped) return Promise.resolve();
     if (pendingKick) return pendingKick;
@@ -716,6 +837,12 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
     },
 
     runClaimed,
+
+    holdClaimed,
+
+    takeOver(type) {
+      return track(takeOver(type));
+    },
 
     register(type, handler) {
       if (handlers.has(type)) {

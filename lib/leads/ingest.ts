@@ -1,11 +1,24 @@
 // Webhook ingestion: verify a delivery's signature, parse it, store each new lead with its fetch job.
 
-import { parseWebhookDelivery, PayloadError, type RejectedChange } from "../facebook/payload.ts";
+import {
+  type LeadgenChange,
+  parseWebhookDelivery,
+  PayloadError,
+  type RejectedChange,
+} from "../facebook/payload.ts";
 import { verifySignature } from "../facebook/signature.ts";
-import type { ClaimedJob, JobQueue } from "../jobs/queue.ts";
+import { PermanentJobError } from "../jobs/errors.ts";
+import {
+  type ClaimedJob,
+  COMPLETED_IN_COMMIT,
+  type JobHandler,
+  type JobQueue,
+} from "../jobs/queue.ts";
 import type { Logger } from "../log.ts";
+import { webhookToStored } from "../metrics/app_metrics.ts";
 import {
   buildDelivery,
+  CHUNK_BYTES,
   type DeliveryOutcome,
   deliveryWrites,
   type NewDelivery,
@@ -15,9 +28,17 @@ import {
   writeDelivery,
 } from "./deliveries.ts";
 import { FETCH_LEAD_DETAILS, type FetchLeadDetailsPayload } from "./fetch_details.ts";
+import {
+  createWebhookInbox,
+  type InboxOptions,
+  type InboxPayload,
+  newInboxId,
+  WEBHOOK_INBOX,
+  type WebhookInbox,
+} from "./inbox.ts";
 import { recordWebhookDuplicates } from "./late_webhooks.ts";
 import { type Lead, newMetaLead } from "./model.ts";
-import type { LeadStore } from "./store.ts";
+import type { ExtraWrite, InsertLeadsResult, LeadStore } from "./store.ts";
 
 /** What ingestion needs: the stores, the queue and the app secret that signs deliveries. */
 export interface IngestDeps {
@@ -32,7 +53,29 @@ export interface IngestDeps {
   /** How long raw deliveries are kept (default 7 days). */
   deliveryRetentionMs?: number;
   now?: () => Date;
+  /**
+   * The webhook inbox (see createIngestion): under load a delivery is answered once it is durable
+   * there, and its leads are stored right behind. Without one every delivery waits for its leads.
+   */
+  inbox?: LeadInbox;
 }
+
+/** What the inbox's processor stores: a delivery's lead stubs, parsed when it arrived. */
+export interface QueuedDelivery {
+  stubs: Lead[];
+  requestId: string | null;
+  /** performance.now() when it was parsed, to time it until its leads are stored. */
+  parsedAt: number;
+}
+
+/** What storing a queued delivery did (for a webhook call that waits for it). */
+export interface StoredDelivery {
+  inserted: number;
+  duplicates: number;
+}
+
+/** The webhook inbox as ingestion uses it. */
+export type LeadInbox = WebhookInbox<QueuedDelivery, StoredDelivery>;
 
 /**
  * The outcome of one delivery, each mapping to one HTTP status in the webhook route.
@@ -56,6 +99,17 @@ export type IngestResult =
     rejected: RejectedChange[];
     deliveryId: string | null;
   }
+  | {
+    /**
+     * Durable in the webhook inbox and acknowledged before its leads are stored (many deliveries
+     * were waiting): the inbox's processor stores them a moment later.
+     */
+    outcome: "queued";
+    leadgenChanges: number;
+    ignored: string[];
+    rejected: RejectedChange[];
+    deliveryId: string | null;
+  }
   | { outcome: "unauthorized"; reason: "missing" | "malformed" | "mismatch" }
   | { outcome: "rejected"; reason: string; deliveryId: string | null };
 
@@ -63,12 +117,15 @@ export type IngestResult =
  * Ingests one webhook delivery from its exact raw bytes and its X-Hub-Signature-256 header.
  * A bad signature stores nothing. A signed delivery is kept (see saveDelivery) whatever its content;
  * its leadgen changes become lead stubs, each committed with its fetch job, and the fetch starts
- * at once in-process. Resolves only after every lead of the delivery is committed; a KV failure
- * rejects (the caller answers 500 and Meta retries, which the leadgen dedupe makes harmless).
+ * at once in-process. While few deliveries wait (see `deps.inbox`), resolves only after every lead
+ * of the delivery is committed; when many wait, once the delivery is durable in the inbox
+ * ("queued"), its leads stored a moment later. A KV failure rejects (the caller answers 500 and
+ * Meta retries, which the leadgen dedupe makes harmless).
  *
  * Per lead that is one share of a group commit (the leads of deliveries that arrive together,
  * their fetch jobs created already claimed by this process, and the raw deliveries), then the
- * Graph call, then one share of another group commit (the answers and the job's removal).
+ * Graph call, then one share of another group commit (the answers and the job's removal). Through
+ * the inbox, one share of a commit of inbox records (each with its raw delivery) comes first.
  */
 export async function ingestWebhook(
   deps: IngestDeps,
@@ -164,9 +221,8 @@ async function ingestVerified(
   const now = (deps.now ?? (() => new Date()))();
   const stubs = delivery.leadgen.map((change) => newMetaLead(change, now));
   const outcome: DeliveryOutcome = "accepted";
-  const claims = new Map<string, ClaimedJob>();
-  // The audit copy rides in the commit of the leads when it is small (it nearly always is);
-  // a big batch's copy is written beside them in commits of its own.
+  // The audit copy rides in the commit of the leads (or of the inbox record) when it is small
+  // (it nearly always is); a big batch's copy is written beside them in commits of its own.
   const built = keepCopy && deps.keepDeliveries !== false
     ? buildDelivery(rawBody, {
       requestId,
@@ -176,20 +232,61 @@ async function ingestVerified(
     }, { now: deps.now, retentionMs: deps.deliveryRetentionMs })
     : null;
   const inline = built ? deliveryWrites(built) : null;
-  const [result, keptAside] = await Promise.all([
-    deps.leads.insertLeads(stubs, {
-      onCommit(op, lead) {
-        // Claimed in the commit that creates it, so it runs here with no claim commit.
-        claims.set(lead.id, addClaimedFetchJob(deps.jobs, op, lead, requestId));
+
+  // Replays never go through the inbox: an admin waits for what they did.
+  const inbox = keepCopy ? deps.inbox : undefined;
+  // Through the inbox only what its record (with the kept copy) can hold in one shared commit.
+  const fits = built ? inline !== null : rawBody.byteLength <= CHUNK_BYTES;
+  const admission = inbox && fits ? inbox.admit() : "direct";
+  if (inbox && admission !== "direct") {
+    const deliveryId = built?.record.id ?? newInboxId();
+    const accepted = await inbox.accept({
+      id: deliveryId,
+      payload: {
+        deliveryId: built ? deliveryId : null,
+        ...(built ? {} : { body: rawBody }),
+        requestId,
+        receivedAt: now.toISOString(),
       },
-      onCommitted(lead, versionstamp) {
-        const claimed = claims.get(lead.id);
-        if (claimed) deps.jobs.runClaimed(claimed, versionstamp);
-      },
-      extra: inline ?? undefined,
-    }),
-    built && !inline ? keepBuiltDelivery(deps, built) : Promise.resolve(null),
-  ]);
+      copy: inline ?? undefined,
+      bytes: rawBody.byteLength,
+      delivery: { stubs, requestId, parsedAt: performance.now() },
+    });
+    const summary = {
+      deliveryId,
+      leadgenChanges: delivery.leadgen.length,
+      ignored,
+      rejected: rejected.length,
+    };
+    if (admission === "queue") {
+      log.info("webhook accepted", { ...summary, queued: true });
+      return {
+        outcome: "queued",
+        leadgenChanges: delivery.leadgen.length,
+        ignored,
+        rejected,
+        deliveryId: built ? deliveryId : null,
+      };
+    }
+    // The backlog is full: this one waits for its leads, which slows Meta down for a moment.
+    const stored = await accepted.stored;
+    log.info("webhook accepted", { ...summary, ...stored });
+    return {
+      outcome,
+      leadgenChanges: delivery.leadgen.length,
+      ...stored,
+      ignored,
+      rejected,
+      deliveryId: built ? deliveryId : null,
+    };
+  }
+
+  const store = () =>
+    Promise.all([
+      storeDeliveryLeads(deps, stubs, requestId, inline),
+      built && !inline ? keepBuiltDelivery(deps, built) : Promise.resolve(null),
+    ]);
+  const [result, keptAside] = inbox ? await inbox.direct(store) : await store();
   let deliveryId = keptAside;
   if (inline) {
     if (result.extraError) {
@@ -199,23 +296,6 @@ async function ingestVerified(
         bytes: rawBody.byteLength,
       });
     } else deliveryId = built!.record.id;
-  }
-  if (result.failed.length > 0) {
-    // Not acknowledged: Meta sends the delivery again, and the leads stored now are duplicates then.
-    const { lead, error } = result.failed[0];
-    throw new Error(
-      `Cannot store ${result.failed.length} lead(s) of the delivery, e.g. Meta lead ${lead.leadgenId}: ${error.message}`,
-      { cause: error },
-    );
-  }
-  if (result.duplicates.length > 0) {
-    // Rare (Meta's retries, or a webhook later than the sweep): the health checks must know that
-    // this lead's webhook did arrive. A failure costs no lead, so it is only logged.
-    await recordWebhookDuplicates(
-      deps.kv,
-      result.duplicates.flatMap((lead) => lead.leadgenId ? [lead.leadgenId] : []),
-      { now: deps.now },
-    ).catch((error) => log.error("late webhook not recorded", { error: (error as Error).message }));
   }
   log.info("webhook accepted", {
     deliveryId,
@@ -233,6 +313,101 @@ async function ingestVerified(
     ignored,
     rejected,
     deliveryId,
+  };
+}
+
+/**
+ * Stores a delivery's lead stubs, each with its fetch job created claimed (it runs here once the
+ * commit is through), and `extra` in their commit. Rejects when a lead could not be stored (the
+ * delivery must not be acknowledged, or must stay in the inbox) or KV failed. Known leads are
+ * recorded as late webhooks for the health checks.
+ */
+async function storeDeliveryLeads(
+  deps: IngestDeps,
+  stubs: Lead[],
+  requestId: string | null,
+  extra: ExtraWrite | null,
+): Promise<InsertLeadsResult> {
+  const claims = new Map<string, ClaimedJob>();
+  const result = await deps.leads.insertLeads(stubs, {
+    onCommit(op, lead) {
+      // Claimed in the commit that creates it, so it runs here with no claim commit.
+      claims.set(lead.id, addClaimedFetchJob(deps.jobs, op, lead, requestId));
+    },
+    onCommitted(lead, versionstamp) {
+      const claimed = claims.get(lead.id);
+      if (claimed) deps.jobs.runClaimed(claimed, versionstamp);
+    },
+    extra: extra ?? undefined,
+  });
+  if (result.failed.length > 0) {
+    // Not acknowledged: Meta sends the delivery again, and the leads stored now are duplicates then.
+    const { lead, error } = result.failed[0];
+    throw new Error(
+      `Cannot store ${result.failed.length} lead(s) of the delivery, e.g. Meta lead ${lead.leadgenId}: ${error.message}`,
+      { cause: error },
+    );
+  }
+  if (result.duplicates.length > 0) {
+    // Rare (Meta's retries, or a webhook later than the sweep): the health checks must know that
+    // this lead's webhook did arrive. A failure costs no lead, so it is only logged.
+    await recordWebhookDuplicates(
+      deps.kv,
+      result.duplicates.flatMap((lead) => lead.leadgenId ? [lead.leadgenId] : []),
+      { now: deps.now },
+    ).catch((error) =>
+      deps.log.error("late webhook not recorded", {
+        requestId,
+        error: (error as Error).message,
+      })
+    );
+  }
+  return result;
+}
+
+/** The removal of an inbox record as an extra of its leads' commit (only once they are safe). */
+function removalWith(complete: (op: Deno.AtomicOperation) => void): ExtraWrite {
+  return { write: complete, requiresLeads: true };
+}
+
+/**
+ * The handler of inbox records that no live process holds (their process died before storing
+ * them, or a store failed): reads the delivery's bytes back, parses them again and stores the
+ * leads, the record's removal in their commit. Leads stored already are known: nothing doubles.
+ */
+export function webhookInboxHandler(deps: IngestDeps): JobHandler {
+  return async function storeInboxRecord(payload, ctx) {
+    const record = payload as InboxPayload;
+    let body = record.body;
+    if (!body) {
+      const kept = record.deliveryId ? await readDelivery(deps.kv, record.deliveryId) : null;
+      if (kept === null) {
+        throw new PermanentJobError(
+          `Cannot store webhook delivery ${record.deliveryId}: its kept bytes expired or are gone`,
+        );
+      }
+      body = kept.body;
+    }
+    let leadgen: LeadgenChange[];
+    try {
+      leadgen = parseWebhookDelivery(new TextDecoder().decode(body)).leadgen;
+    } catch (error) {
+      if (!(error instanceof PayloadError)) throw error;
+      // It parsed when it arrived: only a parser changed since could refuse it.
+      throw new PermanentJobError(`Cannot parse webhook delivery again: ${error.reason}`);
+    }
+    const receivedAt = new Date(record.receivedAt);
+    const stubs = leadgen.map((change) => newMetaLead(change, receivedAt));
+    const removal = ctx.complete ? removalWith((op) => ctx.complete!(op)) : null;
+    const result = await storeDeliveryLeads(deps, stubs, record.requestId, removal);
+    deps.log.info("webhook inbox record stored", {
+      requestId: record.requestId,
+      deliveryId: record.deliveryId,
+      attempt: ctx.attempt,
+      inserted: result.inserted.length,
+      duplicates: result.duplicates.length,
+    });
+    return removal && !result.extraError ? COMPLETED_IN_COMMIT : undefined;
   };
 }
 
@@ -329,6 +504,8 @@ async function keepBuiltDelivery(
 
 /** Webhook ingestion for one app, as the webhook route and the deliveries log call it. */
 export interface Ingestion {
+  /** The webhook inbox: started and stopped with the app's services. */
+  inbox: LeadInbox;
   /** Ingests one webhook delivery (see ingestWebhook). */
   ingest(rawBody: Uint8Array, signature: string | null, requestId?: string): Promise<IngestResult>;
   /**
@@ -341,14 +518,46 @@ export interface Ingestion {
   ): Promise<IngestResult | null>;
 }
 
-/** Binds ingestion to its dependencies. */
-export function createIngestion(deps: IngestDeps): Ingestion {
+/**
+ * Binds ingestion to its dependencies, with a webhook inbox (see lib/leads/inbox.ts) whose
+ * processor stores queued deliveries the same way as a delivery stored directly, and whose
+ * records left by a process that died are stored by the job queue's sweeps (the handler is
+ * registered on `deps.jobs` here).
+ */
+export function createIngestion(
+  deps: Omit<IngestDeps, "inbox">,
+  options: { inbox?: InboxOptions } = {},
+): Ingestion {
+  const inbox: LeadInbox = createWebhookInbox<QueuedDelivery, StoredDelivery>({
+    kv: deps.kv,
+    jobs: deps.jobs,
+    log: deps.log,
+    async store(delivery, removal) {
+      const result = await storeDeliveryLeads(deps, delivery.stubs, delivery.requestId, removal);
+      if (result.inserted.length > 0) {
+        // A direct delivery is timed by the webhook route, which answers once it is stored.
+        webhookToStored.observe((performance.now() - delivery.parsedAt) / 1000);
+      }
+      return {
+        result: { inserted: result.inserted.length, duplicates: result.duplicates.length },
+        removed: !result.extraError,
+      };
+    },
+  }, options.inbox);
+  const withInbox: IngestDeps = { ...deps, inbox };
+  deps.jobs.register(WEBHOOK_INBOX, webhookInboxHandler(withInbox));
   return {
+    inbox,
     ingest: (rawBody, signature, requestId) =>
-      ingestWebhook(deps, rawBody, signature, { requestId }),
+      ingestWebhook(withInbox, rawBody, signature, { requestId }),
     async replay(deliveryId, options = {}) {
-      const result = await replayDelivery(deps, deliveryId, { requestId: options.requestId });
-      if (result === null || result.outcome === "unauthorized") return result;
+      const result = await replayDelivery(withInbox, deliveryId, {
+        requestId: options.requestId,
+      });
+      // Never "queued": replays do not go through the inbox.
+      if (result === null || result.outcome === "unauthorized" || result.outcome === "queued") {
+        return result;
+      }
       await recordReplay(deps.kv, deliveryId, {
         at: new Date().toISOString(),
         by: options.by ?? null,

@@ -77,6 +77,13 @@ export type OnLeadCommitted = (lead: Lead, versionstamp: string) => void;
 export interface ExtraWrite {
   /** Adds its writes to `op`; may run once per attempt. */
   write(op: Deno.AtomicOperation): void;
+  /**
+   * Written only once every lead of the request is stored or known (default false): when one
+   * cannot be stored, the extra is left out and `extraError` says why. For writes that say the
+   * leads are safe, such as the removal of the webhook inbox record that holds them. It goes in
+   * the commit of the request's last new lead (or, when that commit is full, the one after it).
+   */
+  requiresLeads?: boolean;
 }
 
 /** Options of `insertLeads`. */
@@ -622,17 +629,32 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     // and a commit that fails on a repeat from another process (or from before a restart) reads
     // the keys then and goes again without it.
     let size = leadsPerCommit;
+    let items = Infinity;
     let start = 0;
     while (start < pending.length) {
-      const end = chunkEnd(pending, start, size);
-      const chunk = pending.slice(start, end).filter((item) => !item.request.error);
+      const end = chunkEnd(pending, start, size, items);
+      const chunk = pending.slice(start, end).filter((item) => {
+        if (item.request.error) return false;
+        if (item.kind === "extra" && item.request.extra?.requiresLeads) {
+          // Its request's leads were all committed or known before it (they come first).
+          const failed = item.request.result.failed;
+          if (failed.length > 0) {
+            item.request.result.extraError ??= new Error(
+              `Not written: ${failed.length} lead(s) of the request could not be stored`,
+            );
+            return false;
+          }
+        }
+        return true;
+      });
       try {
         if (chunk.length > 0) await commitInserts(chunk);
         start = end;
       } catch (error) {
         // A commit over KV's limits (or one lead's own failing check) throws: narrow it down, and
-        // a single lead that still fails is reported alone while the others go on.
-        if (chunk.length > 1) size = Math.ceil(chunk.length / 2);
+        // a single lead that still fails is reported alone while the others go on. Counted in
+        // items, not leads, so a lead and its request's extra can be told apart too.
+        if (chunk.length > 1) size = items = Math.ceil(chunk.length / 2);
         else {
           if (chunk.length === 1) {
             const item = chunk[0];
@@ -641,21 +663,26 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
             } else item.request.result.extraError = asError(error);
           }
           start = end;
+          // The culprit is out: the rest fill commits as before.
+          size = leadsPerCommit;
+          items = Infinity;
         }
       }
     }
   }
 
   /**
-   * Where the commit that starts at `start` ends: at most `size` leads, while the writes of every
-   * item (as recorded), their change records and counters, and the head fit the limits.
+   * Where the commit that starts at `start` ends: at most `size` leads and `items` items, while
+   * the writes of every item (as recorded), their change records and counters, and the head fit
+   * the limits.
    */
-  function chunkEnd(pending: PendingItem[], start: number, size: number): number {
+  function chunkEnd(pending: PendingItem[], start: number, size: number, items: number): number {
     const total = addCommitSize(emptyCommitSize(), HEAD_SIZE);
     const counters = new Set<string>();
     let leads = 0;
     let end = start;
     while (end < pending.length) {
+      if (end - start >= items) break;
       const item = pending[end];
       const add = addCommitSize(emptyCommitSize(), item.writes.size);
       if (item.kind === "lead") {

@@ -29,6 +29,7 @@ export const LATENCY_BUCKETS_SECONDS = [
 /** How a webhook delivery was answered. */
 export type DeliveryOutcome =
   | "ok"
+  | "queued"
   | "duplicate_only"
   | "ignored"
   | "bad_signature"
@@ -40,6 +41,7 @@ export type DeliveryOutcome =
 /** Every {@linkcode DeliveryOutcome}, each shown from the start (0) so rates work at once. */
 export const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = [
   "ok",
+  "queued",
   "duplicate_only",
   "ignored",
   "bad_signature",
@@ -52,7 +54,8 @@ export const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = [
 /** `POST /webhook` answers by outcome. */
 export const webhookDeliveries = registry.counter({
   name: "leadline_webhook_deliveries_total",
-  help: "Webhook deliveries by outcome: ok (a new lead stored), duplicate_only (every lead known " +
+  help: "Webhook deliveries by outcome: ok (a new lead stored), queued (durable in the webhook " +
+    "inbox, its leads stored right after the answer), duplicate_only (every lead known " +
     "already), ignored (no leadgen change), bad_signature (401), malformed (400), too_large (413), " +
     "rate_limited (429), error (500).",
   labelNames: ["outcome"],
@@ -63,7 +66,7 @@ for (const outcome of DELIVERY_OUTCOMES) webhookDeliveries.inc({ outcome }, 0);
 export const webhookToStored = registry.histogram({
   name: "leadline_webhook_to_stored_seconds",
   help: "Seconds from the webhook handler taking a delivery to the commit of its new leads " +
-    "(deliveries that stored at least one lead).",
+    "(deliveries that stored at least one lead; for a queued one, after its answer).",
   buckets: LATENCY_BUCKETS_SECONDS,
 });
 

@@ -30,12 +30,13 @@ export function countDeliveries<Ctx>(
 async function deliveryOutcome(res: Response): Promise<DeliveryOutcome> {
   switch (res.status) {
     case 200: {
-      let answer: { inserted?: unknown; duplicates?: unknown } = {};
+      let answer: { inserted?: unknown; duplicates?: unknown; queued?: unknown } = {};
       try {
         answer = await res.clone().json();
       } catch {
         // Not our JSON answer: counted as ok without a time.
       }
+      if (answer.queued === true) return "queued";
       if (typeof answer.inserted === "number" && answer.inserted > 0) return "ok";
       if (typeof answer.duplicates === "number" && answer.duplicates > 0) return "duplicate_only";
       return "ignored";

@@ -1,6 +1,6 @@
 // Fault suite: a duplicate storm. 10,000 signed deliveries sent 32 at a time, 30% of them repeats
-// of others (in any order, some in flight together): exactly the unique leads are stored, every
-// one is fetched, with exactly one Graph read each.
+// of others (in any order, some in flight together, some waiting in the webhook inbox together):
+// exactly the unique leads are stored, every one is fetched, with exactly one Graph read each.
 import assert from "node:assert/strict";
 import { signBody } from "../../lib/facebook/signature.ts";
 import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
@@ -31,6 +31,7 @@ Deno.test("[faults] duplicate storm: 10,000 deliveries, 30% repeats, concurrent 
 
     let inserted = 0;
     let duplicates = 0;
+    let queued = 0;
     const statuses = new Map<number, number>();
     await pool(deliveries.length, 32, async (i) => {
       const res = await fetch(server.url + "/webhook", {
@@ -45,10 +46,18 @@ Deno.test("[faults] duplicate storm: 10,000 deliveries, 30% repeats, concurrent 
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
       inserted += answer.inserted ?? 0;
       duplicates += answer.duplicates ?? 0;
+      if (answer.queued === true) queued++;
     });
     assert.deepEqual([...statuses], [[200, total]], "every delivery acknowledged");
-    assert.equal(inserted, unique, "each unique lead inserted once");
-    assert.equal(duplicates, total - unique, "every repeat answered as a duplicate");
+    // 32 at once are more than the webhook waits for: most are answered as soon as they are
+    // durable in the inbox (queued), their leads stored right after; the others once stored.
+    assert.equal(inserted + duplicates + queued, total, "each answer says stored, known or queued");
+    assert.ok(inserted <= unique, "no lead inserted twice");
+    await until(
+      () => server.app.services.ingestion.inbox.backlog() === 0,
+      "the inbox to be stored",
+      120_000,
+    );
     assert.equal(await countKeys(server.kv, LEADS_BY_CREATED_PREFIX), unique, "stored leads");
 
     // Every lead fetched, each with exactly one Graph read.

@@ -519,3 +519,81 @@ Deno.test("[jobs] a job stored before ids came from type and key is found, refus
   assert.equal((await kv.list({ prefix: [] }).next()).done, true, "its index went with it");
   kv.close();
 });
+
+Deno.test("[jobs] a held claim keeps its lease past the lease time and is removed by its holder's own commit", async () => {
+  const dir = await Deno.makeTempDir();
+  const kvA = await Deno.openKv(`${dir}/jobs.sqlite`);
+  const kvB = await Deno.openKv(`${dir}/jobs.sqlite`);
+  const logA = quietLog();
+  // A lease of 150 ms, renewed every 50 ms; held for 4 leases.
+  const queueA = createJobQueue(kvA, { leaseMs: 150, log: logA });
+  const queueB = createJobQueue(kvB, { leaseMs: 150, log: quietLog() });
+  let ran = 0;
+  const count = () => {
+    ran++;
+    return Promise.resolve();
+  };
+  queueA.register("inbox", count);
+  queueB.register("inbox", count);
+  const op = kvA.atomic();
+  const claimed = queueA.addClaimedJob(op, { type: "inbox", key: "k", payload: null });
+  const res = await commitAtomic(op);
+  assert.ok(res.ok);
+  const claim = queueA.holdClaimed(claimed, res.versionstamp);
+  const until = Date.now() + 600;
+  let swept = 0;
+  while (Date.now() < until) {
+    swept += (await queueB.runDue()).claimed + (await queueA.runDue()).claimed;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.equal(swept, 0, "neither process's sweep took the held job");
+  // The holder's own commit carries its result and the job's removal.
+  await claim.settle();
+  const done = kvA.atomic().set(["result", "k"], "stored");
+  claim.complete(done);
+  assert.ok((await commitAtomic(done)).ok);
+  claim.release();
+  assert.equal(await queueA.getJob("inbox", "k"), null);
+  assert.equal((await kvA.get(["result", "k"])).value, "stored");
+  assert.equal((await kvA.list({ prefix: ["jobs_due"] }).next()).done, true, "no due entry left");
+  assert.equal(ran, 0, "no handler ran it");
+  assert.deepEqual(logA.lines, [], "no lease was lost");
+  await queueA.stop();
+  await queueB.stop();
+  kvA.close();
+  kvB.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("[jobs] takeOver runs every job of a type at once, leased or not, and leaves other types and held claims alone", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const clock = { t: 1_000_000 };
+  const dead = createJobQueue(kv, { now: () => clock.t, leaseMs: 10_000, log: quietLog() });
+  const next = createJobQueue(kv, { now: () => clock.t, leaseMs: 10_000, log: quietLog() });
+  const ran: string[] = [];
+  next.register("inbox", (payload, ctx) => {
+    ran.push(`${payload} attempt ${ctx.attempt}`);
+    return Promise.resolve();
+  });
+  next.register("fetch", () => Promise.reject(new Error("another type must not run")));
+  const op = kv.atomic();
+  // Left by a process that died: claimed, leases far from expired.
+  dead.addClaimedJob(op, { type: "inbox", key: "a", payload: "a" });
+  dead.addClaimedJob(op, { type: "inbox", key: "b", payload: "b" });
+  dead.addClaimedJob(op, { type: "fetch", key: "f", payload: "f" });
+  const mine = next.addClaimedJob(op, { type: "inbox", key: "mine", payload: "mine" });
+  const res = await op.commit();
+  assert.ok(res.ok);
+  const claim = next.holdClaimed(mine, res.versionstamp);
+  assert.equal((await next.runDue()).claimed, 0, "nothing is due yet");
+  const result = await next.takeOver("inbox");
+  assert.equal(result.succeeded, 2);
+  assert.deepEqual(ran.sort(), ["a attempt 2", "b attempt 2"]);
+  assert.equal(await next.getJob("inbox", "a"), null);
+  assert.equal((await next.getJob("fetch", "f"))?.state, "running", "another type left alone");
+  assert.equal((await next.getJob("inbox", "mine"))?.state, "running", "a held claim left alone");
+  claim.release();
+  await next.stop();
+  await dead.stop();
+  kv.close();
+});

@@ -265,3 +265,42 @@ Deno.test("[db] group commit - updates from the remembered leads (no read) move 
   assert.equal((await real.get<number>(["lead_stats_waiting"])).value, 10, "still waiting");
   real.close();
 });
+
+Deno.test("[db] group commit - an extra that requires its leads is left out when one cannot be stored, and the commit still ends", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const store = createLeadStore(kv);
+  const bad = metaLead("700000000000031");
+  const good = metaLead("700000000000032");
+  // A check no commit can pass: this lead can never be stored.
+  const poison = (op: Deno.AtomicOperation, lead: Lead) => {
+    if (lead.id === bad.id) op.check({ key: ["never"], versionstamp: "00000000000000010000" });
+  };
+  const [failing, passing] = await Promise.all([
+    store.insertLeads([bad], {
+      onCommit: poison,
+      extra: { write: (op) => op.set(["extra", "bad"], 1), requiresLeads: true },
+    }),
+    store.insertLeads([good], {
+      extra: { write: (op) => op.set(["extra", "good"], 1), requiresLeads: true },
+    }),
+  ]);
+  assert.equal(failing.failed.length, 1);
+  assert.match(failing.extraError?.message ?? "", /could not be stored/);
+  assert.equal(passing.inserted.length, 1);
+  assert.equal(passing.extraError, undefined);
+  const [badExtra, goodExtra, goodLead] = await kv.getMany([
+    ["extra", "bad"],
+    ["extra", "good"],
+    ["leads", good.id],
+  ]);
+  assert.equal(badExtra.versionstamp, null, "not written: its lead is not stored");
+  assert.equal(goodExtra.versionstamp, goodLead.versionstamp, "in its lead's commit");
+  // An extra that does not require its leads is still written beside a lead that fails.
+  const alone = await store.insertLeads([metaLead("700000000000033")], {
+    onCommit: (op) => op.check({ key: ["never"], versionstamp: "00000000000000010000" }),
+    extra: { write: (op) => op.set(["extra", "plain"], 1) },
+  });
+  assert.equal(alone.failed.length, 1);
+  assert.equal((await kv.get(["extra", "plain"])).value, 1);
+  kv.close();
+});

@@ -74,8 +74,12 @@ Deno.test("[pipeline] the same body 20 times at once gives one lead and one Grap
       Array.from({ length: 20 }, () => postDelivery(webhookUrl, body)),
     );
     assert.deepEqual(results.map((r) => r.status), Array(20).fill(200));
-    const inserted = results.map((r) => JSON.parse(r.text).inserted as number);
-    assert.equal(inserted.reduce((a, b) => a + b, 0), 1, "exactly one delivery inserted the lead");
+    // 20 at once are more than the webhook waits for: those past the inbox's threshold are
+    // answered once durable in the inbox (queued), the others once their lead is committed.
+    const answers = results.map((r) => JSON.parse(r.text));
+    assert.ok(answers.every((a) => a.queued === true || typeof a.inserted === "number"));
+    const inserted = answers.reduce((n, a) => n + (a.inserted ?? 0), 0);
+    assert.ok(inserted <= 1, "no two deliveries inserted the lead");
 
     const lead = await waitForSettled(server, simLead.id);
     assert.equal(lead.details, "fetched");
