@@ -424,28 +424,39 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
 
   async function runDue(runOptions: { limit?: number } = {}): Promise<RunDueResult> {
     const limit = Math.max(1, runOptions.limit ?? RUN_LIMIT);
+    const entries: Deno.KvEntry<string>[] = [];
+    const selector = { prefix: JOBS_DUE_PREFIX, end: jobsDueEndKey(Math.floor(now())) };
+    for await (const entry of kv.list<string>(selector, { limit })) entries.push(entry);
+    return await runEach(entries, (entry) => entry.value, claimAndRun);
+  }
+
+  /**
+   * Runs `claim` for each entry whose job (`idOf`) is not in flight here, at most `concurrency`
+   * at once; a failure of the queue itself is logged and leaves the job to its lease.
+   */
+  async function runEach<E>(
+    entries: E[],
+    idOf: (entry: E) => string | null,
+    claim: (entry: E) => Promise<"succeeded" | "retried" | "failed" | "skipped">,
+  ): Promise<RunDueResult> {
     const result: RunDueResult = {
-      listed: 0,
+      listed: entries.length,
       claimed: 0,
       succeeded: 0,
       retried: 0,
       failed: 0,
       skipped: 0,
     };
-    const entries: Deno.KvEntry<string>[] = [];
-    const selector = { prefix: JOBS_DUE_PREFIX, end: jobsDueEndKey(Math.floor(now())) };
-    for await (const entry of kv.list<string>(selector, { limit })) entries.push(entry);
-    result.listed = entries.length;
     await Promise.all(entries.map(async (entry) => {
-      const id = entry.value;
-      if (inFlight.has(id)) {
+      const id = idOf(entry);
+      if (id === null || inFlight.has(id)) {
         result.skipped++;
         return;
       }
       inFlight.add(id);
       await acquireSlot();
       try {
-        const outcome = await claimAndRun(entry);
+        const outcome = await claim(entry);
         if (outcome !== "skipped") result.claimed++;
         result[outcome]++;
       } catch (error) {
@@ -686,43 +697,15 @@ export function createJobQueue(kv: Deno.Kv, options: JobQueueOptions = {}): JobQ
   }
 
   async function takeOver(type: string): Promise<RunDueResult> {
-    const result: RunDueResult = {
-      listed: 0,
-      claimed: 0,
-      succeeded: 0,
-      retried: 0,
-      failed: 0,
-      skipped: 0,
-    };
     // Ids are `type:key`, so a type's jobs sit together between `type:` and `type;`.
     const selector = { start: jobKey(jobIdFor(type, "")), end: jobKey(`${type};`) };
     const entries: Deno.KvEntry<JobRecord>[] = [];
     for await (const entry of kv.list<JobRecord>(selector)) entries.push(entry);
-    result.listed = entries.length;
-    await Promise.all(entries.map(async (entry) => {
-      const id = entry.value.id;
-      if (inFlight.has(id) || entry.value.type !== type) {
-        result.skipped++;
-        return;
-      }
-      inFlight.add(id);
-      await acquireSlot();
-      try {
-        const outcome = await claimRecord(entry);
-        if (outcome !== "skipped") result.claimed++;
-        result[outcome]++;
-      } catch (error) {
-        log.error("Job run failed in the queue itself; its lease will expire and it runs again", {
-          jobId: id,
-          error: errorMessage(error),
-        });
-        result.skipped++;
-      } finally {
-        releaseSlot();
-        inFlight.delete(id);
-      }
-    }));
-    return result;
+    return await runEach(
+      entries,
+      (entry) => entry.value.type === type ? entry.value.id : null,
+      claimRecord,
+    );
   }
 
   function kick(): Promise<void> {
