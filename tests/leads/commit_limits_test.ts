@@ -7,6 +7,7 @@ import { KV_COMMIT_LIMITS } from "../../lib/kv_writes.ts";
 import type { Lead } from "../../lib/leads/model.ts";
 import { testMetaLead } from "../_helpers/leads.ts";
 import { createLeadStore, type OnLeadCommit } from "../../lib/leads/store.ts";
+import { kvWatchingAtomics } from "../_helpers/kv_spy.ts";
 
 const now = new Date("2025-03-04T05:06:07.000Z");
 
@@ -23,42 +24,34 @@ interface CommitSeen {
 /** A KV whose commits are counted (checks and mutations added) and whose refusals are kept. */
 function watchedKv(real: Deno.Kv) {
   const commits: CommitSeen[] = [];
-  const kv = new Proxy(real, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop);
-      if (prop !== "atomic") return typeof value === "function" ? value.bind(target) : value;
-      return () => {
-        const op = target.atomic();
-        const seen: CommitSeen = { checks: 0, mutations: 0, ok: false };
-        for (const name of ["set", "delete", "sum"] as const) {
-          const original = op[name].bind(op) as (...args: unknown[]) => Deno.AtomicOperation;
-          (op as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
-            seen.mutations++;
-            original(...args);
-            return op;
-          };
-        }
-        const check = op.check.bind(op);
-        op.check = (...checks: Deno.AtomicCheck[]) => {
-          seen.checks += checks.length;
-          check(...checks);
-          return op;
-        };
-        const commit = op.commit.bind(op);
-        op.commit = async () => {
-          commits.push(seen);
-          try {
-            const res = await commit();
-            seen.ok = res.ok;
-            return res;
-          } catch (error) {
-            if (isKvLimitError(error)) seen.ok = "refused";
-            throw error;
-          }
-        };
+  const kv = kvWatchingAtomics(real, (op) => {
+    const seen: CommitSeen = { checks: 0, mutations: 0, ok: false };
+    for (const name of ["set", "delete", "sum"] as const) {
+      const original = op[name].bind(op) as (...args: unknown[]) => Deno.AtomicOperation;
+      (op as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        seen.mutations++;
+        original(...args);
         return op;
       };
-    },
+    }
+    const check = op.check.bind(op);
+    op.check = (...checks: Deno.AtomicCheck[]) => {
+      seen.checks += checks.length;
+      check(...checks);
+      return op;
+    };
+    const commit = op.commit.bind(op);
+    op.commit = async () => {
+      commits.push(seen);
+      try {
+        const res = await commit();
+        seen.ok = res.ok;
+        return res;
+      } catch (error) {
+        if (isKvLimitError(error)) seen.ok = "refused";
+        throw error;
+      }
+    };
   });
   return { kv, commits };
 }

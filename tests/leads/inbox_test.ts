@@ -14,6 +14,7 @@ import { createLeadStore } from "../../lib/leads/store.ts";
 import { createLogger, type Logger } from "../../lib/log.ts";
 import { countKeys } from "../faults/_helpers.ts";
 import { waitFor } from "../_helpers/wait.ts";
+import { kvWatchingAtomics } from "../_helpers/kv_spy.ts";
 
 const SECRET = "inbox-test-secret";
 
@@ -25,32 +26,24 @@ interface CommitLog {
 /** A KV that records the keys each successful commit set and deleted. */
 function recordingKv(real: Deno.Kv): { kv: Deno.Kv; log: CommitLog } {
   const log: CommitLog = { commits: [] };
-  const kv = new Proxy(real, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop);
-      if (prop !== "atomic") return typeof value === "function" ? value.bind(target) : value;
-      return () => {
-        const op = target.atomic();
-        const seen = { sets: new Set<string>(), deletes: new Set<string>() };
-        const set = op.set.bind(op);
-        const del = op.delete.bind(op);
-        const commit = op.commit.bind(op);
-        op.set = (key, value, options) => {
-          seen.sets.add(JSON.stringify(key));
-          return set(key, value, options);
-        };
-        op.delete = (key) => {
-          seen.deletes.add(JSON.stringify(key));
-          return del(key);
-        };
-        op.commit = async () => {
-          const res = await commit();
-          if (res.ok) log.commits.push(seen);
-          return res;
-        };
-        return op;
-      };
-    },
+  const kv = kvWatchingAtomics(real, (op) => {
+    const seen = { sets: new Set<string>(), deletes: new Set<string>() };
+    const set = op.set.bind(op);
+    const del = op.delete.bind(op);
+    const commit = op.commit.bind(op);
+    op.set = (key, value, options) => {
+      seen.sets.add(JSON.stringify(key));
+      return set(key, value, options);
+    };
+    op.delete = (key) => {
+      seen.deletes.add(JSON.stringify(key));
+      return del(key);
+    };
+    op.commit = async () => {
+      const res = await commit();
+      if (res.ok) log.commits.push(seen);
+      return res;
+    };
   });
   return { kv, log };
 }

@@ -9,31 +9,24 @@ import { ingestWebhook, replayDelivery } from "../../lib/leads/ingest.ts";
 import { createLeadStore } from "../../lib/leads/store.ts";
 import { createLogger } from "../../lib/log.ts";
 import { APP_SECRET } from "../_helpers/pipeline.ts";
+import { kvWatchingAtomics } from "../_helpers/kv_spy.ts";
 
 Deno.test("[ingest] 40 leads at once: one commit for the leads, their jobs and raw copies, none refused", async () => {
   const real = await Deno.openKv(":memory:");
   const commits = { calls: 0, refusedOrThrown: 0 };
-  const kv = new Proxy(real, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop);
-      if (prop !== "atomic") return typeof value === "function" ? value.bind(target) : value;
-      return () => {
-        const op = target.atomic();
-        const commit = op.commit.bind(op);
-        op.commit = async () => {
-          commits.calls++;
-          try {
-            const res = await commit();
-            if (!res.ok) commits.refusedOrThrown++;
-            return res;
-          } catch (error) {
-            commits.refusedOrThrown++;
-            throw error;
-          }
-        };
-        return op;
-      };
-    },
+  const kv = kvWatchingAtomics(real, (op) => {
+    const commit = op.commit.bind(op);
+    op.commit = async () => {
+      commits.calls++;
+      try {
+        const res = await commit();
+        if (!res.ok) commits.refusedOrThrown++;
+        return res;
+      } catch (error) {
+        commits.refusedOrThrown++;
+        throw error;
+      }
+    };
   });
   const leads = createLeadStore(kv);
   const jobs = createJobQueue(kv, { log: { warn() {}, error() {} } });

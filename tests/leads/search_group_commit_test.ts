@@ -16,6 +16,7 @@ import { createLeadStore } from "../../lib/leads/store.ts";
 import { readTeamStats, readWaitingNow } from "../../lib/stats/team_stats.ts";
 import { GENERATED_FORMS, generateLeads, seeded } from "../_helpers/lead_generator.ts";
 import { INDEX_KEY_PREFIXES } from "../_helpers/leads.ts";
+import { kvWatchingAtomics } from "../_helpers/kv_spy.ts";
 
 const OWNERS = [{ id: ulid(), name: "Ana" }, { id: ulid(), name: "Bo" }];
 const NOW = Date.parse("2026-05-20T12:00:00Z");
@@ -26,29 +27,21 @@ const MUTATIONS_MAX = 150;
 /** A KV whose commits' mutations are counted. */
 function countingKv(real: Deno.Kv) {
   const commits: number[] = [];
-  const kv = new Proxy(real, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop);
-      if (prop !== "atomic") return typeof value === "function" ? value.bind(target) : value;
-      return () => {
-        const op = target.atomic();
-        let mutations = 0;
-        for (const name of ["set", "delete", "sum"] as const) {
-          const original = op[name].bind(op) as (...args: unknown[]) => Deno.AtomicOperation;
-          (op as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
-            mutations++;
-            original(...args);
-            return op;
-          };
-        }
-        const commit = op.commit.bind(op);
-        op.commit = () => {
-          commits.push(mutations);
-          return commit();
-        };
+  const kv = kvWatchingAtomics(real, (op) => {
+    let mutations = 0;
+    for (const name of ["set", "delete", "sum"] as const) {
+      const original = op[name].bind(op) as (...args: unknown[]) => Deno.AtomicOperation;
+      (op as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        mutations++;
+        original(...args);
         return op;
       };
-    },
+    }
+    const commit = op.commit.bind(op);
+    op.commit = () => {
+      commits.push(mutations);
+      return commit();
+    };
   });
   return { kv, commits };
 }

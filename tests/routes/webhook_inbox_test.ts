@@ -9,6 +9,7 @@ import { startTestServer } from "../_helpers/app.ts";
 import { parseExposition } from "../_helpers/prometheus.ts";
 import { ACCESS_TOKEN, APP_SECRET, liveEnv, postDelivery } from "../_helpers/pipeline.ts";
 import { countKeys, pool, until } from "../faults/_helpers.ts";
+import { kvWatchingAtomics } from "../_helpers/kv_spy.ts";
 
 Deno.test("[e2e] POST /webhook: a burst is answered queued, and every lead is stored and read from Graph once", async () => {
   const sim = await startGraphSimulator({
@@ -71,26 +72,18 @@ Deno.test("[e2e] POST /webhook: a failed inbox commit answers 500 and stores not
   const real = await Deno.openKv(":memory:");
   let failInbox = true;
   // The commit that writes an inbox record throws, as a KV outage would.
-  const kv = new Proxy(real, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop);
-      if (prop !== "atomic") return typeof value === "function" ? value.bind(target) : value;
-      return () => {
-        const op = target.atomic();
-        let inbox = false;
-        const set = op.set.bind(op);
-        const commit = op.commit.bind(op);
-        op.set = (key, value, options) => {
-          if (key[0] === "jobs" && String(key[1]).startsWith("webhook_inbox:")) inbox = true;
-          return set(key, value, options);
-        };
-        op.commit = () => {
-          if (inbox && failInbox) return Promise.reject(new Error("KV is unavailable"));
-          return commit();
-        };
-        return op;
-      };
-    },
+  const kv = kvWatchingAtomics(real, (op) => {
+    let inbox = false;
+    const set = op.set.bind(op);
+    const commit = op.commit.bind(op);
+    op.set = (key, value, options) => {
+      if (key[0] === "jobs" && String(key[1]).startsWith("webhook_inbox:")) inbox = true;
+      return set(key, value, options);
+    };
+    op.commit = () => {
+      if (inbox && failInbox) return Promise.reject(new Error("KV is unavailable"));
+      return commit();
+    };
   });
   const sim = await startGraphSimulator({ appSecret: APP_SECRET, accessToken: ACCESS_TOKEN });
   // Threshold 0: every delivery goes through the inbox.
