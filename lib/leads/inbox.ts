@@ -240,15 +240,7 @@ export function createWebhookInbox<D, S>(
         if (accepting.length < gatherCount && gatherMs > 0) {
           // A commit costs about as much as a dozen deliveries' records: under load the next
           // few deliveries are a moment away, and sharing it with them is what makes acks cheap.
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(done, gatherMs);
-            function done() {
-              clearTimeout(timer);
-              gathered = null;
-              resolve();
-            }
-            gathered = done;
-          });
+          await wakeableWait(gatherMs, (wake) => gathered = wake);
         }
         let bytes = 0;
         let count = 0;
@@ -365,15 +357,7 @@ export function createWebhookInbox<D, S>(
 
   /** Waits `ms`, or less when nudged (a stop, a resume). */
   function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        nudge = null;
-        resolve();
-      }
-      nudge = done;
-    });
+    return wakeableWait(ms, (wake) => nudge = wake);
   }
 
   async function storeBatch(batch: Waiting<D, S>[]) {
@@ -455,4 +439,20 @@ export function createWebhookInbox<D, S>(
 /** A fresh id for a delivery whose bytes are not kept elsewhere (its inbox record's key). */
 export function newInboxId(): string {
   return ulid();
+}
+
+/**
+ * Waits `ms`, or less: `expose` gets a function that ends the wait early, and gets null once the
+ * wait is over either way.
+ */
+function wakeableWait(ms: number, expose: (wake: (() => void) | null) => void): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      expose(null);
+      resolve();
+    }
+    expose(done);
+  });
 }
