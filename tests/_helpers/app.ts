@@ -92,6 +92,16 @@ function fetchAs(
   };
 }
 
+/** Runs `fn` with a fresh in-process app (see createTestApp), closing it afterwards. */
+export async function withTestApp(fn: (app: TestApp) => Promise<void>): Promise<void> {
+  const app = await createTestApp();
+  try {
+    await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
 /** Builds the app in-process on an in-memory KV, with a signed-in admin. */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig({

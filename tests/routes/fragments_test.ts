@@ -7,16 +7,7 @@ import { newManualLead } from "../../lib/leads/model.ts";
 import { reconcileProgressKey, reconcileStateKey } from "../../lib/reconcile/keys.ts";
 import type { ReconcileState } from "../../lib/reconcile/types.ts";
 import type { SweepProgress } from "../../lib/wire.ts";
-import { createTestApp, type TestApp } from "../_helpers/app.ts";
-
-async function withApp(fn: (app: TestApp) => Promise<void>) {
-  const app = await createTestApp();
-  try {
-    await fn(app);
-  } finally {
-    await app.close();
-  }
-}
+import { type TestApp, withTestApp } from "../_helpers/app.ts";
 
 /** The answer's status, content type, cache policy and body. */
 async function fragment(app: TestApp, path: string, init?: RequestInit) {
@@ -32,7 +23,7 @@ async function fragment(app: TestApp, path: string, init?: RequestInit) {
 const MINUTE = 60_000;
 
 Deno.test("[e2e] GET /fragments/team-strip - the strip alone as HTML, as the dashboard and Reports render it", async () => {
-  await withApp(async (app) => {
+  await withTestApp(async (app) => {
     // Ten minutes old, so "(oldest 10 min)" reads the same on the page and in the fragment.
     const createdAt = new Date(Date.now() - 10 * MINUTE);
     await app.app.services.leads.insertLeads([
@@ -63,7 +54,7 @@ Deno.test("[e2e] GET /fragments/team-strip - the strip alone as HTML, as the das
 });
 
 Deno.test("[e2e] GET /fragments/sync-status - the sync line alone: never, running (refreshed faster), done, paused in the reader's zone", async () => {
-  await withApp(async (app) => {
+  await withTestApp(async (app) => {
     const never = await fragment(app, "/fragments/sync-status");
     assert.equal(never.status, 200);
     assert.equal(never.type, "text/html; charset=utf-8");
@@ -143,7 +134,7 @@ Deno.test("[e2e] GET /fragments/sync-status - the sync line alone: never, runnin
 });
 
 Deno.test("[e2e] GET /fragments/* - anonymous visitors are sent to sign in, as on every page", async () => {
-  await withApp(async (app) => {
+  await withTestApp(async (app) => {
     for (const path of ["/fragments/team-strip", "/fragments/sync-status"]) {
       const res = await app.app.fetch(new Request(`http://localhost${path}`));
       await res.body?.cancel();

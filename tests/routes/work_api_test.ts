@@ -1,16 +1,7 @@
 // The HTTP API of working leads: claim, assign, activities, views, stats and shifts.
 
 import assert from "node:assert/strict";
-import { createTestApp, type TestApp, type TestUser } from "../_helpers/app.ts";
-
-async function withApp(fn: (app: TestApp) => Promise<void>) {
-  const app = await createTestApp();
-  try {
-    await fn(app);
-  } finally {
-    await app.close();
-  }
-}
+import { type TestApp, type TestUser, withTestApp } from "../_helpers/app.ts";
 
 function as(app: TestApp, user: TestUser) {
   return (path: string, init: RequestInit = {}) => {
@@ -35,7 +26,7 @@ async function addLead(app: TestApp, fullName = "Pat Prospect"): Promise<string>
 }
 
 Deno.test("[e2e] POST /api/leads/:id/claim - two agents at once: one 200, one 409 naming the owner", async () => {
-  await withApp(async (app) => {
+  await withTestApp(async (app) => {
     const ann = await app.addUser("agent", { name: "Ann" });
     const bob = await app.addUser("agent", { name: "Bob" });
     for (let round = 0; round < 5; round++) {
@@ -57,7 +48,7 @@ Deno.test("[e2e] POST /api/leads/:id/claim - two agents at once: one 200, one 40
 });
 
 Deno.test("[e2e] PATCH /api/leads/:id ownerId - agents only to or from themselves (403), admins any lead", async () => {
-  await withApp(async (app) => {
+  await withTestApp(async (app) => {
     const ann = await app.addUser("agent", { name: "Ann" });
     const bob = await app.addUser("agent", { name: "Bob" });
     const id = await addLead(app);
@@ -93,7 +84,7 @@ Deno.test("[e2e] PATCH /api/leads/:id ownerId - agents only to or from themselve
 });
 
 Deno.test("[e2e] POST /api/leads/:id/activities - 201 with the activity, 400 with a reason per field, text stays text", async () => {
-  await withApp(async (app) => {
+  await withTestApp(async (app) => {
     const id = await addLead(app);
     const bad = await app.fetch(
       `/api/leads/${id}/activities`,
@@ -156,7 +147,7 @@ Deno.test("[e2e] POST /api/leads/:id/activities - 201 with the activity, 400 wit
 });
 
 Deno.test("[e2e] GET /api/leads?view= - mine and unassigned, all, and due", async () => {
-  await withApp(async (app) => {
+  await withTestApp(async (app) => {
     const ann = await app.addUser("agent", { name: "Ann" });
     const mine = await addLead(app, "Mine");
     const free = await addLead(app, "Free");
@@ -195,7 +186,7 @@ Deno.test("[e2e] GET /api/leads?view= - mine and unassigned, all, and due", asyn
 });
 
 Deno.test("[e2e] GET /api/stats - today's figures and the waiting leads; bad ranges are 400", async () => {
-  await withApp(async (app) => {
+  await withTestApp(async (app) => {
     const first = await addLead(app, "First");
     await addLead(app, "Second");
     await app.fetch(`/api/leads/${first}/claim`, { method: "POST" });
@@ -227,7 +218,7 @@ Deno.test("[e2e] GET /api/stats - today's figures and the waiting leads; bad ran
 });
 
 Deno.test("[e2e] POST /api/shift - switch yourself on and off shift", async () => {
-  await withApp(async (app) => {
+  await withTestApp(async (app) => {
     const ann = await app.addUser("agent", { name: "Ann" });
     const on = await as(app, ann)("/api/shift", json("POST", { onShift: true }));
     assert.equal(on.status, 200);

@@ -5,17 +5,8 @@ import assert from "node:assert/strict";
 import { applyLeadDetails } from "../../lib/leads/model.ts";
 import { TIME_ZONE_COOKIE } from "../../lib/format/time.ts";
 import { getTeamSettings, saveTeamSettings } from "../../lib/routing/settings.ts";
-import { createTestApp, type TestApp } from "../_helpers/app.ts";
+import { type TestApp, withTestApp } from "../_helpers/app.ts";
 import { testMetaLead } from "../_helpers/leads.ts";
-
-async function withApp(fn: (app: TestApp) => Promise<void>) {
-  const app = await createTestApp();
-  try {
-    await fn(app);
-  } finally {
-    await app.close();
-  }
-}
 
 async function metaLeadWith(app: TestApp, phone: string, email: string, minutesAgo: number) {
   const lead = testMetaLead({ createdTime: Math.floor(Date.now() / 1000) - minutesAgo * 60 });
@@ -45,7 +36,7 @@ function row(body: string, id: string): string {
 }
 
 Deno.test("[e2e] duplicates - a hand-entered lead matching a Meta lead: badge on its row and page, linking the Meta lead", async () => {
-  await withApp(async (app) => {
+  await withTestApp(async (app) => {
     const meta = await metaLeadWith(app, "+15555550142", "dee@example.com", 60);
     const res = await app.fetch("/api/leads", {
       method: "POST",
@@ -66,7 +57,7 @@ Deno.test("[e2e] duplicates - a hand-entered lead matching a Meta lead: badge on
 });
 
 Deno.test("[e2e] duplicates - a person who submits a Meta form twice: the later lead's row and page link the first", async () => {
-  await withApp(async (app) => {
+  await withTestApp(async (app) => {
     const first = await metaLeadWith(app, "+15555550142", "dee@example.com", 60);
     const second = await metaLeadWith(app, "+1 555 555 0142", "other@example.com", 2);
     await app.app.services.worker.runOnce();
@@ -80,7 +71,7 @@ Deno.test("[e2e] duplicates - a person who submits a Meta form twice: the later 
 });
 
 Deno.test("[e2e] lead page forms - claim, release, assign and log an activity without JavaScript", async () => {
-  await withApp(async (app) => {
+  await withTestApp(async (app) => {
     const ann = await app.addUser("agent", { name: "Ann" });
     const res = await app.fetch("/api/leads", {
       method: "POST",
@@ -153,7 +144,7 @@ Deno.test("[e2e] lead page forms - claim, release, assign and log an activity wi
 });
 
 Deno.test("[e2e] /team/routing - admins change routing and the clock; agents may not", async () => {
-  await withApp(async (app) => {
+  await withTestApp(async (app) => {
     const page = await app.fetch("/team/routing");
     assert.equal(page.status, 200);
     assert.match(await page.text(), /Nobody is on shift/);
@@ -204,7 +195,7 @@ Deno.test("[e2e] /team/routing - admins change routing and the clock; agents may
 });
 
 Deno.test("[e2e] lead page - the follow-up is typed and shown in the reader's zone; the team's zone until the dashboard has told it", async () => {
-  await withApp(async (app) => {
+  await withTestApp(async (app) => {
     // The team works in Tokyo (+9, no daylight saving); this reader's browser is in Kolkata (+5:30).
     const current = await getTeamSettings(app.kv);
     await saveTeamSettings(app.kv, { ...current, timeZone: "Asia/Tokyo" });
