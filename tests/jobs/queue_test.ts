@@ -4,6 +4,7 @@ import {
   COMPLETED_IN_COMMIT,
   createJobQueue,
   type JobLog,
+  type JobQueue,
   type JobQueueOptions,
 } from "../../lib/jobs/queue.ts";
 import { createLeadStore } from "../../lib/leads/store.ts";
@@ -341,13 +342,8 @@ Deno.test("[jobs] a claimed job whose process died comes due when its lease expi
 });
 
 Deno.test("[jobs] heartbeat: a run longer than the lease keeps its job; no one else runs it", async () => {
-  const dir = await Deno.makeTempDir();
-  const kvA = await Deno.openKv(`${dir}/jobs.sqlite`);
-  const kvB = await Deno.openKv(`${dir}/jobs.sqlite`);
-  const logA = quietLog();
   // A lease of 150 ms, renewed every 50 ms; the run takes 4 leases.
-  const queueA = createJobQueue(kvA, { leaseMs: 150, log: logA });
-  const queueB = createJobQueue(kvB, { leaseMs: 150, log: quietLog() });
+  const { kvA, queueA, queueB, logA, close } = await twoProcesses(150);
   const finish = deferred();
   const started = deferred();
   queueA.register("fetch", async () => {
@@ -362,21 +358,14 @@ Deno.test("[jobs] heartbeat: a run longer than the lease keeps its job; no one e
   await addJob(kvA, queueA, "k");
   const runA = queueA.runDue();
   await settles(started.promise, "the job handler to start");
-  const until = Date.now() + 600;
-  let sweeps = 0;
-  while (Date.now() < until) {
-    sweeps += (await queueB.runDue()).claimed;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const sweeps = await claimedBySweeps(600, queueB);
   assert.equal(sweeps, 0, "the lease was renewed while the job ran");
   assert.equal(ranB, 0);
   finish.resolve();
   assert.equal((await runA).succeeded, 1);
   assert.equal(await queueA.getJob("fetch", "k"), null);
   assert.deepEqual(logA.lines, [], "no lease was lost");
-  kvA.close();
-  kvB.close();
-  await Deno.remove(dir, { recursive: true });
+  await close();
 });
 
 /**
@@ -521,13 +510,8 @@ Deno.test("[jobs] a job stored before ids came from type and key is found, refus
 });
 
 Deno.test("[jobs] a held claim keeps its lease past the lease time and is removed by its holder's own commit", async () => {
-  const dir = await Deno.makeTempDir();
-  const kvA = await Deno.openKv(`${dir}/jobs.sqlite`);
-  const kvB = await Deno.openKv(`${dir}/jobs.sqlite`);
-  const logA = quietLog();
   // A lease of 150 ms, renewed every 50 ms; held for 4 leases.
-  const queueA = createJobQueue(kvA, { leaseMs: 150, log: logA });
-  const queueB = createJobQueue(kvB, { leaseMs: 150, log: quietLog() });
+  const { kvA, queueA, queueB, logA, close } = await twoProcesses(150);
   let ran = 0;
   const count = () => {
     ran++;
@@ -540,12 +524,7 @@ Deno.test("[jobs] a held claim keeps its lease past the lease time and is remove
   const res = await commitAtomic(op);
   assert.ok(res.ok);
   const claim = queueA.holdClaimed(claimed, res.versionstamp);
-  const until = Date.now() + 600;
-  let swept = 0;
-  while (Date.now() < until) {
-    swept += (await queueB.runDue()).claimed + (await queueA.runDue()).claimed;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const swept = await claimedBySweeps(600, queueB, queueA);
   assert.equal(swept, 0, "neither process's sweep took the held job");
   // The holder's own commit carries its result and the job's removal.
   await claim.settle();
@@ -560,9 +539,7 @@ Deno.test("[jobs] a held claim keeps its lease past the lease time and is remove
   assert.deepEqual(logA.lines, [], "no lease was lost");
   await queueA.stop();
   await queueB.stop();
-  kvA.close();
-  kvB.close();
-  await Deno.remove(dir, { recursive: true });
+  await close();
 });
 
 Deno.test("[jobs] takeOver runs every job of a type at once, leased or not, and leaves other types and held claims alone", async () => {
@@ -597,3 +574,35 @@ Deno.test("[jobs] takeOver runs every job of a type at once, leased or not, and 
   await dead.stop();
   kv.close();
 });
+
+/** Two processes' queues (each its own KV handle) on one temp KV file, with a lease of `leaseMs`. */
+async function twoProcesses(leaseMs: number) {
+  const dir = await Deno.makeTempDir();
+  const kvA = await Deno.openKv(`${dir}/jobs.sqlite`);
+  const kvB = await Deno.openKv(`${dir}/jobs.sqlite`);
+  const logA = quietLog();
+  const queueA = createJobQueue(kvA, { leaseMs, log: logA });
+  const queueB = createJobQueue(kvB, { leaseMs, log: quietLog() });
+  return {
+    kvA,
+    queueA,
+    queueB,
+    logA,
+    async close() {
+      kvA.close();
+      kvB.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** Jobs the `queues`' sweeps claimed, sweeping every 20 ms for `ms`. */
+async function claimedBySweeps(ms: number, ...queues: JobQueue[]): Promise<number> {
+  const until = Date.now() + ms;
+  let claimed = 0;
+  while (Date.now() < until) {
+    for (const queue of queues) claimed += (await queue.runDue()).claimed;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return claimed;
+}
