@@ -140,6 +140,12 @@ export interface LiveConfig {
    * still holds (expired ones end); sign-out, disable and removal end them at once regardless.
    */
   sessionCheckMs: number;
+  /**
+   * `SSE_NAME_WAIT_MS` (default 25, 0 off): how long a new Meta lead whose answers this process is
+   * fetching is held back from the streams, so that when Meta answers quickly each dashboard gets
+   * it once, with its name. Never when recent fetches took longer.
+   */
+  nameWaitMs: number;
   /** `DASHBOARD_RESYNC_MS` (default 60 000): how often an open dashboard resyncs and asks for a sync. */
   resyncMs: number;
 }
@@ -200,6 +206,7 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
       maxStreamsPerSession: readInt(env, "SSE_MAX_STREAMS_PER_SESSION", 5, 1, 100),
       writeTimeoutMs: readInt(env, "SSE_WRITE_TIMEOUT_MS", 30_000, 100, 10 * 60 * 1000),
       sessionCheckMs: readInt(env, "SSE_SESSION_CHECK_MS", 30_000, 100, 60 * 60 * 1000),
+      nameWaitMs: readInt(env, "SSE_NAME_WAIT_MS", 25, 0, 10_000),
       resyncMs: readInt(env, "DASHBOARD_RESYNC_MS", 60_000, 500, 24 * 60 * 60 * 1000),
     },
     reconcile: {

@@ -23,6 +23,7 @@ import {
   fetchLeadDetailsFailedHook,
   fetchLeadDetailsHandler,
 } from "./leads/fetch_details.ts";
+import { createDetailsInFlight } from "./leads/details_in_flight.ts";
 import { createIngestion, type Ingestion } from "./leads/ingest.ts";
 import { createLiveHub, type LiveHub } from "./leads/live.ts";
 import { purgeExpired } from "./leads/retention.ts";
@@ -143,7 +144,16 @@ export async function createServices(
   }));
   const alerts = createAlertStore(kv);
 
-  const fetchDeps = { kv, leads, graph, alerts, log: log.child({ job: FETCH_LEAD_DETAILS }) };
+  // The hub waits a moment for the name of a lead whose answers are being fetched here.
+  const detailsInFlight = createDetailsInFlight();
+  const fetchDeps = {
+    kv,
+    leads,
+    graph,
+    alerts,
+    log: log.child({ job: FETCH_LEAD_DETAILS }),
+    inFlight: detailsInFlight,
+  };
   const jobs = createJobQueue(kv, {
     leaseMs: config.jobs.leaseMs,
     maxAttempts: config.jobs.maxAttempts,
@@ -169,6 +179,8 @@ export async function createServices(
     revocationKey: sessionsRevokedKey(),
     recheckMs: config.live.sessionCheckMs,
     onError: (error) => log.error("live hub watch failed; restarting it", { error }),
+    detailsInFlight,
+    holdMs: config.live.nameWaitMs,
   });
 
   // Live, the pages of META_PAGE_TOKENS, every page a lead arrived from and those added in

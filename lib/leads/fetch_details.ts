@@ -10,6 +10,7 @@ import { PermanentJobError, RetryableJobError } from "../jobs/errors.ts";
 import {
   COMPLETED_IN_COMMIT,
   type FailedJobRecord,
+  type JobContext,
   type JobHandler,
   type JobQueue,
 } from "../jobs/queue.ts";
@@ -25,6 +26,7 @@ import {
   markLeadDetailsPending,
 } from "./model.ts";
 import type { LeadStore } from "./store.ts";
+import type { DetailsInFlight } from "./details_in_flight.ts";
 
 /** How long a page found without alerts is not read again after a successful fetch. */
 const QUIET_PAGE_MS = 10_000;
@@ -51,6 +53,8 @@ export interface FetchDetailsDeps {
   alerts: AlertStore;
   log: Logger;
   now?: () => Date;
+  /** Where running fetches are marked, so the live hub can wait a moment for the name. */
+  inFlight?: DetailsInFlight;
 }
 
 function isPayload(value: unknown): value is FetchLeadDetailsPayload {
@@ -140,6 +144,22 @@ export function fetchLeadDetailsHandler(deps: FetchDetailsDeps): JobHandler {
     if (!isPayload(payload)) {
       throw new PermanentJobError(`Cannot fetch lead details: the job payload is not valid`);
     }
+    const end = deps.inFlight?.begin(payload.leadId);
+    let outcome: Awaited<ReturnType<JobHandler>>;
+    try {
+      outcome = await fetchAndStore(payload, ctx);
+    } catch (error) {
+      end?.("not_fetched");
+      throw error;
+    }
+    end?.(outcome === COMPLETED_IN_COMMIT ? "fetched" : "not_fetched");
+    return outcome;
+  };
+
+  async function fetchAndStore(
+    payload: FetchLeadDetailsPayload,
+    ctx: JobContext,
+  ): ReturnType<JobHandler> {
     const log = deps.log.child({
       requestId: payload.requestId ?? null,
       leadId: payload.leadId,
@@ -225,7 +245,7 @@ export function fetchLeadDetailsHandler(deps: FetchDetailsDeps): JobHandler {
       log.warn("page alerts not cleared", { error: (error as Error).message });
     }
     return stored !== null && ctx.complete ? COMPLETED_IN_COMMIT : undefined;
-  };
+  }
 }
 
 /** Marks the lead failed with `reason`, unless it is fetched or already failed for that reason. */

@@ -4,6 +4,7 @@ import { alertsHeadKey, createAlertStore } from "../alerts.ts";
 import type { Alert } from "../wire.ts";
 import { DomainError } from "../errors.ts";
 import { observeSince, storedToPushed } from "../metrics/app_metrics.ts";
+import type { DetailsInFlight } from "./details_in_flight.ts";
 import { leadChangesHeadKey } from "./keys.ts";
 import { lastListedSeq, type LeadChange, type LeadChangesPage, type LeadRemoval } from "./store.ts";
 
@@ -69,6 +70,15 @@ export interface LiveHubOptions {
   revocationKey?: Deno.KvKey;
   /** How often every owner is checked again (default 30,000 ms), for sessions that just expire. */
   recheckMs?: number;
+  /**
+   * The details fetches running in this process: a new Meta lead whose answers are being fetched
+   * here is held back up to `holdMs` (default 25), so that when Meta answers quickly every
+   * dashboard gets the lead once, with its name, instead of a stub and then the name a moment
+   * later (two renders on every screen, two writes to every stream). Not held when recent
+   * fetches took longer than `holdMs`.
+   */
+  detailsInFlight?: DetailsInFlight;
+  holdMs?: number;
 }
 
 /** Options of `LiveHub.subscribe`. */
@@ -180,6 +190,7 @@ export function createLiveHub(
   const retryMs = options.retryMs ?? 1000;
   const maxPerOwner = options.maxPerOwner ?? 5;
   const recheckMs = options.recheckMs ?? 30_000;
+  const holdMs = options.holdMs ?? 25;
   const revocationKey = options.checkOwners ? options.revocationKey : undefined;
   const alertReader = options.alerts ?? createAlertStore(kv);
   const subscribers = new Set<Subscriber>();
@@ -269,8 +280,22 @@ export function createLiveHub(
     }
   }
 
+  // Waits (once per lead) for the running details fetches of the new stubs in `page`; true when
+  // it waited, so the page is read again with what the fetches stored.
+  async function waitForDetails(page: LeadChangesPage, waited: Set<string>): Promise<boolean> {
+    const inFlight = options.detailsInFlight;
+    if (!inFlight || holdMs <= 0 || subscribers.size === 0) return false;
+    const ids = page.changes
+      .filter((c) => c.lead.details === "pending" && !waited.has(c.lead.id))
+      .map((c) => c.lead.id);
+    if (ids.length === 0) return false;
+    for (const id of ids) waited.add(id);
+    return await inFlight.settled(ids, holdMs);
+  }
+
   // Reads every change after `head` once and fans it out; runs only inside the watch loop.
   async function pump(kvHead: number) {
+    const waited = new Set<string>();
     while (head < kvHead && !stopped) {
       const page = await store.listChangesSince(head, pageSize);
       if (page.gap) {
@@ -278,6 +303,7 @@ export function createLiveHub(
         fanOut({ type: "reset", head });
         return;
       }
+      if (await waitForDetails(page, waited)) continue;
       for (const event of liveEventsOf(page)) fanOut(event);
       if (subscribers.size > 0) {
         for (const c of page.changes) observeSince(storedToPushed, c.at);
@@ -556,9 +582,22 @@ export function createLiveHub(
 }
 
 /** A page's changes and removals as live events, in seq order. */
+/**
+ * The page's changes and removals as events in seq order, each lead's newest only: a change
+ * followed in the page by a newer change or the removal of the same lead says nothing the newer
+ * one does not (a reader's cursor moves past both all the same).
+ */
 function liveEventsOf(page: LeadChangesPage): LiveEvent[] {
+  const newest = new Map<string, number>();
+  for (const { lead, seq } of page.changes) {
+    newest.set(lead.id, Math.max(newest.get(lead.id) ?? 0, seq));
+  }
+  for (const { leadId, seq } of page.removed ?? []) {
+    newest.set(leadId, Math.max(newest.get(leadId) ?? 0, seq));
+  }
+  const changes = page.changes.filter((change) => newest.get(change.lead.id) === change.seq);
   const events: (LiveEvent & { seq: number })[] = [
-    ...page.changes.map((change) => ({ type: "change" as const, change, seq: change.seq })),
+    ...changes.map((change) => ({ type: "change" as const, change, seq: change.seq })),
     ...(page.removed ?? []).map((removal) => ({
       type: "removed" as const,
       removal,

@@ -10,6 +10,7 @@ import {
   type LiveSubscription,
 } from "../../lib/leads/live.ts";
 import type { Lead } from "../../lib/leads/model.ts";
+import { createDetailsInFlight, type DetailsInFlight } from "../../lib/leads/details_in_flight.ts";
 import { leadChangesHeadKey } from "../../lib/leads/keys.ts";
 import { createLeadStore, type LeadStore } from "../../lib/leads/store.ts";
 
@@ -374,5 +375,79 @@ Deno.test("[live] a listener that refuses an event is dropped as overflow; the o
     assert.deepEqual(reasons, ["overflow"]);
     assert.equal(full.closedReason, "overflow");
     assert.equal(hub.size, 1);
+  });
+});
+
+/** A tracker that records each wait the hub asks of it. */
+function recordingInFlight() {
+  const inner = createDetailsInFlight();
+  const waits: string[][] = [];
+  const inFlight: DetailsInFlight = {
+    begin: (id) => inner.begin(id),
+    settled(ids, maxMs) {
+      waits.push(ids);
+      return inner.settled(ids, maxMs);
+    },
+  };
+  return { inFlight, waits };
+}
+
+const fetched = (lead: Lead): Lead => ({ ...lead, fullName: "Nora Name", details: "fetched" });
+
+Deno.test("[live] a new lead whose details are being fetched reaches subscribers once, with them", async () => {
+  const { inFlight, waits } = recordingInFlight();
+  await withHub(async ({ store, hub }) => {
+    await hub.start();
+    const sub = await hub.subscribe();
+    const lead = testMetaLead();
+    const end = inFlight.begin(lead.id);
+    await store.insertLeads([lead]);
+    // The hub has read the stub and waits for the fetch; the answers are stored, the fetch ends.
+    await waitFor(() => waits.length > 0, "the hub to wait for the fetch");
+    await store.updateLead(lead.id, fetched);
+    end("fetched");
+    const [first] = await take(sub, 1);
+    assert.equal(first.type, "change");
+    if (first.type !== "change") return;
+    assert.equal(first.change.lead.id, lead.id);
+    assert.equal(first.change.lead.details, "fetched", "the stub was not sent first");
+    assert.equal(first.change.lead.fullName, "Nora Name");
+    assert.equal(first.change.seq, 2, "the cursor moves past the stub's change");
+    assert.equal(await sub.next(50), "idle", "nothing more: the stub is not sent after it");
+  }, { detailsInFlight: inFlight, holdMs: 10_000 });
+});
+
+Deno.test("[live] a fetch that takes longer than holdMs does not hold the stub back longer", async () => {
+  const { inFlight } = recordingInFlight();
+  await withHub(async ({ store, hub }) => {
+    await hub.start();
+    const sub = await hub.subscribe();
+    const lead = testMetaLead();
+    const end = inFlight.begin(lead.id);
+    await store.insertLeads([lead]);
+    const [stub] = await take(sub, 1);
+    assert.equal(stub.type === "change" && stub.change.lead.details, "pending");
+    await store.updateLead(lead.id, fetched);
+    end("fetched");
+    const [named] = await take(sub, 1);
+    assert.equal(named.type === "change" && named.change.lead.fullName, "Nora Name");
+  }, { detailsInFlight: inFlight, holdMs: 30 });
+});
+
+Deno.test("[live] a lead changed several times before it is read goes out once, as it is now", async () => {
+  await withHub(async ({ store, hub }) => {
+    const [lead, other] = await insert(store, 2);
+    await store.updateLead(lead.id, fetched);
+    await store.updateLead(lead.id, (current) => ({ ...current, status: "contacted" }));
+    // Catching up from the start: the lead's three changes, the other's one, in seq order.
+    const sub = await hub.subscribe({ since: 0 });
+    const events = await take(sub, 2);
+    assert.deepEqual(seqs(events), [2, 4]);
+    const leads = events.map((e) => e.type === "change" ? e.change.lead : null);
+    assert.equal(leads[0]?.id, other.id);
+    assert.equal(leads[1]?.id, lead.id);
+    assert.equal(leads[1]?.status, "contacted");
+    assert.equal(leads[1]?.fullName, "Nora Name");
+    assert.equal(sub.cursor, 4);
   });
 });
