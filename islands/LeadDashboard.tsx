@@ -5,6 +5,7 @@ import { AlertList } from "./dashboard/AlertList.tsx";
 import { loadPrefs, savePrefs } from "./dashboard/alert_prefs.ts";
 import { type Connection, type Feed, startFeed } from "./dashboard/feed.ts";
 import { type ColumnKey, LeadList, type TableSort } from "./dashboard/LeadList.tsx";
+import type { SortLinks } from "../lib/format/sort_links.ts";
 import { useTableKeys } from "./dashboard/keys.ts";
 import { useSignal } from "./dashboard/signal.ts";
 import {
@@ -17,7 +18,7 @@ import {
 import {
   compareForSort,
   type FilterableLead,
-  matchesLeadFilter,
+  matchesConditions,
 } from "../lib/format/lead_filter.ts";
 import { timeZoneCookie } from "../lib/format/time.ts";
 import {
@@ -58,6 +59,8 @@ export interface LeadDashboardProps {
   filter: LeadFilter;
   /** The list's URL parameters (no `?`): reloads, "Load more" and sorting keep them. */
   query: string;
+  /** The headings' links to the server's sorts (none in the Due view). */
+  sortLinks: SortLinks | null;
   /** The answers each form's rows show (form id -> question names). */
   columns: Record<string, string[]>;
   /** Who this user may assign leads to (an agent: themselves). */
@@ -77,6 +80,12 @@ const HINTS: Record<Connection, string> = {
   offline: "Cannot reach the server; retrying.",
 };
 const FRESH_MS = 6_000;
+/**
+ * Rows drawn at first, and added each time the list's end nears the window: a rep's list that grew
+ * all day stays cheap to redraw, so a new lead shows at once (a table of hundreds of rows took the
+ * browser tens of ms to lay out and paint on every change).
+ */
+const DRAWN = 60;
 // Parts the page needs only once the user (or a new lead) asks for them: loaded on first use.
 const loadToasts = () => import("./dashboard/Toasts.tsx");
 const loadBulkBar = () => import("./dashboard/BulkBar.tsx");
@@ -113,9 +122,12 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   const focused = useSignal<string | null>(null);
   const tableSort = useSignal<TableSort | null>(null);
   const bulkBusy = useSignal(false);
+  const drawn = useSignal(DRAWN);
+  const listEnd = useRef<HTMLDivElement>(null);
   // Leads counted as arrived (the unseen count), whether or not they match the list.
   const arrived = useRef(new Set<string>());
   const due = props.view === "due";
+  const searching = props.filter.q.trim() !== "";
   const order = due ? compareFollowUps : compareForSort(props.filter.sort);
   const feed = useRef<Feed | null>(null);
   const toastKey = useRef(0);
@@ -169,7 +181,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     for (const lead of incoming) {
       const row = toLeadRow(lead, props.columns);
       if (!byId.has(row.id)) {
-        if (due || !matchesLeadFilter(lead as unknown as FilterableLead, props.filter)) continue;
+        if (due || !matchesConditions(lead as unknown as FilterableLead, props.filter)) continue;
         // Past the last row loaded, it belongs to a page not shown yet.
         if (nextCursor.value && last && order(row, last) > 0) continue;
         added.push(row);
@@ -209,7 +221,13 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   }
 
   function onLead(lead: LeadRow & { receivedAt?: string }) {
-    const added = merge([lead]);
+    // A lead new to a list with a search: whether the words match is the server's to say (it
+    // makes the search terms), so the list reloads rather than carry a copy of that code.
+    const ask = searching && !rows.value.some((row) => row.id === lead.id);
+    if (ask && !due && matchesConditions(lead as unknown as FilterableLead, props.filter)) {
+      reloadList(true).catch(() => {});
+    }
+    const added = ask ? [] : merge([lead]);
     // A webhook lead arrives as a stub; its name follows once Meta answers.
     if (notifyLater.current.has(lead.id) && lead.details !== "pending") notifyLead(lead.id);
     // Unseen until the user comes back to the tab or touches the page: every lead that arrived
@@ -219,26 +237,33 @@ export default function LeadDashboard(props: LeadDashboardProps) {
       arrived.current.add(lead.id);
       unseen.value++;
     }
-    for (const row of added) {
-      markFresh(row.id);
-      toastLeads([row.id]);
-      if (prefs.value.sound) loadAlerts().then((alerts) => alerts.chime(), () => {});
-      if (!prefs.value.notify) continue;
-      // A notification cannot change once shown: wait (briefly) for the name, not "New lead".
-      if (row.details !== "pending") notifyLead(row.id);
-      else {
-        notifyLater.current.set(row.id, setTimeout(() => notifyLead(row.id), NOTIFY_WAIT_MS));
-      }
-    }
+    for (const row of added) announce(row);
   }
 
-  /** Reloads the visible part of the list from the server (every resync, and after a reset). */
-  async function reloadList() {
+  /** A lead new to the list: marked, in the lead toast, and with the chime and notification on. */
+  function announce(row: LeadRow) {
+    markFresh(row.id);
+    toastLeads([row.id]);
+    if (prefs.value.sound) loadAlerts().then((alerts) => alerts.chime(), () => {});
+    if (!prefs.value.notify) return;
+    // A notification cannot change once shown: wait (briefly) for the name, not "New lead".
+    if (row.details !== "pending") notifyLead(row.id);
+    else notifyLater.current.set(row.id, setTimeout(() => notifyLead(row.id), NOTIFY_WAIT_MS));
+  }
+
+  /**
+   * Reloads the visible part of the list from the server (every resync, after a reset, and for a
+   * live lead in a search, which `announce`s the leads it brings).
+   */
+  async function reloadList(fromLive = false) {
     const limit = Math.min(Math.max(rows.value.length, LEAD_PAGE_SIZE), 500);
     const res = await fetch(`/api/leads?limit=${limit}&${listQuery()}`, { cache: "no-store" });
     if (!res.ok) return;
     const page: { leads: LeadRow[] } = await res.json();
-    for (const row of merge(page.leads)) markFresh(row.id);
+    for (const row of merge(page.leads)) {
+      if (fromLive) announce(row);
+      else markFresh(row.id);
+    }
   }
 
   /** The list's parameters for the API: the Due view, or the filter. */
@@ -302,7 +327,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   }
 
   useTableKeys({
-    rows: () => shown(),
+    rows: () => shown().slice(0, drawn.value),
     focused,
     open: (id) => location.assign(`/leads/${encodeURIComponent(id)}`),
     contacted: (id) => {
@@ -395,6 +420,18 @@ export default function LeadDashboard(props: LeadDashboardProps) {
       removeEventListener("keydown", seen);
     };
   }, []);
+
+  // While rows wait undrawn, the list's end (within a screen or so) draws more; observing anew
+  // after each step reports it again, so a short list keeps drawing until the end moves away.
+  const undrawn = rows.value.length > drawn.value;
+  useEffect(() => {
+    if (!undrawn) return;
+    const observer = new IntersectionObserver(([end]) => {
+      if (end.isIntersecting) drawn.value += DRAWN;
+    }, { rootMargin: "800px" });
+    observer.observe(listEnd.current!);
+    return () => observer.disconnect();
+  }, [undrawn, drawn.value]);
 
   useEffect(() => {
     if (!hydrated.value) return;
@@ -497,11 +534,11 @@ export default function LeadDashboard(props: LeadDashboardProps) {
         )
         : (
           <LeadList
-            rows={shown()}
+            rows={shown().slice(0, drawn.value)}
             selected={selected.value}
             focused={focused.value}
             sort={tableSort.value}
-            sortLinks={due ? undefined : sortLinks(props.query, props.filter.sort)}
+            sortLinks={props.sortLinks ?? undefined}
             onSelect={select}
             onSelectAll={(on) =>
               selected.value = on ? new Set(rows.value.map((r) => r.id)) : new Set()}
@@ -519,6 +556,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
             onClaim={claim}
           />
         )}
+      {undrawn && <div ref={listEnd} data-list-end />}
       {nextCursor.value && (
         <p class="load-more">
           <a
@@ -533,20 +571,4 @@ export default function LeadDashboard(props: LeadDashboardProps) {
       )}
     </div>
   );
-}
-
-/** The links of the server's sorts, keeping the filter: Age flips newest/oldest first. */
-function sortLinks(query: string, sort: LeadFilter["sort"]) {
-  const link = (value: string | null) => {
-    const params = new URLSearchParams(query);
-    if (value) params.set("sort", value);
-    else params.delete("sort");
-    const text = params.toString();
-    return text ? `/?${text}` : "/?view=all";
-  };
-  return {
-    age: link(sort === "-created" ? "created" : null),
-    waiting: link("waiting"),
-    current: sort,
-  };
 }

@@ -11,6 +11,7 @@ import { SyncStatus, type SyncStatusProps } from "../components/SyncStatus.tsx";
 import { TeamStrip, type TeamStripProps } from "../components/TeamStrip.tsx";
 import AddLeadForm from "../islands/AddLeadForm.tsx";
 import LeadDashboard, { type LeadDashboardProps } from "../islands/LeadDashboard.tsx";
+import { sortLinks } from "../lib/format/sort_links.ts";
 import LiveFragments from "../islands/LiveFragments.tsx";
 import { EMPTY_FILTER, EMPTY_QUERY, leadQueryParams } from "../lib/format/lead_filter.ts";
 import { toLeadRow } from "../lib/format/lead_row.ts";
@@ -154,6 +155,10 @@ export const handler = define.handlers<Data>({
         },
         filter: request.kind === "filter" ? request.filter : { ...EMPTY_FILTER },
         query: queryString,
+        sortLinks: request.view === "due" ? null : sortLinks(
+          queryString,
+          request.kind === "filter" ? request.filter.sort : EMPTY_FILTER.sort,
+        ),
         columns,
         members: user.role === "admin" ? active : [{ id: user.id, name: user.name }],
       },

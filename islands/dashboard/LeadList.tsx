@@ -2,6 +2,7 @@
 // waiting clock, form, campaign, the form's chosen answers, age), cards on phones (the same markup,
 // laid out by the stylesheet), with row selection for bulk actions.
 
+import { Component } from "preact";
 import { mailtoHref, telHref } from "../../lib/format/contact_links.ts";
 import {
   adLabel,
@@ -144,7 +145,54 @@ export function LeadList(props: Props) {
   );
 }
 
-function LeadRowItem(props: Props & { row: LeadRow }) {
+/** A row's props: the list's, and its lead. */
+export type RowProps = Props & { row: LeadRow };
+
+/**
+ * What a row shows besides its lead: its own flags and the time as it reads it (the waiting clock,
+ * the age, whether its follow-up is due). The lead's own changes make a new row object.
+ */
+function looks(props: RowProps): string {
+  const { row, now, clock } = props;
+  const id = row.id;
+  const wait = clock && waitClock(row, now, clock);
+  return [
+    props.fresh.has(id),
+    props.retrying.has(id),
+    props.marking.has(id),
+    props.claiming?.has(id),
+    props.selected?.has(id) ?? "none",
+    props.focused === id,
+    props.local,
+    wait && wait.level + wait.text,
+    row.nextFollowUpAt !== null && Date.parse(row.nextFollowUpAt) <= now,
+    relativeTime(row.createdTime, now),
+  ].join();
+}
+
+/**
+ * A row is drawn again only when its lead or what it shows changed. The dashboard re-renders on
+ * every lead and every second (the clocks), and drawing hundreds of unchanged rows each time (each
+ * date formatted in the browser's zone) kept the page's main thread from the next lead (issue 16).
+ * The list's handlers are not compared: they read the dashboard's state when called, so an older
+ * one does what a newer one would.
+ */
+class LeadRowItem extends Component<RowProps> {
+  override shouldComponentUpdate(next: RowProps): boolean {
+    return rowRedrawn(this.props, next);
+  }
+
+  override render(props: RowProps) {
+    return leadRow(props);
+  }
+}
+
+/** Whether a row drawn with `drawn` is drawn again for `next`. */
+export function rowRedrawn(drawn: RowProps, next: RowProps): boolean {
+  return next.row !== drawn.row || looks(next) !== looks(drawn);
+}
+
+function leadRow(props: RowProps) {
   const { row, now, local, me, clock, selected } = props;
   const fresh = props.fresh.has(row.id);
   const marking = props.marking.has(row.id);

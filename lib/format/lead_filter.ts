@@ -63,6 +63,17 @@ export function isFiltered(filter: LeadFilter): boolean {
  * waiting. The search words must each start one of the lead's search terms.
  */
 export function matchesLeadFilter(lead: FilterableLead, filter: LeadFilter): boolean {
+  if (!matchesConditions(lead, filter)) return false;
+  const words = searchWords(filter.q);
+  return words.length === 0 || termsMatch(leadSearchTerms(lead), words);
+}
+
+/**
+ * `matchesLeadFilter` but for the search words: what the dashboard checks of a live lead itself.
+ * It leaves the words to the server (a list with a search reloads), so the page carries no copy
+ * of the search terms' making.
+ */
+export function matchesConditions(lead: FilterableLead, filter: LeadFilter): boolean {
   const any = (list: string[], value: string | null | undefined) =>
     list.length === 0 || list.includes(value ?? "");
   if (!any(filter.statuses, lead.status)) return false;
@@ -73,9 +84,7 @@ export function matchesLeadFilter(lead: FilterableLead, filter: LeadFilter): boo
   const created = Date.parse(lead.createdTime);
   if (filter.fromMs !== null && !(created >= filter.fromMs)) return false;
   if (filter.toMs !== null && !(created < filter.toMs)) return false;
-  if (filter.sort === "waiting" && !isWaitingLead(lead)) return false;
-  const words = searchWords(filter.q);
-  return words.length === 0 || termsMatch(leadSearchTerms(lead), words);
+  return filter.sort !== "waiting" || isWaitingLead(lead);
 }
 
 /** The order of `sort` over leads (created time, then id: ULIDs break ties the same way). */

@@ -291,3 +291,64 @@ browserTest(
     });
   },
 );
+
+/** Adds a lead by hand through the API, as a rep on the phone would. */
+async function addByHand(
+  server: { fetch(path: string, init?: RequestInit): Promise<Response> },
+  fullName: string,
+): Promise<string> {
+  const res = await server.fetch("/api/leads", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ fullName, phone: "+15555550142", source: "phone" }),
+  });
+  assert.equal(res.status, 201);
+  return (await res.json()).id;
+}
+
+browserTest(
+  "[e2e] lead table - in a list with a search, a live lead joins (and is announced) when the server's search finds it, and only then",
+  async (browser) => {
+    await withDashboard(browser, async ({ server, openDashboard, pageErrors }) => {
+      const page = await openDashboard();
+      await page.goto(server.url + "/?q=phil");
+      await page.locator('[data-connection="live"]').waitFor({ timeout: 10_000 });
+      await addByHand(server, "Mona Other");
+      const phil = await addByHand(server, "Phil Phone");
+      const row = page.locator(`[data-lead-id="${phil}"]`);
+      await row.waitFor({ timeout: 10_000 });
+      await row.locator(".tag-fresh").waitFor();
+      await page.locator(".toast", { hasText: "Phil Phone" }).waitFor({ timeout: 10_000 });
+      await waitFor(async () => (await page.title()).startsWith("(2) "), "both counted as unseen");
+      assert.equal(await page.locator(".lead-row", { hasText: "Mona Other" }).count(), 0);
+      assert.deepEqual(await rowIds(page), [phil]);
+      assert.deepEqual(pageErrors, []);
+    });
+  },
+);
+
+browserTest(
+  "[e2e] lead table - a list grown long draws its first 60 rows, and the rest as its end nears the window",
+  async (browser) => {
+    await withDashboard(browser, async ({ server, openDashboard, pageErrors }) => {
+      const page = await openDashboard();
+      await page.setViewportSize({ width: 1366, height: 768 });
+      await page.goto(server.url + "/?view=all");
+      await page.locator('[data-connection="live"]').waitFor({ timeout: 10_000 });
+      const ids: string[] = [];
+      for (let i = 0; i < 75; i++) ids.push(await addByHand(server, `Walk In ${i}`));
+      // The newest first: the last one added tops the list as soon as it arrives.
+      await page.locator(`.lead-table tbody tr:first-child[data-lead-id="${ids[74]}"]`)
+        .waitFor({ timeout: 20_000 });
+      assert.equal(await page.locator(".lead-table tbody tr").count(), 60, "60 rows drawn");
+      assert.deepEqual(await rowIds(page), ids.toReversed().slice(0, 60));
+
+      // Scrolled down: the end nears, the rest is drawn.
+      await page.locator(".lead-table tbody tr:last-child").scrollIntoViewIfNeeded();
+      await waitFor(async () => (await rowIds(page)).length === 75, "every row drawn");
+      assert.deepEqual(await rowIds(page), ids.toReversed());
+      assert.equal(await page.locator("[data-list-end]").count(), 0, "nothing left to draw");
+      assert.deepEqual(pageErrors, []);
+    });
+  },
+);
