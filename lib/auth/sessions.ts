@@ -193,7 +193,8 @@ export async function findEndedSessions(
     entries.forEach((entry, at) => {
       const session = entry.value;
       if (session === null || now >= session.expiresAt) ended.add(chunk[at]);
-      else byUser.set(session.userId, [...(byUser.get(session.userId) ?? []), chunk[at]]);
+      else if (byUser.has(session.userId)) byUser.get(session.userId)!.push(chunk[at]);
+      else byUser.set(session.userId, [chunk[at]]);
     });
   }
   const userIds = [...byUser.keys()];
