@@ -394,14 +394,24 @@ function recordingInFlight() {
 
 const fetched = (lead: Lead): Lead => ({ ...lead, fullName: "Nora Name", details: "fetched" });
 
+/** A subscriber, then a new lead stored while its fetch runs here; `end` ends the fetch. */
+async function storeWhileFetching(
+  store: LeadStore,
+  hub: ReturnType<typeof createLiveHub>,
+  inFlight: DetailsInFlight,
+) {
+  await hub.start();
+  const sub = await hub.subscribe();
+  const lead = testMetaLead();
+  const end = inFlight.begin(lead.id);
+  await store.insertLeads([lead]);
+  return { sub, lead, end };
+}
+
 Deno.test("[live] a new lead whose details are being fetched reaches subscribers once, with them", async () => {
   const { inFlight, waits } = recordingInFlight();
   await withHub(async ({ store, hub }) => {
-    await hub.start();
-    const sub = await hub.subscribe();
-    const lead = testMetaLead();
-    const end = inFlight.begin(lead.id);
-    await store.insertLeads([lead]);
+    const { sub, lead, end } = await storeWhileFetching(store, hub, inFlight);
     // The hub has read the stub and waits for the fetch; the answers are stored, the fetch ends.
     await waitFor(() => waits.length > 0, "the hub to wait for the fetch");
     await store.updateLead(lead.id, fetched);
@@ -420,11 +430,7 @@ Deno.test("[live] a new lead whose details are being fetched reaches subscribers
 Deno.test("[live] a fetch that takes longer than holdMs does not hold the stub back longer", async () => {
   const { inFlight } = recordingInFlight();
   await withHub(async ({ store, hub }) => {
-    await hub.start();
-    const sub = await hub.subscribe();
-    const lead = testMetaLead();
-    const end = inFlight.begin(lead.id);
-    await store.insertLeads([lead]);
+    const { sub, lead, end } = await storeWhileFetching(store, hub, inFlight);
     const [stub] = await take(sub, 1);
     assert.equal(stub.type === "change" && stub.change.lead.details, "pending");
     await store.updateLead(lead.id, fetched);
