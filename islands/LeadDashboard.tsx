@@ -128,6 +128,8 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   const arrived = useRef(new Set<string>());
   const due = props.view === "due";
   const searching = props.filter.q.trim() !== "";
+  const asking = useRef<Promise<void> | null>(null);
+  const askAgain = useRef(false);
   const order = due ? compareFollowUps : compareForSort(props.filter.sort);
   const feed = useRef<Feed | null>(null);
   const toastKey = useRef(0);
@@ -225,7 +227,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     // makes the search terms), so the list reloads rather than carry a copy of that code.
     const ask = searching && !rows.value.some((row) => row.id === lead.id);
     if (ask && !due && matchesConditions(lead as unknown as FilterableLead, props.filter)) {
-      reloadList(true).catch(() => {});
+      askServer();
     }
     const added = ask ? [] : merge([lead]);
     // A webhook lead arrives as a stub; its name follows once Meta answers.
@@ -251,9 +253,24 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     else notifyLater.current.set(row.id, setTimeout(() => notifyLead(row.id), NOTIFY_WAIT_MS));
   }
 
+  /** One reload for live leads in a search at a time; leads arriving meanwhile ask one more. */
+  function askServer() {
+    if (asking.current) {
+      askAgain.current = true;
+      return;
+    }
+    asking.current = reloadList(true).catch(() => {}).finally(() => {
+      asking.current = null;
+      if (askAgain.current) {
+        askAgain.current = false;
+        askServer();
+      }
+    });
+  }
+
   /**
-   * Reloads the visible part of the list from the server (every resync, after a reset, and for a
-   * live lead in a search, which `announce`s the leads it brings).
+   * Reloads the visible part of the list from the server (every resync, after a reset, and for
+   * live leads in a search, which `announce`s the leads it brings).
    */
   async function reloadList(fromLive = false) {
     const limit = Math.min(Math.max(rows.value.length, LEAD_PAGE_SIZE), 500);
