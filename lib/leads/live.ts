@@ -78,6 +78,7 @@ export interface LiveHubOptions {
    * fetches took longer than `holdMs`.
    */
   detailsInFlight?: DetailsInFlight;
+  /** The longest a new lead is held back for its answers (default 25 ms; 0: never). */
   holdMs?: number;
 }
 
@@ -581,7 +582,6 @@ export function createLiveHub(
   };
 }
 
-/** A page's changes and removals as live events, in seq order. */
 /**
  * The page's changes and removals as events in seq order, each lead's newest only: a change
  * followed in the page by a newer change or the removal of the same lead says nothing the newer
