@@ -20,7 +20,7 @@ export interface DetailsInFlight {
 export function createDetailsInFlight(
   now: () => number = () => performance.now(),
 ): DetailsInFlight {
-  const running = new Map<string, { started: number; done: Promise<void>; end(): void }>();
+  const running = new Map<string, { started: number; done: Promise<void> }>();
   const recent: number[] = [];
 
   /** The median of recent successful fetches, or 0 before the first. */
@@ -33,7 +33,7 @@ export function createDetailsInFlight(
   return {
     begin(leadId) {
       const { promise, resolve } = Promise.withResolvers<void>();
-      const entry = { started: now(), done: promise, end: resolve };
+      const entry = { started: now(), done: promise };
       running.set(leadId, entry);
       return (outcome) => {
         if (running.get(leadId) === entry) running.delete(leadId);

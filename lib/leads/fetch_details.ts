@@ -145,15 +145,12 @@ export function fetchLeadDetailsHandler(deps: FetchDetailsDeps): JobHandler {
       throw new PermanentJobError(`Cannot fetch lead details: the job payload is not valid`);
     }
     const end = deps.inFlight?.begin(payload.leadId);
-    let outcome: Awaited<ReturnType<JobHandler>>;
+    let outcome: Awaited<ReturnType<JobHandler>> = undefined;
     try {
-      outcome = await fetchAndStore(payload, ctx);
-    } catch (error) {
-      end?.("not_fetched");
-      throw error;
+      return outcome = await fetchAndStore(payload, ctx);
+    } finally {
+      end?.(outcome === COMPLETED_IN_COMMIT ? "fetched" : "not_fetched");
     }
-    end?.(outcome === COMPLETED_IN_COMMIT ? "fetched" : "not_fetched");
-    return outcome;
   };
 
   async function fetchAndStore(
