@@ -375,10 +375,14 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   }
 
   async function toggleNotify() {
-    const on = !prefs.value.notify &&
+    // The box shows the choice at once (a render while the browser is asked would otherwise undo
+    // the click); it goes back off when the browser refuses. Nothing is shown without permission.
+    const turningOn = !prefs.value.notify;
+    prefs.value = { ...prefs.value, notify: turningOn };
+    const on = turningOn &&
       await loadAlerts().then((alerts) => alerts.askNotifyPermission(), () => null);
     if (on === null) toast({ text: "Cannot reach the server; try again.", tone: "error" });
-    else if (!prefs.value.notify && !on) {
+    else if (turningOn && !on) {
       toast({ text: "Notifications are blocked in this browser's settings.", tone: "error" });
     }
     prefs.value = { ...prefs.value, notify: on === true };
