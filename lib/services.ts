@@ -12,6 +12,8 @@ import { type CapiGraph, type CapiService, createCapi } from "./capi/mod.ts";
 import { randomToken } from "./crypto.ts";
 import { createGraphAdminClient } from "./facebook/graph_admin.ts";
 import { createGraphClient, type GraphClient, pageTokenFor } from "./facebook/graph_client.ts";
+import { createLeadBatcher } from "./facebook/lead_batcher.ts";
+import { createPrefetchingReader } from "./facebook/lead_prefetch.ts";
 import { createWebhookForgeryLimiter } from "./facebook/webhook_forgeries.ts";
 // Type only: the simulator's code is loaded by `connectMeta`, in demo mode alone.
 import type { GraphSimulator } from "./graph_sim/mod.ts";
@@ -146,7 +148,10 @@ export async function createServices(
 
   // The hub waits a moment for the name of a lead whose answers are being fetched here.
   const detailsInFlight = createDetailsInFlight();
+  // A new lead's answers are read while its stub is committed; its job takes them after.
+  const leadReader = createPrefetchingReader(createLeadBatcher(graph));
   const fetchDeps = {
+    reader: leadReader,
     kv,
     leads,
     graph,
@@ -168,6 +173,7 @@ export async function createServices(
     jobs,
     appSecret: meta.webhook.appSecret,
     log,
+    prefetch: (leadgenId, pageId) => leadReader.prefetch(leadgenId, pageId),
     deliveryRetentionMs: config.retention.deliveryDays * 24 * 60 * 60 * 1000,
   }, { inbox: { threshold: config.webhookInboxThreshold } });
 

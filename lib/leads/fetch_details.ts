@@ -4,7 +4,7 @@ import type { AlertStore } from "../alerts.ts";
 import type { AlertKind } from "../wire.ts";
 import type { GraphClient } from "../facebook/graph_client.ts";
 import { GraphApiError } from "../facebook/graph_errors.ts";
-import { createLeadBatcher } from "../facebook/lead_batcher.ts";
+import { createLeadBatcher, type LeadReader } from "../facebook/lead_batcher.ts";
 import { mapLeadDetails } from "../facebook/lead_fields.ts";
 import { PermanentJobError, RetryableJobError } from "../jobs/errors.ts";
 import {
@@ -55,6 +55,11 @@ export interface FetchDetailsDeps {
   now?: () => Date;
   /** Where running fetches are marked, so the live hub can wait a moment for the name. */
   inFlight?: DetailsInFlight;
+  /**
+   * How leads are read (default a batcher over `graph`): the app's reads ahead (see
+   * createPrefetchingReader), taken by the jobs of the leads just stored.
+   */
+  reader?: LeadReader;
 }
 
 function isPayload(value: unknown): value is FetchLeadDetailsPayload {
@@ -131,7 +136,7 @@ export function fetchLeadDetailsHandler(deps: FetchDetailsDeps): JobHandler {
    */
   const quietPages = new Map<string, number>();
   // Jobs that run together (a burst, a batch delivery) read their leads in shared requests.
-  const reader = createLeadBatcher(deps.graph);
+  const reader = deps.reader ?? createLeadBatcher(deps.graph);
   async function clearAlertsAfterSuccess(pageId: string) {
     const checked = quietPages.get(pageId);
     if (checked !== undefined && Date.now() - checked < QUIET_PAGE_MS) return;

@@ -54,6 +54,11 @@ export interface IngestDeps {
   deliveryRetentionMs?: number;
   now?: () => Date;
   /**
+   * Starts reading a new Meta lead's answers from the Graph API while its commit is under way
+   * (see createPrefetchingReader), for the fetch job that runs here once it is through.
+   */
+  prefetch?: (leadgenId: string, pageId: string) => void;
+  /**
    * The webhook inbox (see createIngestion): under load a delivery is answered once it is durable
    * there, and its leads are stored right behind. Without one every delivery waits for its leads.
    */
@@ -333,6 +338,10 @@ async function storeDeliveryLeads(
     onCommit(op, lead) {
       // Claimed in the commit that creates it, so it runs here with no claim commit.
       claims.set(lead.id, addClaimedFetchJob(deps.jobs, op, lead, requestId));
+      // The answers are on their way while the commit makes the stub durable: the job takes them.
+      if (lead.leadgenId !== null && lead.pageId !== null) {
+        deps.prefetch?.(lead.leadgenId, lead.pageId);
+      }
     },
     onCommitted(lead, versionstamp) {
       const claimed = claims.get(lead.id);

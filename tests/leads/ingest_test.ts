@@ -1,10 +1,15 @@
 // Webhook ingestion on its own (no HTTP): deliveries that arrive together share one commit (their
 // leads, claimed fetch jobs and raw copies, within KV's limits), and a kept delivery replays
-// through the same dedupe.
+// through the same dedupe, and a new lead's answers are read ahead while its stub commits.
 import assert from "node:assert/strict";
 import { signBody } from "../../lib/facebook/signature.ts";
+import { createAlertStore } from "../../lib/alerts.ts";
+import { createGraphClient } from "../../lib/facebook/graph_client.ts";
+import { createLeadBatcher } from "../../lib/facebook/lead_batcher.ts";
+import { createPrefetchingReader } from "../../lib/facebook/lead_prefetch.ts";
+import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
 import { createJobQueue } from "../../lib/jobs/queue.ts";
-import { FETCH_LEAD_DETAILS } from "../../lib/leads/fetch_details.ts";
+import { FETCH_LEAD_DETAILS, fetchLeadDetailsHandler } from "../../lib/leads/fetch_details.ts";
 import { ingestWebhook, replayDelivery } from "../../lib/leads/ingest.ts";
 import { createLeadStore } from "../../lib/leads/store.ts";
 import { createLogger } from "../../lib/log.ts";
@@ -105,5 +110,63 @@ Deno.test("[ingest] a kept delivery replays through the same dedupe", async () =
   } finally {
     await jobs.stop();
     kv.close();
+  }
+});
+
+Deno.test("[ingest] a new lead's answers are read while its stub commits, and its job takes them; a duplicate is not read again", async () => {
+  const sim = await startGraphSimulator({ appSecret: APP_SECRET, accessToken: "tok", seed: 8 });
+  const kv = await Deno.openKv(":memory:");
+  const { log } = quietLog();
+  const leads = createLeadStore(kv);
+  const jobs = createJobQueue(kv, { log });
+  const graph = createGraphClient({
+    baseUrl: sim.url,
+    version: sim.version,
+    appSecret: APP_SECRET,
+    tokenForPage: () => "tok",
+  });
+  const reader = createPrefetchingReader(createLeadBatcher(graph));
+  // No job runs on its own here: any Graph call before the job below is the read ahead.
+  const deps = {
+    kv,
+    leads,
+    jobs: { ...jobs, runClaimed() {} },
+    appSecret: APP_SECRET,
+    log,
+    prefetch: (leadgenId: string, pageId: string) => reader.prefetch(leadgenId, pageId),
+  };
+  try {
+    const simLead = sim.createLead({ fields: { fullName: "Ahead Of Time" } });
+    const bytes = new TextEncoder().encode(sim.webhookBody([simLead]));
+    const signature = await signBody(APP_SECRET, bytes);
+    const first = await ingestWebhook(deps, bytes, signature);
+    assert.equal(first.outcome === "accepted" && first.inserted, 1);
+    const deadline = Date.now() + 5_000;
+    while (sim.calls("lead") < 1 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    assert.equal(sim.calls("lead"), 1, "the lead was read with no job running");
+    // Meta delivers it again: known, so nothing is read ahead for it.
+    const again = await ingestWebhook(deps, bytes, signature);
+    assert.equal(again.outcome === "accepted" && again.duplicates, 1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(sim.calls("lead"), 1);
+    assert.equal(reader.waiting, 1);
+
+    // The job runs: it takes the answer read ahead instead of asking Meta again.
+    jobs.register(
+      FETCH_LEAD_DETAILS,
+      fetchLeadDetailsHandler({ kv, leads, graph, alerts: createAlertStore(kv), log, reader }),
+    );
+    await jobs.takeOver(FETCH_LEAD_DETAILS);
+    const stored = await leads.getLeadByLeadgenId(simLead.id);
+    assert.equal(stored?.details, "fetched");
+    assert.equal(stored?.fullName, "Ahead Of Time");
+    assert.equal(sim.calls("lead"), 1, "one Graph read for the lead in all");
+    assert.equal(reader.waiting, 0);
+  } finally {
+    await jobs.stop();
+    kv.close();
+    await sim.close();
   }
 });
