@@ -81,11 +81,14 @@ const HINTS: Record<Connection, string> = {
 };
 const FRESH_MS = 6_000;
 /**
- * Rows drawn at first, and added each time the list's end nears the window: a rep's list that grew
- * all day stays cheap to redraw, so a new lead shows at once (a table of hundreds of rows took the
- * browser tens of ms to lay out and paint on every change).
+ * Rows drawn at first, and added each time the list's end comes within LIST_END_MARGIN of the
+ * window, so what is drawn fills the window and a little more (30 rows at 768 px, 60 in a window
+ * twice as tall): a rep's list that grew all day stays cheap to redraw, so a new lead shows at
+ * once. Each new lead moves every row drawn, and the browser lays out and paints them all again:
+ * 0.3 ms a row on a slow machine, for each lead (issue 16).
  */
-const DRAWN = 60;
+const DRAWN = 30;
+const LIST_END_MARGIN = "400px";
 // Parts the page needs only once the user (or a new lead) asks for them: loaded on first use.
 const loadToasts = () => import("./dashboard/Toasts.tsx");
 const loadBulkBar = () => import("./dashboard/BulkBar.tsx");
@@ -442,14 +445,14 @@ export default function LeadDashboard(props: LeadDashboardProps) {
     };
   }, []);
 
-  // While rows wait undrawn, the list's end (within a screen or so) draws more; observing anew
+  // While rows wait undrawn, the list's end (within LIST_END_MARGIN) draws more; observing anew
   // after each step reports it again, so a short list keeps drawing until the end moves away.
   const undrawn = rows.value.length > drawn.value;
   useEffect(() => {
     if (!undrawn) return;
     const observer = new IntersectionObserver(([end]) => {
       if (end.isIntersecting) drawn.value += DRAWN;
-    }, { rootMargin: "800px" });
+    }, { rootMargin: LIST_END_MARGIN });
     observer.observe(listEnd.current!);
     return () => observer.disconnect();
   }, [undrawn, drawn.value]);

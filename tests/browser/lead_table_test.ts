@@ -328,7 +328,7 @@ browserTest(
 );
 
 browserTest(
-  "[e2e] lead table - a list grown long draws its first 60 rows, and the rest as its end nears the window",
+  "[e2e] lead table - a list grown long draws the rows that fill the window and a little more, more in a taller window, and the rest as its end nears",
   async (browser) => {
     await withDashboard(browser, async ({ server, openDashboard, pageErrors }) => {
       const page = await openDashboard();
@@ -340,7 +340,17 @@ browserTest(
       // The newest first: the last one added tops the list as soon as it arrives.
       await page.locator(`.lead-table tbody tr:first-child[data-lead-id="${ids[74]}"]`)
         .waitFor({ timeout: 20_000 });
-      assert.equal(await page.locator(".lead-table tbody tr").count(), 60, "60 rows drawn");
+      assert.equal(await page.locator(".lead-table tbody tr").count(), 30, "30 rows drawn");
+      assert.deepEqual(await rowIds(page), ids.toReversed().slice(0, 30));
+      const filled = await page.evaluate(() => {
+        const rows = document.querySelectorAll(".lead-table tbody tr");
+        return rows[rows.length - 1].getBoundingClientRect().bottom > innerHeight;
+      });
+      assert.ok(filled, "the rows drawn reach past the window's bottom");
+
+      // A taller window: more rows are drawn to fill it.
+      await page.setViewportSize({ width: 1366, height: 1600 });
+      await waitFor(async () => (await rowIds(page)).length === 60, "60 rows in a taller window");
       assert.deepEqual(await rowIds(page), ids.toReversed().slice(0, 60));
 
       // Scrolled down: the end nears, the rest is drawn.
