@@ -109,7 +109,10 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   const alerts = useSignal<Alert[]>(props.alerts);
   const nextCursor = useSignal<string | null>(props.nextCursor);
   const connection = useSignal<Connection>("connecting");
-  const fresh = useSignal<Set<string>>(new Set());
+  // When each lead new to this visit joined the list: its row is marked for FRESH_MS, and the
+  // clocks' tick ends the mark, so no lead costs a timer, a render and a frame of its own to
+  // unmark it (with a lead every few ms, those frames kept the page from the next lead; issue 16).
+  const freshAt = useRef(new Map<string, number>());
   const retrying = useSignal<Set<string>>(new Set());
   const marking = useSignal<Set<string>>(new Set());
   const claiming = useSignal<Set<string>>(new Set());
@@ -165,12 +168,17 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   }
 
   function markFresh(id: string) {
-    fresh.value = new Set(fresh.value).add(id);
-    setTimeout(() => {
-      const next = new Set(fresh.value);
-      next.delete(id);
-      fresh.value = next;
-    }, FRESH_MS);
+    freshAt.current.set(id, Date.now());
+  }
+
+  /** The leads still fresh by the clocks' time (the mark ends with their tick). */
+  function freshNow(): Set<string> {
+    const ids = new Set<string>();
+    for (const [id, at] of freshAt.current) {
+      if (now.value - at < FRESH_MS) ids.add(id);
+      else freshAt.current.delete(id);
+    }
+    return ids;
   }
 
   /**
@@ -567,7 +575,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
             onSelectAll={(on) =>
               selected.value = on ? new Set(rows.value.map((r) => r.id)) : new Set()}
             onSort={sortBy}
-            fresh={fresh.value}
+            fresh={freshNow()}
             retrying={retrying.value}
             marking={marking.value}
             claiming={claiming.value}

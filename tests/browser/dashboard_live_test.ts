@@ -46,6 +46,14 @@ browserTest(
         "the page was not reloaded",
       );
 
+      // The mark lasts about 6 s and ends with the clocks' tick: the row no longer stands out.
+      await page.waitForFunction(
+        (id) => !document.querySelector(`[data-lead-id="${id}"]`)?.matches(".lead-row-new"),
+        stored.id,
+        { timeout: 10_000 },
+      );
+      assert.equal(await row.locator(".tag-fresh").count(), 0, "no Just in tag once it is over");
+
       // Clicking the toast opens the lead.
       await toast.first().locator("a").click();
       await page.waitForURL(`**/leads/${stored.id}`);
