@@ -6,7 +6,10 @@
 //
 // Run: deno task bench:screen   (writes bench/results/screen.json)
 // Sizes: SCREEN_LEADS (200 per run; SCREEN_LEADS_BIG, 100, past 1,000 streams),
-// SCREEN_STREAMS ("1,100,1000,2000,4000,8000"), SCREEN_POLL_LEADS (40).
+// SCREEN_STREAMS ("1,100,1000,2000,4000,8000"), SCREEN_ROUNDS (3: the sizes up to 1,000 run that
+// many times in turn, their leads pooled; this machine's speed moves by a third from one minute
+// to the next), SCREEN_PAUSE_MS (10: after a lead's name showed, before the next lead),
+// SCREEN_POLL_LEADS (40).
 
 import { chromium, type Page } from "playwright-core";
 import { startGraphSimulator } from "../lib/graph_sim/mod.ts";
@@ -39,6 +42,9 @@ const STREAMS = (Deno.env.get("SCREEN_STREAMS") ?? "1,100,1000,2000,4000,8000").
   .map(Number);
 const POLL_LEADS = Number(Deno.env.get("SCREEN_POLL_LEADS") ?? 40);
 const WARMUP = 5;
+/** The pause after a lead's name showed before the next lead is sent. */
+const PAUSE_MS = Number(Deno.env.get("SCREEN_PAUSE_MS") ?? 10);
+const ROUNDS = Math.max(1, Number(Deno.env.get("SCREEN_ROUNDS") ?? 3));
 
 const machine = await machineInfo();
 // A simulator per server (see startServer): the dashboard's minute resync asks for a sync, and a
@@ -148,19 +154,32 @@ async function leadToName(base: string, page: Page, timeoutMs: number): Promise<
   return seenAt - sentAt;
 }
 
-const runs = [];
-let memory = null;
-try {
-  for (const streams of STREAMS) {
-    progress(`lead to screen with ${streams} open stream(s)`);
-    const app = await startServer(streams);
-    const base = app.server.url;
+/** One size measured once: its latencies and what the server did meanwhile. */
+interface SizeRun {
+  streams: number;
+  round: number;
+  latencies: number[];
+  cpuMsPerLead: number | null;
+  rssBeforeKib: number | null;
+  rssAfterKib: number | null;
+  rssEndKib: number | null;
+  kibPerStream: number | null;
+  openAtEnd: number | null;
+  uptime: string;
+}
+
+/** Starts a server with `streams` open event streams and sends `leads` leads, one at a time. */
+async function measureSize(streams: number, leads: number, round: number): Promise<SizeRun> {
+  progress(`lead to screen with ${streams} open stream(s), round ${round}`);
+  const app = await startServer(streams);
+  const base = app.server.url;
+  try {
+    // Settle the server, then measure its memory before and after the other streams open.
+    await (await fetch(base + "/health")).body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const rssBefore = await rssKib(app.server.pid);
+    const extra = await openStreams(base, app.others, streams - 1);
     try {
-      // Settle the server, then measure its memory before and after the other streams open.
-      await (await fetch(base + "/health")).body?.cancel();
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const rssBefore = await rssKib(app.server.pid);
-      const extra = await openStreams(base, app.others, streams - 1);
       await streamsOpen(base, streams - 1);
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const rssAfter = await rssKib(app.server.pid);
@@ -168,55 +187,103 @@ try {
         ? Math.round((rssAfter - rssBefore) / (streams - 1) * 10) / 10
         : null;
       if (kibPerStream !== null) progress(`  server memory: ${kibPerStream} KiB per open stream`);
-      if (streams === 1000 && kibPerStream !== null) {
-        memory = {
-          streams: streams - 1,
-          rssBeforeKib: rssBefore,
-          rssAfterKib: rssAfter,
-          kibPerStream,
-        };
+      const page = await openDashboard(base, app.cookie, false);
+      const latencies: number[] = [];
+      let cpuBefore = null;
+      for (let i = 0; i < leads + WARMUP; i++) {
+        if (i === WARMUP) cpuBefore = await cpuTimeMs(app.server.pid);
+        const ms = await leadToName(base, page, 20_000);
+        if (i >= WARMUP) latencies.push(ms);
+        // One lead at a time: let its last change reach every stream before the next.
+        await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
       }
-      try {
-        const page = await openDashboard(base, app.cookie, false);
-        const leads = streams > 1000 ? LEADS_BIG : LEADS;
-        const latencies: number[] = [];
-        let cpuBefore = null;
-        for (let i = 0; i < leads + WARMUP; i++) {
-          if (i === WARMUP) cpuBefore = await cpuTimeMs(app.server.pid);
-          const ms = await leadToName(base, page, 20_000);
-          if (i >= WARMUP) latencies.push(ms);
-          // One lead at a time: let its last change reach every stream before the next.
-          await new Promise((resolve) => setTimeout(resolve, 10));
-        }
-        const cpuAfter = await cpuTimeMs(app.server.pid);
-        const rssEnd = await rssKib(app.server.pid);
-        // Every stream is still open (none dropped as too slow), the dashboard's too.
-        const openAtEnd = await readMetric(base, "leadline_event_streams_open");
-        await page.context().close();
-        const figures = summarize(latencies);
-        const cpuMsPerLead = cpuBefore && cpuAfter
-          ? Math.round((cpuAfter.total - cpuBefore.total) / leads * 100) / 100
-          : null;
-        runs.push({
-          streams,
-          ...figures,
-          cpuMsPerLead,
-          rssBeforeKib: rssBefore,
-          rssAfterKib: rssAfter,
-          rssEndKib: rssEnd,
-          kibPerStream,
-          openAtEnd,
-          uptime: await uptime(),
-        });
-        progress(
-          `  webhook -> name: p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms; server CPU ` +
-            `${cpuMsPerLead} ms a lead; ${openAtEnd} streams open at the end`,
-        );
-      } finally {
-        await extra.close();
-      }
+      const cpuAfter = await cpuTimeMs(app.server.pid);
+      const rssEnd = await rssKib(app.server.pid);
+      // Every stream is still open (none dropped as too slow), the dashboard's too.
+      const openAtEnd = await readMetric(base, "leadline_event_streams_open");
+      await page.context().close();
+      const figures = summarize(latencies);
+      const cpuMsPerLead = cpuBefore && cpuAfter
+        ? Math.round((cpuAfter.total - cpuBefore.total) / leads * 100) / 100
+        : null;
+      progress(
+        `  webhook -> name: p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms; server CPU ` +
+          `${cpuMsPerLead} ms a lead; ${openAtEnd} streams open at the end`,
+      );
+      return {
+        streams,
+        round,
+        latencies,
+        cpuMsPerLead,
+        rssBeforeKib: rssBefore,
+        rssAfterKib: rssAfter,
+        rssEndKib: rssEnd,
+        kibPerStream,
+        openAtEnd,
+        uptime: await uptime(),
+      };
     } finally {
-      await stop(app);
+      await extra.close();
+    }
+  } finally {
+    await stop(app);
+  }
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
+
+/** A size's runs as one: every lead's latency pooled, each run's p50 and p99 beside. */
+function pooled(sizeRuns: SizeRun[]) {
+  const last = sizeRuns[sizeRuns.length - 1];
+  const cpu = sizeRuns.flatMap((r) => r.cpuMsPerLead === null ? [] : [r.cpuMsPerLead]);
+  return {
+    streams: last.streams,
+    ...summarize(sizeRuns.flatMap((r) => r.latencies)),
+    rounds: sizeRuns.length,
+    roundP50Ms: sizeRuns.map((r) => summarize(r.latencies).p50Ms),
+    roundP99Ms: sizeRuns.map((r) => summarize(r.latencies).p99Ms),
+    cpuMsPerLead: cpu.length > 0 ? median(cpu) : null,
+    rssBeforeKib: sizeRuns[0].rssBeforeKib,
+    rssAfterKib: sizeRuns[0].rssAfterKib,
+    rssEndKib: last.rssEndKib,
+    kibPerStream: sizeRuns[0].kibPerStream,
+    openAtEnd: last.openAtEnd,
+    uptime: last.uptime,
+  };
+}
+
+const bySize = new Map<number, SizeRun[]>();
+let memory = null;
+try {
+  // Up to 1,000 streams, ROUNDS rounds of every size in turn (a machine that slows for a minute
+  // slows one round of each, not every run of one size); past it, once.
+  const sizes = STREAMS.filter((streams) => streams <= 1000);
+  const bigSizes = STREAMS.filter((streams) => streams > 1000);
+  const plan = [
+    ...Array.from({ length: ROUNDS }, (_, i) => sizes.map((streams) => ({ streams, round: i + 1 })))
+      .flat(),
+    ...bigSizes.map((streams) => ({ streams, round: 1 })),
+  ];
+  for (const { streams, round } of plan) {
+    const sizeRun = await measureSize(streams, streams > 1000 ? LEADS_BIG : LEADS, round);
+    bySize.set(streams, [...(bySize.get(streams) ?? []), sizeRun]);
+    if (streams === 1000 && round === 1 && sizeRun.kibPerStream !== null) {
+      memory = {
+        streams: streams - 1,
+        rssBeforeKib: sizeRun.rssBeforeKib,
+        rssAfterKib: sizeRun.rssAfterKib,
+        kibPerStream: sizeRun.kibPerStream,
+      };
+    }
+  }
+  const runs = STREAMS.filter((streams) => bySize.has(streams))
+    .map((streams) => pooled(bySize.get(streams)!));
+  for (const run of runs) {
+    if (run.rounds > 1) {
+      progress(
+        `${run.streams} stream(s), ${run.n} leads over ${run.rounds} rounds: p50 ${run.p50Ms} ms, ` +
+          `p99 ${run.p99Ms} ms (each round's p99: ${run.roundP99Ms.join(", ")} ms)`,
+      );
     }
   }
 
@@ -247,6 +314,7 @@ try {
       "keeps at most 5 streams of one sign-in open), with the stream cap raised above them",
     leadsPerRun: LEADS,
     leadsPerBigRun: LEADS_BIG,
+    rounds: ROUNDS,
     runs,
     memoryPerStream: memory,
     polling,
