@@ -437,8 +437,7 @@ if (screen) {
         ? ` The sizes up to 1,000 streams ran ${screen.rounds} times in turn (a fresh server ` +
           "each time); their figures pool every lead of those runs, and the last column gives " +
           "each run's own p99 (this machine's speed moves by a third from one minute to the " +
-          "next: the server's CPU time a lead moved from 11.4 to 15.3 ms at 100 streams between " +
-          "two runs of the same code)."
+          "next; see below)."
         : ""),
   );
   line();
@@ -509,31 +508,46 @@ if (screen) {
     "Each change is encoded once, to bytes, and the same bytes are queued on every open stream " +
       "(lib/web/sse.ts, routes/api/events.ts); one timer per app sends the heartbeats and cuts " +
       "off clients that stopped reading, so no stream holds a timer, a promise per event or a " +
-      "JSON string of its own. A Meta lead makes two changes (its stub, then its answers); while " +
-      "this process fetches the answers, the hub holds the stub back up to `SSE_NAME_WAIT_MS` " +
-      "(25 ms; not when recent fetches took longer), so when Meta answers quickly every stream " +
-      "gets the lead once, with its name, and a lead changed several times before the hub reads " +
-      "it goes out once, as it is now (lib/leads/details_in_flight.ts, lib/leads/live.ts). Past " +
-      "1,000 streams the stream cap (`SSE_MAX_STREAMS`) is raised for the bench only, to show how " +
-      "it degrades.",
+      "JSON string of its own. A Meta lead makes two changes (its stub, then its answers), and " +
+      "its answers are asked of the Graph API while its stub commits, so Meta's answer and the " +
+      "commit run side by side (lib/facebook/lead_prefetch.ts; the fetch job takes that read). " +
+      "While this process fetches the answers, the hub holds the stub back up to " +
+      "`SSE_NAME_WAIT_MS` (25 ms; not when recent fetches took longer), so when Meta answers " +
+      "quickly every stream gets the lead once, with its name, and a lead changed several times " +
+      "before the hub reads it goes out once, as it is now (lib/leads/details_in_flight.ts, " +
+      "lib/leads/live.ts). Past 1,000 streams the stream cap (`SSE_MAX_STREAMS`) is raised for " +
+      "the bench only, to show how it degrades.",
   );
   line();
   line(
-    "Where the time went before this stop's last changes, measured in Chromium with 200 leads " +
-      "on the page (a CPU trace of the page and a split of each lead's time into server, " +
-      "browser queue and rendering): every lead and every second of the waiting clocks redrew " +
-      "every row, and the browser laid out and painted the whole table, 30 to 80 ms a frame on " +
-      "this machine, while the name's event waited behind the stub's frame. Now a row is drawn " +
-      "again only when what it shows changed, a long list draws its first 60 rows and the rest " +
-      "as its end nears the window, and each row holds its own visually hidden labels (they hung " +
-      "off the page, so every change repainted every row). The same bench on this machine in " +
-      "this session, before those changes and the hold: 1 stream p50 42.6 / p99 122.4 ms, 100 " +
-      "streams p50 42.5 / p99 114.9 ms, 1,000 streams p50 89.1 / p99 207.7 ms (42.8 ms of " +
-      "server CPU a lead); after, in the run before this one: 1 stream p50 20.9 / p99 57.4 ms, " +
-      "100 streams p50 22.2 / p99 49.3 ms, 1,000 streams p50 42.2 / p99 101.9 ms (29.5 ms of " +
-      "server CPU a lead). The p99 moves by about 5 ms from run to run at 100 streams and 1,000; " +
-      "a lead's name costs the server about 16 ms from the POST when Chromium shares its two " +
-      "cores (10 ms alone), which is most of what is left.",
+    "Where the time goes, measured with a probe that splits each lead's time into the server " +
+      "(a plain stream reader beside the browser, and timestamps inside the server), the " +
+      "browser's queue and its rendering, and with a CPU trace of the page. The server's part " +
+      "(p50 about 15 ms at 100 streams) is mostly two KV commits in a row: the stub's (p50 2.6 " +
+      "ms) and the answers' (p50 4.4 ms); SQLite writes about 100 pages a commit (each key in " +
+      "its table and its expiry index) and every tenth commit or so also checkpoints its log, " +
+      "5 to 15 ms more. Meta's answer used to be asked for after the stub's commit; it now " +
+      "comes while that commit runs (3 to 4 ms less at the median). At 1,000 streams the " +
+      "writes to 1,000 sockets come on top (about 15 µs a stream of the server's main thread). " +
+      "Chromium's renderer used two thirds of one of the two cores while leads came every 30 " +
+      "to 40 ms, a frame of 15 to 25 ms for each lead, so the server and the page took turns " +
+      "on the cores: a long list now draws the rows that fill the window and 400 px more (30 " +
+      "at the bench's 720 px, not 60), which cut the renderer's main-thread time by a third " +
+      "and the wait of a lead's event in the browser (p99 20 to 38 ms down to 9 to 10 ms, one " +
+      "stream), and a new lead's highlight ends with the clocks' tick instead of a render and " +
+      "a frame of its own. The same bench before and after the read ahead, the previous stop's " +
+      "code in a worktree beside this one, three pairs in turn (medians of the three): 100 " +
+      "streams p50 25.5 → 22.4 ms, p99 69.8 → 62.5 ms; 1,000 streams p50 39.6 → 35.9 ms, p99 " +
+      "118.4 → 89.2 ms. Two things in the bench itself: every run measured the server's first " +
+      "seconds, and its first Meta health check (Graph calls and a scan for leads to resume, 5 " +
+      "s after it starts) fell among the leads measured; the bench now starts measuring once " +
+      "that check is logged (each run's p99 at 100 streams, the same code minutes apart: 71, " +
+      "69 and 86 ms before, 57, 46 and 45 ms after). And this machine's speed moves by a third " +
+      "from one minute to the next (the server's CPU time a lead at 100 streams moved between " +
+      "11.4 and 16 ms for the same code), so each size up to 1,000 streams runs three times in " +
+      "turn and the figures pool them. What is left of the tail is mostly the disk: each " +
+      "commit's fsync (1 to 12 ms) and SQLite's checkpoints of its log (every few leads, 5 to " +
+      "15 ms more on the commit that makes one), which a lead waits for twice.",
   );
   line();
 }
