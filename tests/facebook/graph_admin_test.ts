@@ -1,19 +1,14 @@
 import assert from "node:assert/strict";
 import { createGraphAdminClient } from "../../lib/facebook/graph_admin.ts";
 import { GraphApiError } from "../../lib/facebook/graph_errors.ts";
-import { type GraphSimulator, startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import type { GraphSimulator } from "../../lib/graph_sim/mod.ts";
+import { withGraphSim } from "../_helpers/graph_sim.ts";
 
 const APP_SECRET = "graph-admin-test-secret";
 const TOKEN = "graph-admin-test-token";
 
-async function withSim(fn: (sim: GraphSimulator) => Promise<void>) {
-  const sim = await startGraphSimulator({ appSecret: APP_SECRET, accessToken: TOKEN, seed: 9 });
-  try {
-    await fn(sim);
-  } finally {
-    await sim.close();
-  }
-}
+const withSim = (fn: (sim: GraphSimulator) => Promise<void>) =>
+  withGraphSim({ appSecret: APP_SECRET, accessToken: TOKEN, seed: 9 }, fn);
 
 function client(sim: GraphSimulator, appSecret = APP_SECRET) {
   return createGraphAdminClient({ baseUrl: sim.url, version: "v25.0", appSecret });

@@ -1,30 +1,17 @@
 // Lead reads asked for together share Meta's multi-id reads; a read alone stays a plain GET.
 import assert from "node:assert/strict";
-import { createGraphClient } from "../../lib/facebook/graph_client.ts";
 import { GraphApiError } from "../../lib/facebook/graph_errors.ts";
 import { createLeadBatcher } from "../../lib/facebook/lead_batcher.ts";
-import { type GraphSimulator, startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import type { GraphSimulator } from "../../lib/graph_sim/mod.ts";
+import { graphClientFor, withGraphSim } from "../_helpers/graph_sim.ts";
 
 const APP_SECRET = "batcher-app-secret";
 const TOKEN = "batcher-page-token";
 
-async function withSim(fn: (sim: GraphSimulator) => Promise<void>) {
-  const sim = await startGraphSimulator({ appSecret: APP_SECRET, accessToken: TOKEN, seed: 3 });
-  try {
-    await fn(sim);
-  } finally {
-    await sim.close();
-  }
-}
+const withSim = (fn: (sim: GraphSimulator) => Promise<void>) =>
+  withGraphSim({ appSecret: APP_SECRET, accessToken: TOKEN, seed: 3 }, fn);
 
-function clientFor(sim: GraphSimulator) {
-  return createGraphClient({
-    baseUrl: sim.url,
-    version: "v21.0",
-    appSecret: APP_SECRET,
-    tokenForPage: () => TOKEN,
-  });
-}
+const clientFor = (sim: GraphSimulator) => graphClientFor(sim, APP_SECRET, TOKEN);
 
 Deno.test("[graph] multi-id read: several leads of a page in one request, each counted", async () => {
   await withSim(async (sim) => {

@@ -1,32 +1,20 @@
 // A lead read ahead (while its stub commits) is taken by the next read of it, once; reads nobody
 // takes are forgotten, and their errors never go unhandled.
 import assert from "node:assert/strict";
-import { createGraphClient } from "../../lib/facebook/graph_client.ts";
 import { GraphApiError } from "../../lib/facebook/graph_errors.ts";
 import { createLeadBatcher } from "../../lib/facebook/lead_batcher.ts";
 import { createPrefetchingReader } from "../../lib/facebook/lead_prefetch.ts";
-import { type GraphSimulator, startGraphSimulator } from "../../lib/graph_sim/mod.ts";
+import type { GraphSimulator } from "../../lib/graph_sim/mod.ts";
+import { graphClientFor, withGraphSim } from "../_helpers/graph_sim.ts";
 
 const APP_SECRET = "prefetch-app-secret";
 const TOKEN = "prefetch-page-token";
 
-async function withSim(fn: (sim: GraphSimulator) => Promise<void>) {
-  const sim = await startGraphSimulator({ appSecret: APP_SECRET, accessToken: TOKEN, seed: 5 });
-  try {
-    await fn(sim);
-  } finally {
-    await sim.close();
-  }
-}
+const withSim = (fn: (sim: GraphSimulator) => Promise<void>) =>
+  withGraphSim({ appSecret: APP_SECRET, accessToken: TOKEN, seed: 5 }, fn);
 
-function batcherFor(sim: GraphSimulator) {
-  return createLeadBatcher(createGraphClient({
-    baseUrl: sim.url,
-    version: "v21.0",
-    appSecret: APP_SECRET,
-    tokenForPage: () => TOKEN,
-  }));
-}
+const batcherFor = (sim: GraphSimulator) =>
+  createLeadBatcher(graphClientFor(sim, APP_SECRET, TOKEN));
 
 /** Waits until the simulator has answered `count` requests (the read ahead went out). */
 async function requestsReach(sim: GraphSimulator, count: number) {
