@@ -129,6 +129,9 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   const tableSort = useSignal<TableSort | null>(null);
   const bulkBusy = useSignal(false);
   const drawn = useSignal(DRAWN);
+  // Until the page's script runs, every row the server sent is drawn: a page read without
+  // JavaScript shows its whole page of leads (its "Load more" goes on from the last of them).
+  const drawnRows = () => hydrated.value ? drawn.value : rows.value.length;
   const listEnd = useRef<HTMLDivElement>(null);
   // Leads counted as arrived (the unseen count), whether or not they match the list.
   const arrived = useRef(new Set<string>());
@@ -355,7 +358,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
   }
 
   useTableKeys({
-    rows: () => shown().slice(0, drawn.value),
+    rows: () => shown().slice(0, drawnRows()),
     focused,
     open: (id) => location.assign(`/leads/${encodeURIComponent(id)}`),
     contacted: (id) => {
@@ -455,7 +458,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
 
   // While rows wait undrawn, the list's end (within LIST_END_MARGIN) draws more; observing anew
   // after each step reports it again, so a short list keeps drawing until the end moves away.
-  const undrawn = rows.value.length > drawn.value;
+  const undrawn = rows.value.length > drawnRows();
   useEffect(() => {
     if (!undrawn) return;
     const observer = new IntersectionObserver(([end]) => {
@@ -566,7 +569,7 @@ export default function LeadDashboard(props: LeadDashboardProps) {
         )
         : (
           <LeadList
-            rows={shown().slice(0, drawn.value)}
+            rows={shown().slice(0, drawnRows())}
             selected={selected.value}
             focused={focused.value}
             sort={tableSort.value}
