@@ -16,6 +16,7 @@ import { startGraphSimulator } from "../lib/graph_sim/mod.ts";
 import { signBody } from "../lib/facebook/signature.ts";
 import { SESSION_COOKIE } from "../lib/auth_web/cookies.ts";
 import { CHROMIUM_ARGS, findChromium } from "../tests/_helpers/browser.ts";
+import { waitFor } from "../tests/_helpers/wait.ts";
 import {
   ACCESS_TOKEN,
   APP_SECRET,
@@ -86,16 +87,12 @@ async function startServer(streams: number): Promise<Server> {
 }
 
 /** Waits until the server logged its start-up Meta health check; throws after 20 s. */
-async function startupDone(server: ServerProcess): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!server.tail.some((line) => line.includes('"meta health check'))) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `the server's start-up Meta health check did not run:\n${server.tail.join("\n")}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function startupDone(server: ServerProcess): Promise<boolean> {
+  return waitFor(
+    () => server.tail.some((line) => line.includes('"meta health check')),
+    "the server's start-up Meta health check",
+    20_000,
+  );
 }
 
 /** Waits until the server holds `count` open event streams; throws after 30 s. */
@@ -251,13 +248,14 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.le
 /** A size's runs as one: every lead's latency pooled, each run's p50 and p99 beside. */
 function pooled(sizeRuns: SizeRun[]) {
   const last = sizeRuns[sizeRuns.length - 1];
+  const rounds = sizeRuns.map((r) => summarize(r.latencies));
   const cpu = sizeRuns.flatMap((r) => r.cpuMsPerLead === null ? [] : [r.cpuMsPerLead]);
   return {
     streams: last.streams,
     ...summarize(sizeRuns.flatMap((r) => r.latencies)),
     rounds: sizeRuns.length,
-    roundP50Ms: sizeRuns.map((r) => summarize(r.latencies).p50Ms),
-    roundP99Ms: sizeRuns.map((r) => summarize(r.latencies).p99Ms),
+    roundP50Ms: rounds.map((r) => r.p50Ms),
+    roundP99Ms: rounds.map((r) => r.p99Ms),
     cpuMsPerLead: cpu.length > 0 ? median(cpu) : null,
     rssBeforeKib: sizeRuns[0].rssBeforeKib,
     rssAfterKib: sizeRuns[0].rssAfterKib,
