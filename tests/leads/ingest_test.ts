@@ -4,7 +4,6 @@
 import assert from "node:assert/strict";
 import { signBody } from "../../lib/facebook/signature.ts";
 import { createAlertStore } from "../../lib/alerts.ts";
-import { createGraphClient } from "../../lib/facebook/graph_client.ts";
 import { createLeadBatcher } from "../../lib/facebook/lead_batcher.ts";
 import { createPrefetchingReader } from "../../lib/facebook/lead_prefetch.ts";
 import { startGraphSimulator } from "../../lib/graph_sim/mod.ts";
@@ -14,6 +13,7 @@ import { ingestWebhook, replayDelivery } from "../../lib/leads/ingest.ts";
 import { createLeadStore } from "../../lib/leads/store.ts";
 import { createLogger } from "../../lib/log.ts";
 import { APP_SECRET } from "../_helpers/pipeline.ts";
+import { graphClientFor } from "../_helpers/graph_sim.ts";
 import { kvWatchingAtomics } from "../_helpers/kv_spy.ts";
 
 Deno.test("[ingest] 40 leads at once: one commit for the leads, their jobs and raw copies, none refused", async () => {
@@ -119,12 +119,7 @@ Deno.test("[ingest] a new lead's answers are read while its stub commits, and it
   const { log } = quietLog();
   const leads = createLeadStore(kv);
   const jobs = createJobQueue(kv, { log });
-  const graph = createGraphClient({
-    baseUrl: sim.url,
-    version: sim.version,
-    appSecret: APP_SECRET,
-    tokenForPage: () => "tok",
-  });
+  const graph = graphClientFor(sim, APP_SECRET, "tok");
   const reader = createPrefetchingReader(createLeadBatcher(graph));
   // No job runs on its own here: any Graph call before the job below is the read ahead.
   const deps = {
