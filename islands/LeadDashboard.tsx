@@ -421,6 +421,8 @@ export default function LeadDashboard(props: LeadDashboardProps) {
       cursor: props.cursor,
       heartbeatMs: props.heartbeatMs,
       pollMs: props.pollMs,
+      // Whether a new lead matches the search is the store's to say, once its answers are in.
+      previews: !searching,
       onLead,
       onRemoved,
       onReset: () => void reloadList(),

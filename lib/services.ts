@@ -28,6 +28,7 @@ import {
 import { createDetailsInFlight } from "./leads/details_in_flight.ts";
 import { createIngestion, type Ingestion } from "./leads/ingest.ts";
 import { createLiveHub, type LiveHub } from "./leads/live.ts";
+import type { Lead } from "./leads/model.ts";
 import { purgeExpired } from "./leads/retention.ts";
 import { createLeadStore, type LeadStore } from "./leads/store.ts";
 import { contactIndexWrites, updateContactIndex } from "./leads/contact_index.ts";
@@ -158,6 +159,8 @@ export async function createServices(
     alerts,
     log: log.child({ job: FETCH_LEAD_DETAILS }),
     inFlight: detailsInFlight,
+    // The answers reach the dashboards while their commit runs (the hub below).
+    preview: (lead: Lead) => live.preview(lead),
   };
   const jobs = createJobQueue(kv, {
     leaseMs: config.jobs.leaseMs,

@@ -21,7 +21,12 @@ export interface FeedOptions {
   pollMs: number;
   /** Longest wait between attempts to reopen the stream. */
   maxBackoffMs?: number;
-  /** A new or changed lead, in change order, each change once. */
+  /** False: no previews, each lead only as stored (a search's list asks the store). */
+  previews?: boolean;
+  /**
+   * A new or changed lead, in change order, each change once; or a lead's preview (its answers
+   * while their commit runs), which moves no cursor.
+   */
   onLead(lead: LeadRow): void;
   /** A lead erased or purged: drop its row (absent: ignored). */
   onRemoved?(id: string): void;
@@ -112,7 +117,9 @@ export function startFeed(options: FeedOptions): Feed {
   function open() {
     cancel(reopenTimer);
     if (stopped) return;
-    const es = new run.EventSource(`/api/events?since=${cursor}`);
+    const es = new run.EventSource(
+      `/api/events?since=${cursor}${options.previews === false ? "&previews=0" : ""}`,
+    );
     source = es;
     const alive = () => {
       cancel(watchdog);
@@ -129,6 +136,11 @@ export function startFeed(options: FeedOptions): Feed {
     es.addEventListener("lead", (event) => {
       alive();
       apply(Number(event.lastEventId), JSON.parse(event.data!));
+    });
+    // A lead's answers while their commit runs: no id, so the cursor stays where it was.
+    es.addEventListener("lead_preview", (event) => {
+      alive();
+      options.onLead(JSON.parse(event.data!));
     });
     es.addEventListener("lead_removed", (event) => {
       alive();

@@ -60,6 +60,11 @@ export interface FetchDetailsDeps {
    * createPrefetchingReader), taken by the jobs of the leads just stored.
    */
   reader?: LeadReader;
+  /**
+   * Hears of the lead with its answers the moment their commit has gone to KV (the live hub's
+   * preview: the name reaches the dashboards while the commit runs).
+   */
+  preview?: (lead: Lead) => void;
 }
 
 function isPayload(value: unknown): value is FetchLeadDetailsPayload {
@@ -224,7 +229,10 @@ export function fetchLeadDetailsHandler(deps: FetchDetailsDeps): JobHandler {
         (current) =>
           current.details === "fetched" ? null : applyLeadDetails(current, details, now()),
         // The answers and the job's removal in one commit: no finishing commit after it.
-        { onCommit: ctx.complete ? (op) => ctx.complete!(op) : undefined },
+        {
+          onCommit: ctx.complete ? (op) => ctx.complete!(op) : undefined,
+          onCommitStarted: deps.preview,
+        },
       );
     } catch (error) {
       // A lead that cannot be stored now never can be: fail the job at once, without more Graph calls.

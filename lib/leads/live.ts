@@ -6,6 +6,7 @@ import { DomainError } from "../errors.ts";
 import { observeSince, storedToPushed } from "../metrics/app_metrics.ts";
 import type { DetailsInFlight } from "./details_in_flight.ts";
 import { leadChangesHeadKey } from "./keys.ts";
+import { type Lead, toLeadJson } from "./model.ts";
 import { lastListedSeq, type LeadChange, type LeadChangesPage, type LeadRemoval } from "./store.ts";
 
 /** What the hub needs from the lead store: the change log. */
@@ -22,13 +23,15 @@ export interface AlertReader {
 /**
  * What a subscriber receives: a change, or a reset when the change log no longer reaches back to
  * its cursor (records expired), so it must reload its list in full; `head` is its new cursor; or
- * the whole alert list after an alert was raised or cleared (it carries no cursor).
+ * the whole alert list after an alert was raised or cleared (it carries no cursor); or a lead's
+ * preview (see LiveHub.preview; listeners only, no cursor).
  */
 export type LiveEvent =
   | { type: "change"; change: LeadChange }
   | { type: "removed"; removal: LeadRemoval }
   | { type: "reset"; head: number }
-  | { type: "alerts"; alerts: Alert[] };
+  | { type: "alerts"; alerts: Alert[] }
+  | { type: "preview"; lead: Lead };
 
 /**
  * Why a subscription ended: closed by its caller, dropped as stalled (its buffer filled), the hub
@@ -93,6 +96,8 @@ export interface SubscribeOptions {
   owner?: string;
   /** Called once when the subscription ends, with why (also after `close()`). */
   onClose?: (reason: LiveCloseReason) => void;
+  /** False: no previews (see LiveHub.preview), every change as stored. Default true. */
+  previews?: boolean;
 }
 
 /**
@@ -136,6 +141,30 @@ export interface LiveHub {
   readonly head: number;
   /** The alert list as of the last change the hub saw (a new stream's first paint of alerts). */
   readonly alerts: Alert[];
+  /**
+   * Hands `lead`, as a commit in this process is storing it, to every listener that has caught
+   * up and takes previews, at once (a new Meta lead's answers: the name reaches the screens while its commit runs,
+   * one fsync sooner). It moves no cursor. When the change that commit makes comes through the
+   * watch and says the same (or is older: the stub before it), the listeners that had the preview
+   * are not sent it again; any other change goes to everyone. Should the commit never succeed,
+   * the preview stays on those screens until their list is next read from the store (the
+   * dashboard's resync): the lead itself was stored before its answers were read.
+   */
+  preview(lead: Lead): void;
+}
+
+/** How long a preview is remembered, waiting for the change that stores it. */
+const PREVIEW_KEEP_MS = 60_000;
+/** The most previews remembered at once (the oldest makes way). */
+const PREVIEWS_MAX = 1_000;
+
+/** A lead shown to listeners before its commit: what they were shown, and which listened then. */
+interface Preview {
+  json: string;
+  updatedAt: string;
+  /** Listeners that started listening at or before this count had it. */
+  listeners: number;
+  at: number;
 }
 
 /** Seconds a stream refused by a full or stopping hub is asked to wait before it tries again. */
@@ -171,6 +200,10 @@ interface Subscriber {
   offer: ((event: LiveEvent) => void) | null;
   /** A listener's way to take what waits (a reset after a rewind); null without one. */
   flush: (() => void) | null;
+  /** When it started listening, caught up (the hub's count of such starts); 0 before. */
+  listening: number;
+  /** Whether it takes previews. */
+  previews: boolean;
   close(reason: LiveCloseReason): void;
 }
 
@@ -210,9 +243,14 @@ export function createLiveHub(
   let revocationStamp: string | null | undefined;
   let recheckTimer: ReturnType<typeof setInterval> | undefined;
   let rechecking: Promise<void> | null = null;
+  // Previews by lead id, oldest first, and the count of listeners that ever caught up.
+  const previews = new Map<string, Preview>();
+  let listenStarts = 0;
 
-  function fanOut(event: LiveEvent) {
+  /** Hands `event` to every subscriber, but to none that `alreadyHas`. */
+  function fanOut(event: LiveEvent, alreadyHas?: (sub: Subscriber) => boolean) {
     for (const sub of subscribers) {
+      if (alreadyHas?.(sub)) continue;
       if (sub.offer) {
         sub.offer(event);
         continue;
@@ -229,6 +267,48 @@ export function createLiveHub(
       sub.queue.push(event);
       sub.wake?.();
     }
+  }
+
+  function preview(lead: Lead) {
+    if (stopped || subscribers.size === 0) return;
+    const json = JSON.stringify(toLeadJson(lead));
+    if (previews.get(lead.id)?.json === json) return;
+    const at = Date.now();
+    previews.delete(lead.id);
+    for (const [id, old] of previews) {
+      if (previews.size < PREVIEWS_MAX && at - old.at < PREVIEW_KEEP_MS) break;
+      previews.delete(id);
+    }
+    previews.set(lead.id, { json, updatedAt: lead.updatedAt, listeners: listenStarts, at });
+    const event: LiveEvent = { type: "preview", lead };
+    for (const sub of subscribers) if (sub.previews) sub.offer?.(event);
+  }
+
+  /**
+   * For a change of a previewed lead: the listeners that need not get it (they had the preview,
+   * and the change says the same or is older), or undefined when everyone gets it. A change that
+   * is not older ends the preview.
+   */
+  function coveredByPreview(event: LiveEvent): ((sub: Subscriber) => boolean) | undefined {
+    if (previews.size === 0) return undefined;
+    const id = event.type === "change"
+      ? event.change.lead.id
+      : event.type === "removed"
+      ? event.removal.leadId
+      : null;
+    const shown = id === null ? undefined : previews.get(id);
+    if (id === null || !shown) return undefined;
+    if (event.type !== "change") {
+      previews.delete(id);
+      return undefined;
+    }
+    const lead = event.change.lead;
+    const same = JSON.stringify(toLeadJson(lead)) === shown.json;
+    // The stub, sent after the preview (its hold ran out before the answers' commit).
+    const older = !same && lead.details === "pending" && lead.updatedAt <= shown.updatedAt;
+    if (!older) previews.delete(id);
+    if (!same && !older) return undefined;
+    return (sub) => sub.previews && sub.listening > 0 && sub.listening <= shown.listeners;
   }
 
   // Reads the alert list when the alert head moved since the last read; runs in the watch loop.
@@ -305,7 +385,7 @@ export function createLiveHub(
         return;
       }
       if (await waitForDetails(page, waited)) continue;
-      for (const event of liveEventsOf(page)) fanOut(event);
+      for (const event of liveEventsOf(page)) fanOut(event, coveredByPreview(event));
       if (subscribers.size > 0) {
         for (const c of page.changes) observeSince(storedToPushed, c.at);
       }
@@ -382,6 +462,7 @@ export function createLiveHub(
   async function stop() {
     if (stopped) return;
     stopped = true;
+    previews.clear();
     clearInterval(recheckTimer);
     for (const sub of [...subscribers]) sub.close("shutdown");
     clearTimeout(retryTimer);
@@ -431,6 +512,8 @@ export function createLiveHub(
       rewindTo,
       offer: null,
       flush: null,
+      listening: 0,
+      previews: subOptions.previews ?? true,
       close(reason) {
         if (closedReason) return;
         closedReason = reason;
@@ -459,7 +542,8 @@ export function createLiveHub(
       if (alertsAt >= 0) return sub.queue.splice(alertsAt, 1)[0];
       while (backlog.length > 0 || (!catchingUp && sub.queue.length > 0)) {
         const event = backlog.shift() ?? sub.queue.shift()!;
-        if (event.type === "alerts") return event;
+        // Previews are handed only to listeners, never queued; alerts carry no seq.
+        if (event.type === "alerts" || event.type === "preview") return event;
         if (event.type === "reset") {
           if (event.head <= cursor) continue;
           cursor = event.head;
@@ -550,7 +634,10 @@ export function createLiveHub(
         await readBacklog();
       }
       // Caught up, and nothing waits: from here the fan-out hands events over as they come.
-      if (!closedReason) sub.offer = offer;
+      if (!closedReason) {
+        sub.offer = offer;
+        sub.listening = ++listenStarts;
+      }
     }
 
     return {
@@ -579,6 +666,7 @@ export function createLiveHub(
     get alerts() {
       return alerts;
     },
+    preview,
   };
 }
 

@@ -153,6 +153,18 @@ export interface RemoveLeadOptions {
   onCommit?: OnLeadCommit;
 }
 
+/** Options of `LeadStore.updateLead`. */
+export interface UpdateLeadOptions {
+  /** Adds writes to the lead's commit (may run once per attempt). */
+  onCommit?: OnLeadCommit;
+  /**
+   * Hears of the lead as the commit will store it, the moment the commit has gone to KV, before
+   * it is durable (once per attempt: a commit that fails is tried again, and heard of again). For
+   * what may be shown before it is stored (the live hub's preview); it must not throw or block.
+   */
+  onCommitStarted?: (lead: Lead) => void;
+}
+
 /** Options of `createLeadStore`. */
 export interface LeadStoreOptions {
   /** How long change records are kept (default 7 days); readers further behind reload in full. */
@@ -202,7 +214,7 @@ export interface LeadStore {
   updateLead(
     id: string,
     mutate: (lead: Lead) => Lead | null,
-    options?: { onCommit?: OnLeadCommit },
+    options?: UpdateLeadOptions,
   ): Promise<Lead | null>;
   /**
    * Removes lead `id` for good in one commit: its record, its dedupe, created and derived index
@@ -341,6 +353,7 @@ interface UpdateRequest {
   id: string;
   mutate: (lead: Lead) => Lead | null;
   onCommit?: OnLeadCommit;
+  onCommitStarted?: (lead: Lead) => void;
   resolve(lead: Lead | null): void;
   reject(error: unknown): void;
 }
@@ -966,7 +979,9 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
       );
       op.check({ key: leadChangesHeadKey(), versionstamp: head.versionstamp })
         .set(leadChangesHeadKey(), seq);
-      const res = await commitAtomic(op);
+      const committing = commitAtomic(op);
+      for (const { request, prepared } of chunk) commitStarted(request, prepared.record);
+      const res = await committing;
       if (!res.ok) throw new Error("a check failed");
       cachedHead = { seq, versionstamp: res.versionstamp };
       rememberCounters(counters, res.versionstamp);
@@ -980,6 +995,15 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
       forgetCurrent();
       for (const { request } of chunk) recentLeads.delete(request.id);
       for (const { request } of chunk) await updateAlone(request);
+    }
+  }
+
+  /** Tells an update's caller the commit of `record` has gone to KV (see onCommitStarted). */
+  function commitStarted(request: UpdateRequest, record: Lead) {
+    try {
+      request.onCommitStarted?.(served(record));
+    } catch {
+      // What is shown early is the caller's affair: the commit goes on all the same.
     }
   }
 
@@ -1011,6 +1035,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
         change,
         () =>
           addCounterWrites(op, [{ before: stored.value, after: prepared.record }], readCounters),
+        () => commitStarted(request, prepared.record),
       );
       if (versionstamp !== null) {
         rememberLead(prepared.record, versionstamp);
@@ -1035,6 +1060,7 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
     head: { seq: number; versionstamp: string | null },
     change: LeadChangeRecord,
     addCounters: () => Promise<CounterWrite[]>,
+    started?: () => void,
   ): Promise<string | null> {
     setChange(op, change);
     let counters: CounterWrite[];
@@ -1043,7 +1069,9 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
       counters = await addCounters();
       op.check({ key: leadChangesHeadKey(), versionstamp: head.versionstamp })
         .set(leadChangesHeadKey(), change.seq);
-      res = await commitAtomic(op);
+      const committing = commitAtomic(op);
+      started?.();
+      res = await committing;
     } catch (error) {
       forgetCurrent();
       throw error;
@@ -1165,7 +1193,15 @@ export function createLeadStore(kv: Deno.Kv, options: LeadStoreOptions = {}): Le
 
     updateLead(id, mutate, updateOptions = {}) {
       return new Promise((resolve, reject) => {
-        schedule({ kind: "update", id, mutate, onCommit: updateOptions.onCommit, resolve, reject });
+        schedule({
+          kind: "update",
+          id,
+          mutate,
+          onCommit: updateOptions.onCommit,
+          onCommitStarted: updateOptions.onCommitStarted,
+          resolve,
+          reject,
+        });
       });
     },
 

@@ -45,6 +45,9 @@ function frameOf(event: LiveEvent): Uint8Array {
       id: String(event.head),
       data: JSON.stringify({ cursor: String(event.head) }),
     });
+  } else if (event.type === "preview") {
+    // Shown before its commit is durable: no id, so the browser's cursor stays where it was.
+    bytes = encodeSseFrame({ event: "lead_preview", data: JSON.stringify(toLeadJson(event.lead)) });
   } else if (event.type === "removed") {
     // Erased or purged: every dashboard drops the row; nothing of the lead but its id.
     bytes = encodeSseFrame({
@@ -114,6 +117,8 @@ export const handler = define.handlers({
     const sub = await live.subscribe({
       since,
       owner,
+      // A list with a search asks the store whether a new lead matches: it takes leads as stored.
+      previews: ctx.url.searchParams.get("previews") !== "0",
       onClose(reason) {
         if (!stream) return;
         if (reason === "overflow" || reason === "revoked") {

@@ -307,6 +307,32 @@ async function addByHand(
 }
 
 browserTest(
+  "[e2e] lead table - in a list with a search, a Meta lead whose answers match joins once they are stored; its stream takes leads as stored",
+  async (browser) => {
+    await withDashboard(browser, async ({ server, openDashboard, sendLead, pageErrors }) => {
+      const page = await openDashboard();
+      const streams: string[] = [];
+      page.on("request", (request) => {
+        if (request.url().includes("/api/events")) streams.push(request.url());
+      });
+      await page.goto(server.url + "/?q=quentin");
+      await page.locator('[data-connection="live"]').waitFor({ timeout: 10_000 });
+      assert.match(streams.at(-1) ?? "", /[?&]previews=0(&|$)/);
+      await sendLead({ fullName: "Mona Meta" });
+      const quentin = await sendLead({ fullName: "Quentin Query" });
+      const stored = await waitFor(
+        () => server.app.services.leads.getLeadByLeadgenId(quentin.id),
+        "the lead stored",
+      );
+      await page.locator(`[data-lead-id="${stored.id}"]`, { hasText: "Quentin Query" })
+        .waitFor({ timeout: 10_000 });
+      assert.deepEqual(await rowIds(page), [stored.id]);
+      assert.deepEqual(pageErrors, []);
+    });
+  },
+);
+
+browserTest(
   "[e2e] lead table - in a list with a search, a live lead joins (and is announced) when the server's search finds it, and only then",
   async (browser) => {
     await withDashboard(browser, async ({ server, openDashboard, pageErrors }) => {

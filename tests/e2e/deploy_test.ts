@@ -100,7 +100,10 @@ Deno.test("[deploy] with DENO_DEPLOYMENT_ID, no KV_PATH and no write permission 
     assert.equal(JSON.parse(delivery.text).inserted, 1);
     const pushed = await waitFor(async () => {
       const event = await events.nextEvent();
-      const lead = event?.event === "lead" ? JSON.parse(event.data!) : null;
+      // Its answers come as a preview (they are stored the same moment).
+      const lead = event?.event === "lead" || event?.event === "lead_preview"
+        ? JSON.parse(event.data!)
+        : null;
       return lead?.details === "fetched" ? lead : null;
     }, "the fetched lead on the stream");
     assert.equal(pushed.fullName, simLead.fields.fullName);

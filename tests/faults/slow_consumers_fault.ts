@@ -73,8 +73,10 @@ Deno.test("[faults] slow consumers: beside hundreds of streams that never read, 
           const events = rest.split("\n\n");
           rest = events.pop() ?? "";
           for (const event of events) {
-            if (!event.includes("event: lead")) continue;
-            seqs.push(Number(/^id: (\d+)$/m.exec(event)![1]));
+            const name = /^event: (.*)$/m.exec(event)?.[1];
+            if (name !== "lead" && name !== "lead_preview") continue;
+            // A preview (the answers while they commit) has no id: it moves no cursor.
+            if (name === "lead") seqs.push(Number(/^id: (\d+)$/m.exec(event)![1]));
             const lead = JSON.parse(/^data: (.*)$/m.exec(event)![1]);
             if (lead.details === "fetched") fetched.add(lead.leadgenId);
           }
@@ -113,10 +115,11 @@ Deno.test("[faults] slow consumers: beside hundreds of streams that never read, 
       rss.push(await rssMib(server.process.pid));
       quarterMs.push(performance.now() - started);
     }
-    // Every lead with its answers; the changes in order, up to the last (each lead made two).
+    // Every lead with its answers; the changes in order, each once, none past the last (each lead
+    // made two; the one that stored what a preview had shown this stream is not sent to it).
     assert.deepEqual([...fetched].sort(), sim.leads().map((lead) => lead.id).sort(), "none lost");
     assert.ok(seqs.every((seq, i) => i === 0 || seq > seqs[i - 1]), "in order, each once");
-    assert.equal(seqs.at(-1), leadCount * 2);
+    assert.ok(seqs.length > 0 && seqs.at(-1)! <= leadCount * 2);
     // A stalled stream's queue is bounded (the hub drops it past 2,000 events; it would resume
     // from its cursor on reconnecting), so once they are full the memory levels off.
     const lastQuarter = rss[3] - rss[2];

@@ -160,6 +160,41 @@ Deno.test("[feed] the stream opens after the rendered cursor, goes live on ready
   assert.equal(source().closed, true);
 });
 
+Deno.test("[feed] a lead's preview is applied at once and moves no cursor: its change still comes, and a reopen starts before it", () => {
+  const { feed, seen, source, polls } = feedWith();
+  source().emit("ready", { cursor: "7", alerts: [] });
+  source().emit("lead_preview", row("a"));
+  assert.deepEqual(seen.leads, ["a"], "shown before its commit");
+  // The commit that stores it (seq 8) is applied as any change: the cursor did not move past it.
+  source().emit("lead", row("a"), "8");
+  assert.deepEqual(seen.leads, ["a", "a"]);
+  source().emit("lead_preview", row("b"));
+  source().fail();
+  assert.equal(
+    polls[0],
+    "/api/leads?since=8",
+    "polling starts after the last change, not the preview",
+  );
+  feed.stop();
+});
+
+Deno.test("[feed] without previews the stream is asked for none", () => {
+  FakeSource.opened = [];
+  const feed = startFeed({
+    cursor: "3",
+    heartbeatMs: 1_000,
+    pollMs: 3_000,
+    previews: false,
+    onLead: () => {},
+    onReset: () => {},
+    onAlerts: () => {},
+    onConnection: () => {},
+    runtime: { EventSource: FakeSource, setTimeout: () => 0, clearTimeout: () => {} },
+  });
+  assert.equal(FakeSource.opened.at(-1)?.url, "/api/events?since=3&previews=0");
+  feed.stop();
+});
+
 Deno.test("[feed] a failed stream falls back to polling at once and every pollMs, reopening with backoff", async () => {
   const { feed, clock, seen, source, polls } = feedWith([
     { changes: [{ seq: 8, kind: "created", lead: row("a") }], cursor: "8", alerts: [] },

@@ -10,9 +10,10 @@ import {
   type FetchLeadDetailsPayload,
 } from "../../lib/leads/fetch_details.ts";
 import { formKey } from "../../lib/leads/forms.ts";
-import { newMetaLead } from "../../lib/leads/model.ts";
+import { type Lead, newMetaLead } from "../../lib/leads/model.ts";
 import { createLeadStore } from "../../lib/leads/store.ts";
 import { createLogger } from "../../lib/log.ts";
+import { graphClientFor, withGraphSim } from "../_helpers/graph_sim.ts";
 import { ACCESS_TOKEN, APP_SECRET } from "../_helpers/pipeline.ts";
 
 function quietLog() {
@@ -114,4 +115,51 @@ Deno.test("[fetch_details] a rate limit retries no sooner than the BUC header as
     kv.close();
     await sim.close();
   }
+});
+
+Deno.test("[fetch_details] the lead with its answers is shown the moment their commit starts, as it is then stored", async () => {
+  await withGraphSim(
+    { appSecret: APP_SECRET, accessToken: ACCESS_TOKEN, seed: 22 },
+    async (sim) => {
+      const kv = await Deno.openKv(":memory:");
+      try {
+        const leads = createLeadStore(kv);
+        const shown: { lead: Lead }[] = [];
+        const run = fetchLeadDetailsHandler({
+          kv,
+          leads,
+          graph: graphClientFor(sim, APP_SECRET, ACCESS_TOKEN),
+          alerts: createAlertStore(kv),
+          log: quietLog().log,
+          preview: (lead) => shown.push({ lead }),
+        });
+        const simLead = sim.createLead({ fields: { fullName: "Petra Preview" } });
+        const stub = newMetaLead(
+          { ...simLead, leadgenId: simLead.id, adgroupId: null },
+          new Date(),
+        );
+        await leads.insertLeads([stub]);
+        await run(
+          {
+            leadId: stub.id,
+            leadgenId: simLead.id,
+            pageId: simLead.pageId,
+            formId: simLead.formId,
+          },
+          { attempt: 1, jobId: "j1" },
+        );
+        assert.equal(shown.length, 1);
+        const stored = await leads.getLead(stub.id);
+        const { lead } = shown[0];
+        assert.equal(lead.fullName, "Petra Preview");
+        assert.equal(lead.details, "fetched");
+        for (const field of ["fullName", "email", "phone", "details", "formName", "updatedAt"]) {
+          assert.equal(lead[field as keyof Lead], stored?.[field as keyof Lead], field);
+        }
+        assert.deepEqual(lead.answers, stored?.answers);
+      } finally {
+        kv.close();
+      }
+    },
+  );
 });

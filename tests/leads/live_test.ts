@@ -457,3 +457,84 @@ Deno.test("[live] a lead changed several times before it is read goes out once, 
     assert.equal(sub.cursor, 4);
   });
 });
+
+Deno.test("[live] a preview reaches caught-up listeners while its commit runs; the change that stores it goes only to listeners that did not have it", async () => {
+  await withHub(async ({ store, hub }) => {
+    const [lead] = await insert(store, 1);
+    const early = await hub.subscribe();
+    const got: LiveEvent[] = [];
+    await early.listen((event) => got.push(event) > 0);
+    // Subscribed but not yet listening when the preview goes out: it gets the stored change.
+    const late = await hub.subscribe();
+    let committed = false;
+    const shownBeforeCommitted: boolean[] = [];
+    const update = store.updateLead(lead.id, fetched, {
+      onCommitStarted(named) {
+        hub.preview(named);
+        shownBeforeCommitted.push(got.length === 1 && !committed);
+      },
+    });
+    await update.then(() => committed = true);
+    assert.deepEqual(
+      shownBeforeCommitted,
+      [true],
+      "handed over at once, before the commit was done",
+    );
+    assert.equal(got[0].type, "preview");
+    if (got[0].type !== "preview") return;
+    assert.equal(got[0].lead.fullName, "Nora Name");
+    assert.equal(early.cursor, 1, "a preview moves no cursor");
+
+    const lateGot: LiveEvent[] = [];
+    await late.listen((event) => lateGot.push(event) > 0);
+    await waitFor(() => lateGot.length === 1, "the stored change on the late listener");
+    assert.deepEqual(seqs(lateGot), [2]);
+    assert.equal(lateGot[0].type === "change" && lateGot[0].change.lead.fullName, "Nora Name");
+    // Both are fanned out by the same call: the early listener has long been passed over.
+    assert.deepEqual(got.map((event) => event.type), ["preview"], "not sent what it was shown");
+
+    // A later change of the lead goes to everyone.
+    await store.updateLead(lead.id, (current) => ({ ...current, status: "contacted" }));
+    await waitFor(() => got.length === 2 && lateGot.length === 2, "the next change on both");
+    assert.deepEqual(seqs(got.slice(1)), [3]);
+    assert.deepEqual(seqs(lateGot), [2, 3]);
+  });
+});
+
+Deno.test("[live] a stub that reaches the hub after its lead's preview is not sent to the listeners that had the preview", async () => {
+  await withHub(async ({ store, hub }) => {
+    await hub.start();
+    const shown = await hub.subscribe();
+    const got: LiveEvent[] = [];
+    await shown.listen((event) => got.push(event) > 0);
+    const lead = testMetaLead();
+    // The answers were shown before the stub's change came through (its hold ran out).
+    const later = new Date(Date.parse(lead.updatedAt) + 1_000).toISOString();
+    hub.preview({ ...fetched(lead), updatedAt: later });
+    const joined = await hub.subscribe();
+    const joinedGot: LiveEvent[] = [];
+    await joined.listen((event) => joinedGot.push(event) > 0);
+    await store.insertLeads([lead]);
+    await waitFor(() => joinedGot.length === 1, "the stub on the listener that joined after");
+    assert.equal(joinedGot[0].type === "change" && joinedGot[0].change.lead.details, "pending");
+    assert.deepEqual(got.map((event) => event.type), ["preview"], "no stub after the name");
+    // The change that stores the answers says more than the preview (another updatedAt): it goes
+    // to both.
+    await store.updateLead(lead.id, fetched);
+    await waitFor(() => got.length === 2 && joinedGot.length === 2, "the stored answers on both");
+    assert.deepEqual(seqs(got.slice(1)), [2]);
+  });
+});
+
+Deno.test("[live] a subscriber that takes no previews gets no preview, and every change as stored", async () => {
+  await withHub(async ({ store, hub }) => {
+    const [lead] = await insert(store, 1);
+    const plain = await hub.subscribe({ previews: false });
+    const got: LiveEvent[] = [];
+    await plain.listen((event) => got.push(event) > 0);
+    await store.updateLead(lead.id, fetched, { onCommitStarted: (named) => hub.preview(named) });
+    await waitFor(() => got.length === 1, "the stored change");
+    assert.deepEqual(seqs(got), [2]);
+    assert.equal(got[0].type === "change" && got[0].change.lead.fullName, "Nora Name");
+  });
+});
