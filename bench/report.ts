@@ -515,19 +515,27 @@ if (screen) {
       "`SSE_NAME_WAIT_MS` (25 ms; not when recent fetches took longer), so when Meta answers " +
       "quickly every stream gets the lead once, with its name, and a lead changed several times " +
       "before the hub reads it goes out once, as it is now (lib/leads/details_in_flight.ts, " +
-      "lib/leads/live.ts). Past 1,000 streams the stream cap (`SSE_MAX_STREAMS`) is raised for " +
-      "the bench only, to show how it degrades.",
+      "lib/leads/live.ts). The answers reach every stream the moment their commit has gone to " +
+      "KV, not once it is durable (a `lead_preview` event: LiveHub.preview, called by the fetch " +
+      "job through the store's `onCommitStarted`), and the change that stores them is not sent " +
+      "again to the streams that had the preview, so a lead's name waits for one commit (its " +
+      "stub's) instead of two. Past 1,000 streams the stream cap (`SSE_MAX_STREAMS`) is raised " +
+      "for the bench only, to show how it degrades.",
   );
   line();
   line(
     "Where the time goes, measured with a probe that splits each lead's time into the server " +
       "(a plain stream reader beside the browser, and timestamps inside the server), the " +
       "browser's queue and its rendering, and with a CPU trace of the page. The server's part " +
-      "(p50 about 15 ms at 100 streams) is mostly two KV commits in a row: the stub's (p50 2.6 " +
+      "(p50 about 15 ms at 100 streams) was mostly two KV commits in a row: the stub's (p50 2.6 " +
       "ms) and the answers' (p50 4.4 ms); SQLite writes about 100 pages a commit (each key in " +
       "its table and its expiry index) and every tenth commit or so also checkpoints its log, " +
       "5 to 15 ms more. Meta's answer used to be asked for after the stub's commit; it now " +
-      "comes while that commit runs (3 to 4 ms less at the median). At 1,000 streams the " +
+      "comes while that commit runs (3 to 4 ms less at the median), and since the preview the " +
+      "answers' commit is off the name's path: the server's part is about 10 ms at the median " +
+      "(the same bench before and after, in turn, 100 streams, 300 leads each: p50 22.2, 24.1, " +
+      "22.1 → 16.7, 18.1, 15.9 ms; p99 55.4, 61.5, 58.4 → 44.3, 48.6, 40.2 ms; 1,000 streams " +
+      "p50 34.4, 36.2 → 28.4, 27.5 ms, p99 75.1, 86.3 → 80.5, 69.4 ms). At 1,000 streams the " +
       "writes to 1,000 sockets come on top (about 15 µs a stream of the server's main thread). " +
       "Chromium's renderer used two thirds of one of the two cores while leads came every 30 " +
       "to 40 ms, a frame of 15 to 25 ms for each lead, so the server and the page took turns " +
@@ -545,9 +553,20 @@ if (screen) {
       "69 and 86 ms before, 57, 46 and 45 ms after). And this machine's speed moves by a third " +
       "from one minute to the next (the server's CPU time a lead at 100 streams moved between " +
       "11.4 and 16 ms for the same code), so each size up to 1,000 streams runs three times in " +
-      "turn and the figures pool them. What is left of the tail is mostly the disk: each " +
-      "commit's fsync (1 to 12 ms) and SQLite's checkpoints of its log (every few leads, 5 to " +
-      "15 ms more on the commit that makes one), which a lead waits for twice.",
+      "turn and the figures pool them. What is left of the tail is mostly the disk: the stub's " +
+      "commit, with its fsync (1 to 12 ms) and, every few leads, a checkpoint of SQLite's log " +
+      "(its p99 11.5 ms, at worst 35 ms, sometimes behind the previous lead's answers' " +
+      "commit), and the two cores the server shares with Chromium (its renderer, GPU and " +
+      "browser processes took about 10 of every 16 CPU-seconds used during a run). Tried and " +
+      "left out: each row on a layer of its own (`will-change: transform`) cut the page's " +
+      "paint from 11 to 4 ms a lead but moved the work to Chromium's other processes, no " +
+      "faster; the bench told of each name by a push from the page (a binding, or a console " +
+      "message) instead of a 2 ms poll, and p50 rose by 4 to 9 ms: it sent the next lead " +
+      "before the page had drawn the last one, where the poll waits for the page to be free. " +
+      "How much the 100-stream p99 moves, the same code on the same day: 53.1 ms pooled in an " +
+      "earlier full run than the one above, 54.1 ms with only the 1- and 100-stream sizes, " +
+      "43.5 ms with 100 streams alone (4 rounds, 800 leads); each round's p99 between 40 and " +
+      "63 ms.",
   );
   line();
 }
