@@ -24,14 +24,14 @@ export interface AlertReader {
  * What a subscriber receives: a change, or a reset when the change log no longer reaches back to
  * its cursor (records expired), so it must reload its list in full; `head` is its new cursor; or
  * the whole alert list after an alert was raised or cleared (it carries no cursor); or a lead's
- * preview (see LiveHub.preview; listeners only, no cursor).
+ * preview (see LiveHub.preview; listeners only, no cursor), with its `toLeadJson` encoded.
  */
 export type LiveEvent =
   | { type: "change"; change: LeadChange }
   | { type: "removed"; removal: LeadRemoval }
   | { type: "reset"; head: number }
   | { type: "alerts"; alerts: Alert[] }
-  | { type: "preview"; lead: Lead };
+  | { type: "preview"; lead: Lead; json: string };
 
 /**
  * Why a subscription ended: closed by its caller, dropped as stalled (its buffer filled), the hub
@@ -143,8 +143,8 @@ export interface LiveHub {
   readonly alerts: Alert[];
   /**
    * Hands `lead`, as a commit in this process is storing it, to every listener that has caught
-   * up and takes previews, at once (a new Meta lead's answers: the name reaches the screens while its commit runs,
-   * one fsync sooner). It moves no cursor. When the change that commit makes comes through the
+   * up and takes previews, at once (a new Meta lead's answers: the name reaches the screens while
+   * its commit runs, one fsync sooner). It moves no cursor. When the change that commit makes comes through the
    * watch and says the same (or is older: the stub before it), the listeners that had the preview
    * are not sent it again; any other change goes to everyone. Should the commit never succeed,
    * the preview stays on those screens until their list is next read from the store (the
@@ -280,7 +280,7 @@ export function createLiveHub(
       previews.delete(id);
     }
     previews.set(lead.id, { json, updatedAt: lead.updatedAt, listeners: listenStarts, at });
-    const event: LiveEvent = { type: "preview", lead };
+    const event: LiveEvent = { type: "preview", lead, json };
     for (const sub of subscribers) if (sub.previews) sub.offer?.(event);
   }
 

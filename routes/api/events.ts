@@ -47,7 +47,7 @@ function frameOf(event: LiveEvent): Uint8Array {
     });
   } else if (event.type === "preview") {
     // Shown before its commit is durable: no id, so the browser's cursor stays where it was.
-    bytes = encodeSseFrame({ event: "lead_preview", data: JSON.stringify(toLeadJson(event.lead)) });
+    bytes = encodeSseFrame({ event: "lead_preview", data: event.json });
   } else if (event.type === "removed") {
     // Erased or purged: every dashboard drops the row; nothing of the lead but its id.
     bytes = encodeSseFrame({
