@@ -38,10 +38,14 @@ browserTest(
       await button.click();
       const running = page.locator('[data-sync="running"]');
       await running.waitFor();
-      const [, , forms] =
-        /^(Syncing with Meta|Loading past leads from Meta): 0 of (\d+) forms, 0 leads found$/
-          .exec(await running.innerText()) ?? [];
-      assert.ok(Number(forms) >= 1, await running.innerText());
+      // The sweep says "0 of 0 forms" until it has asked Meta for the page's forms.
+      const [, , forms] = await waitFor(async () => {
+        const match =
+          /^(Syncing with Meta|Loading past leads from Meta): 0 of (\d+) forms, 0 leads found$/
+            .exec(await running.innerText());
+        assert.ok(match, await running.innerText());
+        return Number(match[2]) >= 1 ? match : null;
+      }, "the sweep to count the page's forms");
       assert.equal(await running.locator("progress").getAttribute("max"), forms);
       assert.equal(await running.getAttribute("data-live-every"), "1500", "faster while it runs");
       releaseListing();
