@@ -2,7 +2,12 @@
 // islands/dashboard/feed.ts through the stream, its failures, polling and reconnects.
 
 import assert from "node:assert/strict";
-import { type Connection, type FeedSource, startFeed } from "../../islands/dashboard/feed.ts";
+import {
+  type Connection,
+  type FeedOptions,
+  type FeedSource,
+  startFeed,
+} from "../../islands/dashboard/feed.ts";
 import type { Alert, LeadRow } from "../../lib/wire.ts";
 
 /** A stream the test drives: `emit` an event, `fail` the connection. */
@@ -97,8 +102,15 @@ function row(id: string): LeadRow {
   };
 }
 
-/** A feed over fakes; `answers` are the polls' answers in turn (an Error: the network failed). */
-function feedWith(answers: (Record<string, unknown> | Error)[] = [], cursor = "7") {
+/**
+ * A feed over fakes; `answers` are the polls' answers in turn (an Error: the network failed);
+ * `options` adds to (or overrides) the feed's options.
+ */
+function feedWith(
+  answers: (Record<string, unknown> | Error)[] = [],
+  cursor = "7",
+  options: Partial<FeedOptions> = {},
+) {
   FakeSource.opened = [];
   const clock = new FakeClock();
   const polls: string[] = [];
@@ -130,6 +142,7 @@ function feedWith(answers: (Record<string, unknown> | Error)[] = [], cursor = "7
           : Promise.resolve(Response.json(answer));
       },
     },
+    ...options,
   });
   const source = () => FakeSource.opened.at(-1)!;
   return { feed, clock, polls, seen, source };
@@ -179,19 +192,8 @@ Deno.test("[feed] a lead's preview is applied at once and moves no cursor: its c
 });
 
 Deno.test("[feed] without previews the stream is asked for none", () => {
-  FakeSource.opened = [];
-  const feed = startFeed({
-    cursor: "3",
-    heartbeatMs: 1_000,
-    pollMs: 3_000,
-    previews: false,
-    onLead: () => {},
-    onReset: () => {},
-    onAlerts: () => {},
-    onConnection: () => {},
-    runtime: { EventSource: FakeSource, setTimeout: () => 0, clearTimeout: () => {} },
-  });
-  assert.equal(FakeSource.opened.at(-1)?.url, "/api/events?since=3&previews=0");
+  const { feed, source } = feedWith([], "3", { previews: false });
+  assert.equal(source().url, "/api/events?since=3&previews=0");
   feed.stop();
 });
 

@@ -35,6 +35,13 @@ async function take(sub: LiveSubscription, count: number): Promise<LiveEvent[]> 
   return events;
 }
 
+/** Starts `sub` listening; the events it is handed, as they come. */
+async function listening(sub: LiveSubscription): Promise<LiveEvent[]> {
+  const got: LiveEvent[] = [];
+  await sub.listen((event) => got.push(event) > 0);
+  return got;
+}
+
 function seqs(events: LiveEvent[]): number[] {
   return events.map((e) => e.type === "change" ? e.change.seq : e.type === "reset" ? -e.head : NaN);
 }
@@ -367,9 +374,8 @@ Deno.test("[live] a listener that refuses an event is dropped as overflow; the o
     const reasons: string[] = [];
     const full = await hub.subscribe({ onClose: (reason) => reasons.push(reason) });
     const fine = await hub.subscribe();
-    const got: LiveEvent[] = [];
     await full.listen(() => false);
-    await fine.listen((event) => got.push(event) > 0);
+    const got = await listening(fine);
     await insert(store, 2);
     await waitFor(() => got.length === 2, "both changes on the reading listener");
     assert.deepEqual(reasons, ["overflow"]);
@@ -462,8 +468,7 @@ Deno.test("[live] a preview reaches caught-up listeners while its commit runs; t
   await withHub(async ({ store, hub }) => {
     const [lead] = await insert(store, 1);
     const early = await hub.subscribe();
-    const got: LiveEvent[] = [];
-    await early.listen((event) => got.push(event) > 0);
+    const got = await listening(early);
     // Subscribed but not yet listening when the preview goes out: it gets the stored change.
     const late = await hub.subscribe();
     let committed = false;
@@ -485,8 +490,7 @@ Deno.test("[live] a preview reaches caught-up listeners while its commit runs; t
     assert.equal(got[0].lead.fullName, "Nora Name");
     assert.equal(early.cursor, 1, "a preview moves no cursor");
 
-    const lateGot: LiveEvent[] = [];
-    await late.listen((event) => lateGot.push(event) > 0);
+    const lateGot = await listening(late);
     await waitFor(() => lateGot.length === 1, "the stored change on the late listener");
     assert.deepEqual(seqs(lateGot), [2]);
     assert.equal(lateGot[0].type === "change" && lateGot[0].change.lead.fullName, "Nora Name");
@@ -505,15 +509,13 @@ Deno.test("[live] a stub that reaches the hub after its lead's preview is not se
   await withHub(async ({ store, hub }) => {
     await hub.start();
     const shown = await hub.subscribe();
-    const got: LiveEvent[] = [];
-    await shown.listen((event) => got.push(event) > 0);
+    const got = await listening(shown);
     const lead = testMetaLead();
     // The answers were shown before the stub's change came through (its hold ran out).
     const later = new Date(Date.parse(lead.updatedAt) + 1_000).toISOString();
     hub.preview({ ...fetched(lead), updatedAt: later });
     const joined = await hub.subscribe();
-    const joinedGot: LiveEvent[] = [];
-    await joined.listen((event) => joinedGot.push(event) > 0);
+    const joinedGot = await listening(joined);
     await store.insertLeads([lead]);
     await waitFor(() => joinedGot.length === 1, "the stub on the listener that joined after");
     assert.equal(joinedGot[0].type === "change" && joinedGot[0].change.lead.details, "pending");
@@ -530,8 +532,7 @@ Deno.test("[live] a subscriber that takes no previews gets no preview, and every
   await withHub(async ({ store, hub }) => {
     const [lead] = await insert(store, 1);
     const plain = await hub.subscribe({ previews: false });
-    const got: LiveEvent[] = [];
-    await plain.listen((event) => got.push(event) > 0);
+    const got = await listening(plain);
     await store.updateLead(lead.id, fetched, { onCommitStarted: (named) => hub.preview(named) });
     await waitFor(() => got.length === 1, "the stored change");
     assert.deepEqual(seqs(got), [2]);
