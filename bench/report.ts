@@ -95,6 +95,10 @@ line();
 // ---- targets
 const ratio = ingest?.ratio;
 const ackP99 = ratio?.leadlineP99Ms;
+/** The sample's deliveries a second one at a time, single-lead: how fast the machine was. */
+const sampleAlone = ingest?.matrixRuns?.find((r: Json) =>
+  r.target === "sample" && r.concurrency === 1 && r.changesPerDelivery === 1
+)?.perSecond;
 const run = (streams: number) => screen?.runs?.find((r: Json) => r.streams === streams);
 const home = pages?.reads?.find((r: Json) => r.path === "/");
 const perLead = startup?.graphCallsPerLead ?? [];
@@ -348,9 +352,9 @@ for (
     "the Graph simulator share. The sample's own p99 on the same machine in the same run moves " +
     "between 35 and 240 ms. At concurrency 1 a delivery still pays alone for its commit's round " +
     "trip through KV's thread before its 200.",
-    "The machine was about three times slower during this run than during the previous one " +
-    "(the sample answered 634 deliveries a second one at a time against 2,611 then): read the " +
-    "ratio, which both servers share, rather than the rates.",
+    "This machine's speed moves from one run to the next (the sample, one delivery at a time, " +
+    `answered ${sampleAlone ?? "–"} deliveries a second in this run, 634 and 2,611 in two ` +
+    "earlier ones): read the ratio, which both servers share, rather than the rates.",
   ]
 ) {
   line(paragraph);
@@ -563,10 +567,13 @@ if (screen) {
       "faster; the bench told of each name by a push from the page (a binding, or a console " +
       "message) instead of a 2 ms poll, and p50 rose by 4 to 9 ms: it sent the next lead " +
       "before the page had drawn the last one, where the poll waits for the page to be free. " +
-      "How much the 100-stream p99 moves, the same code on the same day: 53.1 ms pooled in an " +
-      "earlier full run than the one above, 54.1 ms with only the 1- and 100-stream sizes, " +
-      "43.5 ms with 100 streams alone (4 rounds, 800 leads); each round's p99 between 40 and " +
-      "63 ms.",
+      "How much the 100-stream p99 moves with the machine: the same code a few hours before " +
+      "the run above, with the load average at 2.4 to 2.9 (about 1 in this run) and the " +
+      "server spending 14.5 ms of CPU a lead at 100 streams (8.7 to 9.5 ms here), measured " +
+      "60.7 ms pooled in a full run (rounds 52.4, 52.3 and 63.2 ms; 1,000 streams 69.9 ms), " +
+      "53.1 ms in another and 43.5 ms with 100 streams alone. On this run's machine, minutes " +
+      "before it: another full run of the screen bench, 26.2 ms pooled (rounds 27.6, 23.7 and " +
+      "22.2 ms; 1,000 streams 48.1 ms), and 33.9 ms with 100 streams only (two rounds).",
   );
   line();
 }
@@ -632,11 +639,11 @@ if (pages) {
   );
   line();
   line(
-    "This run was made on a machine about twice as slow as the previous one (storing the leads " +
-      "took 329 s against 201 s, a lead's page 2.84 ms against 1.25 ms at p50), which puts " +
-      "`GET /` at 20.19 ms against 8.85 ms. The dashboard's server rendering did not change " +
-      "in between: the previous stop's code and this one's, run at the same moment on the same " +
-      "machine (60 leads, 280 requests each), render `GET /` in 6.13 and 6.11 ms at p50.",
+    "`GET /` moves with the machine: earlier runs measured 8.85 ms at p50, and 20.19 ms on a " +
+      "machine about twice as slow (storing the leads took 329 s against 201 s, a lead's page " +
+      "2.84 ms against 1.25 ms). The dashboard's server rendering did not change in between: " +
+      "the code of both runs, at the same moment on the same machine (60 leads, 280 requests " +
+      "each), renders `GET /` in 6.13 and 6.11 ms at p50.",
   );
   line();
 }
@@ -663,6 +670,20 @@ if (search) {
     ["filter", "p50", "p99", "rows"],
     searchPages.map((r: Json) => [r.name, ms(r.p50), ms(r.p99), r.rowsPerPage]),
   );
+  line(
+    "How much these move with the machine: the search code (lib/leads/search.ts, indexes.ts, " +
+      "keys.ts) has not changed since a run that measured every case at p50 30 ms or less (the " +
+      "rare three-condition filter 25.8 ms, first and last name 25.1 ms, one letter 19.9 ms, no " +
+      "filter 2.2 ms). On the machine of the run above, every case took about twice that, the " +
+      "plain ones too (no filter 5.4 ms). Run again on one seeded file, that code and today's " +
+      "in turn, twice each: the rare filter 35.2 and 34.6 ms against 33.2 and 33.7 ms today, " +
+      "first and last name 33.9 and 34.0 against 31.0 and 34.4, one letter 35.1 and 30.3 " +
+      "against 35.2 and 28.2; the same code, over 30 ms on this machine. A CPU profile of the " +
+      "rare filter: about a third of its time waits for KV's reads and a sixth decodes the " +
+      "index values (V8's deserializer); reading fewer keys for such a filter needs an index " +
+      "of its own, not done.",
+  );
+  line();
   const cost = search.indexCost;
   line(
     `What the indexes cost: ${cost.indexKeysPerLead.average} index keys a lead on average ` +
